@@ -1,0 +1,115 @@
+"""One error language for everything the core does.
+
+Every failure a caller can meet is a :class:`KomboError`:
+
+- :class:`InputError`: the request was never sent because something the user gave is wrong.
+- :class:`ApiError`: Kombo (or the sandbox) answered with an error envelope.
+- :class:`TransportError`: the network failed; ``sent`` says whether the body may have
+  reached the server (if it may have, the outcome of an upload is unknown).
+- :class:`FileChangedError`: the file changed between being chosen and being sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "ApiError",
+    "FileChangedError",
+    "InputError",
+    "KomboError",
+    "Problem",
+    "TransportError",
+]
+
+
+class KomboError(Exception):
+    """Base class of every error the core raises."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the user's input, named by its field."""
+
+    field: str
+    """The field at fault, e.g. ``attachment.content_type`` or ``file``."""
+    message: str
+    """What is wrong, in plain words."""
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InputError(KomboError):
+    """The input is invalid; nothing was sent."""
+
+    def __init__(self, problems: list[Problem] | Problem) -> None:
+        self.problems: list[Problem] = problems if isinstance(problems, list) else [problems]
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, field: str, message: str) -> InputError:
+        return cls([Problem(field, message)])
+
+
+# Codes that mean "rejected before any work was done": safe to retry automatically.
+RETRYABLE_LIMIT_CODES = frozenset(
+    {"PLATFORM.RATE_LIMIT_EXCEEDED", "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED"}
+)
+
+
+class ApiError(KomboError):
+    """Kombo answered with an error.
+
+    Attributes mirror the error envelope ``{"status": "error", "error": {...}}``; an unknown
+    or null ``code`` is kept as it came.
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        code: str | None,
+        title: str | None,
+        message: str,
+        log_url: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.title = title
+        self.message = message
+        self.log_url = log_url
+        self.retry_after = retry_after
+        """Seconds to wait before retrying, from ``ratelimit-reset`` / ``Retry-After``."""
+        super().__init__(self.summary())
+
+    def summary(self) -> str:
+        head = self.code or f"HTTP {self.status}"
+        text = f"{head}: {self.message}" if self.message else head
+        if self.title and self.title not in text:
+            text = f"{head} ({self.title}): {self.message}"
+        return text
+
+    @property
+    def is_limit(self) -> bool:
+        """A rate or concurrency limit: the request was rejected before any work."""
+        return self.code in RETRYABLE_LIMIT_CODES or (self.status == 429 and self.code is None)
+
+
+class TransportError(KomboError):
+    """The request failed on the network.
+
+    ``sent`` is True when the whole body may have reached the server, so the outcome of a
+    write is unknown and must be verified before resending.
+    """
+
+    def __init__(self, message: str, *, sent: bool, kind: str = "network") -> None:
+        self.sent = sent
+        self.kind = kind
+        """A short tag: ``connect``, ``dns``, ``tls``, ``timeout``, ``protocol``, ``network``, ``http``."""
+        super().__init__(message)
+
+
+class FileChangedError(KomboError):
+    """The file differs from what was chosen (size or sha256); the upload was stopped."""

@@ -1,0 +1,1 @@
+"""A Kombo-compatible server for demos, tests and benchmarks (loopback only)."""
