@@ -1,0 +1,562 @@
+"""The command line: the TUI by default, plus headless ``send``, ``preview``, ``sniff``,
+``sandbox``.
+
+The headless commands are an API for scripts: stdout carries data (with ``--json`` exactly
+one JSON document), stderr carries diagnostics, and the exit codes are :class:`ExitCode`.
+This module never imports textual at import time; only the command that opens the TUI does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import IO, Any
+
+from pydantic import SecretStr
+
+from . import __version__
+from .core.errors import ApiError, InputError, KomboError, Problem, TransportError
+from .core.hints import hint_for
+from .core.settings import ConfigError, environment_label, load_settings
+
+__all__ = ["ExitCode", "main"]
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the headless commands (scripts rely on them)."""
+
+    OK = 0
+    """Sent (warnings go to stderr and into --json output)."""
+    BAD_INPUT = 2
+    """Bad input: nothing was sent."""
+    API_ERROR = 3
+    """Kombo answered with an error."""
+    TRANSPORT = 4
+    """Network failure; stderr says whether the body may have been received."""
+    INTERRUPTED = 130
+
+
+SUBCOMMANDS = ("send", "preview", "sniff", "sandbox")
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def _add_target_args(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--sandbox", action="store_true", help="use the embedded sandbox (no account needed)")
+    where.add_argument("--region", choices=("eu", "us", "ca"), help="Kombo region (default: eu)")
+    where.add_argument("--base-url", metavar="URL", help="custom API base URL (https; http only to loopback)")
+    p.add_argument("--integration", metavar="ID", help="integration id, e.g. greenhouse:abc (or KOMBO_INTEGRATION_ID)")
+    p.add_argument("--application", metavar="ID", help="Kombo application id (from GET /ats/applications)")
+
+
+def _add_send_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", nargs="?", type=Path, metavar="FILE", help="the file to attach")
+    p.add_argument("--data-url", metavar="URL", help="let Kombo download the file from this URL instead")
+    _add_target_args(p)
+    p.add_argument("--type", metavar="TYPE", help="CV, COVER_LETTER or OTHER (default: guessed from the name, else OTHER)")
+    p.add_argument("--name", metavar="NAME", help="file name shown in the ATS (default: the file's name)")
+    p.add_argument("--content-type", metavar="MIME", help="MIME type (default: sniffed from the content)")
+    p.add_argument("--remote-fields", metavar="JSON", help="remote_fields as JSON, or @file.json")
+    p.add_argument("--oracle-category", metavar="C", help="Oracle document category (IRC_CANDIDATE_RESUME, ...)")
+    p.add_argument("--oracle-multi-post", action="store_true", help="Oracle: post to all current applications")
+    p.add_argument("--greenhouse-on-behalf-of", metavar="ID", help="Greenhouse On-Behalf-Of user id")
+    p.add_argument("--workable-on-behalf-of", metavar="ID", help="Workable on_behalf_of_user_remote_id")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kombo-tui",
+        description="Add a CV, cover letter or other file to a candidate's application in any ATS Kombo connects.",
+        epilog="Commands: send, preview, sniff, sandbox. Run 'kombo-tui COMMAND --help'. "
+        "Without a command the terminal app opens.",
+    )
+    parser.add_argument("--version", action="version", version=f"kombo-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    send = sub.add_parser("send", help="send a file (headless)", description="Send a file to an application.")
+    _add_send_args(send)
+    send.add_argument("--dry-run", action="store_true", help="validate and show what would be sent; send nothing")
+    send.add_argument(
+        "--verify",
+        action="store_true",
+        help="list the application's attachments before and after sending, and say whether the file is there",
+    )
+
+    preview = sub.add_parser("preview", help="show the request without sending", description="Show the exact request; never sends.")
+    _add_send_args(preview)
+    preview.add_argument("--full", action="store_true", help="include the whole base64 data")
+
+    sniff = sub.add_parser("sniff", help="detect files' MIME types", description="Detect MIME types the way send does.")
+    sniff.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    sniff.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+    sandbox = sub.add_parser("sandbox", help="run the embedded Kombo sandbox", description="Serve a Kombo-compatible API on loopback until Ctrl-C.")
+    sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
+    sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    sandbox.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer")
+    sandbox.add_argument("--rate-limit", type=int, metavar="N", help="allow N requests per window, then 429")
+    sandbox.add_argument("--rate-window", type=float, default=60.0, metavar="SECONDS", help="rate-limit window")
+    sandbox.add_argument("--concurrency-limit", type=int, default=30, metavar="N", help="actions in flight per integration")
+    sandbox.add_argument("--error-rate", type=float, default=0.0, metavar="SHARE", help="share of requests answered 5xx (0-1)")
+    sandbox.add_argument("--drop-after-store", action="store_true", help="store uploads, then drop the connection")
+    return parser
+
+
+def build_tui_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kombo-tui",
+        description="Open the terminal app. Commands: send, preview, sniff, sandbox (kombo-tui COMMAND --help).",
+    )
+    parser.add_argument("--version", action="version", version=f"kombo-tui {__version__}")
+    _add_target_args(parser)
+    parser.add_argument("file", nargs="?", type=Path, metavar="FILE", help="a file to start with")
+    return parser
+
+
+# --------------------------------------------------------------------------- output
+
+
+@dataclass
+class Output:
+    """stdout for data, stderr for diagnostics; --json keeps stdout to one document."""
+
+    json_mode: bool
+    out: IO[str]
+    err: IO[str]
+
+    def info(self, text: str) -> None:
+        print(text, file=self.err if self.json_mode else self.out)
+
+    def note(self, text: str) -> None:
+        print(text, file=self.err)
+
+    def warn(self, text: str) -> None:
+        print(f"warning: {text}", file=self.err)
+
+    def document(self, doc: dict[str, Any]) -> None:
+        json.dump(doc, self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")
+
+
+def _bad_input(out: Output, problems: list[Problem], **extra: Any) -> int:
+    for problem in problems:
+        out.note(f"kombo-tui: error: {problem}")
+    if out.json_mode:
+        out.document(
+            {
+                "ok": False,
+                "status": "bad_input",
+                "error": {"kind": "InputError", "problems": [{"field": p.field, "message": p.message} for p in problems]},
+                **extra,
+            }
+        )
+    return ExitCode.BAD_INPUT
+
+
+# --------------------------------------------------------------------------- send / preview
+
+
+def _draft_from_args(args: argparse.Namespace, default_integration: str | None) -> Any:
+    from .core.payload import Draft, parse_remote_fields
+
+    problems: list[Problem] = []
+    remote: dict[str, Any] | None = None
+    try:
+        remote = parse_remote_fields(args.remote_fields) or None
+    except InputError as exc:
+        problems.extend(exc.problems)
+    flags: dict[tuple[str, ...], Any] = {}
+    if args.oracle_category:
+        flags[("oracle", "override_document_category")] = args.oracle_category
+    if args.oracle_multi_post:
+        flags[("oracle", "multi_post_to_all_current_applications")] = True
+    if args.greenhouse_on_behalf_of:
+        flags[("greenhouse", "post_headers", "On-Behalf-Of")] = args.greenhouse_on_behalf_of
+    if args.workable_on_behalf_of:
+        flags[("workable", "on_behalf_of_user_remote_id")] = args.workable_on_behalf_of
+    if flags:
+        remote = dict(remote or {})
+        for path, value in flags.items():
+            node = remote
+            for key in path[:-1]:
+                child = node.get(key)
+                node[key] = child = dict(child) if isinstance(child, dict) else {}
+                node = child
+            node[path[-1]] = value
+    if problems:
+        raise InputError(problems)
+    return Draft(
+        integration_id=args.integration or default_integration,
+        application_id=args.application,
+        file=args.file,
+        data_url=args.data_url,
+        name=args.name,
+        type=args.type,
+        content_type=args.content_type,
+        remote_fields=remote,
+    )
+
+
+@dataclass
+class Target:
+    base_url: str
+    api_key: SecretStr | None
+    env_label: str
+    key_source: str
+    integration_id: str | None
+    timeout: float
+    upload_timeout: float
+    server: Any = None
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+
+def _resolve_target(args: argparse.Namespace, *, start_sandbox: bool = True) -> Target:
+    """Settings → where to send and with which key. Starts the sandbox for --sandbox."""
+    if getattr(args, "sandbox", False):
+        from .sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
+
+        server = None
+        base_url = "http://127.0.0.1:0/v1"
+        if start_sandbox:
+            from .sandbox.server import SandboxServer
+
+            server = SandboxServer()
+            server.start()
+            base_url = server.base_url
+        return Target(
+            base_url=base_url,
+            api_key=SecretStr(SANDBOX_API_KEY),
+            env_label="SANDBOX",
+            key_source="sandbox",
+            integration_id=DEFAULT_INTEGRATION_ID,
+            timeout=30.0,
+            upload_timeout=300.0,
+            server=server,
+        )
+    settings = load_settings(region=args.region, base_url=args.base_url)
+    base_url = settings.resolved_base_url()
+    return Target(
+        base_url=base_url,
+        api_key=settings.api_key,
+        env_label=environment_label(base_url),
+        key_source=settings.key_source,
+        integration_id=settings.integration_id,
+        timeout=settings.timeout,
+        upload_timeout=settings.upload_timeout,
+    )
+
+
+def _request_line(target: Target, upload: Any) -> dict[str, Any]:
+    from .core.client import encode_path_segment
+
+    app = encode_path_segment(upload.application_id) if upload.application_id else "{application_id}"
+    return {
+        "method": "POST",
+        "url": f"{target.base_url}/ats/applications/{app}/attachments",
+        "headers": {
+            "Authorization": "Bearer $KOMBO_API_KEY",
+            "X-Integration-Id": upload.integration_id or "{integration_id}",
+            "Content-Type": "application/json",
+            "Content-Length": str(upload.content_length),
+        },
+    }
+
+
+def _cmd_preview(args: argparse.Namespace, out: Output) -> int:
+    from .core.payload import prepare
+
+    try:
+        target = _resolve_target(args, start_sandbox=False)
+        draft = _draft_from_args(args, target.integration_id)
+        # A preview may leave the target open: it shows placeholders instead.
+        upload = prepare(draft, require_target=False)
+    except InputError as exc:
+        return _bad_input(out, exc.problems)
+    except ConfigError as exc:
+        return _bad_input(out, [Problem("config", str(exc))])
+    request = _request_line(target, upload)
+    for warning in upload.warnings:
+        out.warn(warning)
+    if args.full and not out.json_mode:
+        out.out.write(f"{request['method']} {request['url']}\n")
+        for name, value in request["headers"].items():
+            out.out.write(f"{name}: {value}\n")
+        out.out.write("\n")
+        for chunk in upload.iter_body():
+            out.out.write(chunk.decode())
+        out.out.write("\n")
+        return ExitCode.OK
+    body = upload.preview(full=args.full)
+    if out.json_mode:
+        out.document({"ok": True, "status": "preview", **request, "body": body, "request": upload.describe()})
+        return ExitCode.OK
+    out.out.write(f"{request['method']} {request['url']}\n")
+    for name, value in request["headers"].items():
+        out.out.write(f"{name}: {value}\n")
+    out.out.write("\n" + json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+    return ExitCode.OK
+
+
+def _progress_printer(out: Output) -> Any:
+    if out.json_mode or not out.err.isatty():
+        return None
+    last = [-1]
+
+    def show(sent: int, total: int) -> None:
+        pct = int(sent * 100 / total) if total else 100
+        if pct != last[0]:
+            last[0] = pct
+            out.err.write(f"\rsending… {pct:3d}% of {total:,} bytes")
+            if sent >= total:
+                out.err.write("\n")
+            out.err.flush()
+
+    return show
+
+
+def _cmd_send(args: argparse.Namespace, out: Output) -> int:
+    from .core.client import KomboClient
+    from .core.engine import send_upload
+    from .core.payload import prepare
+
+    try:
+        target = _resolve_target(args, start_sandbox=False)
+        draft = _draft_from_args(args, target.integration_id)
+        upload = prepare(draft)
+    except InputError as exc:
+        return _bad_input(out, exc.problems)
+    except ConfigError as exc:
+        return _bad_input(out, [Problem("config", str(exc))])
+    if target.api_key is None and not args.sandbox:
+        return _bad_input(
+            out,
+            [
+                Problem(
+                    "api_key",
+                    "no API key: set KOMBO_API_KEY (environment or .env), save one in the app, or use --sandbox",
+                )
+            ],
+        )
+    for warning in upload.warnings:
+        out.warn(warning)
+    if upload.type_suggested:
+        out.note(f"type: {upload.type.value} (guessed from the name; set --type to choose)")
+    if args.dry_run:
+        if out.json_mode:
+            out.document({"ok": True, "status": "dry_run", **_request_line(target, upload), "body": upload.preview(), "request": upload.describe()})
+        else:
+            out.info(f"dry run: would send {upload.name} ({upload.type.value}, {upload.content_type}, {upload.size:,} bytes)")
+            out.info(f"  to application {upload.application_id} via {upload.integration_id} ({target.env_label})")
+        return ExitCode.OK
+
+    if args.sandbox:
+        target = _resolve_target(args)
+    assert target.api_key is not None
+
+    async def run() -> Any:
+        async with KomboClient(
+            target.api_key,  # type: ignore[arg-type]
+            base_url=target.base_url,
+            timeout=target.timeout,
+            upload_timeout=target.upload_timeout,
+        ) as client:
+            return await send_upload(
+                client,
+                upload,
+                progress=_progress_printer(out),
+                verify=args.verify,
+                on_retry=lambda n: out.note(
+                    f"retrying in {n.delay:.1f}s (attempt {n.attempt + 1} of {n.max_attempts}): {n.reason}"
+                ),
+            )
+
+    try:
+        outcome = asyncio.run(run())
+    finally:
+        target.close()
+    for warning in outcome.warnings:
+        out.warn(warning)
+    if out.json_mode:
+        doc = outcome.to_json()
+        doc["environment"] = target.env_label
+        out.document(doc)
+    if outcome.status == "sent":
+        if not out.json_mode:
+            out.info(
+                f"sent {upload.name} ({upload.type.value}, {upload.content_type}, {upload.size:,} bytes) "
+                f"to application {upload.application_id} via {upload.integration_id} ({target.env_label})"
+            )
+        if outcome.verification is not None:
+            out.note(f"verify: {outcome.verification.summary()}")
+        return ExitCode.OK
+    error = outcome.error
+    assert error is not None
+    _describe_error(out, error)
+    if outcome.verification is not None:
+        out.note(f"verify: {outcome.verification.summary()}")
+        if outcome.verification.found and outcome.status == "unknown":
+            out.note("the answer was lost, but the file is on the application: do not send it again")
+            return ExitCode.OK
+    elif outcome.status == "unknown":
+        out.note("run 'kombo-tui send ... --verify' or check the application's attachments before resending")
+    if isinstance(error, ApiError):
+        return ExitCode.API_ERROR
+    if outcome.status == "file_changed":
+        return ExitCode.BAD_INPUT
+    return ExitCode.TRANSPORT
+
+
+def _describe_error(out: Output, error: KomboError) -> None:
+    if isinstance(error, ApiError):
+        out.note(f"kombo-tui: Kombo answered HTTP {error.status}: {error.code or 'no error code'}")
+        if error.title:
+            out.note(f"  {error.title}")
+        if error.message:
+            out.note(f"  {error.message}")
+        if error.log_url:
+            out.note(f"  log: {error.log_url}")
+    elif isinstance(error, TransportError):
+        out.note(f"kombo-tui: {error}")
+        out.note(
+            "  the body may have been received: the outcome is unknown"
+            if error.sent
+            else "  nothing was received by the server"
+        )
+    else:
+        out.note(f"kombo-tui: {error}")
+    hint = hint_for(error)
+    if hint:
+        out.note(f"  hint: {hint}")
+
+
+# --------------------------------------------------------------------------- sniff
+
+
+def _cmd_sniff(args: argparse.Namespace, out: Output) -> int:
+    from .core.sniff import check_file, sniff_file, suggest_type
+
+    results: list[dict[str, Any]] = []
+    failed = False
+    for path in args.files:
+        try:
+            st = check_file(path)
+            found = sniff_file(path)
+        except InputError as exc:
+            failed = True
+            for problem in exc.problems:
+                out.note(f"kombo-tui: error: {problem}")
+            results.append({"file": str(path), "ok": False, "error": str(exc.problems[0].message)})
+            continue
+        suggestion = suggest_type(path.name)
+        row = {
+            "file": str(path),
+            "ok": True,
+            "size": st.st_size,
+            "mime": found.mime,
+            "source": found.source,
+            "generic": found.generic,
+            "description": found.description,
+            "note": found.note,
+            "suggested_type": suggestion.value if suggestion else None,
+        }
+        results.append(row)
+        if not out.json_mode:
+            flags = []
+            if found.source != "libmagic":
+                flags.append(f"guessed from {found.source}")
+            if found.generic:
+                flags.append("generic")
+            extra = f"  [{', '.join(flags)}]" if flags else ""
+            kind = f"  type: {row['suggested_type']}" if row["suggested_type"] else ""
+            out.out.write(f"{path}: {found.mime} ({st.st_size:,} bytes){extra}{kind}\n")
+            if found.note:
+                out.warn(f"{path}: {found.note}")
+    if out.json_mode:
+        out.document({"ok": not failed, "files": results})
+    return ExitCode.BAD_INPUT if failed else ExitCode.OK
+
+
+# --------------------------------------------------------------------------- sandbox
+
+
+def _cmd_sandbox(args: argparse.Namespace, out: Output) -> int:
+    from .core.settings import is_loopback_host
+    from .sandbox.app import SandboxConfig
+    from .sandbox.server import serve_forever
+
+    if not is_loopback_host(args.host):
+        return _bad_input(out, [Problem("host", f"{args.host!r} is not a loopback address; the sandbox serves 127.0.0.1 only")])
+    if not 0 <= args.error_rate <= 1:
+        return _bad_input(out, [Problem("error-rate", "must be between 0 and 1")])
+    config = SandboxConfig(
+        latency=args.latency,
+        rate_limit=args.rate_limit,
+        rate_window=args.rate_window,
+        concurrency_limit=args.concurrency_limit,
+        error_rate=args.error_rate,
+        drop_after_store=args.drop_after_store,
+    )
+    serve_forever(args.host, args.port, config, out=out.out)
+    return ExitCode.OK
+
+
+# --------------------------------------------------------------------------- TUI
+
+
+def _cmd_tui(argv: Sequence[str]) -> int:
+    args = build_tui_parser().parse_args(argv)
+    try:
+        from .tui.app import run_app
+    except ImportError as exc:  # pragma: no cover - the TUI ships with the package
+        print(f"kombo-tui: the terminal app is not available: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    return int(run_app(args) or 0)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``kombo-tui`` command."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help")):
+        try:
+            return _cmd_tui(argv)
+        except KeyboardInterrupt:
+            return ExitCode.INTERRUPTED
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return ExitCode.BAD_INPUT if exc.code not in (0, None) else ExitCode.OK
+    out = Output(json_mode=bool(getattr(args, "json", False)), out=sys.stdout, err=sys.stderr)
+    handlers = {"send": _cmd_send, "preview": _cmd_preview, "sniff": _cmd_sniff, "sandbox": _cmd_sandbox}
+    try:
+        return int(handlers[args.command](args, out))
+    except KeyboardInterrupt:
+        out.note("kombo-tui: interrupted")
+        return ExitCode.INTERRUPTED
+    except ConfigError as exc:
+        return _bad_input(out, [Problem("config", str(exc))])
+    except BrokenPipeError:  # e.g. piped into head
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

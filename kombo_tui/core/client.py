@@ -1,0 +1,582 @@
+"""The Kombo API client: one ``httpx.AsyncClient``, one error language, one retry policy.
+
+Every failure becomes a :class:`~kombo_tui.core.errors.KomboError`. Uploads are not
+idempotent, so they are retried automatically only when Kombo says the request was
+rejected before any work (rate or concurrency limit, HTTP 429). After a timeout, a dropped
+connection or a 5xx the outcome is unknown: :class:`TransportError` with ``sent=True`` or an
+:class:`ApiError` with a 5xx status, and the caller verifies with
+:meth:`KomboClient.get_application_attachments` before resending. Reads may retry on
+5xx and network failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import time
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, SecretStr, ValidationError
+
+from .. import __version__
+from .connectors import ACTION_ID
+from .errors import ApiError, TransportError
+from .models import (
+    Application,
+    Attachment,
+    AttachmentRestrictions,
+    Candidate,
+    IntegrationDetails,
+    Job,
+    Page,
+    Tool,
+)
+from .payload import PreparedUpload, ProgressCallback
+from .settings import REGIONS, check_base_url
+
+__all__ = [
+    "KomboClient",
+    "RetryNotice",
+    "RetryPolicy",
+    "UploadResult",
+    "encode_path_segment",
+]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def encode_path_segment(value: str) -> str:
+    """Percent-encode ``value`` into exactly one path segment.
+
+    ``/ ? # %`` and spaces are encoded; an id made only of dots (``.``, ``..``) is encoded
+    too, so it can never climb out of its place in the path.
+    """
+    encoded = quote(value, safe="")
+    if encoded and set(encoded) == {"."}:
+        encoded = encoded.replace(".", "%2E")
+    return encoded
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter; server hints win when present."""
+
+    max_attempts: int = 5
+    """Attempts in all, the first included."""
+    max_total_seconds: float = 90.0
+    """No retry is started if it would end beyond this many seconds from the first attempt."""
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    jitter: float = 0.2
+    """Up to this share of the delay is added at random."""
+
+    def delay(self, attempt: int, hint: float | None) -> float:
+        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` starts at 1)."""
+        if hint is not None and hint >= 0:
+            base = min(hint, self.max_delay)
+        else:
+            base = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
+        return base + random.uniform(0, base * self.jitter)
+
+
+NO_RETRY = RetryPolicy(max_attempts=1)
+
+
+@dataclass(frozen=True)
+class RetryNotice:
+    """Told to ``on_retry`` before each automatic retry, so the user sees it."""
+
+    attempt: int
+    """The attempt that failed (1-based)."""
+    max_attempts: int
+    delay: float
+    reason: str
+    method: str
+    path: str
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """A successful upload."""
+
+    warnings: list[str]
+    """Kombo's interaction warnings (e.g. the file went to the candidate instead)."""
+    attempts: int
+    elapsed: float
+    status_code: int = 200
+    data: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+def _retry_hint(headers: httpx.Headers) -> float | None:
+    for name in ("retry-after", "ratelimit-reset"):
+        raw = headers.get(name)
+        if raw is None:
+            continue
+        raw = raw.strip()
+        try:
+            return max(0.0, float(raw))
+        except ValueError:
+            pass
+        try:
+            when = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            continue
+        return max(0.0, when.timestamp() - time.time())
+    return None
+
+
+def parse_error(response: httpx.Response) -> ApiError:
+    """Turn any non-2xx response into an :class:`ApiError`, whatever its body."""
+    hint = _retry_hint(response.headers)
+    body = response.content
+    try:
+        payload = json.loads(body) if body else None
+    except (ValueError, UnicodeDecodeError):
+        payload = None
+    if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
+        err = payload["error"]
+        code = err.get("code")
+        title = err.get("title")
+        message = err.get("message")
+        log_url = err.get("log_url")
+        return ApiError(
+            status=response.status_code,
+            code=code if isinstance(code, str) else None,
+            title=title if isinstance(title, str) else None,
+            message=message if isinstance(message, str) else "",
+            log_url=log_url if isinstance(log_url, str) else None,
+            retry_after=hint,
+        )
+    ctype = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    if not body:
+        message = f"HTTP {response.status_code} with an empty body"
+    elif payload is None:
+        message = f"HTTP {response.status_code} with a non-JSON body ({ctype}, {len(body):,} bytes)"
+    else:
+        message = f"HTTP {response.status_code} with JSON that is not Kombo's error envelope"
+    return ApiError(
+        status=response.status_code,
+        code=None,
+        title=response.reason_phrase or None,
+        message=message,
+        log_url=None,
+        retry_after=hint,
+    )
+
+
+def _transport_error(exc: httpx.HTTPError, *, sent: bool, what: str) -> TransportError:
+    text = str(exc) or type(exc).__name__
+    lower = text.lower()
+    if isinstance(exc, httpx.ConnectTimeout):
+        return TransportError(f"{what}: timed out connecting ({text})", sent=False, kind="timeout")
+    if isinstance(exc, httpx.ConnectError):
+        if any(s in lower for s in ("name or service", "nodename", "getaddrinfo", "name resolution", "no address")):
+            return TransportError(f"{what}: DNS lookup failed ({text})", sent=False, kind="dns")
+        if any(s in lower for s in ("ssl", "certificate", "tls")):
+            return TransportError(f"{what}: TLS handshake failed ({text})", sent=False, kind="tls")
+        return TransportError(f"{what}: could not connect ({text})", sent=False, kind="connect")
+    if isinstance(exc, httpx.PoolTimeout):
+        return TransportError(f"{what}: no free connection ({text})", sent=False, kind="timeout")
+    if isinstance(exc, httpx.TimeoutException):
+        return TransportError(f"{what}: timed out ({type(exc).__name__})", sent=sent, kind="timeout")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return TransportError(f"{what}: the connection broke ({text})", sent=sent, kind="protocol")
+    return TransportError(f"{what}: {text}", sent=sent, kind="network")
+
+
+class KomboClient:
+    """Async client for the endpoints kombo-tui needs.
+
+    Args:
+        api_key: the Kombo API key (kept as a SecretStr; never logged).
+        base_url: API base, e.g. ``https://api.kombo.dev/v1`` (EU, default).
+        integration_id: default ``X-Integration-Id`` for ATS endpoints.
+        transport: an httpx transport (tests mount the sandbox with ``httpx.ASGITransport``).
+        timeout: seconds for reads.
+        upload_timeout: seconds to wait for an upload's answer.
+        retry: policy for automatic retries.
+        on_retry: called before each retry so the user can see it.
+
+    Use as ``async with KomboClient(...) as client:``.
+    """
+
+    def __init__(
+        self,
+        api_key: SecretStr | str,
+        *,
+        base_url: str = REGIONS["eu"],
+        integration_id: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 30.0,
+        upload_timeout: float = 300.0,
+        retry: RetryPolicy | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+    ) -> None:
+        self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
+        self.base_url = check_base_url(base_url) if transport is None else base_url.rstrip("/")
+        self.integration_id = integration_id
+        self._transport = transport
+        self.timeout = timeout
+        self.upload_timeout = upload_timeout
+        self.retry = retry or RetryPolicy()
+        self.on_retry = on_retry
+        self._sleep = sleep
+        self._http: httpx.AsyncClient | None = None
+        self.last_headers: httpx.Headers | None = None
+        """Headers of the last response (rate and concurrency budget)."""
+
+    def __repr__(self) -> str:
+        return f"KomboClient(base_url={self.base_url!r}, integration_id={self.integration_id!r})"
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url + "/",
+                transport=self._transport,
+                timeout=httpx.Timeout(self.timeout),
+                headers={
+                    "Authorization": f"Bearer {self._key.get_secret_value()}",
+                    "Accept": "application/json",
+                    "User-Agent": f"kombo-tui/{__version__}",
+                },
+                follow_redirects=False,
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+
+    async def __aenter__(self) -> KomboClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _integration_header(self, integration_id: str | None) -> dict[str, str]:
+        iid = integration_id or self.integration_id
+        if not iid:
+            from .errors import InputError
+
+            raise InputError.single("integration", "no integration id given")
+        return {"X-Integration-Id": iid}
+
+    def _notify(self, notice: RetryNotice) -> None:
+        if self.on_retry is not None:
+            self.on_retry(notice)
+
+    async def _get(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """GET with retries on limits, 5xx and network failures; returns the ``data``."""
+        clean = {k: v for k, v in (params or {}).items() if v is not None}
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            reason: str
+            hint: float | None = None
+            try:
+                response = await self.http.get(path, params=clean, headers=headers)
+            except httpx.HTTPError as exc:
+                error: Exception = _transport_error(exc, sent=True, what=f"GET {path}")
+                reason = str(error)
+            else:
+                self.last_headers = response.headers
+                if response.status_code == 200:
+                    return _success_data(response, f"GET {path}")
+                error = parse_error(response)
+                assert isinstance(error, ApiError)
+                if not (error.is_limit or error.status >= 500 or error.code in _READ_RETRY_CODES):
+                    raise error
+                hint = error.retry_after
+                reason = error.summary()
+            delay = self.retry.delay(attempt, hint)
+            if not self._may_retry(attempt, started, delay):
+                raise error
+            self._notify(RetryNotice(attempt, self.retry.max_attempts, delay, reason, "GET", path))
+            await self._sleep(delay)
+
+    def _may_retry(self, attempt: int, started: float, delay: float) -> bool:
+        if attempt >= self.retry.max_attempts:
+            return False
+        return time.monotonic() - started + delay <= self.retry.max_total_seconds
+
+    async def _get_model(self, model: type[M], path: str, **kwargs: Any) -> M:
+        data = await self._get(path, **kwargs)
+        return _validate(model, data, path)
+
+    async def _get_page(self, model: type[M], path: str, **kwargs: Any) -> Page[M]:
+        data = await self._get(path, **kwargs)
+        if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+            raise ApiError(status=200, code=None, title=None, message=f"GET {path}: no results list in answer")
+        return Page[M](
+            results=[_validate(model, item, path) for item in data["results"]],
+            next=data.get("next") if isinstance(data.get("next"), str) else None,
+        )
+
+    # ------------------------------------------------------------------ general endpoints
+
+    async def check_api_key(self) -> dict[str, Any]:
+        """``GET /check-api-key`` → ``{"environment_id": ...}``."""
+        data = await self._get("check-api-key")
+        return data if isinstance(data, dict) else {}
+
+    async def get_integration(self, integration_id: str | None = None) -> IntegrationDetails:
+        """``GET /integrations/{id}``: tool, status, setup status, write actions."""
+        iid = integration_id or self.integration_id or ""
+        return await self._get_model(IntegrationDetails, f"integrations/{encode_path_segment(iid)}")
+
+    async def get_tools(self, category: str = "ats") -> list[Tool]:
+        """``GET /tools/{category}``: tools enabled in this environment, with coverage."""
+        data = await self._get(f"tools/{encode_path_segment(category)}")
+        tools = data.get("tools", []) if isinstance(data, dict) else []
+        return [_validate(Tool, t, "tools") for t in tools]
+
+    # ------------------------------------------------------------------ ATS reads
+
+    async def list_applications(
+        self,
+        *,
+        integration_id: str | None = None,
+        cursor: str | None = None,
+        page_size: int = 250,
+        ids: Sequence[str] | None = None,
+        job_ids: Sequence[str] | None = None,
+        outcomes: Sequence[str] | None = None,
+        updated_after: str | None = None,
+        include_deleted: bool | None = None,
+    ) -> Page[Application]:
+        """One page of ``GET /ats/applications`` (page_size 1–250)."""
+        params = {
+            "cursor": cursor,
+            "page_size": page_size,
+            "ids": _csv(ids),
+            "job_ids": _csv(job_ids),
+            "outcomes": _csv(outcomes),
+            "updated_after": updated_after,
+            "include_deleted": None if include_deleted is None else str(include_deleted).lower(),
+        }
+        return await self._get_page(
+            Application,
+            "ats/applications",
+            params=params,
+            headers=self._integration_header(integration_id),
+        )
+
+    async def iter_applications(self, **kwargs: Any) -> AsyncIterator[Page[Application]]:
+        """Every page of applications, following ``next`` cursors (filters kept)."""
+        cursor: str | None = kwargs.pop("cursor", None)
+        while True:
+            page = await self.list_applications(cursor=cursor, **kwargs)
+            yield page
+            if not page.next:
+                return
+            cursor = page.next
+
+    async def list_candidates(
+        self,
+        *,
+        integration_id: str | None = None,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        cursor: str | None = None,
+        page_size: int = 100,
+    ) -> Page[Candidate]:
+        """``GET /ats/candidates`` with their applications (email is case-insensitive)."""
+        params = {
+            "email": email,
+            "first_name": first_name,
+            "last_name": last_name,
+            "cursor": cursor,
+            "page_size": page_size,
+        }
+        return await self._get_page(
+            Candidate, "ats/candidates", params=params, headers=self._integration_header(integration_id)
+        )
+
+    async def list_jobs(
+        self,
+        *,
+        integration_id: str | None = None,
+        name_contains: str | None = None,
+        cursor: str | None = None,
+        page_size: int = 100,
+    ) -> Page[Job]:
+        """``GET /ats/jobs``."""
+        params = {"name_contains": name_contains, "cursor": cursor, "page_size": page_size}
+        return await self._get_page(
+            Job, "ats/jobs", params=params, headers=self._integration_header(integration_id)
+        )
+
+    async def get_attachment_restrictions(
+        self, integration_id: str | None = None
+    ) -> AttachmentRestrictions | None:
+        """Per-type size and MIME limits (``GET /ats/actions/ats_add_application_attachment``).
+
+        None when Kombo does not know them.
+        """
+        data = await self._get(f"ats/actions/{ACTION_ID}", headers=self._integration_header(integration_id))
+        raw = data.get("attachment_restrictions") if isinstance(data, dict) else None
+        return None if raw is None else _validate(AttachmentRestrictions, raw, "attachment_restrictions")
+
+    async def get_application_attachments(
+        self, application_id: str, *, integration_id: str | None = None
+    ) -> list[Attachment]:
+        """``GET /ats/applications/{id}/attachments``: what the ATS has now."""
+        path = f"ats/applications/{encode_path_segment(application_id)}/attachments"
+        data = await self._get(path, headers=self._integration_header(integration_id))
+        results = data.get("results", []) if isinstance(data, dict) else []
+        return [_validate(Attachment, r, path) for r in results]
+
+    # ------------------------------------------------------------------ the upload
+
+    async def add_application_attachment(
+        self,
+        upload: PreparedUpload,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> UploadResult:
+        """``POST /ats/applications/{id}/attachments`` with a streamed body.
+
+        Retries only rate/concurrency limits. Raises :class:`ApiError` for Kombo's errors,
+        :class:`TransportError` (``sent`` says if the outcome is unknown) for the network,
+        :class:`FileChangedError` if the file changed since it was chosen.
+        """
+        path = f"ats/applications/{encode_path_segment(upload.application_id)}/attachments"
+        return await self._post_upload(path, upload, progress)
+
+    async def add_candidate_attachment(
+        self,
+        candidate_id: str,
+        upload: PreparedUpload,
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> UploadResult:
+        """``POST /ats/candidates/{id}/attachments`` (Kombo recommends the application one)."""
+        path = f"ats/candidates/{encode_path_segment(candidate_id)}/attachments"
+        return await self._post_upload(path, upload, progress)
+
+    async def _post_upload(
+        self, path: str, upload: PreparedUpload, progress: ProgressCallback | None
+    ) -> UploadResult:
+        headers = {
+            **self._integration_header(upload.integration_id),
+            "Content-Type": "application/json",
+            "Content-Length": str(upload.content_length),
+        }
+        started = time.monotonic()
+        attempt = 0
+        what = f"POST {path}"
+        while True:
+            attempt += 1
+            state = {"done": False}
+
+            def track(sent: int, total: int, _state: dict[str, bool] = state) -> None:
+                if sent >= total:
+                    _state["done"] = True
+                if progress is not None:
+                    progress(sent, total)
+
+            request = self.http.build_request(
+                "POST",
+                path,
+                headers=headers,
+                content=upload.aiter_body(track),
+                timeout=httpx.Timeout(self.timeout, read=self.upload_timeout),
+            )
+            try:
+                response = await self.http.send(request)
+            except httpx.HTTPError as exc:
+                raise _transport_error(exc, sent=state["done"], what=what) from None
+            self.last_headers = response.headers
+            if response.status_code == 200:
+                try:
+                    data = _success_data(response, what)
+                except ApiError:
+                    raise TransportError(
+                        f"{what}: HTTP 200 but the answer is not Kombo's success envelope; "
+                        "the file may have been stored",
+                        sent=True,
+                        kind="protocol",
+                    ) from None
+                warnings = _warnings(response)
+                return UploadResult(
+                    warnings=warnings,
+                    attempts=attempt,
+                    elapsed=time.monotonic() - started,
+                    data=data,
+                    headers=dict(response.headers),
+                )
+            error = parse_error(response)
+            delay = self.retry.delay(attempt, error.retry_after)
+            if not error.is_limit or not self._may_retry(attempt, started, delay):
+                raise error
+            self._notify(RetryNotice(attempt, self.retry.max_attempts, delay, error.summary(), "POST", path))
+            await self._sleep(delay)
+
+
+# Reads only: Kombo says these are safe to retry.
+_READ_RETRY_CODES = frozenset({"REMOTE.RATE_LIMIT_EXCEEDED", "REMOTE.SERVICE_UNAVAILABLE"})
+
+
+def _csv(values: Sequence[str] | None) -> str | None:
+    return ",".join(values) if values else None
+
+
+def _success_data(response: httpx.Response, what: str) -> Any:
+    try:
+        payload = response.json()
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(
+            status=response.status_code, code=None, title=None, message=f"{what}: answer is not JSON"
+        ) from None
+    if not isinstance(payload, dict) or payload.get("status") != "success":
+        raise ApiError(
+            status=response.status_code, code=None, title=None, message=f"{what}: not a success envelope"
+        )
+    return payload.get("data")
+
+
+def _warnings(response: httpx.Response) -> list[str]:
+    payload = response.json()
+    out: list[str] = []
+    for item in payload.get("warnings") or []:
+        if isinstance(item, dict) and isinstance(item.get("message"), str):
+            out.append(item["message"])
+        elif isinstance(item, str):
+            out.append(item)
+    return out
+
+
+def _validate(model: type[M], data: Any, where: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise ApiError(
+            status=200,
+            code=None,
+            title="Unexpected answer",
+            message=f"{where}: the answer does not match the API ({loc}: {first['msg']})",
+        ) from None

@@ -1,0 +1,472 @@
+"""From what the user chose (a :class:`Draft`) to a validated, streamable request.
+
+:func:`prepare` checks everything before a byte is sent and reports every problem by its
+field. The resulting :class:`PreparedUpload` streams the JSON body: base64 is produced
+chunk by chunk while sending, with an exact ``Content-Length``, so memory stays flat
+whatever the file size. While streaming it re-checks the size and sha256 taken when the
+file was chosen and stops before the last byte if the file changed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import FileChangedError, InputError, Problem
+from .models import CONTENT_TYPE_RE, AttachmentRestrictions, AttachmentType, RemoteFields
+from .sniff import Fingerprint, Sniffed, check_file, fingerprint, sniff_file, suggest_type
+
+__all__ = [
+    "CHUNK_SIZE",
+    "Draft",
+    "PreparedUpload",
+    "base64_length",
+    "parse_remote_fields",
+    "prepare",
+    "restriction_warnings",
+]
+
+CHUNK_SIZE = 3 * 256 * 1024
+"""Raw bytes read per chunk: a multiple of 3 so each chunk's base64 has no padding."""
+
+ProgressCallback = Callable[[int, int], None]
+"""``progress(bytes_of_body_sent, content_length)``."""
+
+
+def base64_length(size: int) -> int:
+    """Length of the padded base64 of ``size`` bytes: 4·⌈n/3⌉."""
+    return 4 * ((size + 2) // 3)
+
+
+class Draft(BaseModel):
+    """What the user has chosen so far; immutable (replace with ``model_copy(update=...)``)."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    integration_id: str | None = None
+    application_id: str | None = None
+    file: Path | None = None
+    """A local file to send as ``data`` (base64)."""
+    data_url: str | None = None
+    """Or a URL Kombo downloads the file from."""
+    name: str | None = None
+    """File name shown in the ATS; defaults to the file's name."""
+    type: str | None = None
+    """CV, COVER_LETTER or OTHER; suggested from the name when empty."""
+    content_type: str | None = None
+    """MIME type; sniffed from the file when empty."""
+    remote_fields: dict[str, Any] | None = None
+
+
+@dataclass
+class PreparedUpload:
+    """A validated request, ready to stream. Build it with :func:`prepare`."""
+
+    integration_id: str
+    application_id: str
+    name: str
+    type: AttachmentType
+    content_type: str | None
+    file: Path | None = None
+    data_url: str | None = None
+    fingerprint: Fingerprint | None = None
+    sniffed: Sniffed | None = None
+    remote_fields: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
+    """Things worth a second look that do not stop the upload."""
+    type_suggested: bool = False
+    """True when ``type`` was chosen from the file name, not given."""
+
+    # ------------------------------------------------------------------ body layout
+
+    def _attachment_meta(self) -> dict[str, Any]:
+        meta: dict[str, Any] = {"name": self.name, "type": self.type.value}
+        if self.content_type is not None:
+            meta["content_type"] = self.content_type
+        if self.data_url is not None:
+            meta["data_url"] = self.data_url
+        return meta
+
+    def _head_tail(self) -> tuple[bytes, bytes]:
+        meta = json.dumps(self._attachment_meta(), ensure_ascii=False, separators=(",", ":"))
+        tail_fields = ""
+        if self.remote_fields:
+            tail_fields = ',"remote_fields":' + json.dumps(
+                self.remote_fields, ensure_ascii=False, separators=(",", ":")
+            )
+        if self.file is None:
+            return (f'{{"attachment":{meta}{tail_fields}}}').encode(), b""
+        head = '{"attachment":' + meta[:-1] + ',"data":"'
+        tail = '"}' + tail_fields + "}"
+        return head.encode(), tail.encode()
+
+    @property
+    def size(self) -> int:
+        """Bytes of the file (0 for a ``data_url`` upload)."""
+        return self.fingerprint.size if self.fingerprint else 0
+
+    @property
+    def content_length(self) -> int:
+        """Exact length of the JSON body in bytes."""
+        head, tail = self._head_tail()
+        return len(head) + base64_length(self.size) + len(tail) if self.file else len(head)
+
+    # ------------------------------------------------------------------ streaming
+
+    def iter_body(self, progress: ProgressCallback | None = None) -> Iterator[bytes]:
+        """The JSON body, chunk by chunk.
+
+        Raises:
+            FileChangedError: the file's size or sha256 differs from the fingerprint; raised
+                before the last chunk, so the server never receives a complete body.
+        """
+        head, tail = self._head_tail()
+        total = self.content_length
+        sent = len(head)
+        if self.file is None:
+            if progress:
+                progress(sent, total)
+            yield head
+            return
+        assert self.fingerprint is not None
+        expected = self.fingerprint.size
+        yield head
+        if progress:
+            progress(sent, total)
+        digest = hashlib.sha256()
+        read = 0
+        try:
+            fh = open(self.file, "rb")  # noqa: SIM115 - closed in finally; generator
+        except OSError as exc:
+            raise FileChangedError(f"{self.file} can no longer be read: {exc.strerror}") from None
+        try:
+            while True:
+                chunk = fh.read(CHUNK_SIZE)
+                if not chunk:
+                    break
+                read += len(chunk)
+                if read > expected:
+                    raise FileChangedError(
+                        f"{self.file.name} grew while sending (chosen at {expected:,} bytes); "
+                        "upload stopped before completion — choose the file again"
+                    )
+                digest.update(chunk)
+                if read == expected:
+                    if fh.read(1):
+                        raise FileChangedError(
+                            f"{self.file.name} grew while sending (chosen at {expected:,} bytes); "
+                            "upload stopped before completion — choose the file again"
+                        )
+                    if digest.hexdigest() != self.fingerprint.sha256:
+                        raise FileChangedError(
+                            f"{self.file.name} changed since it was chosen (sha256 differs); "
+                            "upload stopped before completion — choose the file again"
+                        )
+                encoded = base64.b64encode(chunk)
+                sent += len(encoded)
+                yield encoded
+                if progress:
+                    progress(sent, total)
+        finally:
+            fh.close()
+        if read != expected:
+            raise FileChangedError(
+                f"{self.file.name} shrank while sending ({read:,} of {expected:,} bytes); "
+                "upload stopped before completion — choose the file again"
+            )
+        sent += len(tail)
+        yield tail
+        if progress:
+            progress(sent, total)
+
+    async def aiter_body(self, progress: ProgressCallback | None = None) -> AsyncIterator[bytes]:
+        """:meth:`iter_body` for an async sender (each chunk is ~1 MiB of base64)."""
+        for chunk in self.iter_body(progress):
+            yield chunk
+
+    # ------------------------------------------------------------------ previews
+
+    def elided_data(self) -> str:
+        """What stands in for ``data`` in a redacted preview."""
+        fp = self.fingerprint
+        if fp is None:
+            return ""
+        return f"<base64 of {fp.size:,} bytes ({base64_length(fp.size):,} chars), sha256 {fp.sha256}>"
+
+    def preview(self, *, full: bool = False) -> dict[str, Any]:
+        """The body as a dict; ``data`` elided to its size and sha256 unless ``full``.
+
+        ``full`` reads the whole file into memory: use :meth:`iter_body` for large files.
+        """
+        attachment = self._attachment_meta()
+        if self.file is not None:
+            if full:
+                attachment["data"] = b"".join(self.iter_body())[
+                    len(self._head_tail()[0]) : -len(self._head_tail()[1])
+                ].decode()
+            else:
+                attachment["data"] = self.elided_data()
+        body: dict[str, Any] = {"attachment": attachment}
+        if self.remote_fields:
+            body["remote_fields"] = self.remote_fields
+        return body
+
+    def describe(self) -> dict[str, Any]:
+        """Everything about the request except the key and the file bytes (for --json/history)."""
+        return {
+            "integration_id": self.integration_id,
+            "application_id": self.application_id,
+            "name": self.name,
+            "type": self.type.value,
+            "type_suggested": self.type_suggested,
+            "content_type": self.content_type,
+            "content_type_source": self.sniffed.source if self.sniffed else None,
+            "file": str(self.file) if self.file else None,
+            "data_url": self.data_url,
+            "size": self.fingerprint.size if self.fingerprint else None,
+            "sha256": self.fingerprint.sha256 if self.fingerprint else None,
+            "remote_fields": self.remote_fields,
+            "content_length": self.content_length,
+            "warnings": list(self.warnings),
+        }
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def parse_remote_fields(value: str | dict[str, Any] | None) -> dict[str, Any] | None:
+    """Parse and validate ``remote_fields`` (JSON text, ``@file.json`` or a dict).
+
+    Raises:
+        InputError: with fields named like ``remote_fields.oracle.override_document_category``.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value
+        if value.startswith("@"):
+            source = Path(value[1:]).expanduser()
+            try:
+                text = source.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                raise InputError.single("remote_fields", f"cannot read {source}: {reason}") from None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError.single(
+                "remote_fields", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            ) from None
+    if not isinstance(value, dict):
+        raise InputError.single("remote_fields", "must be a JSON object like {\"greenhouse\": {...}}")
+    try:
+        model = RemoteFields.model_validate(value)
+    except ValidationError as exc:
+        raise InputError(
+            [
+                Problem(
+                    "remote_fields." + ".".join(str(p) for p in err["loc"]),
+                    _pydantic_message(err),
+                )
+                for err in exc.errors()
+            ]
+        ) from None
+    dumped = model.model_dump(by_alias=True, exclude_none=True)
+    # Keep explicit nulls the user wrote inside known families (On-Behalf-Of may be null).
+    return _merge_nulls(value, dumped)
+
+
+def _merge_nulls(given: dict[str, Any], dumped: dict[str, Any]) -> dict[str, Any]:
+    out = dict(dumped)
+    for key, val in given.items():
+        if val is None:
+            out[key] = None
+        elif isinstance(val, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge_nulls(val, out[key])
+        elif isinstance(val, dict) and key not in out:
+            out[key] = val
+    return out
+
+
+def _pydantic_message(err: Any) -> str:
+    if err["type"] == "enum":
+        expected = err.get("ctx", {}).get("expected", "")
+        return f"{err['input']!r} is not one of {expected}"
+    if err["type"] == "extra_forbidden":
+        return "is not a known field"
+    return str(err["msg"])
+
+
+def _default_name(draft: Draft) -> str | None:
+    if draft.file is not None:
+        raw = os.fsencode(draft.file.name)
+        return raw.decode("utf-8", errors="replace")
+    if draft.data_url:
+        path = urlsplit(draft.data_url).path
+        last = unquote(path.rsplit("/", 1)[-1])
+        return last or None
+    return None
+
+
+def _check_data_url(url: str) -> Problem | None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return Problem("data_url", f"{url!r} is not an http(s) URL")
+    if any(ch.isspace() for ch in url):
+        return Problem("data_url", "must not contain spaces (percent-encode them)")
+    return None
+
+
+def prepare(
+    draft: Draft,
+    *,
+    known_fingerprint: Fingerprint | None = None,
+    known_sniffed: Sniffed | None = None,
+    require_target: bool = True,
+) -> PreparedUpload:
+    """Validate a draft and prepare the request. Nothing is sent.
+
+    Args:
+        draft: what the user chose.
+        known_fingerprint: size/sha256 taken when the file was chosen (else taken now).
+        known_sniffed: the MIME sniffed when the file was chosen (else sniffed now).
+        require_target: False for previews, which may leave integration and application open.
+
+    Raises:
+        InputError: every problem found, each naming its field.
+    """
+    problems: list[Problem] = []
+    warnings: list[str] = []
+
+    integration_id = (draft.integration_id or "").strip()
+    if not integration_id and require_target:
+        problems.append(Problem("integration", "no integration id given (--integration or KOMBO_INTEGRATION_ID)"))
+    application_id = (draft.application_id or "").strip()
+    if not application_id and require_target:
+        problems.append(Problem("application", "no application id given (--application)"))
+    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in application_id):
+        problems.append(Problem("application", "contains control characters"))
+
+    if draft.file is not None and draft.data_url:
+        problems.append(Problem("file", "give either a file or a data_url, not both"))
+    elif draft.file is None and not draft.data_url:
+        problems.append(Problem("file", "give a file to send (or a data_url for Kombo to fetch)"))
+
+    fp: Fingerprint | None = None
+    sniffed: Sniffed | None = None
+    if draft.file is not None and not draft.data_url:
+        try:
+            check_file(draft.file)
+            sniffed = known_sniffed or sniff_file(draft.file)
+            fp = known_fingerprint or fingerprint(draft.file)
+        except InputError as exc:
+            problems.extend(exc.problems)
+        except OSError as exc:
+            problems.append(Problem("file", f"cannot read {draft.file}: {exc.strerror}"))
+    if draft.data_url:
+        problem = _check_data_url(draft.data_url)
+        if problem:
+            problems.append(problem)
+
+    name = (draft.name if draft.name is not None else _default_name(draft)) or ""
+    if not name.strip():
+        problems.append(Problem("name", "the attachment needs a name (--name)"))
+    elif "." not in name.strip(".") or name.endswith("."):
+        warnings.append(f"name {name!r} has no extension; the ATS may not open it (e.g. Resume.pdf)")
+    if len(name.encode("utf-8", "replace")) > 255:
+        warnings.append("name is longer than 255 bytes; some ATSs cut or refuse long names")
+
+    kind: AttachmentType | None = None
+    suggested = False
+    if draft.type:
+        try:
+            kind = AttachmentType(draft.type.strip().upper())
+        except ValueError:
+            problems.append(Problem("type", f"{draft.type!r} is not one of CV, COVER_LETTER, OTHER"))
+    else:
+        kind = suggest_type(name) or AttachmentType.OTHER
+        suggested = True
+
+    content_type = draft.content_type.strip() if draft.content_type else None
+    if content_type is not None:
+        if not CONTENT_TYPE_RE.match(content_type):
+            problems.append(
+                Problem("content_type", f"{content_type!r} is not a MIME type like application/pdf")
+            )
+    elif sniffed is not None:
+        content_type = sniffed.mime
+    if sniffed is not None:
+        if sniffed.note:
+            warnings.append(sniffed.note)
+        if content_type == sniffed.mime and sniffed.generic:
+            warnings.append(
+                f"content type {content_type} is generic; Kombo asks for a meaningful one "
+                "(set --content-type)"
+            )
+    if content_type is not None and not CONTENT_TYPE_RE.match(content_type) and not problems:
+        problems.append(Problem("content_type", f"sniffed type {content_type!r} is not valid; set one"))
+    if draft.file is not None and content_type is None and not draft.data_url:
+        problems.append(Problem("content_type", "required when sending the file's data"))
+
+    remote: dict[str, Any] | None = None
+    try:
+        remote = parse_remote_fields(draft.remote_fields)
+    except InputError as exc:
+        problems.extend(exc.problems)
+
+    if problems:
+        raise InputError(problems)
+    assert kind is not None
+    return PreparedUpload(
+        integration_id=integration_id,
+        application_id=application_id,
+        name=name,
+        type=kind,
+        content_type=content_type,
+        file=draft.file if not draft.data_url else None,
+        data_url=draft.data_url,
+        fingerprint=fp,
+        sniffed=sniffed,
+        remote_fields=remote,
+        warnings=warnings,
+        type_suggested=suggested,
+    )
+
+
+def restriction_warnings(
+    upload: PreparedUpload, restrictions: AttachmentRestrictions | None
+) -> list[str]:
+    """What the integration's published limits say about this upload (size, MIME, type)."""
+    if restrictions is None:
+        return []
+    rule = restrictions.for_type(upload.type)
+    if rule is None:
+        return []
+    if not rule.is_supported:
+        return [f"this integration does not accept attachments of type {upload.type.value}"]
+    out: list[str] = []
+    if rule.max_file_size_bytes is not None and upload.size > rule.max_file_size_bytes:
+        out.append(
+            f"file is {upload.size:,} bytes, above this integration's limit of "
+            f"{int(rule.max_file_size_bytes):,} bytes for {upload.type.value}"
+        )
+    if (
+        rule.accepted_mime_types is not None
+        and upload.content_type is not None
+        and upload.content_type not in rule.accepted_mime_types
+    ):
+        out.append(
+            f"{upload.content_type} is not among the types this integration accepts for "
+            f"{upload.type.value}: {', '.join(rule.accepted_mime_types)}"
+        )
+    return out
+
