@@ -11,7 +11,7 @@ import re
 from enum import Enum
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
 
 __all__ = [
     "ATS_ERROR_CODES",
@@ -123,11 +123,11 @@ class AttachmentBody(_Strict):
 
 class OracleFields(_Strict):
     override_document_category: OracleCategory | None = None
-    multi_post_to_all_current_applications: bool | None = None
+    multi_post_to_all_current_applications: StrictBool | None = None
 
 
 class GreenhousePostHeaders(_Strict):
-    on_behalf_of: str | None = Field(default=None, alias="On-Behalf-Of")
+    on_behalf_of: StrictStr | None = Field(default=None, alias="On-Behalf-Of")
 
 
 class GreenhouseFields(_Strict):
@@ -135,7 +135,7 @@ class GreenhouseFields(_Strict):
 
 
 class WorkableFields(_Strict):
-    on_behalf_of_user_remote_id: str | None = None
+    on_behalf_of_user_remote_id: StrictStr | None = None
 
 
 class RemoteFields(BaseModel):
