@@ -1,0 +1,102 @@
+"""Settings: sources and their precedence, the 0600 config file, safe base URLs."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from kombo_tui.core.errors import InputError
+from kombo_tui.core.settings import (
+    REGIONS,
+    ConfigError,
+    check_base_url,
+    config_path,
+    environment_label,
+    load_settings,
+    read_config,
+    save_config,
+)
+
+KEY = "sk_live_settings_test_0001"
+
+
+def test_no_key_anywhere() -> None:
+    settings = load_settings()
+    assert settings.api_key is None and settings.key_source == "none"
+    assert settings.resolved_base_url() == REGIONS["eu"]
+
+
+def test_env_wins_over_dotenv_and_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    save_config({"api_key": "from-config", "region": "us"})
+    Path(".env").write_text("KOMBO_API_KEY=from-dotenv\n")
+    monkeypatch.setenv("KOMBO_API_KEY", KEY)
+    settings = load_settings()
+    assert settings.api_key is not None and settings.api_key.get_secret_value() == KEY
+    assert settings.key_source == "env"
+    assert settings.region == "us"
+    assert KEY not in repr(settings) and KEY not in str(settings.model_dump())
+
+
+def test_dotenv_then_config() -> None:
+    save_config({"api_key": "from-config"})
+    assert load_settings().key_source == "config"
+    Path(".env").write_text("KOMBO_API_KEY=from-dotenv\nKOMBO_REGION=ca\n")
+    settings = load_settings()
+    assert settings.key_source == ".env"
+    assert settings.api_key is not None and settings.api_key.get_secret_value() == "from-dotenv"
+    assert settings.resolved_base_url() == REGIONS["ca"]
+
+
+def test_blank_key_counts_as_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KOMBO_API_KEY", "   ")
+    assert load_settings().api_key is None
+
+
+def test_config_is_written_0600_and_merged() -> None:
+    path = save_config({"api_key": KEY, "integration_id": "lever:x"})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    save_config({"integration_id": None, "region": "us"})
+    assert read_config() == {"api_key": KEY, "region": "us"}
+    assert path == config_path()
+
+
+def test_world_readable_config_is_refused() -> None:
+    path = save_config({"api_key": KEY})
+    os.chmod(path, 0o644)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "chmod 600" in str(info.value)
+    assert KEY not in str(info.value)
+
+
+def test_broken_toml_is_reported() -> None:
+    path = config_path()
+    path.parent.mkdir(parents=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.write(fd, b"api_key = [unclosed")
+    os.close(fd)
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://api.kombo.dev/v1", "http://10.0.0.5/v1", "ftp://x/v1", "not a url", "https://user:pw@api.kombo.dev/v1"],
+)
+def test_unsafe_base_urls_are_refused(url: str) -> None:
+    with pytest.raises(InputError):
+        check_base_url(url)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8765/v1", "http://localhost/v1", "http://[::1]:9/v1", "https://api.kombo.dev/v1"])
+def test_safe_base_urls(url: str) -> None:
+    assert check_base_url(url) == url
+
+
+def test_environment_labels() -> None:
+    assert environment_label(REGIONS["us"]) == "US"
+    assert environment_label("http://127.0.0.1:9/v1", sandbox=True) == "SANDBOX"
+    assert environment_label("https://proxy.corp.example/v1") == "proxy.corp.example"

@@ -1,0 +1,274 @@
+"""The CLI contract: exit codes, one-line errors, --json, and nothing sent on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from kombo_tui.cli import ExitCode, main
+
+SCHEMA = json.loads(
+    (Path(__file__).parents[1] / "kombo_tui/core/schemas/add_application_attachment.request.json").read_text()
+)
+KEY = "sk_cli_test_key_do_not_print_42"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class Recorder:
+    """A loopback server that records every request and answers with a scripted response."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.status = 200
+        self.body: dict[str, Any] = {"status": "success", "data": {}, "warnings": []}
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                recorder.requests.append(
+                    {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": raw}
+                )
+                payload = json.dumps(recorder.body).encode()
+                self.send_response(recorder.status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Recorder]:
+    rec = Recorder()
+    monkeypatch.setenv("KOMBO_API_KEY", KEY)
+    monkeypatch.setenv("KOMBO_BASE_URL", rec.base_url)
+    yield rec
+    rec.close()
+
+
+@pytest.fixture
+def cv(tmp_path: Path) -> Path:
+    path = tmp_path / "Jane_Doe_CV.pdf"
+    path.write_bytes(PDF)
+    return path
+
+
+BASE = ["--integration", "greenhouse:abc", "--application", "APP1"]
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert KEY not in out and KEY not in err
+    return code, out, err
+
+
+def test_send_ok(server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server.body = {"status": "success", "data": {}, "warnings": [{"message": "added to the candidate instead"}]}
+    code, out, err = _run(capsys, "send", str(cv), *BASE)
+    assert code == ExitCode.OK
+    assert "sent Jane_Doe_CV.pdf (CV, application/pdf" in out
+    assert "warning: added to the candidate instead" in err
+    [req] = server.requests
+    assert req["path"] == "/v1/ats/applications/APP1/attachments"
+    assert req["headers"]["Authorization"] == f"Bearer {KEY}"
+    assert req["headers"]["X-Integration-Id"] == "greenhouse:abc"
+    jsonschema.validate(json.loads(req["body"]), SCHEMA)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [],
+        ["--type", "OTHER", "--name", "Résumé final.pdf", "--content-type", "application/pdf"],
+        ["--oracle-category", "IRC_CANDIDATE_RESUME", "--oracle-multi-post"],
+        ["--greenhouse-on-behalf-of", "4242"],
+        ["--workable-on-behalf-of", "u-7"],
+        ["--remote-fields", '{"greenhouse": {"post_headers": {"On-Behalf-Of": null}}}'],
+    ],
+)
+def test_every_request_validates_against_the_schema(
+    server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str], extra: list[str]
+) -> None:
+    code, _, _ = _run(capsys, "send", str(cv), *BASE, *extra)
+    assert code == ExitCode.OK
+    body = json.loads(server.requests[-1]["body"])
+    jsonschema.validate(body, SCHEMA)
+    assert int(server.requests[-1]["headers"]["Content-Length"]) == len(server.requests[-1]["body"])
+
+
+def test_send_data_url_validates(server: Recorder, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = _run(capsys, "send", "--data-url", "https://files.example.com/cv.pdf", "--type", "CV", *BASE)
+    assert code == ExitCode.OK
+    body = json.loads(server.requests[-1]["body"])
+    jsonschema.validate(body, SCHEMA)
+    assert "data" not in body["attachment"]
+
+
+def test_send_json_is_one_document(server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "send", str(cv), *BASE, "--json")
+    assert code == ExitCode.OK
+    doc = json.loads(out)
+    assert doc["ok"] is True and doc["status"] == "sent"
+    assert doc["request"]["sha256"] and doc["request"]["size"] == len(PDF)
+
+
+def test_application_id_is_one_path_segment(server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, _ = _run(capsys, "send", str(cv), "--integration", "greenhouse:abc", "--application", "../../check-api-key?x=1#f%")
+    assert code == ExitCode.OK
+    assert server.requests[-1]["path"] == "/v1/ats/applications/..%2F..%2Fcheck-api-key%3Fx%3D1%23f%25/attachments"
+
+
+def test_api_error_exit_3(server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server.status = 403
+    server.body = {
+        "status": "error",
+        "error": {
+            "code": "INTEGRATION.PERMISSION_MISSING",
+            "title": "Permission missing",
+            "message": "Add attachments is not enabled",
+            "log_url": "https://app.kombo.dev/x/logs?interactionId=9",
+        },
+    }
+    code, _, err = _run(capsys, "send", str(cv), *BASE)
+    assert code == ExitCode.API_ERROR
+    assert "INTEGRATION.PERMISSION_MISSING" in err
+    assert "https://app.kombo.dev/x/logs?interactionId=9" in err
+    assert "scope config" in err  # the hint
+    code, out, _ = _run(capsys, "send", str(cv), *BASE, "--json")
+    doc = json.loads(out)
+    assert code == 3 and doc["error"]["code"] == "INTEGRATION.PERMISSION_MISSING"
+
+
+def test_transport_error_exit_4(monkeypatch: pytest.MonkeyPatch, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()  # nothing listens there now
+    monkeypatch.setenv("KOMBO_API_KEY", KEY)
+    monkeypatch.setenv("KOMBO_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    code, _, err = _run(capsys, "send", str(cv), *BASE)
+    assert code == ExitCode.TRANSPORT
+    assert "nothing was received" in err
+
+
+def _bad_inputs(tmp: Path) -> list[tuple[str, list[str], str]]:
+    empty = tmp / "empty.pdf"
+    empty.write_bytes(b"")
+    fifo = tmp / "pipe.pdf"
+    os.mkfifo(fifo)
+    cv = tmp / "cv.pdf"
+    cv.write_bytes(PDF)
+    return [
+        ("missing path", ["send", str(tmp / "nope.pdf"), *BASE], "file"),
+        ("directory", ["send", str(tmp), *BASE], "file"),
+        ("empty file", ["send", str(empty), *BASE], "file"),
+        ("fifo", ["send", str(fifo), *BASE], "file"),
+        ("device", ["send", "/dev/zero", *BASE], "file"),
+        ("both file and url", ["send", str(cv), "--data-url", "https://x.example/cv.pdf", *BASE], "file"),
+        ("neither", ["send", *BASE], "file"),
+        ("url not http", ["send", "--data-url", "file:///etc/passwd", "--type", "CV", *BASE], "data_url"),
+        ("bad content type", ["send", str(cv), "--content-type", "pdf", *BASE], "content_type"),
+        ("bad type", ["send", str(cv), "--type", "RESUME", *BASE], "type"),
+        ("bad remote json", ["send", str(cv), "--remote-fields", "{nope", *BASE], "remote_fields"),
+        ("bad oracle category", ["send", str(cv), "--oracle-category", "RESUME", *BASE], "remote_fields.oracle"),
+        ("no integration", ["send", str(cv), "--application", "APP1"], "integration"),
+        ("no application", ["send", str(cv), "--integration", "greenhouse:abc"], "application"),
+    ]
+
+
+@pytest.mark.timeout(20)
+def test_bad_input_exit_2_one_line_nothing_sent(
+    server: Recorder, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for label, argv, field in _bad_inputs(tmp_path):
+        code, out, err = _run(capsys, *argv)
+        assert code == ExitCode.BAD_INPUT, label
+        lines = [line for line in err.splitlines() if line.startswith("kombo-tui: error:")]
+        assert len(lines) >= 1, (label, err)
+        assert any(f"error: {field}" in line for line in lines), (label, err)
+        assert out == "", label
+        code, out, _ = _run(capsys, *argv, "--json")
+        doc = json.loads(out)
+        assert code == 2 and doc["status"] == "bad_input", label
+    assert server.requests == []
+
+
+def test_unreadable_file(server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    real_open = os.open
+
+    def deny(path: Any, flags: int, *args: Any, **kw: Any) -> int:
+        if str(path) == str(cv):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kw)
+
+    monkeypatch.setattr(os, "open", deny)
+    code, _, err = _run(capsys, "send", str(cv), *BASE)
+    assert code == ExitCode.BAD_INPUT and "error: file" in err
+    assert server.requests == []
+
+
+def test_missing_api_key(cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "send", str(cv), *BASE)
+    assert code == ExitCode.BAD_INPUT
+    assert "error: api_key: no API key" in err
+
+
+def test_plain_http_base_url_refused(monkeypatch: pytest.MonkeyPatch, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KOMBO_API_KEY", KEY)
+    code, _, err = _run(capsys, "send", str(cv), *BASE, "--base-url", "http://api.example.com/v1")
+    assert code == ExitCode.BAD_INPUT and "in clear" in err
+
+
+def test_dry_run_sends_nothing(server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "send", str(cv), *BASE, "--dry-run", "--json")
+    assert code == 0 and server.requests == []
+    assert json.loads(out)["status"] == "dry_run"
+
+
+def test_preview_elides_and_never_sends(server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "preview", str(cv), *BASE, "--json")
+    assert code == 0 and server.requests == []
+    doc = json.loads(out)
+    assert doc["headers"]["Authorization"] == "Bearer $KOMBO_API_KEY"
+    assert doc["body"]["attachment"]["data"].startswith("<base64 of")
+    jsonschema.validate({**doc["body"], "attachment": {**doc["body"]["attachment"], "data": "AA=="}}, SCHEMA)
+    code, out, _ = _run(capsys, "preview", str(cv), "--full")
+    assert code == 0
+    body = out.split("\n\n", 1)[1]
+    jsonschema.validate(json.loads(body), SCHEMA)
+
+
+def test_sniff(cv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "sniff", str(cv), "--json")
+    doc = json.loads(out)
+    assert code == 0 and doc["files"][0]["mime"] == "application/pdf"
+    assert doc["files"][0]["suggested_type"] == "CV"
+    code, out, err = _run(capsys, "sniff", str(cv), str(tmp_path / "missing"))
+    assert code == ExitCode.BAD_INPUT
+    assert "application/pdf" in out and "error: file" in err
