@@ -1,0 +1,821 @@
+"""What is this file? MIME detection, file checks, a type suggestion and a fingerprint.
+
+Everything here reads a **bounded prefix** of a file (:data:`PREFIX_SIZE` bytes), decides
+from ``os.stat`` before opening anything (so a FIFO or a device can never block), and opens
+with ``O_NONBLOCK``. MIME detection uses libmagic through python-magic when both are present,
+imported lazily on first use; without them it falls back to a guess from the file name and
+says so (:attr:`Sniffed.is_guess`).
+
+libmagic's answer is refined where it is too generic: an Office Open XML or OpenDocument file
+that libmagic reports as ``application/zip`` (it only looks at the first few ZIP entries, e.g.
+a DOCX with a thumbnail before ``word/``) is identified from its ``[Content_Types].xml``,
+its ``mimetype`` entry or its entry names.
+
+Typical use::
+
+    stat = check_file(path)            # raises InputError(field="file") with a clear message
+    sniffed = sniff_file(path)         # Sniffed(mime=..., source="libmagic", generic=..., note=...)
+    kind = suggest_type(path.name)     # AttachmentType.CV / COVER_LETTER / None
+    print_ = fingerprint(path)         # Fingerprint(size, sha256, mtime_ns), streamed
+"""
+
+from __future__ import annotations
+
+import errno
+import functools
+import hashlib
+import mimetypes
+import os
+import re
+import stat
+import struct
+import unicodedata
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .errors import FileChangedError, InputError
+from .models import AttachmentType
+
+__all__ = [
+    "PREFIX_SIZE",
+    "Fingerprint",
+    "Sniffed",
+    "check_file",
+    "fingerprint",
+    "magic_available",
+    "mime_for_name",
+    "sniff_bytes",
+    "sniff_file",
+    "suggest_type",
+]
+
+PREFIX_SIZE = 64 * 1024
+"""How many bytes of a file are read to sniff it (never more)."""
+
+Source = Literal["libmagic", "extension", "none"]
+
+OCTET_STREAM = "application/octet-stream"
+EMPTY = "application/x-empty"
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+# Extensions that matter for CVs and cover letters, mapped explicitly so the answer does not
+# depend on this machine's /etc/mime.types (Python's built-in table lacks .docx, .odt, ...).
+_EXTENSION_MIME: dict[str, str] = {
+    ".pdf": "application/pdf",
+    ".doc": "application/msword",
+    ".dot": "application/msword",
+    ".docx": DOCX,
+    ".dotx": "application/vnd.openxmlformats-officedocument.wordprocessingml.template",
+    ".docm": "application/vnd.ms-word.document.macroEnabled.12",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": XLSX,
+    ".xlsm": "application/vnd.ms-excel.sheet.macroEnabled.12",
+    ".ppt": "application/vnd.ms-powerpoint",
+    ".pptx": PPTX,
+    ".pptm": "application/vnd.ms-powerpoint.presentation.macroEnabled.12",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ott": "application/vnd.oasis.opendocument.text-template",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+    ".odp": "application/vnd.oasis.opendocument.presentation",
+    ".odg": "application/vnd.oasis.opendocument.graphics",
+    ".rtf": "text/rtf",
+    ".txt": "text/plain",
+    ".text": "text/plain",
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".csv": "text/csv",
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xml": "application/xml",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".jpe": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".heif": "image/heif",
+    ".tif": "image/tiff",
+    ".tiff": "image/tiff",
+    ".bmp": "image/bmp",
+    ".svg": "image/svg+xml",
+    ".zip": "application/zip",
+    ".7z": "application/x-7z-compressed",
+    ".rar": "application/vnd.rar",
+    ".gz": "application/gzip",
+    ".epub": "application/epub+zip",
+    ".pages": "application/vnd.apple.pages",
+    ".numbers": "application/vnd.apple.numbers",
+    ".key": "application/vnd.apple.keynote",
+    ".msg": "application/vnd.ms-outlook",
+    ".eml": "message/rfc822",
+    ".vcf": "text/vcard",
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".mp3": "audio/mpeg",
+}
+
+# Spellings of the same type (libmagic and mimetypes do not always agree).
+_ALIASES: dict[str, str] = {
+    "application/rtf": "text/rtf",
+    "text/xml": "application/xml",
+    "application/x-zip-compressed": "application/zip",
+    "application/x-zip": "application/zip",
+    "image/jpg": "image/jpeg",
+    "image/pjpeg": "image/jpeg",
+    "image/x-png": "image/png",
+    "image/x-ms-bmp": "image/bmp",
+    "application/x-pdf": "application/pdf",
+    "application/x-gzip": "application/gzip",
+    "text/x-vcard": "text/vcard",
+    "text/x-markdown": "text/markdown",
+    "text/x-csv": "text/csv",
+    "application/csv": "text/csv",
+    "application/javascript": "text/javascript",
+    "application/x-rar": "application/vnd.rar",
+    "application/x-rar-compressed": "application/vnd.rar",
+    "audio/x-wav": "audio/wav",
+    "image/x-icon": "image/vnd.microsoft.icon",
+}
+
+# Never a useful answer on its own.
+_ALWAYS_GENERIC = frozenset({OCTET_STREAM, EMPTY, "inode/x-empty", "application/x-unknown"})
+
+# Correct but vague: generic when the name promises something more specific.
+_CONTAINERS = {
+    "application/zip": "ZIP archive",
+    "application/x-ole-storage": "OLE compound document",
+    "application/CDFV2": "OLE compound document",
+    "application/vnd.ms-office": "Microsoft Office document",
+}
+_WEAK = frozenset({"text/plain", "application/xml", *_CONTAINERS})
+
+# What each container may legitimately hold, by the MIME the name implies.
+_ZIP_FAMILY = frozenset(
+    {
+        DOCX,
+        XLSX,
+        PPTX,
+        _EXTENSION_MIME[".dotx"],
+        _EXTENSION_MIME[".docm"],
+        _EXTENSION_MIME[".xlsm"],
+        _EXTENSION_MIME[".pptm"],
+        _EXTENSION_MIME[".odt"],
+        _EXTENSION_MIME[".ott"],
+        _EXTENSION_MIME[".ods"],
+        _EXTENSION_MIME[".odp"],
+        _EXTENSION_MIME[".odg"],
+        "application/epub+zip",
+        "application/vnd.apple.pages",
+        "application/vnd.apple.numbers",
+        "application/vnd.apple.keynote",
+    }
+)
+_OLE_FAMILY = frozenset(
+    {"application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+     "application/vnd.ms-outlook"}
+)
+_CONTAINER_FAMILY = {
+    "application/zip": _ZIP_FAMILY,
+    "application/x-ole-storage": _OLE_FAMILY,
+    "application/CDFV2": _OLE_FAMILY,
+    "application/vnd.ms-office": _OLE_FAMILY,
+}
+
+_TEXTUAL_APPLICATION = frozenset(
+    {"application/json", "application/xml", "text/javascript", "application/x-yaml",
+     "application/yaml", "image/svg+xml"}
+)
+
+_MIME_RE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
+
+
+@dataclass(frozen=True)
+class Sniffed:
+    """The result of sniffing a file: its MIME type and how sure we are.
+
+    Attributes:
+        mime: The MIME type, e.g. ``application/pdf``.
+        source: Where :attr:`mime` comes from: ``"libmagic"`` (the content), ``"extension"``
+            (a guess from the file name, because libmagic is unavailable) or ``"none"``
+            (nothing to go on: no usable content or name).
+        generic: True when :attr:`mime` says little: ``application/octet-stream``, an empty
+            file, or ``text/plain`` / ``application/zip`` when the name promises something
+            specific (``.pdf``, ``.docx``). The user should check or override it.
+        description: libmagic's human-readable description (``PDF document, version 1.4``),
+            or None without libmagic.
+        note: A plain-language remark for the user when something deserves attention, e.g.
+            ``the name says .pdf but the content looks like image/png``; None otherwise.
+        name_mime: The MIME type the file name implies (None without a known extension).
+    """
+
+    mime: str
+    source: Source
+    generic: bool
+    description: str | None = None
+    note: str | None = None
+    name_mime: str | None = None
+
+    @property
+    def is_guess(self) -> bool:
+        """True when the MIME does not come from the content (no libmagic, or nothing to read)."""
+        return self.source != "libmagic"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Identity of a file's content at the moment it was chosen.
+
+    Attributes:
+        size: Size in bytes.
+        sha256: Hex SHA-256 of the whole content.
+        mtime_ns: Modification time in nanoseconds.
+    """
+
+    size: int
+    sha256: str
+    mtime_ns: int
+
+
+# --------------------------------------------------------------------------- libmagic
+
+
+@functools.lru_cache(maxsize=1)
+def _load_magic() -> tuple[Any | None, str | None]:
+    """Import python-magic and check that libmagic works.
+
+    Returns:
+        ``(module, None)`` when usable, else ``(None, reason)`` with a plain-language reason.
+    """
+    try:
+        import magic
+    except ImportError as exc:
+        # python-magic raises ImportError("failed to find libmagic...") when the C library is
+        # missing; a missing python-magic raises ModuleNotFoundError.
+        if "libmagic" in str(exc):
+            return None, "libmagic is not installed"
+        return None, "python-magic is not installed"
+    except (OSError, AttributeError) as exc:
+        # Older python-magic, or a libmagic without the expected symbols.
+        return None, f"libmagic could not be loaded ({exc})"
+    try:
+        magic.from_buffer(b"%PDF-1.4\n", mime=True)
+    except Exception as exc:  # noqa: BLE001 - MagicException (no database) and ctypes errors
+        return None, f"libmagic does not work here ({exc})"
+    return magic, None
+
+
+def magic_available() -> bool:
+    """Whether python-magic and libmagic are installed and working.
+
+    Returns:
+        True when MIME types are detected from content; False when they are guessed from names.
+    """
+    return _load_magic()[0] is not None
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _extension(name: str | None) -> str | None:
+    """The last suffix of ``name`` as written (``.PDF``), or None."""
+    if not name:
+        return None
+    base = re.split(r"[\\/]", name)[-1]
+    stem, dot, ext = base.rpartition(".")
+    if not dot or not stem.strip(".") or not ext or " " in ext:
+        return None
+    return "." + ext
+
+
+def mime_for_name(name: str | None) -> str | None:
+    """The MIME type a file name implies, from its extension (case-insensitive).
+
+    Uses a fixed table for the formats that matter here, then Python's built-in table (not
+    the machine's ``/etc/mime.types``, so the answer is the same everywhere).
+
+    Args:
+        name: A file name or path.
+
+    Returns:
+        The MIME type, or None for no or an unknown extension.
+    """
+    ext = _extension(name)
+    if ext is None:
+        return None
+    lower = ext.lower()
+    if lower in _EXTENSION_MIME:
+        return _EXTENSION_MIME[lower]
+    guessed, _ = _builtin_mimetypes().guess_type("x" + lower, strict=False)
+    return guessed
+
+
+@functools.lru_cache(maxsize=1)
+def _builtin_mimetypes() -> mimetypes.MimeTypes:
+    return mimetypes.MimeTypes()
+
+
+def _canonical(mime: str) -> str:
+    mime = mime.strip()
+    return _ALIASES.get(mime, _ALIASES.get(mime.lower(), mime))
+
+
+def _textual(mime: str) -> bool:
+    return mime.startswith("text/") or mime in _TEXTUAL_APPLICATION
+
+
+# --------------------------------------------------------------------------- ZIP refinement
+
+
+@dataclass(frozen=True)
+class _ZipEntry:
+    name: str
+    data: bytes | None
+    """The (decompressed, bounded) content, or its beginning when the prefix cuts it."""
+    complete: bool = False
+    """True when :attr:`data` is the whole entry."""
+
+
+_LOCAL_HEADER = b"PK\x03\x04"
+_MAX_ENTRIES = 32
+_MAX_ENTRY_DATA = 256 * 1024
+
+
+def _zip_entries(prefix: bytes) -> list[_ZipEntry]:
+    """Walk the ZIP local file headers found in ``prefix`` (no central directory needed).
+
+    Stops quietly at the end of the prefix, at anything unexpected or after
+    :data:`_MAX_ENTRIES`. Stored and deflated content is kept (at most
+    :data:`_MAX_ENTRY_DATA` bytes of it), whole or as far as the prefix goes.
+    """
+    entries: list[_ZipEntry] = []
+    pos = 0
+    end = len(prefix)
+    while len(entries) < _MAX_ENTRIES and prefix.startswith(_LOCAL_HEADER, pos) and pos + 30 <= end:
+        flags, method = struct.unpack_from("<HH", prefix, pos + 6)
+        csize, _usize, name_len, extra_len = struct.unpack_from("<IIHH", prefix, pos + 18)
+        name_at = pos + 30
+        data_at = name_at + name_len + extra_len
+        if data_at > end:
+            break
+        raw_name = prefix[name_at : name_at + name_len]
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+        if csize == 0xFFFFFFFF:  # ZIP64: the real size is in extra field 0x0001
+            csize = _zip64_csize(prefix[name_at + name_len : data_at])
+        encrypted = bool(flags & 0x1)
+        data: bytes | None = None
+        complete = False
+        next_at: int | None = None
+        if flags & 0x8 and method == 8 and not encrypted:
+            # Sizes follow the data (streamed ZIP): find the end by inflating.
+            inflater = zlib.decompressobj(-15)
+            try:
+                out = inflater.decompress(prefix[data_at:], _MAX_ENTRY_DATA)
+            except zlib.error:
+                break
+            data = out
+            complete = inflater.eof
+            if inflater.eof:
+                data_end = end - len(inflater.unused_data)
+                found = prefix.find(_LOCAL_HEADER, data_end, data_end + 32)
+                next_at = found if found >= 0 else None
+        elif flags & 0x8 or csize is None:
+            found = prefix.find(_LOCAL_HEADER, data_at)
+            next_at = found if found >= 0 else None
+        else:
+            data_end = data_at + csize
+            if not encrypted:
+                # A truncated entry still yields its beginning (enough for [Content_Types].xml).
+                data = _inflate(method, prefix[data_at : min(data_end, end)])
+                complete = data is not None and data_end <= end
+            next_at = data_end if data_end < end else None
+        entries.append(_ZipEntry(name, data, complete))
+        if next_at is None:
+            break
+        pos = next_at
+    return entries
+
+
+def _zip64_csize(extra: bytes) -> int | None:
+    at = 0
+    while at + 4 <= len(extra):
+        header_id, size = struct.unpack_from("<HH", extra, at)
+        if header_id == 0x0001 and size >= 16:
+            return int(struct.unpack_from("<Q", extra, at + 12)[0])
+        at += 4 + size
+    return None
+
+
+def _inflate(method: int, data: bytes) -> bytes | None:
+    if method == 0:
+        return data[:_MAX_ENTRY_DATA]
+    if method == 8:
+        try:
+            return zlib.decompressobj(-15).decompress(data, _MAX_ENTRY_DATA)
+        except zlib.error:
+            return None
+    return None
+
+
+_MAIN_PART_RE = re.compile(rb"""ContentType\s*=\s*["']([\w.+/-]+?)\.main\+xml["']""")
+_MACRO_MAIN_PARTS = {
+    "application/vnd.ms-word.document.macroEnabled": "application/vnd.ms-word.document.macroEnabled.12",
+    "application/vnd.ms-word.template.macroEnabledTemplate": "application/vnd.ms-word.template.macroEnabled.12",
+    "application/vnd.ms-excel.sheet.macroEnabled": "application/vnd.ms-excel.sheet.macroEnabled.12",
+    "application/vnd.ms-excel.template.macroEnabled": "application/vnd.ms-excel.template.macroEnabled.12",
+    "application/vnd.ms-powerpoint.presentation.macroEnabled": "application/vnd.ms-powerpoint.presentation.macroEnabled.12",
+    "application/vnd.ms-powerpoint.slideshow.macroEnabled": "application/vnd.ms-powerpoint.slideshow.macroEnabled.12",
+    "application/vnd.ms-powerpoint.template.macroEnabled": "application/vnd.ms-powerpoint.template.macroEnabled.12",
+}
+
+
+def _office_mime(prefix: bytes) -> str | None:
+    """The specific MIME of an OOXML / ODF / EPUB file from the ZIP entries in ``prefix``."""
+    entries = _zip_entries(prefix)
+    if not entries:
+        return None
+    for entry in entries[:3]:
+        # ODF and EPUB: a `mimetype` entry (first and stored, by the spec) holding the MIME.
+        if entry.name == "mimetype" and entry.data is not None and entry.complete:
+            text = entry.data.decode("ascii", "replace").strip()
+            if _MIME_RE.match(text):
+                return text
+    names = [entry.name for entry in entries]
+    for entry in entries:
+        if entry.name == "[Content_Types].xml" and entry.data is not None:
+            for match in _MAIN_PART_RE.finditer(entry.data):
+                main = match.group(1).decode("ascii")
+                if main.startswith("application/vnd.openxmlformats-officedocument."):
+                    return main
+                if main in _MACRO_MAIN_PARTS:
+                    return _MACRO_MAIN_PARTS[main]
+    if "[Content_Types].xml" in names or "_rels/.rels" in names:
+        for folder, mime in (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX)):
+            if any(n.startswith(folder) for n in names):
+                return mime
+    return None
+
+
+# --------------------------------------------------------------------------- sniffing
+
+
+def sniff_bytes(prefix: bytes | bytearray | memoryview, name: str | None = None) -> Sniffed:
+    """Sniff content already in memory (only the first :data:`PREFIX_SIZE` bytes are used).
+
+    Args:
+        prefix: The start of the file (or all of it).
+        name: The file name, to compare the content with its extension and as the fallback
+            when libmagic is missing.
+
+    Returns:
+        What the content is, where that answer comes from and any remark for the user.
+    """
+    data = bytes(memoryview(prefix)[:PREFIX_SIZE])
+    name_mime = mime_for_name(name)
+    if not data:
+        return Sniffed(EMPTY, "none", True, None, "there is no content (0 bytes)", name_mime)
+    module, reason = _load_magic()
+    if module is not None:
+        try:
+            mime = str(module.from_buffer(data, mime=True))
+            description: str | None = str(module.from_buffer(data))
+        except Exception as exc:  # noqa: BLE001 - any libmagic failure means "fall back"
+            reason = f"libmagic failed ({exc})"
+        else:
+            return _from_content(mime, description, data, name, name_mime)
+    return _from_name(name, name_mime, reason or "libmagic is not available")
+
+
+def _from_name(name: str | None, name_mime: str | None, reason: str) -> Sniffed:
+    if name_mime is None:
+        ext = _extension(name)
+        why = f"the extension {ext} is unknown" if ext else "the name has no extension"
+        return Sniffed(OCTET_STREAM, "none", True, None, f"{reason} and {why}: type unknown", None)
+    generic = name_mime in _ALWAYS_GENERIC
+    return Sniffed(
+        name_mime, "extension", generic, None, f"{reason}: guessed from the extension", name_mime
+    )
+
+
+def _from_content(
+    mime: str, description: str | None, data: bytes, name: str | None, name_mime: str | None
+) -> Sniffed:
+    mime = mime.strip() or OCTET_STREAM
+    if data.startswith(_LOCAL_HEADER) and mime in {OCTET_STREAM, "application/zip", "application/x-zip-compressed"}:
+        refined = _office_mime(data)
+        if refined is not None:
+            mime = refined
+    generic, note = _judge(mime, name, name_mime)
+    return Sniffed(mime, "libmagic", generic, description, note, name_mime)
+
+
+def _judge(mime: str, name: str | None, name_mime: str | None) -> tuple[bool, str | None]:
+    """Whether ``mime`` (from the content) is generic, and what to tell the user about it."""
+    ext = _extension(name)
+    if name_mime in _ALWAYS_GENERIC:  # e.g. ".bin": the name promises nothing
+        name_mime = None
+    agrees = name_mime is None or _canonical(mime) == _canonical(name_mime)
+    if mime in _ALWAYS_GENERIC:
+        if mime in {EMPTY, "inode/x-empty"}:
+            return True, "there is no content (0 bytes)"
+        if name_mime is not None:
+            return True, f"the name says {ext} but libmagic cannot tell what the content is ({mime})"
+        return True, f"libmagic cannot tell what the content is ({mime})"
+    if agrees:
+        return False, None
+    assert name_mime is not None and ext is not None
+    if mime in _WEAK:
+        if mime in _CONTAINER_FAMILY and name_mime in _CONTAINER_FAMILY[mime]:
+            return True, (
+                f"the content is a {_CONTAINERS[mime]} ({mime}) that may hold a {ext} file, "
+                "but it could not be confirmed"
+            )
+        if mime == "text/plain" and _textual(name_mime):
+            return True, f"libmagic only sees plain text; the name suggests {name_mime}"
+        return True, f"the name says {ext} but the content looks like {mime}"
+    return False, f"the name says {ext} but the content looks like {mime}"
+
+
+def sniff_file(path: str | os.PathLike[str], *, name: str | None = None) -> Sniffed:
+    """Sniff a file on disk from its first :data:`PREFIX_SIZE` bytes.
+
+    The file is checked first (:func:`check_file`), so a directory, FIFO, device, empty or
+    unreadable file raises :class:`~kombo_tui.core.errors.InputError` instead of blocking or
+    reading forever. A huge (or sparse) file costs one bounded read.
+
+    Args:
+        path: The file.
+        name: The name to judge the extension by (default: the path's last component, the
+            name of a symlink rather than of its target).
+
+    Returns:
+        What the content is (see :class:`Sniffed`).
+
+    Raises:
+        InputError: The path is not a readable, non-empty regular file (field ``file``).
+    """
+    fd, _ = _open_regular(path)
+    try:
+        data = _read_prefix(fd, path)
+    finally:
+        os.close(fd)
+    return sniff_bytes(data, name if name is not None else os.path.basename(os.fspath(path)))
+
+
+def _read_prefix(fd: int, path: str | os.PathLike[str]) -> bytes:
+    chunks: list[bytes] = []
+    remaining = PREFIX_SIZE
+    while remaining > 0:
+        try:
+            chunk = os.read(fd, remaining)
+        except BlockingIOError:  # cannot happen for a regular file; never wait for one
+            break
+        except OSError as exc:
+            raise InputError.single("file", f"{_show(path)} could not be read: {_reason(exc)}") from exc
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+# --------------------------------------------------------------------------- file checks
+
+
+def _show(path: str | os.PathLike[str]) -> str:
+    """The path quoted for a one-line message (control characters escaped, long ones cut)."""
+    text = os.fsdecode(os.fspath(path))
+    if len(text) > 240:
+        text = text[:110] + "…" + text[-110:]
+    if not text.isprintable():
+        return repr(text)
+    return f"'{text}'"
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else str(exc)
+
+
+_KINDS = (
+    (stat.S_ISDIR, "is a directory, not a file"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file"),
+    (stat.S_ISSOCK, "is a socket, not a regular file"),
+    (stat.S_ISCHR, "is a character device, not a regular file"),
+    (stat.S_ISBLK, "is a block device, not a regular file"),
+)
+
+
+def _kind_problem(mode: int) -> str | None:
+    for test, message in _KINDS:
+        if test(mode):
+            return message
+    return None if stat.S_ISREG(mode) else "is not a regular file"
+
+
+def _stat_problem(path: str | os.PathLike[str], exc: OSError) -> str:
+    shown = _show(path)
+    if exc.errno == errno.ELOOP:
+        return f"{shown} is a symbolic link loop (too many levels of symbolic links)"
+    if isinstance(exc, FileNotFoundError):
+        try:
+            is_link = stat.S_ISLNK(os.lstat(path).st_mode)
+        except OSError:
+            is_link = False
+        if is_link:
+            try:
+                target = os.readlink(path)
+            except OSError:
+                return f"{shown} is a broken symbolic link (its target does not exist)"
+            return f"{shown} is a broken symbolic link: its target {_show(target)} does not exist"
+        return f"{shown} does not exist"
+    if exc.errno == errno.ENOTDIR:
+        return f"{shown} does not exist (a part of the path is not a directory)"
+    if isinstance(exc, PermissionError):
+        return f"{shown} cannot be reached: permission denied"
+    if exc.errno == errno.ENAMETOOLONG:
+        return f"{shown} is too long a name"
+    return f"{shown} cannot be opened: {_reason(exc)}"
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+    """Open ``path`` for reading if it is a readable, non-empty regular file.
+
+    The type is decided from ``os.stat`` before opening (a FIFO is never opened), the open uses
+    ``O_NONBLOCK`` and the type is checked again on the descriptor, in case the path changed
+    in between.
+
+    Returns:
+        The open descriptor (the caller closes it) and its ``fstat``.
+
+    Raises:
+        InputError: With field ``file`` and a one-line message naming the path and the problem.
+    """
+    try:
+        if not os.fspath(path):
+            raise InputError.single("file", "no file given (the path is empty)")
+    except TypeError as exc:
+        raise InputError.single("file", f"{path!r} is not a path") from exc
+    shown = _show(path)
+    try:
+        before = os.stat(path)
+    except ValueError as exc:  # embedded NUL
+        raise InputError.single("file", f"{shown} is not a valid path ({exc})") from exc
+    except OSError as exc:
+        raise InputError.single("file", _stat_problem(path, exc)) from exc
+    problem = _kind_problem(before.st_mode)
+    if problem:
+        raise InputError.single("file", f"{shown} {problem}")
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except PermissionError as exc:
+        raise InputError.single("file", f"{shown} cannot be read: permission denied") from exc
+    except OSError as exc:
+        raise InputError.single("file", _stat_problem(path, exc)) from exc
+    try:
+        after = os.fstat(fd)
+        problem = _kind_problem(after.st_mode)
+        if problem:
+            raise InputError.single("file", f"{shown} {problem}")
+        if after.st_size == 0:
+            raise InputError.single("file", f"{shown} is empty (0 bytes)")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, after
+
+
+def check_file(path: str | os.PathLike[str]) -> os.stat_result:
+    """Check that ``path`` is a non-empty regular file this process can read.
+
+    Never blocks: the type comes from ``os.stat`` before anything is opened, and the file is
+    opened with ``O_NONBLOCK`` (and closed again) to prove it is readable.
+
+    Args:
+        path: The file the user chose.
+
+    Returns:
+        The file's ``stat`` (taken on the open descriptor).
+
+    Raises:
+        InputError: With one problem on field ``file`` whose message names the path and says
+            what is wrong: it does not exist, is a broken symlink or a symlink loop, is a
+            directory, a FIFO, a socket or a device, cannot be read, or is empty.
+    """
+    fd, result = _open_regular(path)
+    os.close(fd)
+    return result
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+def fingerprint(
+    path: str | os.PathLike[str],
+    *,
+    chunk_size: int = 1 << 20,
+    progress: Callable[[int, int], None] | None = None,
+) -> Fingerprint:
+    """Hash a file with SHA-256, streaming it in chunks (memory stays flat).
+
+    Args:
+        path: The file (checked like :func:`check_file`).
+        chunk_size: Bytes read per step.
+        progress: Called as ``progress(done, total)`` once before reading and after each chunk.
+
+    Returns:
+        Size, SHA-256 and modification time of the content that was hashed.
+
+    Raises:
+        InputError: The path is not a readable, non-empty regular file.
+        FileChangedError: The file changed (size or modification time) while being hashed.
+        ValueError: ``chunk_size`` is not positive.
+    """
+    if chunk_size <= 0:
+        raise ValueError("chunk_size must be positive")
+    fd, before = _open_regular(path)
+    try:
+        digest = hashlib.sha256()
+        total = before.st_size
+        done = 0
+        if progress is not None:
+            progress(0, total)
+        while True:
+            try:
+                chunk = os.read(fd, chunk_size)
+            except OSError as exc:
+                raise InputError.single("file", f"{_show(path)} could not be read: {_reason(exc)}") from exc
+            if not chunk:
+                break
+            digest.update(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+        after = os.fstat(fd)
+    finally:
+        os.close(fd)
+    if done != total or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        raise FileChangedError(f"{_show(path)} changed while it was being read; choose it again")
+    return Fingerprint(size=done, sha256=digest.hexdigest(), mtime_ns=before.st_mtime_ns)
+
+
+# --------------------------------------------------------------------------- type suggestion
+
+_CV_WORDS = frozenset({"cv", "resume", "lebenslauf", "curriculum", "vitae"})
+_COVER_WORDS = frozenset(
+    {"cover", "coverletter", "anschreiben", "motivation", "motivationsschreiben", "lettre",
+     "motivationletter", "motivationsbrief"}
+)
+_CV_SUFFIXES = ("lebenslauf",)
+_COVER_SUFFIXES = ("anschreiben", "motivationsschreiben")
+_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def _words(file_name: str) -> list[str]:
+    base = re.split(r"[\\/]", file_name)[-1]
+    ext = _extension(base)
+    if ext is not None:
+        base = base[: -len(ext)]
+    plain = "".join(
+        c for c in unicodedata.normalize("NFKD", base) if not unicodedata.combining(c)
+    ).replace("ß", "ss")
+    return [w.lower() for w in _WORD_RE.findall(plain)]
+
+
+def suggest_type(file_name: str) -> AttachmentType | None:
+    """Suggest CV or COVER_LETTER from words in a file name (the user decides otherwise).
+
+    Words are split on punctuation, digits and camelCase, compared case- and
+    accent-insensitively: ``cv``, ``resume``/``résumé``, ``lebenslauf``, ``curriculum`` mean
+    a CV; ``cover``/``coverletter``, ``anschreiben``, ``motivation``/``motivationsschreiben``,
+    ``lettre`` mean a cover letter. German compounds ending in ``-lebenslauf`` or
+    ``-anschreiben`` count too. A name with words of both kinds is ambiguous.
+
+    Args:
+        file_name: A file name or path, e.g. ``Jane_Doe_CV_2024.pdf``.
+
+    Returns:
+        The suggested type, or None when the name does not say (or says both).
+    """
+    words = _words(file_name)
+    cv = any(w in _CV_WORDS or w.endswith(_CV_SUFFIXES) for w in words)
+    cover = any(w in _COVER_WORDS or w.endswith(_COVER_SUFFIXES) for w in words)
+    if cv and not cover:
+        return AttachmentType.CV
+    if cover and not cv:
+        return AttachmentType.COVER_LETTER
+    return None

@@ -1,0 +1,870 @@
+"""Tests for kombo_tui.core.sniff: MIME detection, file checks, type suggestion, fingerprint.
+
+Every file is built here (or by ``assets/make_assets.py``, loaded by path) in a temporary
+directory; the committed demo files in ``assets/`` are checked as well. libmagic (Debian
+``libmagic1``) is expected on this machine; its absence is simulated, never skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.abc
+import importlib.util
+import io
+import os
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+import zlib
+from pathlib import Path
+from types import ModuleType, SimpleNamespace
+from typing import Any
+from xml.etree import ElementTree
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kombo_tui.core import sniff
+from kombo_tui.core.errors import FileChangedError, InputError
+from kombo_tui.core.models import AttachmentType
+from kombo_tui.core.sniff import (
+    PREFIX_SIZE,
+    Fingerprint,
+    Sniffed,
+    check_file,
+    fingerprint,
+    magic_available,
+    mime_for_name,
+    sniff_bytes,
+    sniff_file,
+    suggest_type,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+ASSETS = REPO / "assets"
+
+
+def _load_make_assets() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("make_assets", ASSETS / "make_assets.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+make_assets = _load_make_assets()
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+DOCM = "application/vnd.ms-word.document.macroEnabled.12"
+ODT = "application/vnd.oasis.opendocument.text"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+
+D, S = zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED
+
+
+@pytest.fixture(autouse=True)
+def _fresh_magic_loader() -> object:
+    """Each test sees a freshly probed libmagic (some tests simulate its absence)."""
+    loader = sniff._load_magic  # the real, cached one (tests may swap the attribute)
+    loader.cache_clear()
+    yield
+    loader.cache_clear()
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def build_zip(entries: list[tuple[str, bytes, int]], *, streamed: bool = False) -> bytes:
+    """A ZIP with entries in this order; ``streamed`` writes sizes in data descriptors."""
+    if not streamed:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as archive:
+            for name, data, method in entries:
+                info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+                info.compress_type = method
+                archive.writestr(info, data)
+        return buffer.getvalue()
+
+    class Unseekable(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: bytes) -> int:  # type: ignore[override]
+            self.data += b
+            return len(b)
+
+    sink = Unseekable()
+    with zipfile.ZipFile(sink, "w") as archive:
+        for name, data, method in entries:
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            with archive.open(info, "w") as handle:
+                handle.write(data)
+    return bytes(sink.data)
+
+
+def content_types(main: str, part: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="jpeg" ContentType="image/jpeg"/>'
+        f'<Override PartName="/{part}" ContentType="{main}.main+xml"/>'
+        "</Types>"
+    ).encode()
+
+
+def ooxml_with_thumbnail(main: str, part: str, *, streamed: bool = False) -> bytes:
+    """OOXML as some writers (e.g. Word for Mac) lay it out: a JPEG thumbnail before the body.
+
+    libmagic only scans a few KB between local headers, so it cannot see ``word/`` and
+    answers ``application/zip``.
+    """
+    thumbnail = make_assets.make_jpeg() + os.urandom(9000)
+    return build_zip(
+        [
+            ("[Content_Types].xml", content_types(main, part), D),
+            ("_rels/.rels", b"<Relationships/>", D),
+            ("docProps/thumbnail.jpeg", thumbnail, S),
+            (part, b"<document/>", D),
+        ],
+        streamed=streamed,
+    )
+
+
+def odt_with_deflated_mimetype() -> bytes:
+    """An ODT whose ``mimetype`` entry is compressed (against the spec; libmagic gives up)."""
+    return build_zip([("mimetype", ODT.encode(), D), ("content.xml", b"<x/>", D)])
+
+
+def plain_zip() -> bytes:
+    return build_zip([("notes.txt", b"hello", D), ("photo.png", make_assets.make_png(4, 4), S)])
+
+
+RTF = rb"{\rtf1\ansi\deff0 {\fonttbl {\f0 Times New Roman;}} \f0\fs24 Jane Doe\par Curriculum Vitae\par }"
+HTML = b"<!DOCTYPE html>\n<html><head><title>Jane Doe</title></head><body><h1>CV</h1></body></html>\n"
+TEXT = b"Jane Doe\nSenior Backend Engineer\nBerlin, Germany\n"
+TEXT_DE = "Jürgen Müller – Lebenslauf\nMünchen, Deutschland\n".encode()
+
+
+def _libmagic_mime(data: bytes) -> str:
+    import magic
+
+    return str(magic.from_buffer(data, mime=True))
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+# --------------------------------------------------------------------------- sniffing real files
+
+
+def test_libmagic_is_available_on_this_machine() -> None:
+    # DESIGN §6: libmagic1 is installed on our machines; everything below relies on it.
+    assert magic_available() is True
+
+
+# (file name, content, expected mime, generic, piece of the note or None)
+REAL_FILES = [
+    ("Jane_Doe_CV.pdf", make_assets.make_pdf(), "application/pdf", False, None),
+    ("cover_letter.docx", make_assets.make_docx(), DOCX, False, None),
+    ("cover_letter_b.docx", make_assets.make_docx(order="docprops"), DOCX, False, None),
+    ("letter.odt", make_assets.make_odt(), ODT, False, None),
+    ("portfolio.png", make_assets.make_png(), "image/png", False, None),
+    ("photo.jpg", make_assets.make_jpeg(), "image/jpeg", False, None),
+    ("photo.JPEG", make_assets.make_jpeg(), "image/jpeg", False, None),
+    ("pixel.gif", make_assets.make_gif(), "image/gif", False, None),
+    ("cv.txt", TEXT, "text/plain", False, None),
+    ("lebenslauf.txt", TEXT_DE, "text/plain", False, None),
+    ("cv.rtf", RTF, "text/rtf", False, None),
+    ("cv.html", HTML, "text/html", False, None),
+    ("bundle.zip", plain_zip(), "application/zip", False, None),
+    ("no_extension", make_assets.make_pdf(), "application/pdf", False, None),
+    ("weird.xyz", make_assets.make_pdf(), "application/pdf", False, None),
+    # Lying or weak names.
+    ("cv.pdf", make_assets.make_png(), "image/png", False, "the name says .pdf but the content looks like image/png"),
+    ("cv.PDF", TEXT, "text/plain", True, "the name says .PDF but the content looks like text/plain"),
+    ("letter.docx", make_assets.make_pdf(), "application/pdf", False, "the name says .docx"),
+    ("notes.md", b"# Jane Doe\n\n- Python\n", "text/plain", True, "the name suggests text/markdown"),
+    ("letter.docx", plain_zip(), "application/zip", True, "may hold a .docx file, but it could not be confirmed"),
+    ("cv.pdf", bytes(4096), "application/octet-stream", True, "the name says .pdf but libmagic cannot tell"),
+    ("blob", bytes(4096), "application/octet-stream", True, "libmagic cannot tell what the content is"),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "mime", "generic", "note"),
+    REAL_FILES,
+    ids=[f"{i}-{case[0]}" for i, case in enumerate(REAL_FILES)],
+)
+def test_sniff_file_real_content(
+    tmp_path: Path, name: str, data: bytes, mime: str, generic: bool, note: str | None
+) -> None:
+    result = sniff_file(_write(tmp_path, name, data))
+    assert result.mime == mime
+    assert result.source == "libmagic"
+    assert result.is_guess is False
+    assert result.generic is generic
+    assert result.description  # libmagic's text is always there
+    if note is None:
+        assert result.note is None
+    else:
+        assert result.note is not None and note in result.note
+    assert result.name_mime == mime_for_name(name)
+
+
+def test_sniff_descriptions_are_libmagic_text(tmp_path: Path) -> None:
+    assert sniff_file(_write(tmp_path, "a.pdf", make_assets.make_pdf())).description == (
+        "PDF document, version 1.4, 1 pages"
+    )
+    assert sniff_file(_write(tmp_path, "a.png", make_assets.make_png(64, 48))).description == (
+        "PNG image data, 64 x 48, 8-bit/color RGB, non-interlaced"
+    )
+
+
+def test_name_argument_overrides_the_path_name(tmp_path: Path) -> None:
+    path = _write(tmp_path, "upload.tmp", make_assets.make_png())
+    result = sniff_file(path, name="Jane_Doe_CV.pdf")
+    assert result.mime == "image/png"
+    assert result.note == "the name says .pdf but the content looks like image/png"
+
+
+def test_symlink_is_judged_by_its_own_name(tmp_path: Path) -> None:
+    target = _write(tmp_path, "blob-1234", make_assets.make_png())
+    link = tmp_path / "cv.pdf"
+    link.symlink_to(target)
+    result = sniff_file(link)
+    assert result.mime == "image/png"
+    assert result.note is not None and ".pdf" in result.note
+
+
+# --------------------------------------------------------------------------- refinement of ZIPs
+
+REFINED = [
+    ("thumbnail.docx", lambda: ooxml_with_thumbnail(DOCX, "word/document.xml"), DOCX),
+    ("thumbnail-streamed.docx", lambda: ooxml_with_thumbnail(DOCX, "word/document.xml", streamed=True), DOCX),
+    ("thumbnail.xlsx", lambda: ooxml_with_thumbnail(XLSX, "xl/workbook.xml"), XLSX),
+    ("thumbnail.pptx", lambda: ooxml_with_thumbnail(PPTX, "ppt/presentation.xml"), PPTX),
+    ("macros.docm", lambda: ooxml_with_thumbnail("application/vnd.ms-word.document.macroEnabled", "word/document.xml"), DOCM),
+    ("deflated-mimetype.odt", odt_with_deflated_mimetype, ODT),
+    (
+        "rels-first.docx",
+        lambda: build_zip([("_rels/.rels", b"<r/>", D), ("word/document.xml", b"<w/>", D), ("x.bin", os.urandom(9000), S)]),
+        DOCX,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "build", "mime"), REFINED, ids=[r[0] for r in REFINED])
+def test_office_files_libmagic_calls_zip_are_refined(tmp_path: Path, name: str, build, mime: str) -> None:  # type: ignore[no-untyped-def]
+    data = build()
+    # The premise: libmagic alone is too vague here (if this starts failing, libmagic improved).
+    assert _libmagic_mime(data) == "application/zip"
+    result = sniff_file(_write(tmp_path, name, data))
+    assert (result.mime, result.source, result.generic, result.note) == (mime, "libmagic", False, None)
+
+
+def test_refinement_from_a_short_prefix_reads_content_types() -> None:
+    data = make_assets.make_docx()
+    # Cut inside the first entry's compressed [Content_Types].xml: the partial inflate still
+    # reaches the main part's Override.
+    header_end = 30 + len("[Content_Types].xml")
+    cut = next(
+        n for n in range(header_end + 10, len(data))
+        if b"wordprocessingml.document.main+xml" in zlib.decompressobj(-15).decompress(data[header_end:n])
+    )
+    assert _libmagic_mime(data[:cut]) == "application/zip"
+    result = sniff_bytes(data[:cut], "letter.docx")
+    assert result.mime == DOCX and result.generic is False
+
+
+def test_a_truncated_mimetype_entry_is_not_trusted() -> None:
+    data = build_zip([("mimetype", ODS.encode(), S), ("content.xml", b"<x/>", D)])
+    prefix = data[: 30 + len("mimetype") + 20]  # "application/vnd.oas"
+    result = sniff_bytes(prefix, "sheet.ods")
+    assert result.mime != "application/vnd.oas"
+    assert result.mime in {"application/zip", "application/octet-stream"}
+    assert result.generic is True
+
+
+def test_zip_with_a_word_folder_but_no_package_parts_stays_zip(tmp_path: Path) -> None:
+    # (libmagic itself calls any ZIP whose *first* entry is under word/ a DOCX; ours needs
+    # [Content_Types].xml or _rels/.rels as well.)
+    data = build_zip([("readme.txt", b"hi", D), ("word/b.txt", b"b", D), ("xl/c.txt", b"c", D)])
+    assert _libmagic_mime(data) == "application/zip"
+    result = sniff_file(_write(tmp_path, "archive.zip", data))
+    assert (result.mime, result.generic, result.note) == ("application/zip", False, None)
+
+
+def test_docx_renamed_to_pdf_is_flagged(tmp_path: Path) -> None:
+    result = sniff_file(_write(tmp_path, "cv.pdf", ooxml_with_thumbnail(DOCX, "word/document.xml")))
+    assert result.mime == DOCX
+    assert result.note == f"the name says .pdf but the content looks like {DOCX}"
+
+
+# --------------------------------------------------------------------------- sniff_bytes
+
+
+def test_sniff_bytes_uses_only_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import magic
+
+    seen: list[int] = []
+
+    def recording(data: bytes, mime: bool = False) -> str:
+        seen.append(len(data))
+        return str(magic.from_buffer(data, mime=mime))
+
+    monkeypatch.setattr(sniff, "_load_magic", lambda: (SimpleNamespace(from_buffer=recording), None))
+    text_then_binary = b"Jane Doe from Berlin.\n" * (PREFIX_SIZE // 22 + 1) + bytes(range(256)) * 4096
+    for given in (text_then_binary, memoryview(text_then_binary), bytearray(text_then_binary)):
+        assert sniff_bytes(given, "cv.txt").mime == "text/plain"
+    assert seen and set(seen) == {PREFIX_SIZE}
+
+
+def test_sniff_bytes_empty() -> None:
+    result = sniff_bytes(b"", "cv.pdf")
+    assert (result.mime, result.source, result.generic) == ("application/x-empty", "none", True)
+    assert result.is_guess and result.note == "there is no content (0 bytes)"
+
+
+def test_sniffed_is_frozen() -> None:
+    result = sniff_bytes(b"%PDF-1.4\n", "a.pdf")
+    with pytest.raises(AttributeError):
+        result.mime = "x/y"  # type: ignore[misc]
+    assert Sniffed("a/b", "extension", False).is_guess is True
+    assert Sniffed("a/b", "none", True).is_guess is True
+    assert Sniffed("a/b", "libmagic", False).is_guess is False
+
+
+# --------------------------------------------------------------------------- without libmagic
+
+
+def test_extension_fallback_when_libmagic_is_missing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sniff, "_load_magic", lambda: (None, "libmagic is not installed"))
+    assert magic_available() is False
+    # The content is a PNG, but without libmagic only the name can be used: a guess, said so.
+    result = sniff_file(_write(tmp_path, "Jane_Doe_CV.pdf", make_assets.make_png()))
+    assert result == Sniffed(
+        mime="application/pdf",
+        source="extension",
+        generic=False,
+        description=None,
+        note="libmagic is not installed: guessed from the extension",
+        name_mime="application/pdf",
+    )
+    assert result.is_guess
+    docx = sniff_file(_write(tmp_path, "letter.DOCX", make_assets.make_docx()))
+    assert (docx.mime, docx.source) == (DOCX, "extension")
+    odt = sniff_bytes(b"whatever", "letter.odt")
+    assert odt.mime == ODT
+
+
+def test_fallback_without_a_usable_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sniff, "_load_magic", lambda: (None, "libmagic is not installed"))
+    for name, why in (("README", "the name has no extension"), ("data.qqqz", "the extension .qqqz is unknown")):
+        result = sniff_file(_write(tmp_path, name, b"hello"))
+        assert (result.mime, result.source, result.generic) == ("application/octet-stream", "none", True)
+        assert result.is_guess
+        assert result.note == f"libmagic is not installed and {why}: type unknown"
+
+
+def _forget_magic(monkeypatch: pytest.MonkeyPatch) -> None:
+    for module in [m for m in sys.modules if m == "magic" or m.startswith("magic.")]:
+        monkeypatch.delitem(sys.modules, module)
+
+
+def test_loader_reports_missing_libmagic(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real python-magic import path when the C library is absent: ImportError."""
+    import ctypes
+    import ctypes.util
+
+    _forget_magic(monkeypatch)
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+
+    def no_library(*args: object, **kwargs: object) -> None:
+        raise OSError("libmagic.so.1: cannot open shared object file")
+
+    monkeypatch.setattr(ctypes, "CDLL", no_library)
+    assert sniff._load_magic() == (None, "libmagic is not installed")
+    assert magic_available() is False
+    result = sniff_bytes(make_assets.make_pdf(), "cv.pdf")
+    assert (result.source, result.note) == ("extension", "libmagic is not installed: guessed from the extension")
+
+
+def test_loader_reports_missing_python_magic(monkeypatch: pytest.MonkeyPatch) -> None:
+    _forget_magic(monkeypatch)
+    monkeypatch.setitem(sys.modules, "magic", None)  # import magic -> ImportError
+    assert sniff._load_magic() == (None, "python-magic is not installed")
+    assert sniff_bytes(b"x", "a.png").note == "python-magic is not installed: guessed from the extension"
+
+
+@pytest.mark.parametrize("error", [OSError("no libmagic"), AttributeError("magic_open")])
+def test_loader_survives_oserror_and_attributeerror_on_import(
+    monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    class Exploding(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname: str, path: object, target: object = None) -> None:
+            if fullname == "magic":
+                raise error
+            return None
+
+    _forget_magic(monkeypatch)
+    monkeypatch.setattr(sys, "meta_path", [Exploding(), *sys.meta_path])
+    module, reason = sniff._load_magic()
+    assert module is None and reason is not None and reason.startswith("libmagic could not be loaded")
+    assert sniff_bytes(b"x", "a.pdf").source == "extension"
+
+
+def test_loader_survives_a_broken_magic_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> str:
+        raise RuntimeError("could not find any valid magic files!")
+
+    _forget_magic(monkeypatch)
+    monkeypatch.setitem(sys.modules, "magic", SimpleNamespace(from_buffer=broken))
+    module, reason = sniff._load_magic()
+    assert module is None and reason == "libmagic does not work here (could not find any valid magic files!)"
+
+
+def test_runtime_libmagic_failure_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fails(data: bytes, mime: bool = False) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(sniff, "_load_magic", lambda: (SimpleNamespace(from_buffer=fails), None))
+    result = sniff_bytes(make_assets.make_pdf(), "cv.pdf")
+    assert (result.mime, result.source, result.note) == (
+        "application/pdf",
+        "extension",
+        "libmagic failed (boom): guessed from the extension",
+    )
+
+
+def test_importing_sniff_imports_neither_magic_nor_textual() -> None:
+    code = (
+        "import sys, kombo_tui.core.sniff as s\n"
+        "assert 'magic' not in sys.modules, 'magic imported eagerly'\n"
+        "assert 'textual' not in sys.modules, 'textual imported by the core'\n"
+        "s.sniff_bytes(b'%PDF-1.4', 'a.pdf')\n"
+        "assert 'magic' in sys.modules\n"
+        "assert 'textual' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------------- check_file
+
+
+def _problem(excinfo: pytest.ExceptionInfo[InputError]) -> str:
+    error = excinfo.value
+    assert len(error.problems) == 1
+    assert error.problems[0].field == "file"
+    message = error.problems[0].message
+    assert "\n" not in message
+    return message
+
+
+def test_check_file_accepts_a_regular_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "cv.pdf", make_assets.make_pdf())
+    result = check_file(path)
+    assert stat.S_ISREG(result.st_mode) and result.st_size == path.stat().st_size
+    assert check_file(str(path)).st_size == result.st_size
+
+
+def test_missing(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as excinfo:
+        check_file(tmp_path / "nope.pdf")
+    assert _problem(excinfo) == f"'{tmp_path / 'nope.pdf'}' does not exist"
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError) as excinfo:
+        check_file(tmp_path)
+    assert _problem(excinfo) == f"'{tmp_path}' is a directory, not a file"
+
+
+@pytest.mark.timeout(5)
+def test_fifo_never_blocks(tmp_path: Path) -> None:
+    fifo = tmp_path / "cv.pdf"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    for call in (check_file, sniff_file, fingerprint):
+        with pytest.raises(InputError) as excinfo:
+            call(fifo)
+        message = _problem(excinfo)
+        assert str(fifo) in message and "named pipe (FIFO)" in message
+    assert time.monotonic() - started < 2
+
+
+@pytest.mark.timeout(5)
+def test_path_swapped_for_a_fifo_after_stat_still_never_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the path becomes a FIFO between stat and open, O_NONBLOCK keeps open() from hanging
+    and the fstat on the descriptor catches it."""
+    fifo = tmp_path / "cv.pdf"
+    os.mkfifo(fifo)
+    regular = os.stat(_write(tmp_path, "real.pdf", b"%PDF-1.4\n"))
+    real_stat = os.stat
+
+    def stale_stat(path: str | os.PathLike[str], *args: Any, **kwargs: Any) -> os.stat_result:
+        return regular if Path(os.fspath(path)) == fifo else real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stale_stat)
+    with pytest.raises(InputError) as excinfo:
+        sniff_file(fifo)
+    assert "named pipe" in _problem(excinfo)
+
+
+@pytest.mark.timeout(5)
+def test_socket(tmp_path: Path) -> None:
+    path = Path(tempfile.mkdtemp(prefix="ks")) / "s"  # short: AF_UNIX paths are limited
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        server.bind(str(path))
+        with pytest.raises(InputError) as excinfo:
+            sniff_file(path)
+        assert _problem(excinfo) == f"'{path}' is a socket, not a regular file"
+    finally:
+        server.close()
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+
+
+@pytest.mark.timeout(5)
+@pytest.mark.parametrize("device", ["/dev/null", "/dev/zero"])
+def test_character_devices(device: str) -> None:
+    for call in (check_file, sniff_file, fingerprint):
+        with pytest.raises(InputError) as excinfo:
+            call(device)
+        assert _problem(excinfo) == f"'{device}' is a character device, not a regular file"
+
+
+def test_block_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Creating a block device node needs privileges a test should not assume; fake its stat.
+    fake = os.stat_result((stat.S_IFBLK | 0o660, 0, 0, 1, 0, 0, 0, 0, 0, 0))
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: fake)
+    with pytest.raises(InputError) as excinfo:
+        check_file("/dev/sda")
+    assert _problem(excinfo) == "'/dev/sda' is a block device, not a regular file"
+
+
+def test_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _write(tmp_path, "secret.pdf", make_assets.make_pdf())
+    path.chmod(0)
+    if os.access(path, os.R_OK):
+        # Running as root (as in our CI containers): chmod 000 does not stop root from reading,
+        # so make open() fail the way it does for an ordinary user.
+        real_open = os.open
+
+        def denied(file: str | os.PathLike[str], flags: int, *args: Any, **kwargs: Any) -> int:
+            if Path(os.fspath(file)) == path:
+                raise PermissionError(13, "Permission denied", os.fspath(file))
+            return real_open(file, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", denied)
+    try:
+        for call in (check_file, sniff_file, fingerprint):
+            with pytest.raises(InputError) as excinfo:
+                call(path)
+            assert _problem(excinfo) == f"'{path}' cannot be read: permission denied"
+    finally:
+        path.chmod(0o644)
+
+
+def test_unreachable_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    # As root a chmod 000 folder stays searchable; raise what stat() raises for a normal user.
+    def denied(path: object, *args: object, **kwargs: object) -> os.stat_result:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "stat", denied)
+    with pytest.raises(InputError) as excinfo:
+        check_file("/private/cv.pdf")
+    assert _problem(excinfo) == "'/private/cv.pdf' cannot be reached: permission denied"
+
+
+def test_empty(tmp_path: Path) -> None:
+    path = _write(tmp_path, "cv.pdf", b"")
+    for call in (check_file, sniff_file, fingerprint):
+        with pytest.raises(InputError) as excinfo:
+            call(path)
+        assert _problem(excinfo) == f"'{path}' is empty (0 bytes)"
+
+
+@pytest.mark.timeout(5)
+def test_symlink_loop(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    a.symlink_to(b)
+    b.symlink_to(a)
+    with pytest.raises(InputError) as excinfo:
+        sniff_file(a)
+    assert _problem(excinfo) == f"'{a}' is a symbolic link loop (too many levels of symbolic links)"
+    self_loop = tmp_path / "self.pdf"
+    self_loop.symlink_to(self_loop)
+    with pytest.raises(InputError) as excinfo:
+        check_file(self_loop)
+    assert "symbolic link loop" in _problem(excinfo)
+
+
+def test_dangling_symlink(tmp_path: Path) -> None:
+    link = tmp_path / "cv.pdf"
+    link.symlink_to(tmp_path / "gone.pdf")
+    with pytest.raises(InputError) as excinfo:
+        check_file(link)
+    assert _problem(excinfo) == (
+        f"'{link}' is a broken symbolic link: its target '{tmp_path / 'gone.pdf'}' does not exist"
+    )
+
+
+def test_odd_paths(tmp_path: Path) -> None:
+    regular = _write(tmp_path, "cv.pdf", b"%PDF-1.4\n")
+    cases = {
+        str(regular / "child.pdf"): "does not exist (a part of the path is not a directory)",
+        "": "no file given (the path is empty)",
+        "cv\0.pdf": "is not a valid path",
+        "cv\n.pdf": "does not exist",
+    }
+    for path, expected in cases.items():
+        with pytest.raises(InputError) as excinfo:
+            check_file(path)
+        assert expected in _problem(excinfo)
+    with pytest.raises(InputError) as excinfo:
+        check_file("cv\n.pdf")
+    assert _problem(excinfo) == "'cv\\n.pdf' does not exist"
+
+
+# --------------------------------------------------------------------------- big files
+
+
+@pytest.mark.timeout(20)
+def test_sparse_2gb_file_sniffs_instantly_with_a_bounded_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "huge.pdf"
+    with path.open("wb") as handle:
+        handle.truncate(2 * 1024**3)
+
+    def no_fingerprint(*args: object, **kwargs: object) -> None:
+        raise AssertionError("sniffing must not hash the file")
+
+    monkeypatch.setattr(sniff, "fingerprint", no_fingerprint)
+    monkeypatch.setattr(hashlib, "sha256", no_fingerprint)
+    read_sizes: list[int] = []
+    real_read = os.read
+
+    def counting_read(fd: int, n: int) -> bytes:
+        data = real_read(fd, n)
+        read_sizes.append(len(data))
+        return data
+
+    monkeypatch.setattr(os, "read", counting_read)
+    started = time.monotonic()
+    assert check_file(path).st_size == 2 * 1024**3
+    result = sniff_file(path)
+    assert time.monotonic() - started < 2
+    assert sum(read_sizes) <= PREFIX_SIZE
+    assert (result.mime, result.generic) == ("application/octet-stream", True)
+    assert result.note == "the name says .pdf but libmagic cannot tell what the content is (application/octet-stream)"
+
+
+# --------------------------------------------------------------------------- suggest_type
+
+SUGGESTIONS = [
+    ("Jane_Doe_CV.pdf", AttachmentType.CV),
+    ("cv.pdf", AttachmentType.CV),
+    ("CV2024.docx", AttachmentType.CV),
+    ("JaneDoeCV.pdf", AttachmentType.CV),
+    ("MyResume.pdf", AttachmentType.CV),
+    ("resume-jane.pdf", AttachmentType.CV),
+    ("Résumé Jane Doe.PDF", AttachmentType.CV),
+    ("RESUME.PDF", AttachmentType.CV),
+    ("Lebenslauf_Müller.pdf", AttachmentType.CV),
+    ("Tabellarischer-Lebenslauf.pdf", AttachmentType.CV),
+    ("Curriculum Vitae.docx", AttachmentType.CV),
+    ("/home/jane/Documents/cv_final_v3.pdf", AttachmentType.CV),
+    ("Jane_Doe_Cover_Letter.docx", AttachmentType.COVER_LETTER),
+    ("CoverLetter.pdf", AttachmentType.COVER_LETTER),
+    ("coverletter.pdf", AttachmentType.COVER_LETTER),
+    ("cover-letter-acme.pdf", AttachmentType.COVER_LETTER),
+    ("Anschreiben.pdf", AttachmentType.COVER_LETTER),
+    ("Bewerbungsanschreiben_Jane.pdf", AttachmentType.COVER_LETTER),
+    ("Motivationsschreiben.pdf", AttachmentType.COVER_LETTER),
+    ("motivation_letter.pdf", AttachmentType.COVER_LETTER),
+    ("Lettre de motivation.odt", AttachmentType.COVER_LETTER),
+    ("portfolio.png", None),
+    ("recover.pdf", None),
+    ("discovery_notes.pdf", None),
+    ("cvs_receipt.pdf", None),
+    ("resumed_work.txt", None),
+    ("cv_and_cover_letter.pdf", None),
+    ("Lebenslauf_und_Anschreiben.pdf", None),
+    ("letter_of_recommendation.pdf", None),
+    ("", None),
+    ("cv", AttachmentType.CV),
+    ("notes.cv", None),
+]
+
+
+@pytest.mark.parametrize(("name", "expected"), SUGGESTIONS, ids=[s[0] or "empty" for s in SUGGESTIONS])
+def test_suggest_type(name: str, expected: AttachmentType | None) -> None:
+    assert suggest_type(name) is expected
+
+
+# --------------------------------------------------------------------------- fingerprint
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(min_size=1, max_size=20_000), chunk_size=st.integers(min_value=1, max_value=8192))
+def test_fingerprint_matches_hashlib(data: bytes, chunk_size: int) -> None:
+    # The autouse env fixture in conftest is function-scoped; it is safe to share across examples.
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "f.bin"
+        path.write_bytes(data)
+        calls: list[tuple[int, int]] = []
+        result = fingerprint(path, chunk_size=chunk_size, progress=lambda done, total: calls.append((done, total)))
+        assert result == Fingerprint(len(data), hashlib.sha256(data).hexdigest(), path.stat().st_mtime_ns)
+        assert calls[0] == (0, len(data)) and calls[-1] == (len(data), len(data))
+        assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+        assert len(calls) == 1 + -(-len(data) // chunk_size)
+
+
+def test_fingerprint_of_a_bigger_file_streams(tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    path = _write(tmp_path, "big.bin", data)
+    calls: list[tuple[int, int]] = []
+    result = fingerprint(path, progress=lambda d, t: calls.append((d, t)))
+    assert result.sha256 == hashlib.sha256(data).hexdigest() and result.size == len(data)
+    assert [d for d, _ in calls] == [0, 1 << 20, 2 << 20, 3 << 20, len(data)]
+
+
+def test_fingerprint_notices_a_file_changing_while_hashed(tmp_path: Path) -> None:
+    path = _write(tmp_path, "cv.pdf", os.urandom(4096))
+
+    def grow(done: int, total: int) -> None:
+        if done == 1024:
+            with path.open("ab") as handle:
+                handle.write(b"more")
+
+    with pytest.raises(FileChangedError, match="changed while it was being read"):
+        fingerprint(path, chunk_size=1024, progress=grow)
+
+
+def test_fingerprint_rejects_bad_chunk_size(tmp_path: Path) -> None:
+    with pytest.raises(ValueError):
+        fingerprint(_write(tmp_path, "a", b"x"), chunk_size=0)
+
+
+# --------------------------------------------------------------------------- mime_for_name
+
+
+def test_mime_for_name_is_machine_independent() -> None:
+    assert mime_for_name("a.docx") == DOCX
+    assert mime_for_name("A.ODT") == ODT
+    assert mime_for_name("x/y/cv.pdf") == "application/pdf"
+    assert mime_for_name("archive.tar.gz") == "application/gzip"
+    assert mime_for_name(".bashrc") is None
+    assert mime_for_name("README") is None
+    assert mime_for_name(None) is None
+    assert mime_for_name("clip.wav") == "audio/x-wav"  # Python's built-in table
+
+
+# --------------------------------------------------------------------------- committed assets
+
+
+def test_assets_are_small_and_sniff_as_advertised() -> None:
+    expected = {
+        "Jane_Doe_CV.pdf": ("application/pdf", None, AttachmentType.CV),
+        "Jane_Doe_Cover_Letter.docx": (DOCX, None, AttachmentType.COVER_LETTER),
+        "portfolio.png": ("image/png", None, None),
+        "misleading-cv.pdf": ("image/png", "the name says .pdf but the content looks like image/png", AttachmentType.CV),
+    }
+    for name, (mime, note, kind) in expected.items():
+        path = ASSETS / name
+        assert path.stat().st_size < 20_000, name
+        result = sniff_file(path)
+        assert (result.mime, result.source, result.note) == (mime, "libmagic", note), name
+        assert suggest_type(name) is kind
+
+
+def test_assets_match_the_generator(tmp_path: Path) -> None:
+    written = {p.name: p for p in make_assets.main(tmp_path)}
+    assert set(written) == {"Jane_Doe_CV.pdf", "Jane_Doe_Cover_Letter.docx", "portfolio.png", "misleading-cv.pdf"}
+    # Uncompressed formats byte for byte; compressed ones by content (zlib builds may differ).
+    assert (ASSETS / "Jane_Doe_CV.pdf").read_bytes() == written["Jane_Doe_CV.pdf"].read_bytes()
+    for name in ("portfolio.png", "misleading-cv.pdf"):
+        assert _png_pixels((ASSETS / name).read_bytes()) == _png_pixels(written[name].read_bytes())
+    assert _zip_contents(ASSETS / "Jane_Doe_Cover_Letter.docx") == _zip_contents(written["Jane_Doe_Cover_Letter.docx"])
+
+
+def _zip_contents(path: Path) -> list[tuple[str, bytes]]:
+    with zipfile.ZipFile(path) as archive:
+        return [(info.filename, archive.read(info)) for info in archive.infolist()]
+
+
+def _png_pixels(data: bytes) -> tuple[bytes, bytes]:
+    """(IHDR, decompressed IDAT) after checking the signature and every chunk's CRC."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at, chunks = 8, dict[bytes, bytes]()
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + length]
+        (crc,) = struct.unpack(">I", data[at + 8 + length : at + 12 + length])
+        assert zlib.crc32(kind + body) == crc, kind
+        chunks[kind] = chunks.get(kind, b"") + body
+        at += 12 + length
+    assert b"IEND" in chunks
+    width, height = struct.unpack(">II", chunks[b"IHDR"][:8])
+    pixels = zlib.decompress(chunks[b"IDAT"])
+    assert len(pixels) == height * (1 + 3 * width)
+    return chunks[b"IHDR"], pixels
+
+
+def test_pdf_asset_is_structurally_valid() -> None:
+    data = (ASSETS / "Jane_Doe_CV.pdf").read_bytes()
+    assert data.startswith(b"%PDF-1.4\n") and data.endswith(b"%%EOF\n")
+    startxref = int(data[data.rindex(b"startxref") + 10 :].split()[0])
+    assert data[startxref:].startswith(b"xref\n0 7\n")
+    table = data[startxref:].split(b"\n")[2:9]
+    assert table[0] == b"0000000000 65535 f "
+    for number, row in enumerate(table[1:], start=1):
+        offset = int(row[:10])
+        assert data[offset:].startswith(f"{number} 0 obj\n".encode()), number
+    length = int(data.split(b"/Length ")[1].split()[0])
+    stream = data.split(b"stream\n", 1)[1]
+    assert stream[length:].startswith(b"endstream")
+    assert b"(Jane Doe) Tj" in data
+
+
+def test_docx_asset_is_a_valid_package() -> None:
+    with zipfile.ZipFile(ASSETS / "Jane_Doe_Cover_Letter.docx") as archive:
+        assert archive.testzip() is None
+        names = archive.namelist()
+        assert names[0] == "[Content_Types].xml"
+        assert {"_rels/.rels", "word/document.xml", "docProps/core.xml"} <= set(names)
+        for name in names:
+            ElementTree.fromstring(archive.read(name))  # well-formed XML
+        document = archive.read("word/document.xml").decode()
+        assert "Dear Hiring Team," in document
+
+
+def test_odt_builder_follows_odf_packaging() -> None:
+    data = make_assets.make_odt()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        first = archive.infolist()[0]
+        assert (first.filename, first.compress_type) == ("mimetype", zipfile.ZIP_STORED)
+        assert archive.read("mimetype") == ODT.encode()
+        assert "META-INF/manifest.xml" in archive.namelist()
+    assert data[30:38] == b"mimetype" and data[38 : 38 + len(ODT)] == ODT.encode()
