@@ -47,7 +47,7 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-SUBCOMMANDS = ("send", "preview", "sniff", "sandbox")
+SUBCOMMANDS = ("send", "preview", "sniff", "sandbox", "history")
 
 
 # --------------------------------------------------------------------------- parsers
@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="list the application's attachments before and after sending, and say whether the file is there",
     )
+    send.add_argument(
+        "--force",
+        action="store_true",
+        help="send even though the history shows this file already sent (or with an unknown outcome) to this application",
+    )
 
     preview = sub.add_parser("preview", help="show the request without sending", description="Show the exact request; never sends.")
     _add_send_args(preview)
@@ -103,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     sniff = sub.add_parser("sniff", help="detect files' MIME types", description="Detect MIME types the way send does.")
     sniff.add_argument("files", nargs="+", type=Path, metavar="FILE")
     sniff.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+    history = sub.add_parser("history", help="show the local audit log of uploads", description="Show the local audit log (newest first).")
+    history.add_argument("--search", metavar="TEXT", help="only rows mentioning TEXT (file, candidate, job, ids, code)")
+    history.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (default 50)")
+    history.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
     sandbox = sub.add_parser("sandbox", help="run the embedded Kombo sandbox", description="Serve a Kombo-compatible API on loopback until Ctrl-C.")
     sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
@@ -367,9 +377,37 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
             out.info(f"  to application {upload.application_id} via {upload.integration_id} ({target.env_label})")
         return ExitCode.OK
 
+    from .core.history import History
+
+    history = History()
+    if upload.fingerprint is not None and not args.force:
+        earlier = history.previous_uploads(upload.application_id, upload.fingerprint.sha256)
+        if earlier:
+            last = earlier[0]
+            state = {"unknown": "with an unknown outcome", "sent": "successfully"}.get(last.outcome, "successfully")
+            return _bad_input(
+                out,
+                [
+                    Problem(
+                        "file",
+                        f"this file (sha256 {upload.fingerprint.sha256[:12]}…) was already sent {state} to "
+                        f"application {upload.application_id} at {last.at}; "
+                        + ("check with --verify first, or " if last.outcome == "unknown" else "")
+                        + "pass --force to send it again",
+                    )
+                ],
+            )
+
     if args.sandbox:
         target = _resolve_target(args)
     assert target.api_key is not None
+    fully_sent = [False]
+    printer = _progress_printer(out)
+
+    def progress(sent: int, total: int) -> None:
+        fully_sent[0] = sent >= total
+        if printer is not None:
+            printer(sent, total)
 
     async def run() -> Any:
         async with KomboClient(
@@ -381,8 +419,10 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
             return await send_upload(
                 client,
                 upload,
-                progress=_progress_printer(out),
+                progress=progress,
                 verify=args.verify,
+                history=history,
+                environment=target.env_label,
                 on_retry=lambda n: out.note(
                     f"retrying in {n.delay:.1f}s (attempt {n.attempt + 1} of {n.max_attempts}): {n.reason}"
                 ),
@@ -390,10 +430,19 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
 
     try:
         outcome = asyncio.run(run())
+    except KeyboardInterrupt:
+        if fully_sent[0]:
+            out.note("kombo-tui: interrupted after the whole body was sent: the outcome is unknown; "
+                     "check the application's attachments (send --verify) before resending")
+        else:
+            out.note("kombo-tui: interrupted before the body was complete: nothing was stored")
+        return ExitCode.INTERRUPTED
     finally:
         target.close()
     for warning in outcome.warnings:
         out.warn(warning)
+    for note in outcome.notes:
+        out.warn(note)
     if out.json_mode:
         doc = outcome.to_json()
         doc["environment"] = target.env_label
@@ -494,6 +543,31 @@ def _cmd_sniff(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.BAD_INPUT if failed else ExitCode.OK
 
 
+# --------------------------------------------------------------------------- history
+
+
+def _cmd_history(args: argparse.Namespace, out: Output) -> int:
+    from .core.history import History
+
+    entries = History().entries(limit=max(1, args.limit), search=args.search)
+    if out.json_mode:
+        out.document({"ok": True, "entries": [e.to_json() for e in entries]})
+        return ExitCode.OK
+    if not entries:
+        out.info("no uploads recorded yet")
+        return ExitCode.OK
+    for e in entries:
+        who = " / ".join(p for p in (e.candidate, e.job) if p)
+        code = f"  {e.error_code}" if e.error_code else ""
+        out.out.write(
+            f"{e.at}  {e.outcome:<16} {e.environment:<8} {e.file_name} ({e.type}, {e.size or 0:,} B) "
+            f"→ {e.application_id} via {e.integration_id}{'  ' + who if who else ''}{code}\n"
+        )
+        if e.log_url:
+            out.out.write(f"    log: {e.log_url}\n")
+    return ExitCode.OK
+
+
 # --------------------------------------------------------------------------- sandbox
 
 
@@ -548,7 +622,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return ExitCode.BAD_INPUT if exc.code not in (0, None) else ExitCode.OK
     out = Output(json_mode=bool(getattr(args, "json", False)), out=sys.stdout, err=sys.stderr)
-    handlers = {"send": _cmd_send, "preview": _cmd_preview, "sniff": _cmd_sniff, "sandbox": _cmd_sandbox}
+    handlers = {
+        "send": _cmd_send,
+        "preview": _cmd_preview,
+        "sniff": _cmd_sniff,
+        "sandbox": _cmd_sandbox,
+        "history": _cmd_history,
+    }
     try:
         return int(handlers[args.command](args, out))
     except KeyboardInterrupt:

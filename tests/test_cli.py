@@ -272,3 +272,19 @@ def test_sniff(cv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     code, out, err = _run(capsys, "sniff", str(cv), str(tmp_path / "missing"))
     assert code == ExitCode.BAD_INPUT
     assert "application/pdf" in out and "error: file" in err
+
+
+def test_second_send_of_the_same_file_needs_force(server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(capsys, "send", str(cv), *BASE)[0] == ExitCode.OK
+    code, _, err = _run(capsys, "send", str(cv), *BASE)
+    assert code == ExitCode.BAD_INPUT
+    assert "already sent successfully to application APP1" in err and "--force" in err
+    assert len(server.requests) == 1
+    assert _run(capsys, "send", str(cv), *BASE, "--force")[0] == ExitCode.OK
+    assert len(server.requests) == 2
+    code, out, _ = _run(capsys, "history", "--json")
+    entries = json.loads(out)["entries"]
+    assert [e["outcome"] for e in entries] == ["sent", "sent"]
+    assert entries[0]["file_name"] == "Jane_Doe_CV.pdf" and entries[0]["size"] == len(PDF)
+    code, out, _ = _run(capsys, "history")
+    assert code == 0 and "Jane_Doe_CV.pdf" in out

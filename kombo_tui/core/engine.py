@@ -9,6 +9,7 @@ whether the file is there before deciding to resend.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -16,10 +17,19 @@ from typing import Any, Literal
 from .client import KomboClient, RetryNotice, UploadResult
 from .errors import ApiError, FileChangedError, KomboError, TransportError
 from .hints import hint_for
+from .history import History, HistoryEntry
 from .models import Attachment
 from .payload import PreparedUpload, ProgressCallback
 
-__all__ = ["Outcome", "SendOutcome", "Verification", "error_json", "send_upload", "verify_upload"]
+__all__ = [
+    "Outcome",
+    "SendOutcome",
+    "Verification",
+    "entry_from_outcome",
+    "error_json",
+    "send_upload",
+    "verify_upload",
+]
 
 Outcome = Literal["sent", "error", "unknown", "file_changed"]
 
@@ -64,6 +74,10 @@ class SendOutcome:
     error: KomboError | None = None
     verification: Verification | None = None
     retries: list[RetryNotice] = field(default_factory=list)
+    history_id: int | None = None
+    """The audit-log row of this send, when a history was given."""
+    notes: list[str] = field(default_factory=list)
+    """Local problems worth telling (e.g. the history could not be written)."""
 
     @property
     def warnings(self) -> list[str]:
@@ -112,6 +126,39 @@ def error_json(error: KomboError) -> dict[str, Any]:
     return base
 
 
+def entry_from_outcome(
+    outcome: SendOutcome, *, environment: str, candidate: str | None = None, job: str | None = None
+) -> HistoryEntry:
+    """The audit-log row for a send (no file bytes, no key)."""
+    upload = outcome.upload
+    error = outcome.error
+    status = outcome.status
+    verified = None
+    if outcome.verification is not None and outcome.verification.found is not None:
+        verified = "present" if outcome.verification.found else "absent"
+        if status == "unknown":
+            status = "verified_present" if outcome.verification.found else "verified_absent"
+    return HistoryEntry(
+        environment=environment,
+        integration_id=upload.integration_id,
+        application_id=upload.application_id,
+        candidate=candidate,
+        job=job,
+        file_name=upload.name,
+        size=upload.fingerprint.size if upload.fingerprint else None,
+        sha256=upload.fingerprint.sha256 if upload.fingerprint else None,
+        mime=upload.content_type,
+        type=upload.type.value,
+        remote_fields=upload.remote_fields,
+        outcome=status,
+        warnings=outcome.warnings,
+        error_code=error.code if isinstance(error, ApiError) else None,
+        error_message=str(error) if error else None,
+        log_url=error.log_url if isinstance(error, ApiError) else None,
+        verified=verified,
+    )
+
+
 async def _attachment_ids(client: KomboClient, upload: PreparedUpload) -> set[str] | None:
     try:
         found = await client.get_application_attachments(
@@ -146,12 +193,16 @@ async def send_upload(
     progress: ProgressCallback | None = None,
     verify: bool = False,
     on_retry: Callable[[RetryNotice], None] | None = None,
+    history: History | None = None,
+    environment: str = "",
+    candidate: str | None = None,
+    job: str | None = None,
 ) -> SendOutcome:
     """Send once (with automatic retries of rate/concurrency limits only).
 
     With ``verify``, the attachments are listed before sending and re-read after an
     unknown outcome (and after success, to confirm), so a lost answer can be resolved
-    without sending twice.
+    without sending twice. With ``history``, the outcome is written to the audit log.
     """
     retries: list[RetryNotice] = []
     previous = client.on_retry
@@ -181,4 +232,10 @@ async def send_upload(
     outcome.retries = retries
     if verify and outcome.status in ("sent", "unknown"):
         outcome.verification = await verify_upload(client, upload, before=before)
+    if history is not None:
+        entry = entry_from_outcome(outcome, environment=environment, candidate=candidate, job=job)
+        try:
+            outcome.history_id = history.record(entry)
+        except (sqlite3.Error, OSError) as exc:
+            outcome.notes.append(f"could not write the history ({exc})")
     return outcome

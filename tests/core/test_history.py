@@ -1,0 +1,102 @@
+"""The audit log: what it keeps, what it never keeps, and that it survives crashes and company."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from kombo_tui.core.history import History, HistoryEntry
+
+
+def _entry(**kw: object) -> HistoryEntry:
+    base: dict[str, object] = dict(
+        environment="SANDBOX",
+        integration_id="greenhouse:x",
+        application_id="APP1",
+        file_name="cv.pdf",
+        type="CV",
+        outcome="sent",
+        size=10,
+        sha256="ab" * 32,
+        mime="application/pdf",
+        warnings=["w"],
+    )
+    base.update(kw)
+    return HistoryEntry(**base)  # type: ignore[arg-type]
+
+
+def test_record_list_search(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    assert history.entries() == []
+    first = history.record(_entry(candidate="Jane Doe", job="Engineer"))
+    history.record(_entry(file_name="letter.docx", type="COVER_LETTER", outcome="error", error_code="REMOTE.INPUT_INVALID"))
+    rows = history.entries()
+    assert [r.file_name for r in rows] == ["letter.docx", "cv.pdf"]
+    assert rows[1].warnings == ["w"] and rows[1].candidate == "Jane Doe"
+    assert [r.id for r in history.entries(search="jane")] == [first]
+    assert [r.file_name for r in history.entries(search="remote.input")] == ["letter.docx"]
+    assert stat.S_IMODE((tmp_path / "h.sqlite3").stat().st_mode) == 0o600
+
+
+def test_previous_uploads_only_counts_what_may_have_landed(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    history.record(_entry(outcome="error"))
+    history.record(_entry(outcome="verified_absent"))
+    assert history.previous_uploads("APP1", "ab" * 32) == []
+    history.record(_entry(outcome="unknown"))
+    assert [e.outcome for e in history.previous_uploads("APP1", "ab" * 32)] == ["unknown"]
+    assert history.previous_uploads("APP2", "ab" * 32) == []
+
+
+def test_set_verified(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    row = history.record(_entry(outcome="unknown"))
+    history.set_verified(row, "present", outcome="verified_present")
+    [entry] = history.entries()
+    assert entry.verified == "present" and entry.outcome == "verified_present"
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from kombo_tui.core.history import History, HistoryEntry
+h = History(Path(sys.argv[1]))
+for i in range(int(sys.argv[2])):
+    h.record(HistoryEntry(environment="EU", integration_id="x", application_id=f"{sys.argv[3]}-{i}",
+                          file_name="f", type="CV", outcome="sent"))
+"""
+
+
+def test_concurrent_instances_lose_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    History(path).entries()  # nothing yet, and no file created by reading
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(path), "40", f"p{n}"]) for n in range(4)
+    ]
+    assert all(p.wait(timeout=60) == 0 for p in procs)
+    entries = History(path).entries(limit=1000)
+    assert len(entries) == 160
+    assert len({e.application_id for e in entries}) == 160
+
+
+def test_crash_mid_write_keeps_the_database_usable(tmp_path: Path) -> None:
+    path = tmp_path / "h.sqlite3"
+    History(path).record(_entry())
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "100000", "crash"])
+    time.sleep(1.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    history = History(path)
+    count = len(history.entries(limit=1_000_000))
+    assert count >= 1
+    history.record(_entry(file_name="after.pdf"))
+    assert history.entries(limit=1)[0].file_name == "after.pdf"
