@@ -1,0 +1,282 @@
+"""Serving the sandbox with uvicorn, on loopback only.
+
+- :class:`SandboxServer` runs it in a background thread on a free port (tests, the TUI's
+  ``--sandbox`` mode, benchmarks)::
+
+      with SandboxServer() as server:
+          client = Kombo(api_key=SANDBOX_API_KEY, server_url=server.base_url, ...)
+
+- :func:`serve_forever` is the ``kombo-tui sandbox`` command: it prints the base URL, the key
+  and the integrations, then serves in the foreground until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import sys
+import threading
+from types import TracebackType
+from typing import TextIO
+
+import uvicorn
+from starlette.applications import Starlette
+
+from .app import DroppedConnection, Sandbox, SandboxConfig, create_app
+from .data import DEFAULT_INTEGRATION_ID, INTEGRATIONS, users_of
+
+__all__ = ["SandboxServer", "check_loopback", "serve_forever"]
+
+
+def check_loopback(host: str) -> None:
+    """Raise ValueError unless ``host`` is a loopback address (or ``localhost``).
+
+    The sandbox accepts a well-known key and stores whatever it is sent: it must never be
+    reachable from another machine.
+    """
+    if host == "localhost":
+        return
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        raise ValueError(
+            f"the sandbox only listens on loopback; {host!r} is not a loopback address "
+            "(use 127.0.0.1, ::1 or localhost)"
+        ) from None
+    if not address.is_loopback:
+        raise ValueError(
+            f"the sandbox only listens on loopback; {host!r} is not a loopback address "
+            "(use 127.0.0.1, ::1 or localhost)"
+        )
+
+
+class _DropFilter(logging.Filter):
+    """Keeps uvicorn quiet about connections the sandbox drops on purpose."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None:
+            if isinstance(exc, DroppedConnection):
+                return False
+            exc = exc.__cause__ or exc.__context__
+        return True
+
+
+_DROP_FILTER = _DropFilter()
+
+
+def _install_drop_filter() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if _DROP_FILTER not in logger.filters:
+        logger.addFilter(_DROP_FILTER)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    check_loopback(host)
+    resolved = "127.0.0.1" if host == "localhost" else host.strip("[]")
+    family = socket.AF_INET6 if ":" in resolved else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((resolved, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _base_url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/v1"
+
+
+def _uvicorn_config(app: Starlette, log_level: str) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        log_level=log_level,
+        access_log=log_level in ("debug", "trace"),
+        lifespan="off",
+        http="h11",
+        ws="none",
+        timeout_graceful_shutdown=2,
+        h11_max_incomplete_event_size=64 * 1024,
+    )
+
+
+class SandboxServer:
+    """The sandbox on ``127.0.0.1`` (or another loopback host) in a background thread.
+
+    ``port=0`` picks a free port. Use as a context manager, or call :meth:`start` /
+    :meth:`stop`. :attr:`base_url` ends in ``/v1`` like Kombo's servers.
+    """
+
+    def __init__(
+        self,
+        config: SandboxConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        log_level: str = "warning",
+    ) -> None:
+        check_loopback(host)
+        self.config = config or SandboxConfig()
+        self.host = host
+        self.port = port
+        self.log_level = log_level
+        self.app: Starlette = create_app(self.config)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._base_url: str | None = None
+        self._error: BaseException | None = None
+
+    @property
+    def sandbox(self) -> Sandbox:
+        """The app's state: uploaded files, interactions, live configuration."""
+        sandbox: Sandbox = self.app.state.sandbox
+        return sandbox
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT/v1`` (only once started)."""
+        if self._base_url is None:
+            raise RuntimeError("the sandbox server is not started")
+        return self._base_url
+
+    def start(self, timeout: float = 10.0) -> SandboxServer:
+        """Bind, serve in a thread, and return once connections are accepted."""
+        if self._thread is not None:
+            raise RuntimeError("the sandbox server is already started")
+        _install_drop_filter()
+        sock = _bind(self.host, self.port)
+        self._socket = sock
+        self._base_url = _base_url(sock)
+        self.port = sock.getsockname()[1]
+        server = uvicorn.Server(_uvicorn_config(self.app, self.log_level))
+        self._server = server
+
+        def run() -> None:
+            try:
+                server.run(sockets=[sock])
+            except BaseException as exc:  # noqa: BLE001 - reported by start()
+                self._error = exc
+
+        thread = threading.Thread(target=run, name=f"kombo-sandbox:{self.port}", daemon=True)
+        self._thread = thread
+        thread.start()
+        waited = 0.0
+        while not server.started:
+            if not thread.is_alive():
+                self._cleanup()
+                raise RuntimeError(f"the sandbox server failed to start: {self._error!r}")
+            if waited >= timeout:
+                self.stop()
+                raise RuntimeError(f"the sandbox server did not start within {timeout} s")
+            thread.join(0.01)
+            waited += 0.01
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Shut down and wait for the thread (forcing after ``timeout`` seconds)."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        server.should_exit = True
+        thread.join(timeout)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(timeout)
+        self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+        self._socket = None
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def describe(base_url: str, config: SandboxConfig) -> str:
+    """What ``kombo-tui sandbox`` prints before serving."""
+    width = max(len(i.id) for i in INTEGRATIONS)
+    lines = [
+        "Kombo sandbox (demo data; nothing leaves this machine)",
+        "",
+        f"  Base URL  {base_url}",
+        f"  API key   {config.api_key}",
+        "",
+        "  Integrations (X-Integration-Id):",
+    ]
+    for integration in INTEGRATIONS:
+        marker = "*" if integration.id == DEFAULT_INTEGRATION_ID else " "
+        lines.append(
+            f"  {marker} {integration.id:<{width}}  {integration.application_count:>6} apps  "
+            f"{integration.demonstrates}"
+        )
+    greenhouse = next(i for i in INTEGRATIONS if i.tool_id == "greenhouse")
+    workable = next(i for i in INTEGRATIONS if i.tool_id == "workable")
+    lines += [
+        "",
+        "  Users for On-Behalf-Of:",
+        "    Greenhouse  " + ", ".join(f"{u.remote_id} ({u.first_name} {u.last_name})" for u in users_of(greenhouse)),
+        "    Workable    " + ", ".join(f"{u.remote_id} ({u.first_name} {u.last_name})" for u in users_of(workable)),
+    ]
+    knobs = []
+    if config.latency:
+        knobs.append(f"latency {config.latency:g}s")
+    if config.rate_limit is not None:
+        knobs.append(f"rate limit {config.rate_limit}/{config.rate_window:g}s")
+    if config.concurrency_limit != 30:
+        knobs.append(f"concurrency limit {config.concurrency_limit}")
+    if config.error_rate:
+        knobs.append(f"error rate {config.error_rate:.0%}")
+    if config.drop_after_store:
+        knobs.append("drop after store")
+    if knobs:
+        lines += ["", "  Misbehaving on purpose: " + ", ".join(knobs)]
+    lines += [
+        "",
+        f"  Try:  curl -H 'Authorization: Bearer {config.api_key}' "
+        f"-H 'X-Integration-Id: {DEFAULT_INTEGRATION_ID}' '{base_url}/ats/applications?page_size=2'",
+        "",
+        "Press Ctrl-C to stop.",
+    ]
+    return "\n".join(lines)
+
+
+def serve_forever(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    config: SandboxConfig | None = None,
+    out: TextIO = sys.stdout,
+    *,
+    log_level: str = "warning",
+) -> None:
+    """Serve the sandbox in the foreground until Ctrl-C (SIGINT/SIGTERM), printing how to use it.
+
+    Raises ValueError for a host that is not loopback, OSError if the port is taken.
+    """
+    config = config or SandboxConfig()
+    _install_drop_filter()
+    sock = _bind(host, port)
+    try:
+        app = create_app(config)
+        print(describe(_base_url(sock), config), file=out, flush=True)
+        server = uvicorn.Server(_uvicorn_config(app, log_level))
+        server.run(sockets=[sock])
+    finally:
+        sock.close()

@@ -1,0 +1,501 @@
+"""Request validation, written independently of the client's models.
+
+The sandbox is a second opinion on what our client sends, so it re-implements the spec's
+rules here instead of reusing :mod:`kombo_tui.core.models`: every problem is reported with
+the field it concerns (``attachment.content_type``, ``page_size``, ...).
+
+Strictness choices where the spec is open (documented so nobody is surprised):
+
+- unknown keys at the top level of the body and inside ``attachment`` are rejected (a typo
+  such as ``"atachment"`` or ``"content-type"`` would otherwise silently lose data);
+- unknown remote-field *families* (``remote_fields.bamboohr``) are accepted and ignored, but
+  unknown keys inside the known families (oracle, greenhouse, workable) are rejected;
+- ``null`` is only accepted where the spec says nullable (``On-Behalf-Of``);
+- ``data`` must be strict base64 (standard alphabet, padded, no whitespace).
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from kombo_tui.core.models import AttachmentType, OracleCategory
+
+__all__ = [
+    "CONTENT_TYPE_PATTERN",
+    "DATE_TIME_PATTERN",
+    "Base64Stats",
+    "InputProblem",
+    "InputProblems",
+    "UploadRequest",
+    "base64_stats",
+    "parse_upload_body",
+]
+
+CONTENT_TYPE_PATTERN = re.compile(r"^[\w.-]+/[\w.-]+$", re.ASCII)
+"""``attachment.content_type`` per the spec (``\\w`` as in JavaScript: ASCII only)."""
+
+DATE_TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?)?Z?$")
+"""The spec's pattern for ``updated_after`` / ``remote_created_after``."""
+
+_TYPES = tuple(t.value for t in AttachmentType)
+_ORACLE_CATEGORIES = tuple(c.value for c in OracleCategory)
+_TOP_LEVEL_KEYS = ("attachment", "remote_fields")
+_ATTACHMENT_KEYS = ("name", "type", "content_type", "data", "data_url")
+_GREENHOUSE_HEADER = "On-Behalf-Of"
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One invalid field."""
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}"
+
+
+class InputProblems(Exception):
+    """The request is invalid (``PLATFORM.INPUT_INVALID``); one entry per field."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems))
+
+    @classmethod
+    def one(cls, field_name: str, message: str) -> InputProblems:
+        return cls([InputProblem(field_name, message)])
+
+
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True)
+class UploadRequest:
+    """A valid upload body, taken apart."""
+
+    name: str
+    type: str
+    content_type: str | None
+    data: str | None
+    data_url: str | None
+    remote_fields: dict[str, Any] = field(default_factory=dict)
+    oracle_category: str | None = None
+    oracle_multi_post: bool | None = None
+    greenhouse_on_behalf_of_given: bool = False
+    greenhouse_on_behalf_of: str | None = None
+    workable_on_behalf_of: str | None = None
+
+
+def _type_name(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def parse_upload_body(body: bytes, *, allow_oracle: bool = True) -> UploadRequest:
+    """Validate an attachment upload body; raises :class:`InputProblems` naming every bad field.
+
+    ``allow_oracle`` is False for ``POST /ats/candidates/{id}/attachments``, whose
+    ``remote_fields`` has no ``oracle`` block.
+    """
+    if not body.strip():
+        raise InputProblems.one("body", "the request body is empty; expected a JSON object")
+    try:
+        document = json.loads(body)
+    except UnicodeDecodeError:
+        raise InputProblems.one("body", "the request body is not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise InputProblems.one(
+            "body", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    if not isinstance(document, dict):
+        raise InputProblems.one("body", f"expected a JSON object, got {_type_name(document)}")
+
+    problems: list[InputProblem] = []
+    for key in document:
+        if key not in _TOP_LEVEL_KEYS:
+            problems.append(InputProblem(key, "unknown field (expected attachment, remote_fields)"))
+
+    attachment = document.get("attachment", _MISSING)
+    name = kind = content_type = data = data_url = None
+    if attachment is _MISSING:
+        problems.append(InputProblem("attachment", "required"))
+    elif not isinstance(attachment, dict):
+        problems.append(InputProblem("attachment", f"expected an object, got {_type_name(attachment)}"))
+    else:
+        name, kind, content_type, data, data_url = _check_attachment(attachment, problems)
+
+    remote = _check_remote_fields(document.get("remote_fields", _MISSING), allow_oracle, problems)
+
+    if problems:
+        raise InputProblems(problems)
+    assert name is not None and kind is not None
+    return UploadRequest(
+        name=name,
+        type=kind,
+        content_type=content_type,
+        data=data,
+        data_url=data_url,
+        **remote,
+    )
+
+
+def _check_attachment(
+    attachment: dict[str, Any], problems: list[InputProblem]
+) -> tuple[str | None, str | None, str | None, str | None, str | None]:
+    for key in attachment:
+        if key not in _ATTACHMENT_KEYS:
+            problems.append(
+                InputProblem(
+                    f"attachment.{key}",
+                    "unknown field (expected name, type, content_type, data, data_url)",
+                )
+            )
+
+    name = attachment.get("name", _MISSING)
+    if name is _MISSING:
+        problems.append(InputProblem("attachment.name", "required"))
+        name = None
+    elif not isinstance(name, str):
+        problems.append(InputProblem("attachment.name", f"expected a string, got {_type_name(name)}"))
+        name = None
+    elif not name.strip():
+        problems.append(InputProblem("attachment.name", "must not be blank"))
+        name = None
+
+    kind = attachment.get("type", _MISSING)
+    if kind is _MISSING:
+        problems.append(InputProblem("attachment.type", "required (CV, COVER_LETTER or OTHER)"))
+        kind = None
+    elif kind not in _TYPES:
+        problems.append(
+            InputProblem("attachment.type", f"must be one of CV, COVER_LETTER, OTHER (got {kind!r})")
+        )
+        kind = None
+
+    content_type = attachment.get("content_type", _MISSING)
+    if content_type is _MISSING:
+        content_type = None
+    elif not isinstance(content_type, str):
+        problems.append(
+            InputProblem(
+                "attachment.content_type", f"expected a string, got {_type_name(content_type)}"
+            )
+        )
+        content_type = None
+    elif not CONTENT_TYPE_PATTERN.match(content_type):
+        problems.append(
+            InputProblem(
+                "attachment.content_type",
+                f"{content_type!r} does not match ^[\\w.-]+\\/[\\w.-]+$ (a MIME type like application/pdf)",
+            )
+        )
+        content_type = None
+
+    data = attachment.get("data", _MISSING)
+    data_url = attachment.get("data_url", _MISSING)
+    if data is not _MISSING and data_url is not _MISSING:
+        problems.append(
+            InputProblem("attachment", "give either data or data_url, not both")
+        )
+    elif data is _MISSING and data_url is _MISSING:
+        problems.append(
+            InputProblem("attachment.data", "either attachment.data or attachment.data_url is required")
+        )
+
+    if data is _MISSING:
+        data = None
+    elif not isinstance(data, str):
+        problems.append(InputProblem("attachment.data", f"expected a base64 string, got {_type_name(data)}"))
+        data = None
+    elif "content_type" not in attachment:
+        problems.append(
+            InputProblem("attachment.content_type", "required when attachment.data is given")
+        )
+
+    if data_url is _MISSING:
+        data_url = None
+    elif not isinstance(data_url, str):
+        problems.append(
+            InputProblem("attachment.data_url", f"expected a URL string, got {_type_name(data_url)}")
+        )
+        data_url = None
+    else:
+        problem = _url_problem(data_url)
+        if problem:
+            problems.append(InputProblem("attachment.data_url", problem))
+            data_url = None
+
+    return name, kind, content_type, data, data_url
+
+
+def _url_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return f"must be an http or https URL (got {url[:80]!r})"
+    if not parts.hostname:
+        return "the URL has no host"
+    if any(ch.isspace() for ch in url):
+        return "the URL contains whitespace"
+    return None
+
+
+def _check_remote_fields(
+    remote: Any, allow_oracle: bool, problems: list[InputProblem]
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if remote is _MISSING:
+        return out
+    if not isinstance(remote, dict):
+        problems.append(InputProblem("remote_fields", f"expected an object, got {_type_name(remote)}"))
+        return out
+    out["remote_fields"] = remote
+
+    oracle = remote.get("oracle", _MISSING)
+    if oracle is not _MISSING:
+        if not allow_oracle:
+            problems.append(
+                InputProblem(
+                    "remote_fields.oracle",
+                    "not allowed on this endpoint (candidate attachments take greenhouse and workable only)",
+                )
+            )
+        elif not isinstance(oracle, dict):
+            problems.append(InputProblem("remote_fields.oracle", f"expected an object, got {_type_name(oracle)}"))
+        else:
+            for key in oracle:
+                if key not in ("override_document_category", "multi_post_to_all_current_applications"):
+                    problems.append(InputProblem(f"remote_fields.oracle.{key}", "unknown field"))
+            category = oracle.get("override_document_category", _MISSING)
+            if category is not _MISSING:
+                if category in _ORACLE_CATEGORIES:
+                    out["oracle_category"] = category
+                else:
+                    problems.append(
+                        InputProblem(
+                            "remote_fields.oracle.override_document_category",
+                            f"must be one of {', '.join(_ORACLE_CATEGORIES)} (got {category!r})",
+                        )
+                    )
+            multi = oracle.get("multi_post_to_all_current_applications", _MISSING)
+            if multi is not _MISSING:
+                if isinstance(multi, bool):
+                    out["oracle_multi_post"] = multi
+                else:
+                    problems.append(
+                        InputProblem(
+                            "remote_fields.oracle.multi_post_to_all_current_applications",
+                            f"expected a boolean, got {_type_name(multi)}",
+                        )
+                    )
+
+    greenhouse = remote.get("greenhouse", _MISSING)
+    if greenhouse is not _MISSING:
+        if not isinstance(greenhouse, dict):
+            problems.append(
+                InputProblem("remote_fields.greenhouse", f"expected an object, got {_type_name(greenhouse)}")
+            )
+        else:
+            for key in greenhouse:
+                if key != "post_headers":
+                    problems.append(InputProblem(f"remote_fields.greenhouse.{key}", "unknown field"))
+            headers = greenhouse.get("post_headers", _MISSING)
+            if headers is not _MISSING:
+                if not isinstance(headers, dict):
+                    problems.append(
+                        InputProblem(
+                            "remote_fields.greenhouse.post_headers",
+                            f"expected an object, got {_type_name(headers)}",
+                        )
+                    )
+                else:
+                    for key in headers:
+                        if key != _GREENHOUSE_HEADER:
+                            problems.append(
+                                InputProblem(
+                                    f"remote_fields.greenhouse.post_headers.{key}",
+                                    "unknown header (only On-Behalf-Of)",
+                                )
+                            )
+                    value = headers.get(_GREENHOUSE_HEADER, _MISSING)
+                    if value is not _MISSING:
+                        if value is None or isinstance(value, str):
+                            out["greenhouse_on_behalf_of_given"] = True
+                            out["greenhouse_on_behalf_of"] = value
+                        else:
+                            problems.append(
+                                InputProblem(
+                                    "remote_fields.greenhouse.post_headers.On-Behalf-Of",
+                                    f"expected a string or null, got {_type_name(value)}",
+                                )
+                            )
+
+    workable = remote.get("workable", _MISSING)
+    if workable is not _MISSING:
+        if not isinstance(workable, dict):
+            problems.append(
+                InputProblem("remote_fields.workable", f"expected an object, got {_type_name(workable)}")
+            )
+        else:
+            for key in workable:
+                if key != "on_behalf_of_user_remote_id":
+                    problems.append(InputProblem(f"remote_fields.workable.{key}", "unknown field"))
+            value = workable.get("on_behalf_of_user_remote_id", _MISSING)
+            if value is not _MISSING:
+                if isinstance(value, str):
+                    out["workable_on_behalf_of"] = value
+                else:
+                    problems.append(
+                        InputProblem(
+                            "remote_fields.workable.on_behalf_of_user_remote_id",
+                            f"expected a string, got {_type_name(value)}",
+                        )
+                    )
+    return out
+
+
+# --------------------------------------------------------------------------- base64
+
+
+@dataclass(frozen=True)
+class Base64Stats:
+    """Size and digest of decoded base64, computed chunk by chunk."""
+
+    size: int
+    sha256: str
+
+
+_CHUNK_CHARS = 4 * 256 * 1024  # 1 MiB of base64 text → 768 KiB of bytes per step
+
+
+def base64_stats(text: str, field_name: str = "attachment.data") -> Base64Stats:
+    """Decode strict base64 in chunks; return the byte count and sha256 (bytes are not kept).
+
+    Strict means: standard alphabet (``A-Z a-z 0-9 + /``), length a multiple of 4, ``=``
+    padding only at the very end, no whitespace or line breaks.
+    """
+    if len(text) % 4:
+        raise InputProblems.one(
+            field_name,
+            f"not valid base64: length {len(text)} is not a multiple of 4 (missing padding?)",
+        )
+    digest = hashlib.sha256()
+    size = 0
+    last = len(text) - _CHUNK_CHARS
+    for start in range(0, len(text), _CHUNK_CHARS):
+        chunk = text[start : start + _CHUNK_CHARS]
+        if start < last and chunk.endswith("="):
+            raise InputProblems.one(field_name, "not valid base64: padding in the middle of the data")
+        try:
+            raw = binascii.a2b_base64(chunk, strict_mode=True)
+        except (binascii.Error, ValueError) as exc:
+            position = _first_bad_char(chunk)
+            where = f" at character {start + position}" if position is not None else ""
+            raise InputProblems.one(field_name, f"not valid base64{where} ({exc})") from None
+        digest.update(raw)
+        size += len(raw)
+    return Base64Stats(size=size, sha256=digest.hexdigest())
+
+
+_B64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
+
+def _first_bad_char(chunk: str) -> int | None:
+    for i, ch in enumerate(chunk):
+        if ch not in _B64_CHARS:
+            return i
+    return None
+
+
+# --------------------------------------------------------------------------- query strings
+
+
+class Query:
+    """Typed access to query parameters; every problem names the parameter."""
+
+    def __init__(self, params: Mapping[str, str], multi: dict[str, list[str]]) -> None:
+        self._params = params
+        self._multi = multi
+
+    def text(self, name: str) -> str | None:
+        values = self._multi.get(name)
+        if not values:
+            return None
+        return values[-1]
+
+    def csv(self, name: str, allowed: tuple[str, ...] | None = None) -> list[str] | None:
+        """A comma-separated list (repeated parameters are merged); None when absent."""
+        values = self._multi.get(name)
+        if values is None:
+            return None
+        items = [item.strip() for value in values for item in value.split(",")]
+        items = [item for item in items if item]
+        if allowed is not None:
+            bad = [item for item in items if item not in allowed]
+            if bad:
+                raise InputProblems.one(
+                    name, f"{bad[0]!r} is not one of {', '.join(allowed)}"
+                )
+        return items
+
+    def boolean(self, name: str, default: bool = False) -> bool:
+        value = self.text(name)
+        if value is None:
+            return default
+        if value in ("true", "false"):
+            return value == "true"
+        raise InputProblems.one(name, f"must be true or false (got {value!r})")
+
+    def page_size(self) -> int:
+        value = self.text("page_size")
+        if value is None:
+            return 100
+        if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= 250:
+            raise InputProblems.one(
+                "page_size", f"must be an integer between 1 and 250 (got {value!r})"
+            )
+        return int(value)
+
+    def date_time(self, name: str) -> float | None:
+        """An ISO date(-time) as epoch seconds (UTC), per the spec's pattern."""
+        value = self.text(name)
+        if value is None:
+            return None
+        match = DATE_TIME_PATTERN.match(value)
+        if not match:
+            raise InputProblems.one(
+                name, f"must be a date-time like 2025-01-31T12:00:00Z (got {value!r})"
+            )
+        from datetime import datetime, timezone
+
+        text = value.rstrip("Z")
+        try:
+            if "T" in text:
+                main, _, fraction = text.partition(".")
+                moment = datetime.strptime(main, "%Y-%m-%dT%H:%M:%S")
+                seconds = moment.replace(tzinfo=timezone.utc).timestamp()
+                return seconds + (float("0." + fraction) if fraction else 0.0)
+            moment = datetime.strptime(text, "%Y-%m-%d")
+            return moment.replace(tzinfo=timezone.utc).timestamp()
+        except ValueError:
+            raise InputProblems.one(name, f"{value!r} is not a real date") from None
