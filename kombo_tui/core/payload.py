@@ -370,6 +370,8 @@ def prepare(
             fp = known_fingerprint or fingerprint(draft.file)
         except InputError as exc:
             problems.extend(exc.problems)
+        except FileChangedError as exc:
+            problems.append(Problem("file", str(exc)))
         except OSError as exc:
             problems.append(Problem("file", f"cannot read {draft.file}: {exc.strerror}"))
     if draft.data_url:
@@ -404,6 +406,14 @@ def prepare(
             )
     elif sniffed is not None:
         content_type = sniffed.mime
+        if not CONTENT_TYPE_RE.match(content_type):
+            problems.append(
+                Problem(
+                    "content_type",
+                    f"the file looks like {content_type}, which Kombo's pattern type/subtype "
+                    "(letters, digits, . _ -) does not accept; set --content-type",
+                )
+            )
     if sniffed is not None:
         if sniffed.note:
             warnings.append(sniffed.note)
@@ -412,8 +422,6 @@ def prepare(
                 f"content type {content_type} is generic; Kombo asks for a meaningful one "
                 "(set --content-type)"
             )
-    if content_type is not None and not CONTENT_TYPE_RE.match(content_type) and not problems:
-        problems.append(Problem("content_type", f"sniffed type {content_type!r} is not valid; set one"))
     if draft.file is not None and content_type is None and not draft.data_url:
         problems.append(Problem("content_type", "required when sending the file's data"))
 

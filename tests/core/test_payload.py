@@ -211,3 +211,13 @@ def test_restriction_warnings(pdf: Path) -> None:
     assert restriction_warnings(other, limits) == []
     assert restriction_warnings(other, None) == []
     assert upload.type is AttachmentType.CV
+
+
+def test_sniffed_type_outside_kombos_pattern_is_a_problem(tmp_path: Path) -> None:
+    svg = tmp_path / "logo.svg"
+    svg.write_text('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>')
+    with pytest.raises(InputError) as info:
+        prepare(_draft(svg, type="OTHER"))
+    assert [p.field for p in info.value.problems] == ["content_type"]
+    assert "image/svg+xml" in info.value.problems[0].message
+    assert prepare(_draft(svg, type="OTHER", content_type="image/svg")).content_type == "image/svg"
