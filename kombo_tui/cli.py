@@ -63,12 +63,13 @@ def _add_target_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_send_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", nargs="?", type=Path, metavar="FILE", help="the file to attach")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE", help="the file(s) to attach")
     p.add_argument("--data-url", metavar="URL", help="let Kombo download the file from this URL instead")
+    p.add_argument("--manifest", type=Path, metavar="JSON", help='several files: [{"file": ..., "type": ..., "name": ..., "content_type": ...}]')
     _add_target_args(p)
-    p.add_argument("--type", metavar="TYPE", help="CV, COVER_LETTER or OTHER (default: guessed from the name, else OTHER)")
-    p.add_argument("--name", metavar="NAME", help="file name shown in the ATS (default: the file's name)")
-    p.add_argument("--content-type", metavar="MIME", help="MIME type (default: sniffed from the content)")
+    p.add_argument("--type", action="append", metavar="TYPE", help="CV, COVER_LETTER or OTHER, once per file (default: guessed from the name, else OTHER)")
+    p.add_argument("--name", action="append", metavar="NAME", help="file name shown in the ATS, once per file (default: the file's name)")
+    p.add_argument("--content-type", action="append", metavar="MIME", help="MIME type, once per file (default: sniffed from the content)")
     p.add_argument("--remote-fields", metavar="JSON", help="remote_fields as JSON, or @file.json")
     p.add_argument("--oracle-category", metavar="C", help="Oracle document category (IRC_CANDIDATE_RESUME, ...)")
     p.add_argument("--oracle-multi-post", action="store_true", help="Oracle: post to all current applications")
@@ -180,15 +181,11 @@ def _bad_input(out: Output, problems: list[Problem], **extra: Any) -> int:
 # --------------------------------------------------------------------------- send / preview
 
 
-def _draft_from_args(args: argparse.Namespace, default_integration: str | None) -> Any:
-    from .core.payload import Draft, parse_remote_fields
+def _remote_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``--remote-fields`` merged with the per-connector flags."""
+    from .core.payload import parse_remote_fields
 
-    problems: list[Problem] = []
-    remote: dict[str, Any] | None = None
-    try:
-        remote = parse_remote_fields(args.remote_fields) or None
-    except InputError as exc:
-        problems.extend(exc.problems)
+    remote = parse_remote_fields(args.remote_fields) or None
     flags: dict[tuple[str, ...], Any] = {}
     if args.oracle_category:
         flags[("oracle", "override_document_category")] = args.oracle_category
@@ -207,18 +204,84 @@ def _draft_from_args(args: argparse.Namespace, default_integration: str | None) 
                 node[key] = child = dict(child) if isinstance(child, dict) else {}
                 node = child
             node[path[-1]] = value
+    return remote
+
+
+def _read_manifest(path: Path) -> list[dict[str, Any]]:
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError.single("manifest", f"cannot read {path}: {exc.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError.single("manifest", f"{path} is not valid JSON ({exc})") from None
+    if not isinstance(entries, list) or not entries:
+        raise InputError.single("manifest", 'must be a non-empty JSON list like [{"file": "cv.pdf", "type": "CV"}]')
+    known = {"file", "type", "name", "content_type"}
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            raise InputError.single(f"manifest[{i}]", 'each entry needs "file": "path"')
+        extra = set(entry) - known
+        if extra:
+            raise InputError.single(f"manifest[{i}]", f"unknown keys {sorted(extra)}; known: {sorted(known)}")
+    base = path.parent
+    return [{**e, "file": base / Path(e["file"]).expanduser()} for e in entries]
+
+
+def _per_file(values: list[str] | None, count: int, flag: str) -> list[str | None]:
+    if not values:
+        return [None] * count
+    if len(values) != count:
+        raise InputError.single(flag.lstrip("-"), f"give {flag} once per file ({count} file(s), {len(values)} {flag})")
+    return list(values)
+
+
+def _drafts_from_args(args: argparse.Namespace, default_integration: str | None) -> list[Any]:
+    """One Draft per file (or one for --data-url); raises InputError for bad flags."""
+    from .core.payload import Draft
+
+    remote = _remote_from_args(args)
+    common = {
+        "integration_id": args.integration or default_integration,
+        "application_id": args.application,
+        "remote_fields": remote,
+    }
+    if args.manifest is not None:
+        if args.files or args.data_url:
+            raise InputError.single("manifest", "give files either on the command line or in --manifest, not both")
+        return [
+            Draft(**common, file=e["file"], type=e.get("type"), name=e.get("name"), content_type=e.get("content_type"))
+            for e in _read_manifest(args.manifest)
+        ]
+    files: list[Path | None] = list(args.files) or [None]
+    if args.data_url and args.files and len(args.files) > 1:
+        raise InputError.single("data_url", "--data-url sends one file; do not combine it with several files")
+    types = _per_file(args.type, len(files), "--type")
+    names = _per_file(args.name, len(files), "--name")
+    ctypes = _per_file(args.content_type, len(files), "--content-type")
+    return [
+        Draft(**common, file=f, data_url=args.data_url, type=t, name=n, content_type=c)
+        for f, t, n, c in zip(files, types, names, ctypes)
+    ]
+
+
+def _prepare_all(drafts: list[Any], *, require_target: bool = True) -> list[Any]:
+    """Validate every draft before anything is sent; problems name the file when several."""
+    from .core.payload import prepare
+
+    uploads = []
+    problems: list[Problem] = []
+    for draft in drafts:
+        try:
+            uploads.append(prepare(draft, require_target=require_target))
+        except InputError as exc:
+            for problem in exc.problems:
+                if len(drafts) > 1 and draft.file is not None and problem.field not in ("integration", "application"):
+                    problem = Problem(f"{draft.file}: {problem.field}", problem.message)
+                if problem not in problems:
+                    problems.append(problem)
     if problems:
         raise InputError(problems)
-    return Draft(
-        integration_id=args.integration or default_integration,
-        application_id=args.application,
-        file=args.file,
-        data_url=args.data_url,
-        name=args.name,
-        type=args.type,
-        content_type=args.content_type,
-        remote_fields=remote,
-    )
+    return uploads
 
 
 @dataclass
@@ -291,37 +354,35 @@ def _request_line(target: Target, upload: Any) -> dict[str, Any]:
 
 
 def _cmd_preview(args: argparse.Namespace, out: Output) -> int:
-    from .core.payload import prepare
-
     try:
         target = _resolve_target(args, start_sandbox=False)
-        draft = _draft_from_args(args, target.integration_id)
         # A preview may leave the target open: it shows placeholders instead.
-        upload = prepare(draft, require_target=False)
+        uploads = _prepare_all(_drafts_from_args(args, target.integration_id), require_target=False)
     except InputError as exc:
         return _bad_input(out, exc.problems)
-    except ConfigError as exc:
-        return _bad_input(out, [Problem("config", str(exc))])
-    request = _request_line(target, upload)
-    for warning in upload.warnings:
-        out.warn(warning)
-    if args.full and not out.json_mode:
+    docs = []
+    for upload in uploads:
+        for warning in upload.warnings:
+            out.warn(f"{upload.name}: {warning}" if len(uploads) > 1 else warning)
+        request = _request_line(target, upload)
+        if out.json_mode:
+            docs.append({**request, "body": upload.preview(full=args.full), "request": upload.describe()})
+            continue
         out.out.write(f"{request['method']} {request['url']}\n")
         for name, value in request["headers"].items():
             out.out.write(f"{name}: {value}\n")
         out.out.write("\n")
-        for chunk in upload.iter_body():
-            out.out.write(chunk.decode())
-        out.out.write("\n")
-        return ExitCode.OK
-    body = upload.preview(full=args.full)
+        if args.full:
+            for chunk in upload.iter_body():  # streamed: flat memory for any size
+                out.out.write(chunk.decode())
+            out.out.write("\n")
+        else:
+            out.out.write(json.dumps(upload.preview(), indent=2, ensure_ascii=False) + "\n")
     if out.json_mode:
-        out.document({"ok": True, "status": "preview", **request, "body": body, "request": upload.describe()})
-        return ExitCode.OK
-    out.out.write(f"{request['method']} {request['url']}\n")
-    for name, value in request["headers"].items():
-        out.out.write(f"{name}: {value}\n")
-    out.out.write("\n" + json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        if len(docs) == 1:
+            out.document({"ok": True, "status": "preview", **docs[0]})
+        else:
+            out.document({"ok": True, "status": "preview", "requests": docs})
     return ExitCode.OK
 
 
@@ -342,20 +403,39 @@ def _progress_printer(out: Output) -> Any:
     return show
 
 
+def _duplicate_problems(history: Any, uploads: list[Any]) -> list[Problem]:
+    problems = []
+    for upload in uploads:
+        if upload.fingerprint is None:
+            continue
+        earlier = history.previous_uploads(upload.application_id, upload.fingerprint.sha256)
+        if not earlier:
+            continue
+        last = earlier[0]
+        state = "with an unknown outcome" if last.outcome == "unknown" else "successfully"
+        problems.append(
+            Problem(
+                "file",
+                f"{upload.name} (sha256 {upload.fingerprint.sha256[:12]}…) was already sent {state} to "
+                f"application {upload.application_id} at {last.at}; "
+                + ("check with --verify first, or " if last.outcome == "unknown" else "")
+                + "pass --force to send it again",
+            )
+        )
+    return problems
+
+
 def _cmd_send(args: argparse.Namespace, out: Output) -> int:
     from .core.client import KomboClient
-    from .core.engine import send_upload
-    from .core.payload import prepare
+    from .core.engine import send_batch
+    from .core.history import History
 
     try:
         target = _resolve_target(args, start_sandbox=False)
-        draft = _draft_from_args(args, target.integration_id)
-        upload = prepare(draft)
+        uploads = _prepare_all(_drafts_from_args(args, target.integration_id))
     except InputError as exc:
         return _bad_input(out, exc.problems)
-    except ConfigError as exc:
-        return _bad_input(out, [Problem("config", str(exc))])
-    if target.api_key is None and not args.sandbox:
+    if target.api_key is None:
         return _bad_input(
             out,
             [
@@ -365,60 +445,50 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
                 )
             ],
         )
-    for warning in upload.warnings:
-        out.warn(warning)
-    if upload.type_suggested:
-        out.note(f"type: {upload.type.value} (guessed from the name; set --type to choose)")
+    many = len(uploads) > 1
+    for upload in uploads:
+        prefix = f"{upload.name}: " if many else ""
+        for warning in upload.warnings:
+            out.warn(prefix + warning)
+        if upload.type_suggested:
+            out.note(f"{prefix}type {upload.type.value} (guessed from the name; set --type to choose)")
     if args.dry_run:
         if out.json_mode:
-            out.document({"ok": True, "status": "dry_run", **_request_line(target, upload), "body": upload.preview(), "request": upload.describe()})
+            docs = [{**_request_line(target, u), "body": u.preview(), "request": u.describe()} for u in uploads]
+            out.document({"ok": True, "status": "dry_run", **docs[0]} if not many else {"ok": True, "status": "dry_run", "requests": docs})
         else:
-            out.info(f"dry run: would send {upload.name} ({upload.type.value}, {upload.content_type}, {upload.size:,} bytes)")
-            out.info(f"  to application {upload.application_id} via {upload.integration_id} ({target.env_label})")
+            for u in uploads:
+                out.info(f"dry run: would send {u.name} ({u.type.value}, {u.content_type}, {u.size:,} bytes)")
+            out.info(f"  to application {uploads[0].application_id} via {uploads[0].integration_id} ({target.env_label})")
         return ExitCode.OK
 
-    from .core.history import History
-
     history = History()
-    if upload.fingerprint is not None and not args.force:
-        earlier = history.previous_uploads(upload.application_id, upload.fingerprint.sha256)
-        if earlier:
-            last = earlier[0]
-            state = {"unknown": "with an unknown outcome", "sent": "successfully"}.get(last.outcome, "successfully")
-            return _bad_input(
-                out,
-                [
-                    Problem(
-                        "file",
-                        f"this file (sha256 {upload.fingerprint.sha256[:12]}…) was already sent {state} to "
-                        f"application {upload.application_id} at {last.at}; "
-                        + ("check with --verify first, or " if last.outcome == "unknown" else "")
-                        + "pass --force to send it again",
-                    )
-                ],
-            )
+    if not args.force:
+        problems = _duplicate_problems(history, uploads)
+        if problems:
+            return _bad_input(out, problems)
 
     if args.sandbox:
         target = _resolve_target(args)
-    assert target.api_key is not None
-    fully_sent = [False]
-    printer = _progress_printer(out)
+    api_key = target.api_key
+    sent_fully: dict[int, bool] = {}
+    printer = _progress_printer(out) if not many else None
 
-    def progress(sent: int, total: int) -> None:
-        fully_sent[0] = sent >= total
+    def progress(index: int, sent: int, total: int) -> None:
+        sent_fully[index] = sent >= total
         if printer is not None:
             printer(sent, total)
 
     async def run() -> Any:
         async with KomboClient(
-            target.api_key,  # type: ignore[arg-type]
+            api_key,  # type: ignore[arg-type]
             base_url=target.base_url,
             timeout=target.timeout,
             upload_timeout=target.upload_timeout,
         ) as client:
-            return await send_upload(
+            return await send_batch(
                 client,
-                upload,
+                uploads,
                 progress=progress,
                 verify=args.verify,
                 history=history,
@@ -429,43 +499,61 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
             )
 
     try:
-        outcome = asyncio.run(run())
+        outcomes = asyncio.run(run())
     except KeyboardInterrupt:
-        if fully_sent[0]:
-            out.note("kombo-tui: interrupted after the whole body was sent: the outcome is unknown; "
+        if any(sent_fully.values()):
+            out.note("kombo-tui: interrupted after a whole body was sent: the outcome is unknown; "
                      "check the application's attachments (send --verify) before resending")
         else:
-            out.note("kombo-tui: interrupted before the body was complete: nothing was stored")
+            out.note("kombo-tui: interrupted before any body was complete: nothing was stored")
         return ExitCode.INTERRUPTED
     finally:
         target.close()
-    for warning in outcome.warnings:
-        out.warn(warning)
-    for note in outcome.notes:
-        out.warn(note)
+
+    codes = [_report_outcome(out, o, target.env_label, many) for o in outcomes]
     if out.json_mode:
-        doc = outcome.to_json()
-        doc["environment"] = target.env_label
-        out.document(doc)
+        docs = [o.to_json() for o in outcomes]
+        for doc in docs:
+            doc["environment"] = target.env_label
+        if many:
+            out.document({"ok": all(c == ExitCode.OK for c in codes), "status": "batch", "results": docs})
+        else:
+            out.document(docs[0])
+    for severity in (ExitCode.TRANSPORT, ExitCode.API_ERROR, ExitCode.BAD_INPUT):
+        if severity in codes:
+            return severity
+    return ExitCode.OK
+
+
+def _report_outcome(out: Output, outcome: Any, env_label: str, many: bool) -> ExitCode:
+    """Tell the user how one send ended; return its exit code."""
+    upload = outcome.upload
+    prefix = f"{upload.name}: " if many else ""
+    for warning in outcome.warnings:
+        out.warn(prefix + warning)
+    for note in outcome.notes:
+        out.warn(prefix + note)
     if outcome.status == "sent":
         if not out.json_mode:
             out.info(
                 f"sent {upload.name} ({upload.type.value}, {upload.content_type}, {upload.size:,} bytes) "
-                f"to application {upload.application_id} via {upload.integration_id} ({target.env_label})"
+                f"to application {upload.application_id} via {upload.integration_id} ({env_label})"
             )
         if outcome.verification is not None:
-            out.note(f"verify: {outcome.verification.summary()}")
+            out.note(f"{prefix}verify: {outcome.verification.summary()}")
         return ExitCode.OK
     error = outcome.error
     assert error is not None
+    if many:
+        out.note(f"{upload.name}: not sent ({outcome.status})")
     _describe_error(out, error)
     if outcome.verification is not None:
-        out.note(f"verify: {outcome.verification.summary()}")
-        if outcome.verification.found and outcome.status == "unknown":
-            out.note("the answer was lost, but the file is on the application: do not send it again")
+        out.note(f"{prefix}verify: {outcome.verification.summary()}")
+        if outcome.landed and outcome.status == "unknown":
+            out.note(f"{prefix}the answer was lost, but the file is on the application: do not send it again")
             return ExitCode.OK
     elif outcome.status == "unknown":
-        out.note("run 'kombo-tui send ... --verify' or check the application's attachments before resending")
+        out.note(f"{prefix}check the application's attachments (send --verify) before resending")
     if isinstance(error, ApiError):
         return ExitCode.API_ERROR
     if outcome.status == "file_changed":

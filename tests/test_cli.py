@@ -288,3 +288,48 @@ def test_second_send_of_the_same_file_needs_force(server: Recorder, cv: Path, ca
     assert entries[0]["file_name"] == "Jane_Doe_CV.pdf" and entries[0]["size"] == len(PDF)
     code, out, _ = _run(capsys, "history")
     assert code == 0 and "Jane_Doe_CV.pdf" in out
+
+
+def test_batch_send_each_file_with_its_type(server: Recorder, cv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    letter = tmp_path / "letter.txt"
+    letter.write_text("Dear hiring team, ...\n")
+    code, out, _ = _run(capsys, "send", str(cv), str(letter), "--type", "CV", "--type", "COVER_LETTER", *BASE, "--json")
+    assert code == ExitCode.OK
+    doc = json.loads(out)
+    assert doc["status"] == "batch" and doc["ok"] is True
+    assert [r["request"]["type"] for r in doc["results"]] == ["CV", "COVER_LETTER"]
+    bodies = sorted((json.loads(r["body"])["attachment"]["type"] for r in server.requests))
+    assert bodies == ["COVER_LETTER", "CV"]
+
+
+def test_batch_with_one_bad_file_sends_nothing(server: Recorder, cv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(capsys, "send", str(cv), str(tmp_path / "missing.pdf"), *BASE)
+    assert code == ExitCode.BAD_INPUT
+    assert "missing.pdf: file" in err
+    code, _, err = _run(capsys, "send", str(cv), str(cv), "--type", "CV", *BASE)
+    assert code == ExitCode.BAD_INPUT and "once per file" in err
+    assert server.requests == []
+
+
+def test_batch_reports_each_result(server: Recorder, cv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server.status = 400
+    server.body = {"status": "error", "error": {"code": "REMOTE.INPUT_INVALID", "title": None, "message": "too big", "log_url": None}}
+    other = tmp_path / "other.txt"
+    other.write_text("notes\n")
+    code, out, err = _run(capsys, "send", str(cv), str(other), *BASE, "--json")
+    assert code == ExitCode.API_ERROR
+    doc = json.loads(out)
+    assert [r["status"] for r in doc["results"]] == ["error", "error"]
+    assert err.count("not sent (error)") == 2
+
+
+def test_manifest(server: Recorder, cv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    manifest = tmp_path / "batch.json"
+    manifest.write_text(json.dumps([{"file": cv.name, "type": "CV", "name": "Jane CV.pdf"}, {"file": cv.name, "type": "OTHER"}]))
+    code, _, _ = _run(capsys, "send", "--manifest", str(manifest), *BASE)
+    assert code == ExitCode.OK
+    names = sorted(json.loads(r["body"])["attachment"]["name"] for r in server.requests)
+    assert names == ["Jane CV.pdf", "Jane_Doe_CV.pdf"]
+    manifest.write_text('[{"path": "x"}]')
+    code, _, err = _run(capsys, "send", "--manifest", str(manifest), *BASE)
+    assert code == ExitCode.BAD_INPUT and "manifest[0]" in err

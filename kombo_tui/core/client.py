@@ -455,6 +455,7 @@ class KomboClient:
         upload: PreparedUpload,
         *,
         progress: ProgressCallback | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> UploadResult:
         """``POST /ats/applications/{id}/attachments`` with a streamed body.
 
@@ -463,7 +464,7 @@ class KomboClient:
         :class:`FileChangedError` if the file changed since it was chosen.
         """
         path = f"ats/applications/{encode_path_segment(upload.application_id)}/attachments"
-        return await self._post_upload(path, upload, progress)
+        return await self._post_upload(path, upload, progress, on_retry)
 
     async def add_candidate_attachment(
         self,
@@ -471,13 +472,18 @@ class KomboClient:
         upload: PreparedUpload,
         *,
         progress: ProgressCallback | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
     ) -> UploadResult:
         """``POST /ats/candidates/{id}/attachments`` (Kombo recommends the application one)."""
         path = f"ats/candidates/{encode_path_segment(candidate_id)}/attachments"
-        return await self._post_upload(path, upload, progress)
+        return await self._post_upload(path, upload, progress, on_retry)
 
     async def _post_upload(
-        self, path: str, upload: PreparedUpload, progress: ProgressCallback | None
+        self,
+        path: str,
+        upload: PreparedUpload,
+        progress: ProgressCallback | None,
+        on_retry: Callable[[RetryNotice], None] | None,
     ) -> UploadResult:
         headers = {
             **self._integration_header(upload.integration_id),
@@ -531,7 +537,10 @@ class KomboClient:
             delay = self.retry.delay(attempt, error.retry_after)
             if not error.is_limit or not self._may_retry(attempt, started, delay):
                 raise error
-            self._notify(RetryNotice(attempt, self.retry.max_attempts, delay, error.summary(), "POST", path))
+            notice = RetryNotice(attempt, self.retry.max_attempts, delay, error.summary(), "POST", path)
+            self._notify(notice)
+            if on_retry is not None:
+                on_retry(notice)
             await self._sleep(delay)
 
 

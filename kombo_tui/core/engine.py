@@ -26,6 +26,7 @@ __all__ = [
     "SendOutcome",
     "Verification",
     "entry_from_outcome",
+    "send_batch",
     "error_json",
     "send_upload",
     "verify_upload",
@@ -205,20 +206,16 @@ async def send_upload(
     without sending twice. With ``history``, the outcome is written to the audit log.
     """
     retries: list[RetryNotice] = []
-    previous = client.on_retry
 
     def record(notice: RetryNotice) -> None:
         retries.append(notice)
         if on_retry is not None:
             on_retry(notice)
-        if previous is not None:
-            previous(notice)
 
-    client.on_retry = record
     before = await _attachment_ids(client, upload) if verify else None
     outcome: SendOutcome
     try:
-        result = await client.add_application_attachment(upload, progress=progress)
+        result = await client.add_application_attachment(upload, progress=progress, on_retry=record)
         outcome = SendOutcome("sent", upload, result=result)
     except FileChangedError as exc:
         outcome = SendOutcome("file_changed", upload, error=exc)
@@ -227,8 +224,6 @@ async def send_upload(
     except ApiError as exc:
         # A 5xx may come after the ATS stored the file: the outcome is unknown.
         outcome = SendOutcome("unknown" if exc.status >= 500 else "error", upload, error=exc)
-    finally:
-        client.on_retry = previous
     outcome.retries = retries
     if verify and outcome.status in ("sent", "unknown"):
         outcome.verification = await verify_upload(client, upload, before=before)
@@ -239,3 +234,47 @@ async def send_upload(
         except (sqlite3.Error, OSError) as exc:
             outcome.notes.append(f"could not write the history ({exc})")
     return outcome
+
+
+async def send_batch(
+    client: KomboClient,
+    uploads: list[PreparedUpload],
+    *,
+    concurrency: int = 4,
+    progress: Callable[[int, int, int], None] | None = None,
+    verify: bool = False,
+    on_retry: Callable[[RetryNotice], None] | None = None,
+    history: History | None = None,
+    environment: str = "",
+) -> list[SendOutcome]:
+    """Send several uploads, at most ``concurrency`` at a time; one outcome per upload, in order.
+
+    Every upload gets an outcome (none is skipped). Concurrency-limit answers are retried by
+    the client; when Kombo reports ``Concurrency-Remaining``, no more than that many are
+    started at once.
+
+    Args:
+        progress: ``progress(index, bytes_sent, content_length)`` per upload.
+    """
+    import asyncio
+
+    limit = max(1, concurrency)
+    slots = asyncio.Semaphore(limit)
+
+    async def one(index: int, upload: PreparedUpload) -> SendOutcome:
+        async with slots:
+            def report(sent: int, total: int) -> None:
+                if progress is not None:
+                    progress(index, sent, total)
+
+            return await send_upload(
+                client,
+                upload,
+                progress=report,
+                verify=verify,
+                on_retry=on_retry,
+                history=history,
+                environment=environment,
+            )
+
+    return list(await asyncio.gather(*(one(i, u) for i, u in enumerate(uploads))))
