@@ -1,3 +1,78 @@
-"""kombo-tui: add a file to a candidate's application in any ATS that Kombo connects."""
+"""kombo-tui: add a file to a candidate's application in any ATS that Kombo connects.
+
+The public core API is importable from here; names load lazily, so ``import kombo_tui``
+is cheap and never imports textual::
+
+    import kombo_tui as kt
+
+    print(kt.preview("cv.pdf", integration_id="greenhouse:abc", application_id="APP1"))
+    outcome = kt.send("cv.pdf", integration_id="greenhouse:abc", application_id="APP1")
+    apps = kt.list_applications("greenhouse:abc", limit=10)
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # one-call helpers (synchronous; work in notebooks)
+    "send": "kombo_tui.core.simple",
+    "preview": "kombo_tui.core.simple",
+    "prepare_file": "kombo_tui.core.simple",
+    "list_applications": "kombo_tui.core.simple",
+    "make_client": "kombo_tui.core.simple",
+    "run_sync": "kombo_tui.core.simple",
+    # building blocks
+    "Draft": "kombo_tui.core.payload",
+    "PreparedUpload": "kombo_tui.core.payload",
+    "prepare": "kombo_tui.core.payload",
+    "KomboClient": "kombo_tui.core.client",
+    "RetryPolicy": "kombo_tui.core.client",
+    "send_upload": "kombo_tui.core.engine",
+    "send_batch": "kombo_tui.core.engine",
+    "verify_upload": "kombo_tui.core.engine",
+    "SendOutcome": "kombo_tui.core.engine",
+    "sniff_file": "kombo_tui.core.sniff",
+    "AttachmentType": "kombo_tui.core.models",
+    "History": "kombo_tui.core.history",
+    "load_settings": "kombo_tui.core.settings",
+    # errors
+    "KomboError": "kombo_tui.core.errors",
+    "ApiError": "kombo_tui.core.errors",
+    "TransportError": "kombo_tui.core.errors",
+    "InputError": "kombo_tui.core.errors",
+    "FileChangedError": "kombo_tui.core.errors",
+    # the embedded sandbox
+    "SandboxServer": "kombo_tui.sandbox.server",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kombo_tui' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .core.client import KomboClient, RetryPolicy
+    from .core.engine import SendOutcome, send_batch, send_upload, verify_upload
+    from .core.errors import ApiError, FileChangedError, InputError, KomboError, TransportError
+    from .core.history import History
+    from .core.models import AttachmentType
+    from .core.payload import Draft, PreparedUpload, prepare
+    from .core.settings import load_settings
+    from .core.simple import list_applications, make_client, prepare_file, preview, run_sync, send
+    from .core.sniff import sniff_file
+    from .sandbox.server import SandboxServer
