@@ -1,0 +1,1 @@
+"""The Textual app: the only package of kombo-tui that imports textual."""

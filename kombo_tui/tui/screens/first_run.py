@@ -1,0 +1,82 @@
+"""First run without an API key: save one (config file, 0600) or open the sandbox."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Center, Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Static
+
+INTRO = """\
+[b]Welcome to kombo-tui[/b]
+
+It adds a file (CV, cover letter, other) to a candidate's application in any ATS that
+Kombo connects. It needs a Kombo API key — from the Secrets page of the Kombo dashboard.
+
+The key is saved to your config file, readable only by you (mode 0600). You can also set
+[b]KOMBO_API_KEY[/b] in the environment or a .env file instead.
+
+No account? Open the [b]sandbox[/b]: a built-in demo API with realistic data."""
+
+
+class FirstRunScreen(Screen[str]):
+    """Dismisses with ``"saved"`` after saving a key, or ``"sandbox"``."""
+
+    def __init__(self, error: str | None = None, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self._error = error
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save key", id="first.save"),
+        Binding("f9", "sandbox", "Open the sandbox", id="first.sandbox"),
+        Binding("ctrl+q", "app.quit", "Quit", id="first.quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Center():
+            with Vertical(id="first-run"):
+                yield Static(INTRO, id="first-run-intro")
+                yield Input(placeholder="paste your Kombo API key", password=True, id="api-key")
+                yield Static("", id="first-run-error", classes="detail")
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button("Save key  ctrl+s", id="save", variant="primary")
+                    yield Button("Open the sandbox  F9", id="sandbox", variant="success")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#api-key", Input).focus()
+        if self._error:
+            self.query_one("#first-run-error", Static).update(f"[$error]✗ {escape(self._error)}[/]")
+
+    @on(Input.Submitted, "#api-key")
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#sandbox")
+    def _sandbox_pressed(self) -> None:
+        self.action_sandbox()
+
+    def action_save(self) -> None:
+        key = self.query_one("#api-key", Input).value.strip()
+        error = self.query_one("#first-run-error", Static)
+        if not key:
+            error.update("[$error]✗ Paste a key first (or open the sandbox).[/]")
+            return
+        if any(ch.isspace() for ch in key):
+            error.update("[$error]✗ A Kombo API key has no spaces; check what was pasted.[/]")
+            return
+        from kombo_tui.core.settings import ConfigError, save_config
+
+        try:
+            save_config({"api_key": key})
+        except (ConfigError, OSError) as exc:
+            error.update(f"[$error]✗ Could not save the key: {escape(str(exc))}[/]")
+            return
+        self.dismiss("saved")
+
+    def action_sandbox(self) -> None:
+        self.dismiss("sandbox")

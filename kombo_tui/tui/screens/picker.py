@@ -1,0 +1,319 @@
+"""The application picker: filter loaded applications as you type, page in more as you scroll.
+
+Fast with 20,000 rows: each row carries a precomputed lowercase haystack, a keystroke is one
+pass of substring tests, and only the first :data:`CHUNK` matches are put in the table (more
+are appended as the cursor nears the end), so no keystroke rebuilds thousands of rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from kombo_tui.core.errors import KomboError
+
+from ..state import PickedApplication
+
+if TYPE_CHECKING:
+    from kombo_tui.core.client import KomboClient
+    from kombo_tui.core.models import Application, Candidate
+
+CHUNK = 100
+"""Rows added to the table at a time."""
+PAGE_SIZE = 250
+"""Applications per server page (Kombo's maximum)."""
+
+COLUMNS = (("Candidate", 20), ("Email", 26), ("Job", 24), ("Stage", 12), ("Outcome", 9), ("Updated", 10))
+
+
+@dataclass(frozen=True)
+class Row:
+    """One application as the picker shows it, with its search haystack."""
+
+    picked: PickedApplication
+    updated: str
+    hay: str
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        p = self.picked
+        return (p.candidate or "", p.email or "", p.job or "", p.stage or "", p.outcome or "", self.updated)
+
+
+def _row(picked: PickedApplication, updated: str) -> Row:
+    hay = " ".join(x for x in (picked.candidate, picked.email, picked.job, picked.id) if x).lower()
+    return Row(picked, updated, hay)
+
+
+def row_from_application(app: Application) -> Row:
+    cand = app.candidate
+    picked = PickedApplication(
+        id=app.id,
+        candidate=cand.full_name if cand else None,
+        email=cand.email if cand else None,
+        job=app.job.name if app.job else None,
+        stage=app.current_stage.name if app.current_stage else None,
+        outcome=app.outcome,
+    )
+    return _row(picked, (app.remote_updated_at or app.changed_at or "")[:10])
+
+
+def rows_from_candidate(candidate: Candidate) -> list[Row]:
+    out = []
+    for app in candidate.applications:
+        picked = PickedApplication(
+            id=app.id,
+            candidate=candidate.full_name,
+            email=candidate.email,
+            job=app.job.name if app.job else None,
+            stage=app.current_stage.name if app.current_stage else None,
+            outcome=app.outcome,
+        )
+        out.append(_row(picked, (app.changed_at or "")[:10]))
+    return out
+
+
+@dataclass
+class PickerCache:
+    """Applications loaded so far for one integration (kept while the app runs)."""
+
+    integration_id: str
+    rows: list[Row] = field(default_factory=list)
+    next_cursor: str | None = None
+    complete: bool = False
+    """True once the last page was loaded."""
+
+
+def matching(rows: list[Row], query: str) -> list[int]:
+    """Indexes of rows whose haystack holds every word of ``query`` (case-insensitive)."""
+    words = query.lower().split()
+    if not words:
+        return list(range(len(rows)))
+    if len(words) == 1:
+        word = words[0]
+        return [i for i, row in enumerate(rows) if word in row.hay]
+    return [i for i, row in enumerate(rows) if all(w in row.hay for w in words)]
+
+
+class ApplicationPicker(ModalScreen[PickedApplication | None]):
+    """A table of applications: type to filter, scroll to load more, F4 email search, F2 id."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="picker.close"),
+        Binding("f2", "use_id", "Use text as id", tooltip="Take what you typed as the application id"),
+        Binding("f4", "search_email", "Search email on server", tooltip="GET /ats/candidates?email=…"),
+        Binding("ctrl+l", "load_all", "Load all pages", tooltip="Fetch every page so the filter sees all"),
+        Binding("down", "focus_table", "Table", show=False),
+    ]
+
+    def __init__(
+        self,
+        cache: PickerCache,
+        get_client: Callable[[], Awaitable[KomboClient]],
+    ) -> None:
+        super().__init__(id="picker", classes="dialog-screen")
+        self.cache = cache
+        self._get_client = get_client
+        self._matches: list[int] = []
+        self._shown = 0
+        self._server_rows: list[Row] | None = None
+        """Rows of an email search on the server (None: browsing loaded applications)."""
+        self._loading = False
+        self.status_text = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker-dialog"):
+            yield Static(f"Pick an application — {self.cache.integration_id}", classes="dialog-title")
+            yield Input(
+                placeholder="filter by candidate, email or job · paste an id and press F2 · F4 searches an email",
+                compact=True,
+                id="filter",
+            )
+            yield Static("", id="picker-status", classes="detail")
+            table: DataTable[str] = DataTable(id="apps", cursor_type="row", zebra_stripes=True)
+            for label, width in COLUMNS:
+                table.add_column(label, width=width, key=label.lower())
+            yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).focus()
+        self._apply_filter("")
+        if not self.cache.rows and not self.cache.complete:
+            self.load_next_page()
+
+    # ------------------------------------------------------------------ rows
+
+    @property
+    def source(self) -> list[Row]:
+        return self._server_rows if self._server_rows is not None else self.cache.rows
+
+    def _apply_filter(self, query: str) -> None:
+        self._matches = matching(self.source, query)
+        table = self.query_one("#apps", DataTable)
+        table.clear()
+        self._shown = 0
+        self._append_rows()
+        self._update_status()
+
+    def _append_rows(self) -> None:
+        table = self.query_one("#apps", DataTable)
+        rows = self.source
+        upto = min(self._shown + CHUNK, len(self._matches))
+        if upto > self._shown:
+            table.add_rows(
+                (rows[i].cells for i in self._matches[self._shown : upto]),
+            )
+            self._shown = upto
+
+    def _update_status(self, extra: str = "") -> None:
+        total = len(self.source)
+        if self._server_rows is not None:
+            text = f"{len(self._matches):,} application(s) of the candidate(s) found on the server · Esc closes, edit the filter to go back"
+        else:
+            query = self.query_one("#filter", Input).value.strip()
+            loaded = f"{total:,} loaded" + ("" if self.cache.complete else " · more on the server (scroll down or ctrl+l)")
+            if query:
+                text = f"{len(self._matches):,} match(es) in {loaded}"
+            else:
+                text = loaded
+        if self._loading:
+            text = "Loading… · " + text
+        self.status_text = (extra + " · " if extra else "") + text
+        self.query_one("#picker-status", Static).update(self.status_text)
+
+    def _picked_at(self, row_index: int) -> PickedApplication | None:
+        if 0 <= row_index < self._shown:
+            return self.source[self._matches[row_index]].picked
+        return None
+
+    # ------------------------------------------------------------------ loading
+
+    @work(exclusive=True, group="picker-page", exit_on_error=False)
+    async def load_next_page(self, all_pages: bool = False) -> None:
+        self._loading = True
+        self._update_status()
+        try:
+            client = await self._get_client()
+            while not self.cache.complete:
+                page = await client.list_applications(
+                    integration_id=self.cache.integration_id,
+                    cursor=self.cache.next_cursor,
+                    page_size=PAGE_SIZE,
+                )
+                self._add_loaded(row_from_application(a) for a in page.results)
+                self.cache.next_cursor = page.next
+                self.cache.complete = page.next is None
+                if not all_pages:
+                    break
+                self._update_status()
+        except KomboError as exc:
+            self._loading = False
+            self._update_status(f"[$error]✗ {exc}[/]")
+            return
+        self._loading = False
+        self._update_status()
+
+    def _add_loaded(self, new_rows: Iterable[Row]) -> None:
+        start = len(self.cache.rows)
+        self.cache.rows.extend(new_rows)
+        if self._server_rows is not None:
+            return
+        query = self.query_one("#filter", Input).value
+        words = query.lower().split()
+        for i in range(start, len(self.cache.rows)):
+            if all(w in self.cache.rows[i].hay for w in words):
+                self._matches.append(i)
+        if self._shown < CHUNK:
+            self._append_rows()
+
+    @work(exclusive=True, group="picker-email", exit_on_error=False)
+    async def _email_search(self, email: str) -> None:
+        self._update_status(f"Searching {email} on the server…")
+        try:
+            client = await self._get_client()
+            page = await client.list_candidates(integration_id=self.cache.integration_id, email=email)
+        except KomboError as exc:
+            self._update_status(f"[$error]✗ {exc}[/]")
+            return
+        rows: list[Row] = []
+        for candidate in page.results:
+            rows.extend(rows_from_candidate(candidate))
+        self._server_rows = rows
+        self._apply_filter("")
+        if not rows:
+            self._update_status(f"No candidate with email {email} on the server")
+        else:
+            self.query_one("#apps", DataTable).focus()
+
+    # ------------------------------------------------------------------ events
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._server_rows = None
+        self._apply_filter(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        if self._shown == 1:
+            self.dismiss(self._picked_at(0))
+        elif self._shown > 1:
+            self.query_one("#apps", DataTable).focus()
+        elif "@" in text:
+            self._email_search(text)
+        elif text:
+            self.dismiss(PickedApplication(id=text))
+
+    @on(DataTable.RowSelected, "#apps")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        picked = self._picked_at(event.cursor_row)
+        if picked is not None:
+            self.dismiss(picked)
+
+    @on(DataTable.RowHighlighted, "#apps")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        if event.cursor_row >= self._shown - 10:
+            if self._shown < len(self._matches):
+                self._append_rows()
+                self._update_status()
+            elif self._server_rows is None and not self.cache.complete and not self._loading:
+                self.load_next_page()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_use_id(self) -> None:
+        text = self.query_one("#filter", Input).value.strip()
+        if text:
+            self.dismiss(PickedApplication(id=text))
+        else:
+            self._update_status("Type or paste an application id first")
+
+    def action_search_email(self) -> None:
+        text = self.query_one("#filter", Input).value.strip()
+        if "@" not in text:
+            self._update_status("Type a full email address first (the server matches it exactly)")
+            return
+        self._email_search(text)
+
+    def action_load_all(self) -> None:
+        if not self.cache.complete:
+            self.load_next_page(all_pages=True)
+
+    def action_focus_table(self) -> None:
+        self.query_one("#apps", DataTable).focus()

@@ -1,0 +1,87 @@
+"""Immutable views of the main screen's state; the screen owns them, panels are bound to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
+    from kombo_tui.core.sniff import Fingerprint, Sniffed
+
+
+@dataclass(frozen=True)
+class IntegrationView:
+    """What ``GET /integrations/{id}`` and the action restrictions said."""
+
+    integration_id: str = ""
+    checking: bool = False
+    details: IntegrationDetails | None = None
+    error: str | None = None
+    hint: str | None = None
+    restrictions: AttachmentRestrictions | None = None
+    restrictions_known: bool = False
+    """True once the restrictions were fetched (``restrictions`` None then means "unknown")."""
+
+
+@dataclass(frozen=True)
+class PickedApplication:
+    """The chosen application; names are known when it came from the picker."""
+
+    id: str
+    candidate: str | None = None
+    email: str | None = None
+    job: str | None = None
+    stage: str | None = None
+    outcome: str | None = None
+
+    def describe(self) -> str:
+        if not self.candidate:
+            return "entered by id (candidate not looked up)"
+        who = self.candidate + (f" <{self.email}>" if self.email else "")
+        job = f" — {self.job}" if self.job else ""
+        stage = f" · {self.stage}" if self.stage else ""
+        return who + job + stage
+
+
+FileState = Literal["none", "inspecting", "ready", "error"]
+
+
+@dataclass(frozen=True)
+class FileView:
+    """The chosen file as inspected in a worker (size, MIME, sha256)."""
+
+    state: FileState = "none"
+    path: Path | None = None
+    display: str = ""
+    size: int | None = None
+    sniffed: Sniffed | None = None
+    fingerprint: Fingerprint | None = None
+    error: str | None = None
+    hashed: float = 0.0
+    """Share of the file hashed so far (0–1)."""
+
+
+ResultKind = Literal[
+    "idle", "invalid", "sending", "sent", "error", "unknown", "file_changed", "cancelled", "verifying"
+]
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """The outcome of the last send (or why nothing was sent)."""
+
+    kind: ResultKind = "idle"
+    headline: str = ""
+    lines: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    code: str | None = None
+    title: str | None = None
+    message: str | None = None
+    log_url: str | None = None
+    hint: str | None = None
+    verification: str | None = None
+    verification_found: bool | None = None
+    can_verify: bool = False
+    retries: tuple[str, ...] = field(default_factory=tuple)

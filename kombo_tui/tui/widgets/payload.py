@@ -1,0 +1,103 @@
+"""Payload: the exact request that will be sent (base64 elided unless asked for, small files only)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from rich.console import Group
+from rich.highlighter import JSONHighlighter
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from .common import format_bytes
+
+if TYPE_CHECKING:
+    from kombo_tui.core.payload import PreparedUpload
+
+FULL_BODY_LIMIT = 32 * 1024
+"""Largest file whose full base64 the panel will show (bigger ones would bog the terminal)."""
+
+
+class PayloadPanel(VerticalScroll):
+    """The request line, headers and JSON body; a status line for exports."""
+
+    upload: reactive[PreparedUpload | None] = reactive(None, init=False, always_update=True)
+    problems: reactive[tuple[str, ...]] = reactive(tuple, init=False)
+    full: reactive[bool] = reactive(False, init=False)
+    base_url: reactive[str] = reactive("", init=False)
+    status: reactive[str] = reactive("", init=False)
+
+    def __init__(self) -> None:
+        super().__init__(id="payload-panel")
+        self.border_title = "Payload"
+        self.border_subtitle = "F6 full body · F7 export curl"
+        self.text = ""
+        """The JSON body as shown (plain text)."""
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        yield Static("", id="payload-body")
+        yield Static("", id="payload-status", classes="detail")
+
+    def on_mount(self) -> None:
+        self._refresh_view()
+
+    def watch_upload(self) -> None:
+        self._refresh_view()
+
+    def watch_problems(self) -> None:
+        self._refresh_view()
+
+    def watch_full(self) -> None:
+        self._refresh_view()
+
+    def watch_base_url(self) -> None:
+        self._refresh_view()
+
+    def watch_status(self) -> None:
+        status = self.query_one("#payload-status", Static)
+        status.update(self.status)
+        status.display = bool(self.status)
+
+    def _refresh_view(self) -> None:
+        body = self.query_one("#payload-body", Static)
+        upload = self.upload
+        self.text = ""
+        if upload is None:
+            lines = ["[dim]The request appears here once a file (or a data_url) is chosen.[/]"]
+            lines += [f"[$warning]• {p}[/]" for p in self.problems]
+            body.update("\n".join(lines))
+            return
+        from kombo_tui.core.export import upload_url
+
+        head = Text()
+        head.append("POST ", style="bold")
+        head.append(upload_url(upload, self.base_url or "…"))
+        head.append("\nAuthorization: ", style="dim")
+        head.append("Bearer •••• (never shown)")
+        head.append("\nX-Integration-Id: ", style="dim")
+        head.append(upload.integration_id or "{integration_id}")
+        head.append("\nContent-Length: ", style="dim")
+        head.append(f"{upload.content_length:,}")
+        parts: list[object] = [head]
+        full = self.full and upload.file is not None and upload.size <= FULL_BODY_LIMIT
+        note = ""
+        if self.full and upload.file is not None and upload.size > FULL_BODY_LIMIT:
+            note = (
+                f"Full body not shown: the file is {format_bytes(upload.size)} "
+                f"(limit {format_bytes(FULL_BODY_LIMIT)}). Export it with F7."
+            )
+        try:
+            preview = upload.preview(full=full)
+        except Exception as exc:  # noqa: BLE001 - the file changed under us; say so
+            parts.append(Text(f"Cannot read the file for the full body: {exc}", style="red"))
+        else:
+            self.text = json.dumps(preview, ensure_ascii=False, indent=2)
+            parts.append(JSONHighlighter()(Text(json.dumps(preview, ensure_ascii=False, indent=2), overflow="fold")))
+        if note:
+            parts.append(Text(note, style="italic"))
+        for problem in self.problems:
+            parts.append(Text(f"• {problem}", style="yellow"))
+        body.update(Group(*parts))  # type: ignore[arg-type]

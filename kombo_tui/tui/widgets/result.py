@@ -1,0 +1,112 @@
+"""Result: what happened to the last send, inline (not a toast), with progress while sending."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widgets import Button, Link, ProgressBar, Static
+
+from ..state import ResultView
+
+_HEADLINE_STYLE = {
+    "idle": "dim",
+    "invalid": "$warning",
+    "sending": "$accent",
+    "verifying": "$accent",
+    "sent": "$success",
+    "error": "$error",
+    "unknown": "$warning",
+    "file_changed": "$error",
+    "cancelled": "$warning",
+}
+
+
+class ResultPanel(Vertical):
+    """Headline, warnings, error details with log link and hint, Verify; the progress bar."""
+
+    result: reactive[ResultView] = reactive(ResultView, init=False)
+
+    class VerifyRequested(Message):
+        """Re-read the application's attachments."""
+
+    class CancelRequested(Message):
+        """Stop the upload in flight."""
+
+    def __init__(self) -> None:
+        super().__init__(id="result-panel")
+        self.border_title = "Result"
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="result-text")
+        with Horizontal(id="result-actions"):
+            yield Link("", id="log-url", tooltip="Enter or click opens it; the Copy button copies it")
+            yield Button("Copy log URL", id="copy-log", compact=True)
+            yield Button("Verify F5", id="verify", compact=True, variant="warning")
+            yield Button("Cancel esc", id="cancel", compact=True, variant="error")
+        yield ProgressBar(id="progress", show_eta=False)
+
+    def on_mount(self) -> None:
+        self._refresh_view()
+
+    def watch_result(self) -> None:
+        self._refresh_view()
+
+    def set_progress(self, sent: int, total: int) -> None:
+        bar = self.query_one("#progress", ProgressBar)
+        bar.update(total=max(total, 1), progress=sent)
+
+    @on(Button.Pressed, "#verify")
+    def _verify(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.VerifyRequested())
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.CancelRequested())
+
+    @on(Button.Pressed, "#copy-log")
+    def _copy(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.result.log_url:
+            self.app.copy_to_clipboard(self.result.log_url)
+            self.app.notify("log URL copied to the clipboard")
+
+    def _refresh_view(self) -> None:
+        view = self.result
+        self.set_class(view.kind in ("error", "file_changed"), "-error")
+        self.set_class(view.kind == "sent", "-sent")
+        self.set_class(view.kind == "unknown", "-unknown")
+        self.set_class(bool(view.warnings), "-has-warnings")
+        style = _HEADLINE_STYLE.get(view.kind, "")
+        lines: list[str] = []
+        if view.headline:
+            lines.append(f"[b {style}]{escape(view.headline)}[/]")
+        lines.extend(escape(line) for line in view.lines)
+        if view.code or view.title:
+            code = escape(view.code or "(no code)")
+            title = f" — {escape(view.title)}" if view.title else ""
+            lines.append(f"[b]{code}[/]{title}")
+        if view.message:
+            lines.append(escape(view.message))
+        lines.extend(f"[$warning]⚠ {escape(w)}[/]" for w in view.warnings)
+        lines.extend(f"[dim]↻ {escape(r)}[/]" for r in view.retries)
+        if view.hint:
+            lines.append(f"[$accent]→ {escape(view.hint)}[/]")
+        if view.verification:
+            colour = {True: "$success", False: "$error"}.get(view.verification_found, "$warning")  # type: ignore[arg-type]
+            lines.append(f"[{colour}]Verify: {escape(view.verification)}[/]")
+        self.query_one("#result-text", Static).update("\n".join(lines) or "[dim]Nothing sent yet.[/]")
+        link = self.query_one("#log-url", Link)
+        link.text = view.log_url or ""
+        link.url = view.log_url or ""
+        link.display = bool(view.log_url)
+        self.query_one("#copy-log").display = bool(view.log_url)
+        self.query_one("#verify").display = view.can_verify
+        self.query_one("#cancel").display = view.kind == "sending"
+        self.query_one("#result-actions").display = bool(view.log_url or view.can_verify or view.kind == "sending")
+        self.query_one("#progress").display = view.kind == "sending"

@@ -1,0 +1,189 @@
+"""Target: which integration (checked live) and which application the file goes to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Input, Label, Static
+
+from kombo_tui.core.connectors import ACTION_ID, is_supported, tool_id_of
+
+from ..state import IntegrationView, PickedApplication
+from .common import field_row, format_bytes
+
+
+class TargetPanel(Vertical):
+    """Integration id with its live status and limits; the application with a picker."""
+
+    integration: reactive[IntegrationView] = reactive(IntegrationView, init=False)
+    application: reactive[PickedApplication | None] = reactive(None, init=False)
+
+    @dataclass
+    class IntegrationEdited(Message):
+        value: str
+
+    @dataclass
+    class ApplicationEdited(Message):
+        value: str
+
+    class PickRequested(Message):
+        """The user wants the application picker."""
+
+    def __init__(self, suggestions: list[str], integration_id: str, application_id: str) -> None:
+        super().__init__(id="target")
+        self._suggestions = suggestions
+        self._integration_id = integration_id
+        self._application_id = application_id
+        self.border_title = "Target"
+
+    def compose(self) -> ComposeResult:
+        with field_row("Integration"):
+            yield Input(
+                self._integration_id,
+                placeholder="tool:id — → completes recent ids",
+                suggester=SuggestFromList(self._suggestions, case_sensitive=False),
+                compact=True,
+                id="integration",
+            )
+        yield Static("", id="integration-status", classes="detail")
+        yield Static("", id="integration-limits", classes="detail")
+        with field_row("Application"):
+            with Horizontal(classes="with-button"):
+                yield Input(
+                    self._application_id,
+                    placeholder="application id, or F3",
+                    compact=True,
+                    id="application",
+                )
+                yield Button("Pick… F3", id="pick", compact=True)
+        yield Static("", id="application-info", classes="detail")
+
+    def on_mount(self) -> None:
+        self._render_integration()
+        self._render_application()
+
+    def set_suggestions(self, suggestions: list[str]) -> None:
+        self.query_one("#integration", Input).suggester = SuggestFromList(suggestions, case_sensitive=False)
+
+    def set_application_id(self, value: str) -> None:
+        field = self.query_one("#application", Input)
+        with field.prevent(Input.Changed):
+            field.value = value
+
+    @on(Input.Changed, "#integration")
+    def _integration_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.IntegrationEdited(event.value.strip()))
+
+    @on(Input.Changed, "#application")
+    def _application_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.ApplicationEdited(event.value.strip()))
+
+    @on(Button.Pressed, "#pick")
+    def _pick(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.PickRequested())
+
+    def watch_integration(self) -> None:
+        self._render_integration()
+
+    def watch_application(self) -> None:
+        self._render_application()
+
+    def _render_integration(self) -> None:
+        view = self.integration
+        status = self.query_one("#integration-status", Static)
+        limits = self.query_one("#integration-limits", Static)
+        field = self.query_one("#integration", Input)
+        field.set_class(bool(view.error), "-invalid")
+        if not view.integration_id:
+            status.update("[dim]Enter the integration id (Kombo dashboard → Integrations).[/]")
+            limits.update("")
+            return
+        if view.checking:
+            status.update("[dim]Checking the integration…[/]")
+            limits.update("")
+            return
+        if view.error:
+            status.update(f"[$error]✗ {escape(view.error)}[/]")
+            limits.update(f"[dim]{escape(view.hint or '')}[/]")
+            return
+        details = view.details
+        if details is None:
+            status.update("")
+            limits.update("")
+            return
+        parts = [f"[b]{escape(details.tool.label)}[/]"]
+        parts.append(_state("status", details.status, ok=("ACTIVE",)))
+        parts.append(_state("setup", details.setup_status, ok=("COMPLETED",)))
+        action = details.write_action(ACTION_ID)
+        if action is None:
+            parts.append("[$warning]attachments: not listed[/]")
+        elif action.is_available:
+            parts.append("[$success]attachments ✓[/]")
+        else:
+            parts.append("[$error]attachments ✗ not available[/]")
+        lines = [" · ".join(parts)]
+        tool = details.tool.id or tool_id_of(details.id)
+        if not is_supported(tool):
+            lines.append(
+                f"[$warning]⚠ {escape(details.tool.label)} is not on the supported list: "
+                "the file will be added to the candidate, not the application.[/]"
+            )
+        status.update("\n".join(lines))
+        limits.update(_limits_text(view))
+
+    def _render_application(self) -> None:
+        info = self.query_one("#application-info", Static)
+        picked = self.application
+        if picked is None:
+            info.update("[dim]F3 opens the picker: search by name, email or job.[/]")
+        else:
+            info.update(escape(picked.describe()))
+
+
+def _state(name: str, value: str | None, ok: tuple[str, ...]) -> str:
+    if value is None:
+        return f"{name} [dim]unknown[/]"
+    colour = "$success" if value in ok else "$warning"
+    return f"{name} [{colour}]{escape(value)}[/]"
+
+
+def _short_mime(mime: str) -> str:
+    short = {
+        "application/pdf": "pdf",
+        "application/msword": "doc",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+        "application/vnd.oasis.opendocument.text": "odt",
+        "application/rtf": "rtf",
+        "text/plain": "txt",
+        "image/png": "png",
+        "image/jpeg": "jpeg",
+    }
+    return short.get(mime, mime)
+
+
+def _limits_text(view: IntegrationView) -> str:
+    if not view.restrictions_known:
+        return "[dim]Limits: loading…[/]"
+    if view.restrictions is None:
+        return "[dim]Limits: none published for this integration.[/]"
+    groups: dict[str, list[str]] = {}
+    for kind, rule in view.restrictions.types.items():
+        if not rule.is_supported:
+            text = "[$error]not accepted[/]"
+        else:
+            size = f"≤ {format_bytes(int(rule.max_file_size_bytes))}" if rule.max_file_size_bytes else "any size"
+            mimes = " ".join(_short_mime(m) for m in rule.accepted_mime_types) if rule.accepted_mime_types else "any type"
+            text = f"{size} · {escape(mimes)}"
+        groups.setdefault(text, []).append(kind)
+    lines = [f"[b]{', '.join(kinds)}[/]: {text}" for text, kinds in groups.items()]
+    return "[dim]Limits[/] " + "\n".join(lines)

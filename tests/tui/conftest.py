@@ -1,0 +1,70 @@
+"""Fixtures for the TUI: the sandbox mounted in-process, sample files, no blinking cursors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.widgets import Input, TextArea
+
+from kombo_tui.sandbox.app import SandboxConfig, create_app
+from kombo_tui.tui.app import KomboApp
+
+SIZE = (120, 40)
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class DropAfterSend(httpx.AsyncBaseTransport):
+    """Lets the sandbox store the upload, then loses the answer (outcome unknown)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST":
+            await response.aread()
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        return response
+
+
+@pytest.fixture(autouse=True)
+def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cursors stay still so screenshots are deterministic."""
+    monkeypatch.setattr(Input.cursor_blink, "_default", False)
+    monkeypatch.setattr(TextArea.cursor_blink, "_default", False)
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Sample files in the working directory (shown by relative name on screen)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "Jane_Doe_CV.pdf").write_bytes(PDF)
+    (tmp_path / "cover-letter.pdf").write_bytes(PDF)
+    (tmp_path / "notes").write_bytes(b"\x00\x01\x02\x03" * 64)
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    (tmp_path / "folder").mkdir()
+    return tmp_path
+
+
+@pytest.fixture
+def make_app() -> Callable[..., KomboApp]:
+    """A KomboApp talking to an in-process sandbox (``wrap`` can wrap its transport)."""
+
+    def make(
+        *,
+        config: SandboxConfig | None = None,
+        wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+        **kwargs: Any,
+    ) -> KomboApp:
+        transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=create_app(config or SandboxConfig()))
+        if wrap is not None:
+            transport = wrap(transport)
+        kwargs.setdefault("sandbox", True)
+        return KomboApp(transport=transport, **kwargs)
+
+    return make

@@ -1,0 +1,377 @@
+"""The whole flow driven with Pilot against the in-process sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Static
+
+from kombo_tui.sandbox.data import dataset
+from kombo_tui.tui.app import KomboApp
+from kombo_tui.tui.screens import main as main_module
+from kombo_tui.tui.screens.main import MainScreen
+
+from .conftest import SIZE, DropAfterSend
+
+GREENHOUSE = "greenhouse:sandbox-greenhouse"
+
+
+@pytest.fixture(autouse=True)
+def _fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
+
+
+def first_application(integration_id: str) -> str:
+    return dataset(integration_id).live_applications[0].id
+
+
+async def settle(pilot: Pilot[object], delay: float = 0.05) -> None:
+    await pilot.pause(delay)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def main_screen(app: KomboApp) -> MainScreen:
+    return app._main_screen()
+
+
+def text_of(app: KomboApp, selector: str) -> str:
+    widget = main_screen(app).query_one(selector, Static)
+    return str(widget.render())
+
+
+async def fill(pilot: Pilot[object], integration: str, application: str, path: str) -> MainScreen:
+    screen = main_screen(pilot.app)  # type: ignore[arg-type]
+    screen.query_one("#integration", Input).value = integration
+    await settle(pilot)
+    screen.query_one("#application", Input).value = application
+    screen.query_one("#path", Input).value = path
+    await settle(pilot)
+    return screen
+
+
+async def send(pilot: Pilot[object]) -> None:
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    assert pilot.app.screen.id == "confirm"
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_success(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        assert screen.integration_view.details is not None
+        assert "Greenhouse" in text_of(app, "#integration-status")
+        assert "Limits" in text_of(app, "#integration-limits")
+        assert screen.file_view.state == "ready"
+        assert screen.file_view.sniffed is not None and screen.file_view.sniffed.mime == "application/pdf"
+        assert screen.prepared is not None and screen.prepared.type.value == "CV"  # suggested from the name
+        await send(pilot)
+        assert screen.result.kind == "sent", screen.result
+        assert "Sent Jane_Doe_CV.pdf" in text_of(app, "#result-text")
+        # Greenhouse without On-Behalf-Of: the sandbox answers with a warning, shown inline.
+        assert screen.result.warnings
+        assert "On-Behalf-Of" in text_of(app, "#result-text")
+        # Verify finds it.
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen.result.verification_found is True
+
+
+async def test_fallback_warning_for_unsupported_tool(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    integration = "personio:sandbox-personio"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, integration, first_application(integration), "Jane_Doe_CV.pdf")
+        assert "candidate" in text_of(app, "#integration-status")
+        await send(pilot)
+        assert screen.result.kind == "sent"
+        assert any("candidate" in w for w in screen.result.warnings), screen.result.warnings
+
+
+@pytest.mark.parametrize(
+    ("integration", "code"),
+    [
+        ("teamtailor:sandbox-inactive", "INTEGRATION.INACTIVE"),
+        ("recruitee:sandbox-no-permission", "INTEGRATION.PERMISSION_MISSING"),
+    ],
+)
+async def test_api_error_shows_code_log_url_and_hint(
+    files: Path, make_app: Callable[..., KomboApp], integration: str, code: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, integration, first_application(integration), "Jane_Doe_CV.pdf")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        if app.screen.id == "confirm":
+            await pilot.press("enter")
+        await settle(pilot)
+        result = screen.result
+        assert result.kind == "error", result
+        assert result.code == code
+        assert result.log_url and result.log_url.startswith("http")
+        shown = text_of(app, "#result-text")
+        assert code in shown and result.hint and result.hint in shown
+        assert screen.query_one("#log-url").display
+        await pilot.press("f8")
+        assert app.clipboard == result.log_url
+
+
+async def test_transport_failure_is_unknown_then_verify_and_resend_asks(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    app = make_app(wrap=DropAfterSend)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        await send(pilot)
+        assert screen.result.kind == "unknown", screen.result
+        assert screen.result.can_verify
+        assert "unknown" in text_of(app, "#result-text").lower()
+        assert screen.query_one("#verify").display
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen.result.verification_found is True
+        assert "landed" in (screen.result.verification or "")
+        # Resending the same file after an unknown outcome asks first (verified: flag cleared).
+        screen._unknown_key = main_module._upload_key(screen.prepared)  # type: ignore[arg-type]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "resend"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+class SlowPost(httpx.AsyncBaseTransport):
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            await asyncio.sleep(30)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_cancel_and_no_second_submit(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    app = make_app(wrap=SlowPost)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert screen.sending
+        assert screen.result.kind == "sending"
+        assert screen.query_one("#progress").display
+        await pilot.press("ctrl+s")  # ignored while one is in flight
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not screen.sending
+        assert screen.result.kind in ("cancelled", "unknown")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("empty.pdf", "empty"), ("folder", "folder"), ("missing.pdf", "no file")],
+)
+async def test_bad_file(files: Path, make_app: Callable[..., KomboApp], path: str, expected: str) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), path)
+        await pilot.pause(0.8)
+        assert screen.file_view.state == "error"
+        assert expected in text_of(app, "#file-info").lower()
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen  # no confirm: nothing to send
+        assert screen.result.kind == "invalid"
+        assert "file" in text_of(app, "#result-text")
+
+
+async def test_bad_content_type(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        screen.query_one("#content-type", Input).value = "pdf"
+        await settle(pilot)
+        assert screen.query_one("#content-type").has_class("-invalid")
+        assert "not a MIME type" in text_of(app, "#content-type-note")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.result.kind == "invalid"
+        assert "content_type" in text_of(app, "#result-text")
+
+
+async def test_invalid_remote_json_blocks_send(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    from textual.widgets import TextArea
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        screen.query_one("#raw-json", TextArea).text = '{"oracle": {"override_document_category": "NOPE"}}'
+        await settle(pilot)
+        assert "NOPE" in text_of(app, "#raw-note")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert screen.result.kind == "invalid"
+        screen.query_one("#raw-json", TextArea).text = '{"oracle": {"override_document_category": "MISC"}}'
+        await settle(pilot)
+        assert screen.prepared is not None and screen.prepared.remote_fields == {
+            "oracle": {"override_document_category": "MISC"}
+        }
+
+
+async def test_picker_filter_email_search_and_id(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    data = dataset(GREENHOUSE)
+    target = data.live_applications[5]
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        picker = app.screen
+        assert picker.id == "picker"
+        table = picker.query_one("#apps", DataTable)
+        assert table.row_count == len(data.live_applications)
+        # Type to filter (local, by name).
+        await pilot.press(*target.candidate.last_name.lower())
+        await pilot.press(*f" {target.candidate.first_name}".lower())
+        await pilot.pause()
+        assert 1 <= table.row_count < len(data.live_applications)
+        await pilot.press("enter")  # one match picks it; several focus the table
+        await pilot.pause()
+        if app.screen is picker:
+            rows = [picker._picked_at(i) for i in range(table.row_count)]  # type: ignore[attr-defined]
+            table.move_cursor(row=[r.id for r in rows].index(target.id))
+            await pilot.press("enter")
+            await pilot.pause()
+        assert app.screen is screen
+        assert screen.draft.application_id == target.id
+        assert screen.picked is not None and screen.picked.candidate == f"{target.candidate.first_name} {target.candidate.last_name}"
+        assert target.candidate.first_name in text_of(app, "#application-info")
+
+        # Email search on the server.
+        await pilot.press("f3")
+        await settle(pilot)
+        picker = app.screen
+        picker.query_one("#filter", Input).value = target.candidate.email.upper()
+        await pilot.press("f4")
+        await settle(pilot)
+        assert picker.query_one("#apps", DataTable).row_count >= 1
+        assert "server" in picker.status_text  # type: ignore[attr-defined]
+
+        # A pasted id.
+        picker.query_one("#filter", Input).value = "some-pasted-id"
+        await pilot.press("f2")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.draft.application_id == "some-pasted-id"
+
+
+async def test_dropped_path_is_unquoted(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    (files / "My CV.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await settle(pilot)
+        screen.query_one("#path", Input).value = "'My CV.pdf'"
+        await settle(pilot)
+        assert screen.query_one("#path", Input).value == "My CV.pdf"
+        assert screen.file_view.state == "ready"
+        screen.query_one("#path", Input).value = "My\\ CV.pdf "
+        await settle(pilot)
+        assert screen.file_view.state == "ready"
+        assert screen.query_one("#name", Input).value == "My CV.pdf"
+
+
+async def test_export_curl_never_includes_the_key(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, "app/../x?y", "Jane_Doe_CV.pdf")
+        await pilot.press("f7")
+        await settle(pilot)
+        script = (files / "kombo-upload.sh").read_text()
+        assert "$KOMBO_API_KEY" in script
+        assert "sk_sandbox" not in script
+        assert "app%2F..%2Fx%3Fy" in script
+        assert app.clipboard and "--data-binary @kombo-upload.json" in app.clipboard
+        assert (files / "kombo-upload.json").stat().st_size == screen.prepared.content_length  # type: ignore[union-attr]
+        assert "copied" in screen.export_status
+
+
+async def test_full_body_toggle(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        from kombo_tui.tui.widgets.payload import PayloadPanel
+
+        panel = screen.query_one(PayloadPanel)
+        assert "<base64 of" in panel.text
+        await pilot.press("f6")
+        await pilot.pause()
+        assert "<base64 of" not in panel.text
+        assert '"data": "JVBER' in panel.text
+
+
+async def test_first_run_saves_key_0600(files: Path) -> None:
+    from kombo_tui.core.settings import config_path, load_settings, read_config
+
+    app = KomboApp(load_settings())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.id == "first-run-screen"
+        app.screen.query_one("#api-key", Input).value = "sk_test_123"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert read_config()["api_key"] == "sk_test_123"
+        assert stat.S_IMODE(os.stat(config_path()).st_mode) == 0o600
+        assert app.connection.environment.key_source == "config"
+        assert "sk_test_123" not in str(app.screen.query_one("#header").render())
+
+
+async def test_first_run_can_open_the_sandbox(files: Path) -> None:
+    from kombo_tui.core.settings import load_settings
+
+    app = KomboApp(load_settings())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.connection.sandbox
+        assert app.connection.environment.label == "SANDBOX"
+
+
+async def test_help_and_command_palette(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+        assert app.screen.id == "help"
+        text = str(app.screen.query_one("#help-text", Static).render())
+        for words in ("Send", "Verify", "Pick application", "Export curl", "Search email on server"):
+            assert words in text
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"export")
+        await pilot.pause(0.3)
+        from textual.command import CommandPalette
+
+        assert isinstance(app.screen, CommandPalette)
