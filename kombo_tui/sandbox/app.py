@@ -715,7 +715,7 @@ class _Api:
         data = self.sandbox.dataset(ctx.integration.id)
         items: list[Candidate] = data.candidates
         if not include_deleted:
-            items = [c for c in items if any(a.deleted is None for a in c.applications)]
+            items = [c for c in items if c.deleted is None]
         if ids is not None:
             wanted = set(ids)
             items = [c for c in items if c.id in wanted]

@@ -381,6 +381,14 @@ class Candidate:
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def deleted(self) -> int | None:
+        """When the candidate disappeared from the ATS: once all their applications did."""
+        stamps = [a.deleted for a in self.applications]
+        if not stamps or any(stamp is None for stamp in stamps):
+            return None
+        return max(stamp for stamp in stamps if stamp is not None)
+
 
 @dataclass(slots=True, eq=False)
 class Application:

@@ -137,6 +137,7 @@ def candidate_json(
         if include_deleted or app.deleted is None
     ]
     first_name = candidate.first_name
+    deleted = candidate.deleted
     handle = candidate.email.split("@", 1)[0].replace(".", "-").replace("_", "-")
     return {
         "id": candidate.id,
@@ -172,7 +173,7 @@ def candidate_json(
         "remote_updated_at": iso(candidate.updated),
         "remote_data": None,
         "changed_at": iso(candidate.updated + 90),
-        "remote_deleted_at": None,
+        "remote_deleted_at": iso(deleted) if deleted is not None else None,
         "applications": applications,
         "tags": [
             {"id": tag["id"], "name": tag["name"], "remote_id": tag["remote_id"]}
