@@ -479,13 +479,19 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
         if printer is not None:
             printer(sent, total)
 
-    async def run() -> Any:
-        async with KomboClient(
+    try:
+        client = KomboClient(
             api_key,  # type: ignore[arg-type]
             base_url=target.base_url,
             timeout=target.timeout,
             upload_timeout=target.upload_timeout,
-        ) as client:
+        )
+    except InputError as exc:
+        target.close()
+        return _bad_input(out, exc.problems)
+
+    async def run() -> Any:
+        async with client:
             return await send_batch(
                 client,
                 uploads,

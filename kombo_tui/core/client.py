@@ -220,7 +220,16 @@ class KomboClient:
         on_retry: Callable[[RetryNotice], None] | None = None,
         sleep: Callable[[float], Any] = asyncio.sleep,
     ) -> None:
-        self._key = api_key if isinstance(api_key, SecretStr) else SecretStr(api_key)
+        raw = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+        raw = raw.strip()
+        if not raw or any(not (33 <= ord(ch) <= 126) for ch in raw):
+            from .errors import InputError
+
+            # Never echo the key: say only what is wrong with it.
+            raise InputError.single(
+                "api_key", "the API key is empty or contains spaces, control or non-ASCII characters"
+            )
+        self._key = SecretStr(raw)
         self.base_url = check_base_url(base_url) if transport is None else base_url.rstrip("/")
         self.integration_id = integration_id
         self._transport = transport
@@ -275,6 +284,13 @@ class KomboClient:
             raise InputError.single("integration", "no integration id given")
         return {"X-Integration-Id": iid}
 
+    def _scrub(self, error: TransportError) -> TransportError:
+        """Make sure no exception text carries the key (some transports quote header values)."""
+        key = self._key.get_secret_value()
+        if key in str(error):
+            return TransportError(str(error).replace(key, "***"), sent=error.sent, kind=error.kind)
+        return error
+
     def _notify(self, notice: RetryNotice) -> None:
         if self.on_retry is not None:
             self.on_retry(notice)
@@ -297,7 +313,7 @@ class KomboClient:
             try:
                 response = await self.http.get(path, params=clean, headers=headers)
             except httpx.HTTPError as exc:
-                error: Exception = _transport_error(exc, sent=True, what=f"GET {path}")
+                error: Exception = self._scrub(_transport_error(exc, sent=True, what=f"GET {path}"))
                 reason = str(error)
             else:
                 self.last_headers = response.headers
@@ -513,7 +529,7 @@ class KomboClient:
             try:
                 response = await self.http.send(request)
             except httpx.HTTPError as exc:
-                raise _transport_error(exc, sent=state["done"], what=what) from None
+                raise self._scrub(_transport_error(exc, sent=state["done"], what=what)) from None
             self.last_headers = response.headers
             if response.status_code == 200:
                 try:
