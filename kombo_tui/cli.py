@@ -710,6 +710,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_tui(argv)
         except KeyboardInterrupt:
             return ExitCode.INTERRUPTED
+    for stream in (sys.stdout, sys.stderr):
+        # File names may hold bytes that are not UTF-8: show them escaped rather than crash.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

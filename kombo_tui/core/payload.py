@@ -30,6 +30,7 @@ __all__ = [
     "Draft",
     "PreparedUpload",
     "base64_length",
+    "display_path",
     "parse_remote_fields",
     "prepare",
     "restriction_warnings",
@@ -230,7 +231,7 @@ class PreparedUpload:
             "type_suggested": self.type_suggested,
             "content_type": self.content_type,
             "content_type_source": self.sniffed.source if self.sniffed else None,
-            "file": str(self.file) if self.file else None,
+            "file": display_path(self.file) if self.file else None,
             "data_url": self.data_url,
             "size": self.fingerprint.size if self.fingerprint else None,
             "sha256": self.fingerprint.sha256 if self.fingerprint else None,
@@ -306,10 +307,14 @@ def _pydantic_message(err: Any) -> str:
     return str(err["msg"])
 
 
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as text for people and JSON: undecodable bytes become U+FFFD."""
+    return os.fsencode(path).decode("utf-8", errors="replace")
+
+
 def _default_name(draft: Draft) -> str | None:
     if draft.file is not None:
-        raw = os.fsencode(draft.file.name)
-        return raw.decode("utf-8", errors="replace")
+        return display_path(draft.file.name)
     if draft.data_url:
         path = urlsplit(draft.data_url).path
         last = unquote(path.rsplit("/", 1)[-1])
