@@ -688,11 +688,8 @@ class _Api:
         if filters:
             items = [a for a in items if all(f(a) for f in filters)]
         page, next_cursor = self._page(ctx, "applications", items, page_size)
-        integration = ctx.integration
-        return _success(
-            {"next": next_cursor, "results": [render.application_json(a, integration) for a in page]},
-            with_warnings=False,
-        )
+        body = render.page_bytes(next_cursor, (render.application_bytes(a, data) for a in page))
+        return Response(body, media_type="application/json")
 
     async def list_candidates(self, ctx: _Context) -> Response:
         assert ctx.integration is not None
@@ -737,14 +734,10 @@ class _Api:
         if updated_after is not None:
             items = [c for c in items if c.updated + 90 > updated_after]
         page, next_cursor = self._page(ctx, "candidates", items, page_size)
-        integration = ctx.integration
-        return _success(
-            {
-                "next": next_cursor,
-                "results": [render.candidate_json(c, integration, include_deleted) for c in page],
-            },
-            with_warnings=False,
+        body = render.page_bytes(
+            next_cursor, (render.candidate_bytes(c, data, include_deleted) for c in page)
         )
+        return Response(body, media_type="application/json")
 
     async def list_jobs(self, ctx: _Context) -> Response:
         assert ctx.integration is not None

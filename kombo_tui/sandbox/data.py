@@ -55,11 +55,20 @@ REFERENCE_TIME = 1768467600
 """2026-01-15T09:00:00Z: "now" for the generated data (dates lie before it)."""
 
 _DAY = 86_400
+"""Seconds per day."""
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(day: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(day * _DAY))
 
 
 def iso(epoch: int | float) -> str:
     """An epoch second as Kombo writes dates: ``2025-11-03T14:05:09.000Z``."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(int(epoch)))
+    day, seconds = divmod(int(epoch), _DAY)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{_iso_day(day)}T{hours:02d}:{minutes:02d}:{seconds:02d}.000Z"
 
 
 # --------------------------------------------------------------------------- integrations
@@ -428,6 +437,8 @@ class Dataset:
     live_applications: list[Application]
     """The applications that are not deleted (exactly ``integration.application_count``)."""
     users: tuple[SandboxUser, ...]
+    wire_cache: dict[tuple[str, str, bool], bytes] = field(default_factory=dict, repr=False)
+    """Encoded JSON of records already served (kind, id, variant) → bytes; filled lazily."""
     applications_by_id: dict[str, Application] = field(default_factory=dict)
     candidates_by_id: dict[str, Candidate] = field(default_factory=dict)
     jobs_by_id: dict[str, Job] = field(default_factory=dict)
@@ -620,12 +631,16 @@ class _RemoteIds:
 # --------------------------------------------------------------------------- generation
 
 
-@lru_cache(maxsize=64)
 def dataset(integration_id: str, seed: int = DEFAULT_SEED) -> Dataset:
     """The generated data of one integration (built once per (integration, seed), then cached).
 
     Raises KeyError for an unknown integration id.
     """
+    return _cached_dataset(integration_id, seed)
+
+
+@lru_cache(maxsize=64)
+def _cached_dataset(integration_id: str, seed: int) -> Dataset:
     integration = INTEGRATIONS_BY_ID[integration_id]
     # Tens of thousands of small linked objects: the cyclic GC would walk them over and over
     # while they are built, for nothing (they are all kept). Pause it for the build.

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from kombo_tui.core.connectors import ACTION_ID, SUPPORTED_TOOLS
@@ -20,6 +23,8 @@ from .data import (
 
 __all__ = [
     "CANDIDATE_ACTION_ID",
+    "encode",
+    "page_bytes",
     "TOOL_LABELS",
     "application_json",
     "candidate_json",
@@ -41,6 +46,47 @@ _READ_MODELS = (
     ("ats_jobs", "Jobs"),
     ("ats_application_attachments", "Application attachments"),
 )
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def encode(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as the sandbox sends it."""
+    return _ENCODER.encode(value).encode("utf-8")
+
+
+def page_bytes(next_cursor: str | None, items: Iterable[bytes]) -> bytes:
+    """A list endpoint's whole success body, from already encoded items."""
+    return b"".join(
+        (
+            b'{"status":"success","data":{"next":',
+            encode(next_cursor),
+            b',"results":[',
+            b",".join(items),
+            b"]}}",
+        )
+    )
+
+
+def application_bytes(app: Application, dataset: Dataset) -> bytes:
+    """:func:`application_json` encoded, cached on the data set (pages are served often)."""
+    key = ("application", app.id, False)
+    cached = dataset.wire_cache.get(key)
+    if cached is None:
+        cached = dataset.wire_cache[key] = encode(application_json(app, dataset.integration))
+    return cached
+
+
+def candidate_bytes(candidate: Candidate, dataset: Dataset, include_deleted: bool) -> bytes:
+    """:func:`candidate_json` encoded, cached on the data set."""
+    key = ("candidate", candidate.id, include_deleted)
+    cached = dataset.wire_cache.get(key)
+    if cached is None:
+        cached = dataset.wire_cache[key] = encode(
+            candidate_json(candidate, dataset.integration, include_deleted)
+        )
+    return cached
 
 
 def _asset(tool_id: str, name: str) -> str:
@@ -285,6 +331,7 @@ def job_json(job: Job, dataset: Dataset) -> dict[str, Any]:
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
 
+@lru_cache(maxsize=8192)
 def _derived_id(key: str) -> str:
     """A stable Kombo-style id derived from a key (for objects made up on demand)."""
     number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=18).digest(), "big")

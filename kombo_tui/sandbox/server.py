@@ -76,7 +76,9 @@ def _bind(host: str, port: int) -> socket.socket:
     check_loopback(host)
     resolved = "127.0.0.1" if host == "localhost" else host.strip("[]")
     family = socket.AF_INET6 if ":" in resolved else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # proto is IPPROTO_TCP, and without it every response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((resolved, port))

@@ -100,6 +100,8 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
 
 def test_dataset_is_cached_per_integration_and_seed() -> None:
     assert dataset("lever:sandbox-lever") is dataset("lever:sandbox-lever")
+    assert dataset("lever:sandbox-lever") is dataset("lever:sandbox-lever", data.DEFAULT_SEED)
+    assert dataset("lever:sandbox-lever") is dataset("lever:sandbox-lever", seed=data.DEFAULT_SEED)
     assert dataset("lever:sandbox-lever", 1) is not dataset("lever:sandbox-lever", 2)
     with pytest.raises(KeyError):
         dataset("lever:nope")
@@ -150,6 +152,9 @@ def test_stages_outcomes_and_dates_are_consistent() -> None:
 def test_iso_dates() -> None:
     assert data.iso(data.REFERENCE_TIME) == "2026-01-15T09:00:00.000Z"
     assert data.iso(0) == "1970-01-01T00:00:00.000Z"
+    assert data.iso(951_868_799) == "2000-02-29T23:59:59.000Z"
+    for moment in range(1_600_000_000, 1_800_000_000, 9_876_543):
+        assert data.iso(moment) == time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(moment))
 
 
 def test_restrictions_per_tool() -> None:
