@@ -47,7 +47,7 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
-SUBCOMMANDS = ("send", "preview", "sniff", "sandbox", "history")
+SUBCOMMANDS = ("send", "preview", "sniff", "sandbox", "history", "serve")
 
 
 # --------------------------------------------------------------------------- parsers
@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kombo-tui",
         description="Add a CV, cover letter or other file to a candidate's application in any ATS Kombo connects.",
-        epilog="Commands: send, preview, sniff, sandbox. Run 'kombo-tui COMMAND --help'. "
+        epilog="Commands: send, preview, sniff, sandbox, history, serve. Run 'kombo-tui COMMAND --help'. "
         "Without a command the terminal app opens.",
     )
     parser.add_argument("--version", action="version", version=f"kombo-tui {__version__}")
@@ -115,6 +115,11 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (default 50)")
     history.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
+    serve = sub.add_parser("serve", help="serve the terminal app in a web browser", description="Serve the app as a web page (textual-serve) on loopback; each browser tab runs its own app.")
+    _add_target_args(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+
     sandbox = sub.add_parser("sandbox", help="run the embedded Kombo sandbox", description="Serve a Kombo-compatible API on loopback until Ctrl-C.")
     sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
@@ -130,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
 def build_tui_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kombo-tui",
-        description="Open the terminal app. Commands: send, preview, sniff, sandbox (kombo-tui COMMAND --help).",
+        description="Open the terminal app. Commands: send, preview, sniff, sandbox, history, serve (kombo-tui COMMAND --help).",
     )
     parser.add_argument("--version", action="version", version=f"kombo-tui {__version__}")
     _add_target_args(parser)
@@ -686,6 +691,44 @@ def _cmd_sandbox(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
+# --------------------------------------------------------------------------- serve
+
+
+def tui_command(args: argparse.Namespace) -> list[str]:
+    """The command line that opens the TUI with the same target flags."""
+    cmd = [sys.executable, "-m", "kombo_tui"]
+    if args.sandbox:
+        cmd.append("--sandbox")
+    if args.region:
+        cmd += ["--region", args.region]
+    if args.base_url:
+        cmd += ["--base-url", args.base_url]
+    if args.integration:
+        cmd += ["--integration", args.integration]
+    if args.application:
+        cmd += ["--application", args.application]
+    return cmd
+
+
+def _cmd_serve(args: argparse.Namespace, out: Output) -> int:
+    import shlex
+
+    from .core.settings import is_loopback_host
+
+    if not is_loopback_host(args.host):
+        return _bad_input(out, [Problem("host", f"{args.host!r} is not a loopback address; the app would be open to the network with your key")])
+    if args.base_url:
+        from .core.settings import check_base_url
+
+        check_base_url(args.base_url)
+    from textual_serve.server import Server
+
+    command = " ".join(shlex.quote(part) for part in tui_command(args))
+    out.note(f"kombo-tui in the browser: http://{args.host}:{args.port}  (Ctrl-C to stop)")
+    Server(command, host=args.host, port=args.port, title="kombo-tui").serve()
+    return ExitCode.OK
+
+
 # --------------------------------------------------------------------------- TUI
 
 
@@ -726,6 +769,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sniff": _cmd_sniff,
         "sandbox": _cmd_sandbox,
         "history": _cmd_history,
+        "serve": _cmd_serve,
     }
     try:
         return int(handlers[args.command](args, out))

@@ -1,0 +1,124 @@
+"""Browser mode end to end: `kombo-tui serve --sandbox` in headless Chromium, on loopback only.
+
+Skips (saying why) where Debian's chromium is not installed. Chromium is started with every
+host but 127.0.0.1 mapped to "not found" and every non-loopback request aborted, so the page's
+web-font link never leaves the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="no Chromium on this machine (Debian: apt-get install chromium)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def served() -> Iterator[str]:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KOMBO_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kombo_tui", "serve", "--sandbox", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail(f"serve did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def test_app_renders_in_the_browser_and_takes_keys(served: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 900})
+        off_box: list[str] = []
+        frames: list[str] = []
+
+        def only_loopback(route):  # type: ignore[no-untyped-def]
+            if route.request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1")):
+                route.continue_()
+            else:
+                off_box.append(route.request.url)
+                route.abort()
+
+        def on_socket(ws):  # type: ignore[no-untyped-def]
+            ws.on("framereceived", lambda p: frames.append(p if isinstance(p, str) else p.decode("utf-8", "replace")))
+
+        def screen_text() -> str:
+            # The terminal draws on a canvas; the app's output travels over the websocket.
+            return re.sub(r"\x1b\[[0-9;?$]*[A-Za-z]", "", "".join(frames))
+
+        def wait_for(word: str, timeout: float) -> None:
+            deadline = time.monotonic() + timeout
+            while word not in screen_text():
+                assert time.monotonic() < deadline, f"{word!r} never appeared"
+                page.wait_for_timeout(100)
+
+        page.route("**/*", only_loopback)
+        page.on("websocket", on_socket)
+        page.goto(served)
+        page.wait_for_selector(".xterm-screen", timeout=30_000)
+        page.mouse.click(700, 450)  # focus the terminal
+        wait_for("SANDBOX", 30)
+        assert "Integration" in screen_text()
+        page.wait_for_timeout(1000)  # let the first checks settle
+        page.mouse.click(700, 450)
+        before = len(frames)
+        page.keyboard.press("F1")
+        wait_for("Help", 10)
+        assert "Help" in "".join(frames[before:])
+        page.wait_for_timeout(300)
+        shots = ROOT / "screenshots"
+        shots.mkdir(exist_ok=True)
+        page.screenshot(path=str(shots / "browser.png"))
+        browser.close()
+    assert all("127.0.0.1" not in u for u in off_box)
