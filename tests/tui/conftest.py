@@ -13,23 +13,7 @@ from textual.widgets import Input, TextArea
 from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.tui.app import KomboApp
 
-SIZE = (120, 40)
-
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-class DropAfterSend(httpx.AsyncBaseTransport):
-    """Lets the sandbox store the upload, then loses the answer (outcome unknown)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self.inner.handle_async_request(request)
-        if request.method == "POST":
-            await response.aread()
-            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
-        return response
+from .states import PDF, SIZE, DropAfterSend  # noqa: F401 - re-exported for the tests
 
 
 @pytest.fixture(autouse=True)

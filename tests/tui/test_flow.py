@@ -11,14 +11,15 @@ from pathlib import Path
 import httpx
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from kombo_tui.sandbox.data import dataset
 from kombo_tui.tui.app import KomboApp
 from kombo_tui.tui.screens import main as main_module
 from kombo_tui.tui.screens.main import MainScreen
+from kombo_tui.tui.widgets.virtual_table import VirtualTable
 
-from .conftest import SIZE, DropAfterSend
+from .states import SIZE, DropAfterSend
 
 GREENHOUSE = "greenhouse:sandbox-greenhouse"
 
@@ -245,7 +246,7 @@ async def test_picker_filter_email_search_and_id(files: Path, make_app: Callable
         await settle(pilot)
         picker = app.screen
         assert picker.id == "picker"
-        table = picker.query_one("#apps", DataTable)
+        table = picker.query_one("#apps", VirtualTable)
         assert table.row_count == len(data.live_applications)
         # Type to filter (local, by name).
         await pilot.press(*target.candidate.last_name.lower())
@@ -271,7 +272,7 @@ async def test_picker_filter_email_search_and_id(files: Path, make_app: Callable
         picker.query_one("#filter", Input).value = target.candidate.email.upper()
         await pilot.press("f4")
         await settle(pilot)
-        assert picker.query_one("#apps", DataTable).row_count >= 1
+        assert picker.query_one("#apps", VirtualTable).row_count >= 1
         assert "server" in picker.status_text  # type: ignore[attr-defined]
 
         # A pasted id.

@@ -13,11 +13,11 @@ from textual.widgets import Button, Footer, Input, Static
 INTRO = """\
 [b]Welcome to kombo-tui[/b]
 
-It adds a file (CV, cover letter, other) to a candidate's application in any ATS that
+It adds a file (CV, cover letter, other) to a candidate's application in any ATS that \
 Kombo connects. It needs a Kombo API key — from the Secrets page of the Kombo dashboard.
 
-The key is saved to your config file, readable only by you (mode 0600). You can also set
-[b]KOMBO_API_KEY[/b] in the environment or a .env file instead.
+The key is saved to your config file, readable only by you (mode 0600). \
+Or set [b]KOMBO_API_KEY[/b] in the environment or a .env file instead.
 
 No account? Open the [b]sandbox[/b]: a built-in demo API with realistic data."""
 

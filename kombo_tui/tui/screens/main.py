@@ -58,10 +58,10 @@ class MainScreen(Screen[None]):
         Binding("ctrl+s", "send", "Send", id="main.send", tooltip="Confirm, then upload with progress"),
         Binding("f5", "verify", "Verify", id="main.verify", tooltip="Re-read the application's attachments"),
         Binding("escape", "cancel_upload", "Cancel upload", id="main.cancel", tooltip="Stop the upload in flight"),
-        Binding("f6", "toggle_full", "Full body", id="main.full", tooltip="Show the whole base64 (small files)"),
+        Binding("f6", "toggle_full", "Full body", id="main.full", tooltip="Show the whole base64 (small files)", show=False),
         Binding("f7", "export_curl", "Export curl", id="main.export", tooltip="Body to a file, curl to the clipboard"),
         Binding("f8", "copy_log_url", "Copy log URL", id="main.copy_log", tooltip="Copy the error's log_url"),
-        Binding("ctrl+t", "toggle_theme", "Light/dark", id="main.theme", tooltip="Switch between light and dark"),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", id="main.theme", tooltip="Switch between light and dark", show=False),
     ]
 
     draft: var[Draft] = var(Draft, init=False)
@@ -398,8 +398,8 @@ class MainScreen(Screen[None]):
             problems.extend(limits)
         if self._remote_error:
             problems.append(f"remote_fields: {self._remote_error}")
-        self.file_warnings = tuple(file_warnings)
-        self.preview_problems = tuple(problems)
+        self.file_warnings = tuple(_for_screen(w) for w in file_warnings)
+        self.preview_problems = tuple(_for_screen(w) for w in problems)
         self.prepared = upload
 
     # ------------------------------------------------------------------ send
@@ -704,6 +704,22 @@ class MainScreen(Screen[None]):
 
     def focus_field(self, selector: str) -> None:
         self.query_one(selector).focus()
+
+
+_SHORT_MIMES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/msword": "doc",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/rtf": "rtf",
+}
+
+
+def _for_screen(warning: str) -> str:
+    """Core warnings speak CLI ("set --content-type") and list long MIME names; shorten both."""
+    text = warning.replace("(set --content-type)", "(edit Content type below)")
+    for mime, short in _SHORT_MIMES.items():
+        text = text.replace(mime, short)
+    return text
 
 
 def _upload_key(upload: PreparedUpload) -> tuple[str, ...]:

@@ -1,56 +1,85 @@
 """The application picker: filter loaded applications as you type, page in more as you scroll.
 
 Fast with 20,000 rows: each row carries a precomputed lowercase haystack, a keystroke is one
-pass of substring tests, and only the first :data:`CHUNK` matches are put in the table (more
-are appended as the cursor nears the end), so no keystroke rebuilds thousands of rows.
+pass of substring tests, and the table is virtual (:class:`VirtualTable` renders only the
+rows on screen), so no keystroke builds thousands of rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.markup import escape
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import Footer, Input, Static
 
 from kombo_tui.core.errors import KomboError
 
 from ..state import PickedApplication
+from ..widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
     from kombo_tui.core.client import KomboClient
     from kombo_tui.core.models import Application, Candidate
 
-CHUNK = 100
-"""Rows added to the table at a time."""
+LOAD_AHEAD = 20
+"""Load the next server page when the cursor comes this close to the last row."""
 PAGE_SIZE = 250
 """Applications per server page (Kombo's maximum)."""
 
-COLUMNS = (("Candidate", 20), ("Email", 26), ("Job", 24), ("Stage", 12), ("Outcome", 9), ("Updated", 10))
+COLUMNS = (("Candidate", 20), ("Email", 26), ("Job", 22), ("Stage", 14), ("Outcome", 8), ("Updated", 10))
 
 
-@dataclass(frozen=True)
-class Row:
-    """One application as the picker shows it, with its search haystack."""
+class Row(NamedTuple):
+    """One application as the picker shows it, with its search haystack.
 
-    picked: PickedApplication
+    A tuple of strings on purpose: the garbage collector stops tracking such tuples, so
+    20,000 loaded rows add nothing to collection pauses.
+    """
+
+    id: str
+    candidate: str
+    email: str
+    job: str
+    stage: str
+    outcome: str
     updated: str
     hay: str
 
     @property
     def cells(self) -> tuple[str, ...]:
-        p = self.picked
-        return (p.candidate or "", p.email or "", p.job or "", p.stage or "", p.outcome or "", self.updated)
+        return (self.candidate, self.email, self.job, self.stage, self.outcome, self.updated)
+
+    @property
+    def picked(self) -> PickedApplication:
+        return PickedApplication(
+            id=self.id,
+            candidate=self.candidate or None,
+            email=self.email or None,
+            job=self.job or None,
+            stage=self.stage or None,
+            outcome=self.outcome or None,
+        )
 
 
 def _row(picked: PickedApplication, updated: str) -> Row:
     hay = " ".join(x for x in (picked.candidate, picked.email, picked.job, picked.id) if x).lower()
-    return Row(picked, updated, hay)
+    return Row(
+        picked.id,
+        picked.candidate or "",
+        picked.email or "",
+        picked.job or "",
+        picked.stage or "",
+        picked.outcome or "",
+        updated,
+        hay,
+    )
 
 
 def row_from_application(app: Application) -> Row:
@@ -92,6 +121,20 @@ class PickerCache:
     """True once the last page was loaded."""
 
 
+class MatchedCells(Sequence[tuple[str, ...]]):
+    """The cells of the matching rows, read lazily by the table."""
+
+    def __init__(self, rows: list[Row], matches: list[int]) -> None:
+        self.rows = rows
+        self.matches = matches
+
+    def __len__(self) -> int:
+        return len(self.matches)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return self.rows[self.matches[index]].cells
+
+
 def matching(rows: list[Row], query: str) -> list[int]:
     """Indexes of rows whose haystack holds every word of ``query`` (case-insensitive)."""
     words = query.lower().split()
@@ -123,7 +166,6 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         self.cache = cache
         self._get_client = get_client
         self._matches: list[int] = []
-        self._shown = 0
         self._server_rows: list[Row] | None = None
         """Rows of an email search on the server (None: browsing loaded applications)."""
         self._loading = False
@@ -138,10 +180,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
                 id="filter",
             )
             yield Static("", id="picker-status", classes="detail")
-            table: DataTable[str] = DataTable(id="apps", cursor_type="row", zebra_stripes=True)
-            for label, width in COLUMNS:
-                table.add_column(label, width=width, key=label.lower())
-            yield table
+            yield VirtualTable(COLUMNS, id="apps")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -158,21 +197,11 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
 
     def _apply_filter(self, query: str) -> None:
         self._matches = matching(self.source, query)
-        table = self.query_one("#apps", DataTable)
-        table.clear()
-        self._shown = 0
-        self._append_rows()
+        self._show()
         self._update_status()
 
-    def _append_rows(self) -> None:
-        table = self.query_one("#apps", DataTable)
-        rows = self.source
-        upto = min(self._shown + CHUNK, len(self._matches))
-        if upto > self._shown:
-            table.add_rows(
-                (rows[i].cells for i in self._matches[self._shown : upto]),
-            )
-            self._shown = upto
+    def _show(self, *, keep_cursor: bool = False) -> None:
+        self.query_one("#apps", VirtualTable).set_rows(MatchedCells(self.source, self._matches), keep_cursor=keep_cursor)
 
     def _update_status(self, extra: str = "") -> None:
         total = len(self.source)
@@ -191,7 +220,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         self.query_one("#picker-status", Static).update(self.status_text)
 
     def _picked_at(self, row_index: int) -> PickedApplication | None:
-        if 0 <= row_index < self._shown:
+        if 0 <= row_index < len(self._matches):
             return self.source[self._matches[row_index]].picked
         return None
 
@@ -217,7 +246,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
                 self._update_status()
         except KomboError as exc:
             self._loading = False
-            self._update_status(f"[$error]✗ {exc}[/]")
+            self._update_status(f"[$error]✗ {escape(str(exc))}[/]")
             return
         self._loading = False
         self._update_status()
@@ -232,8 +261,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         for i in range(start, len(self.cache.rows)):
             if all(w in self.cache.rows[i].hay for w in words):
                 self._matches.append(i)
-        if self._shown < CHUNK:
-            self._append_rows()
+        self._show(keep_cursor=True)
 
     @work(exclusive=True, group="picker-email", exit_on_error=False)
     async def _email_search(self, email: str) -> None:
@@ -242,7 +270,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
             client = await self._get_client()
             page = await client.list_candidates(integration_id=self.cache.integration_id, email=email)
         except KomboError as exc:
-            self._update_status(f"[$error]✗ {exc}[/]")
+            self._update_status(f"[$error]✗ {escape(str(exc))}[/]")
             return
         rows: list[Row] = []
         for candidate in page.results:
@@ -252,7 +280,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         if not rows:
             self._update_status(f"No candidate with email {email} on the server")
         else:
-            self.query_one("#apps", DataTable).focus()
+            self.query_one("#apps", VirtualTable).focus()
 
     # ------------------------------------------------------------------ events
 
@@ -266,31 +294,28 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         text = event.value.strip()
-        if self._shown == 1:
+        if len(self._matches) == 1:
             self.dismiss(self._picked_at(0))
-        elif self._shown > 1:
-            self.query_one("#apps", DataTable).focus()
+        elif len(self._matches) > 1:
+            self.query_one("#apps", VirtualTable).focus()
         elif "@" in text:
             self._email_search(text)
         elif text:
             self.dismiss(PickedApplication(id=text))
 
-    @on(DataTable.RowSelected, "#apps")
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(VirtualTable.Selected, "#apps")
+    def _row_selected(self, event: VirtualTable.Selected) -> None:
         event.stop()
-        picked = self._picked_at(event.cursor_row)
+        picked = self._picked_at(event.index)
         if picked is not None:
             self.dismiss(picked)
 
-    @on(DataTable.RowHighlighted, "#apps")
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    @on(VirtualTable.Highlighted, "#apps")
+    def _row_highlighted(self, event: VirtualTable.Highlighted) -> None:
         event.stop()
-        if event.cursor_row >= self._shown - 10:
-            if self._shown < len(self._matches):
-                self._append_rows()
-                self._update_status()
-            elif self._server_rows is None and not self.cache.complete and not self._loading:
-                self.load_next_page()
+        near_end = event.index >= len(self._matches) - LOAD_AHEAD
+        if near_end and event.table.has_focus and self._server_rows is None and not self.cache.complete and not self._loading:
+            self.load_next_page()
 
     # ------------------------------------------------------------------ actions
 
@@ -316,4 +341,4 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
             self.load_next_page(all_pages=True)
 
     def action_focus_table(self) -> None:
-        self.query_one("#apps", DataTable).focus()
+        self.query_one("#apps", VirtualTable).focus()

@@ -47,8 +47,8 @@ class AttachmentPanel(Vertical):
         yield Static("", id="content-type-note", classes="detail")
         with field_row("Source"):
             with RadioSet(id="source"):
-                yield RadioButton("data (the bytes)", value=True, id="source-data")
-                yield RadioButton("data_url (Kombo fetches)", id="source-url")
+                yield RadioButton("data", value=True, id="source-data")
+                yield RadioButton("data_url (Kombo fetches it)", id="source-url")
         with field_row("data_url", row_id="data-url-row"):
             yield Input(placeholder="https://… (no auth; Kombo fetches it)", compact=True, id="data-url")
 
@@ -74,7 +74,7 @@ class AttachmentPanel(Vertical):
             select = self.query_one("#type", Select)
             with select.prevent(Select.Changed):
                 select.value = suggested_type
-            self.query_one("#type-note", Label).update("suggested from the file name — your call")
+            self.query_one("#type-note", Label).update("suggested from the name")
             self.post_message(self.Edited("type", suggested_type))
         if mime is not None:
             self.query_one("#content-type", Input).value = mime

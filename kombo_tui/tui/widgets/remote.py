@@ -12,16 +12,15 @@ from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.markup import escape
 from textual.message import Message
-from textual.widgets import Collapsible, Input, Select, Static, Switch, TextArea
+from textual.widgets import Collapsible, Input, Label, Select, Static, Switch, TextArea
 
 from kombo_tui.core.connectors import REMOTE_FIELD_FAMILIES, FieldSpec, RemoteFieldFamily
 from kombo_tui.core.errors import InputError
 from kombo_tui.core.payload import parse_remote_fields
 
-from .common import field_row
 
 
 def _field_id(spec: FieldSpec) -> str:
@@ -76,16 +75,15 @@ class RemoteFieldsPanel(VerticalScroll):
 
     def _field(self, spec: FieldSpec) -> ComposeResult:
         fid = _field_id(spec)
-        with field_row(spec.label):
-            if spec.kind == "select":
-                yield Select(
-                    [(c, c) for c in spec.choices],
-                    prompt="(not set)",
-                    compact=True,
-                    id=fid,
-                )
-            elif spec.kind == "bool":
+        path = ".".join(spec.path)
+        if spec.kind == "bool":
+            with Horizontal(classes="remote-switch"):
                 yield Switch(value=False, id=fid)
+                yield Label(spec.label, classes="remote-label")
+        else:
+            yield Label(f"{spec.label} [dim]{escape(path)}[/]", classes="remote-label")
+            if spec.kind == "select":
+                yield Select([(c, c) for c in spec.choices], prompt="(not set)", compact=True, id=fid)
             else:
                 yield Input(placeholder="(not set)", compact=True, id=fid)
         yield Static(spec.help, classes="help")

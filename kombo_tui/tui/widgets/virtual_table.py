@@ -1,0 +1,155 @@
+"""A read-only table that renders only the rows on screen (20,000 rows cost nothing to show).
+
+Rows are tuples of plain strings; the widget keeps a list of them (or of indexes into them) and
+builds a :class:`Strip` per visible line on demand. No per-row widgets, no measuring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+
+class VirtualTable(ScrollView, can_focus=True):
+    """Fixed-width columns, a header line and a row cursor; Enter selects."""
+
+    DEFAULT_CSS = """
+    VirtualTable { background: $surface; }
+    VirtualTable > .virtual-table--header { text-style: bold; color: $text-primary; background: $panel; }
+    VirtualTable > .virtual-table--cursor { background: $block-cursor-blurred-background; }
+    VirtualTable:focus > .virtual-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    VirtualTable > .virtual-table--even { background: $surface; }
+    VirtualTable > .virtual-table--odd { background: $surface-lighten-1; }
+    """
+    COMPONENT_CLASSES = {
+        "virtual-table--header",
+        "virtual-table--cursor",
+        "virtual-table--even",
+        "virtual-table--odd",
+    }
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First", show=False),
+        Binding("end", "jump(-1)", "Last", show=False),
+        Binding("enter", "select", "Select", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, init=False)
+
+    @dataclass
+    class Highlighted(Message):
+        table: VirtualTable
+        index: int
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    @dataclass
+    class Selected(Message):
+        table: VirtualTable
+        index: int
+
+        @property
+        def control(self) -> VirtualTable:
+            return self.table
+
+    def __init__(self, columns: Sequence[tuple[str, int]], *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.columns = list(columns)
+        self.rows: Sequence[tuple[str, ...]] = ()
+
+    @property
+    def row_count(self) -> int:
+        return len(self.rows)
+
+    @property
+    def _width(self) -> int:
+        return sum(width + 2 for _, width in self.columns)
+
+    def set_rows(self, rows: Sequence[tuple[str, ...]], *, keep_cursor: bool = False) -> None:
+        """Show ``rows`` (any sequence: only visible ones are read)."""
+        self.rows = rows
+        self.virtual_size = Size(self._width, len(rows) + 1)
+        if not keep_cursor:
+            self.set_reactive(VirtualTable.cursor, 0)
+            self.scroll_to(y=0, animate=False)
+        self.refresh()
+        if rows:
+            self.post_message(self.Highlighted(self, self.cursor))
+
+    def _line(self, cells: Sequence[str], style: Style) -> list[Segment]:
+        segments = []
+        for (_, width), text in zip(self.columns, cells):
+            segments.append(Segment(" " + set_cell_size(text, width) + " ", style))
+        return segments
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x, scroll_y = self.scroll_offset
+        if y == 0:
+            style = self.get_component_rich_style("virtual-table--header")
+            segments = self._line([name for name, _ in self.columns], style)
+        else:
+            index = scroll_y + y - 1
+            if index >= len(self.rows):
+                return Strip.blank(width, self.rich_style)
+            if index == self.cursor:
+                style = self.get_component_rich_style("virtual-table--cursor")
+            else:
+                style = self.get_component_rich_style("virtual-table--odd" if index % 2 else "virtual-table--even")
+            segments = self._line(self.rows[index], style)
+        strip = Strip(segments, self._width)
+        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh()
+        self._scroll_to_cursor()
+        self.post_message(self.Highlighted(self, new))
+
+    def _scroll_to_cursor(self) -> None:
+        visible = max(1, self.scrollable_content_region.height - 1)
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + visible:
+            self.scroll_to(y=self.cursor - visible + 1, animate=False)
+
+    def move_cursor(self, row: int) -> None:
+        if self.rows:
+            self.cursor = max(0, min(row, len(self.rows) - 1))
+
+    def action_move(self, delta: int) -> None:
+        self.move_cursor(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor + direction * max(1, self.scrollable_content_region.height - 2))
+
+    def action_jump(self, where: int) -> None:
+        self.move_cursor(len(self.rows) - 1 if where < 0 else where)
+
+    def action_select(self) -> None:
+        if self.rows:
+            self.post_message(self.Selected(self, self.cursor))
+
+    def on_click(self, event: object) -> None:
+        offset = getattr(event, "y", 0)
+        index = int(self.scroll_y) + int(offset) - 1
+        if 0 <= index < len(self.rows):
+            if index == self.cursor:
+                self.action_select()
+            else:
+                self.cursor = index

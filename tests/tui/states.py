@@ -1,0 +1,177 @@
+"""The app's main states, reproducible: shared by the snapshot tests and scripts/make_screenshots.py.
+
+Each state is an app factory plus a ``run_before`` coroutine that drives it with Pilot. The
+sandbox is mounted in-process (fixed base URL, seeded data), files are read by relative name
+from the working directory, cursors do not blink and nothing shows the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from kombo_tui.sandbox.app import SandboxConfig, create_app
+from kombo_tui.sandbox.data import dataset
+from kombo_tui.tui.app import KomboApp
+
+SIZE = (120, 40)
+GREENHOUSE = "greenhouse:sandbox-greenhouse"
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class DropAfterSend(httpx.AsyncBaseTransport):
+    """Lets the sandbox store the upload, then loses the answer (outcome unknown)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        if request.method == "POST":
+            await response.aread()
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
+        return response
+
+
+def write_sample_files(folder: Path) -> None:
+    (folder / "Jane_Doe_CV.pdf").write_bytes(PDF)
+    (folder / "scan").write_bytes(b"\x00\x01\x02\x03" * 4096)
+
+
+def sandbox_app(*, drop: bool = False, theme: str = "textual-dark", **kwargs: Any) -> KomboApp:
+    transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=create_app(SandboxConfig()))
+    if drop:
+        transport = DropAfterSend(transport)
+    kwargs.setdefault("sandbox", True)
+    return KomboApp(transport=transport, theme=theme, **kwargs)
+
+
+def first_application(integration_id: str) -> str:
+    return dataset(integration_id).live_applications[0].id
+
+
+async def settle(pilot: Pilot[Any], delay: float = 0.5) -> None:
+    await pilot.pause(delay)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def _fill(path: str = "Jane_Doe_CV.pdf", *, pick: bool = True) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        if pick:
+            await pilot.press("f3")
+            await settle(pilot, 0.1)
+            await pilot.press("enter")  # several rows: focus the table; first row
+            await pilot.press("enter")
+            await pilot.pause()
+        pilot.app.screen.query_one("#path", Input).value = path
+        await settle(pilot, 0.1)
+
+    return run
+
+
+async def _send(pilot: Pilot[Any]) -> None:
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    await pilot.press("enter")
+    await settle(pilot, 0.1)
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    make: Callable[[], KomboApp]
+    run_before: Callable[[Pilot[Any]], Awaitable[None]]
+
+
+async def _first_run(pilot: Pilot[Any]) -> None:
+    await pilot.pause()
+
+
+async def _empty(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+
+
+async def _picker(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("f3")
+    await settle(pilot, 0.1)
+    await pilot.press(*"engineer")
+    await pilot.pause()
+
+
+async def _filled(pilot: Pilot[Any]) -> None:
+    await _fill()(pilot)
+
+
+async def _confirm(pilot: Pilot[Any]) -> None:
+    await _fill()(pilot)
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+async def _preview(pilot: Pilot[Any]) -> None:
+    await _fill()(pilot)
+    await pilot.press("f6")
+    await pilot.pause()
+
+
+async def _warnings(pilot: Pilot[Any]) -> None:
+    await _fill("scan")(pilot)
+
+
+async def _success(pilot: Pilot[Any]) -> None:
+    await _fill()(pilot)
+    await _send(pilot)
+
+
+async def _error(pilot: Pilot[Any]) -> None:
+    await _fill()(pilot)
+    await _send(pilot)
+
+
+async def _unknown(pilot: Pilot[Any]) -> None:
+    await _fill()(pilot)
+    await _send(pilot)
+
+
+async def _verified(pilot: Pilot[Any]) -> None:
+    await _unknown(pilot)
+    await pilot.press("f5")
+    await settle(pilot, 0.1)
+
+
+async def _help(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("f1")
+    await pilot.pause()
+
+
+def _first_run_app() -> KomboApp:
+    from kombo_tui.core.settings import Settings
+
+    return KomboApp(Settings(), theme="textual-dark")
+
+
+STATES: tuple[State, ...] = (
+    State("first_run", _first_run_app, _first_run),
+    State("empty", lambda: sandbox_app(), _empty),
+    State("picker", lambda: sandbox_app(), _picker),
+    State("filled", lambda: sandbox_app(), _filled),
+    State("filled_light", lambda: sandbox_app(theme="textual-light"), _filled),
+    State("confirm", lambda: sandbox_app(), _confirm),
+    State("preview", lambda: sandbox_app(), _preview),
+    State("file_warnings", lambda: sandbox_app(integration="oraclerecruiting:sandbox-oracle"), _warnings),
+    State("success_warnings", lambda: sandbox_app(integration="personio:sandbox-personio"), _success),
+    State("error", lambda: sandbox_app(integration="teamtailor:sandbox-inactive"), _error),
+    State("unknown", lambda: sandbox_app(drop=True), _unknown),
+    State("unknown_verified", lambda: sandbox_app(drop=True), _verified),
+    State("help", lambda: sandbox_app(), _help),
+)

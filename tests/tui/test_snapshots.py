@@ -1,0 +1,24 @@
+"""Snapshots of the main states (fixed size, in-process sandbox, no clocks, no blinking)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kombo_tui.tui.screens import main as main_module
+
+from .states import SIZE, STATES, State, write_sample_files
+
+
+@pytest.fixture(autouse=True)
+def _fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
+    write_sample_files(tmp_path)
+
+
+@pytest.mark.parametrize("state", STATES, ids=[s.name for s in STATES])
+def test_snapshot(snap_compare: Any, state: State) -> None:
+    assert snap_compare(state.make(), terminal_size=SIZE, run_before=state.run_before)
