@@ -26,7 +26,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from .. import __version__
 from .connectors import ACTION_ID
-from .errors import ApiError, TransportError
+from .errors import ApiError, FileChangedError, TransportError
 from .models import (
     Application,
     Attachment,
@@ -287,7 +287,8 @@ class KomboClient:
     def _scrub(self, error: TransportError) -> TransportError:
         """Make sure no exception text carries the key (some transports quote header values)."""
         key = self._key.get_secret_value()
-        if key in str(error):
+        # A very short "key" (tests, typos) would mangle ordinary words and protects nothing.
+        if len(key) >= 8 and key in str(error):
             return TransportError(str(error).replace(key, "***"), sent=error.sent, kind=error.kind)
         return error
 
@@ -511,25 +512,47 @@ class KomboClient:
         what = f"POST {path}"
         while True:
             attempt += 1
-            state = {"done": False}
+            done = [False]
+            changed: list[FileChangedError] = []
 
-            def track(sent: int, total: int, _state: dict[str, bool] = state) -> None:
+            def track(sent: int, total: int, _done: list[bool] = done) -> None:
                 if sent >= total:
-                    _state["done"] = True
+                    _done[0] = True
                 if progress is not None:
                     progress(sent, total)
+
+            async def body(_changed: list[FileChangedError] = changed) -> AsyncIterator[bytes]:
+                # Whatever the transport makes of an exception in the body (an in-process
+                # app may turn it into a 500), a changed file is reported as such.
+                try:
+                    async for chunk in upload.aiter_body(track):
+                        yield chunk
+                except FileChangedError as exc:
+                    _changed.append(exc)
+                    raise
 
             request = self.http.build_request(
                 "POST",
                 path,
                 headers=headers,
-                content=upload.aiter_body(track),
+                content=body(),
                 timeout=httpx.Timeout(self.timeout, read=self.upload_timeout),
             )
             try:
                 response = await self.http.send(request)
+            except FileChangedError:
+                raise
             except httpx.HTTPError as exc:
-                raise self._scrub(_transport_error(exc, sent=state["done"], what=what)) from None
+                if changed:
+                    raise changed[0] from None
+                raise self._scrub(_transport_error(exc, sent=done[0], what=what)) from None
+            except Exception:
+                if changed:
+                    raise changed[0] from None
+                raise
+            if changed:
+                await response.aclose()
+                raise changed[0]
             self.last_headers = response.headers
             if response.status_code == 200:
                 try:
