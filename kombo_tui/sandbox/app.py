@@ -30,6 +30,7 @@ import asyncio
 import dataclasses
 import hashlib
 import json
+import logging
 import random
 import threading
 import time
@@ -81,6 +82,8 @@ __all__ = [
 ]
 
 LOG_URL_BASE = "https://app.kombo.dev/sandbox/logs?interactionId="
+
+_log = logging.getLogger("kombo_tui.sandbox")
 
 _MB = 1024 * 1024
 
@@ -265,6 +268,14 @@ def _input_invalid(problems: InputProblems, status: int = 400) -> ApiFailure:
     return ApiFailure(status, "PLATFORM.INPUT_INVALID", str(problems))
 
 
+class _BodyStreamFailed(Exception):
+    """Reading the request body failed on the client's side; carries the original error."""
+
+    def __init__(self, original: Exception) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
 class DroppedConnection(Exception):
     """Raised after a stored upload's response was started, to drop the connection.
 
@@ -363,7 +374,7 @@ class _Context:
         multi: dict[str, list[str]] = {}
         for key, value in self.request.query_params.multi_items():
             multi.setdefault(key, []).append(value)
-        return Query(self.request.query_params, multi)
+        return Query(multi)
 
 
 def _success(data: Any, warnings: list[str] | None = None, *, with_warnings: bool = True) -> JSONResponse:
@@ -416,6 +427,18 @@ class _Api:
         try:
             response = await self._pipeline(context)
         except ApiFailure as failure:
+            return await self._finish(request, context, failure, interaction_id, None)
+        except _BodyStreamFailed as failed:
+            # The client's side of the body failed (disconnect, or in-process the client's own
+            # exception while producing the body): not ours to answer; let it propagate.
+            raise failed.original from None
+        except Exception:  # a sandbox bug: answer like Kombo would, and say so in the log
+            _log.exception("sandbox: unexpected error in %s %s", request.method, path)
+            failure = ApiFailure(
+                500,
+                "PLATFORM.UNKNOWN_ERROR",
+                "The sandbox failed unexpectedly while handling this request (a bug in kombo-tui's sandbox).",
+            )
             return await self._finish(request, context, failure, interaction_id, None)
         return await self._finish(request, context, None, interaction_id, response)
 
@@ -908,6 +931,8 @@ class _Api:
             f"body: the request body is larger than the sandbox's limit of {limit:,} bytes.",
         )
         if declared is not None and declared.isdigit() and int(declared) > limit:
+            # Do not read (and discard) a body this large just to refuse it.
+            ctx.body_consumed = True
             raise too_big
         media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media_type != "application/json":
@@ -918,11 +943,16 @@ class _Api:
             )
         buffer = bytearray()
         ctx.body_consumed = True
-        async for chunk in request.stream():
-            buffer += chunk
-            if len(buffer) > limit:
-                ctx.body_consumed = False
-                raise too_big
+        try:
+            async for chunk in request.stream():
+                buffer += chunk
+                if len(buffer) > limit:
+                    ctx.body_consumed = False
+                    raise too_big
+        except ApiFailure:
+            raise
+        except Exception as exc:
+            raise _BodyStreamFailed(exc) from exc
         return bytes(buffer)
 
     async def _upload(self, ctx: _Context, *, to_candidate: bool) -> Response:

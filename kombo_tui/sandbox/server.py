@@ -101,6 +101,7 @@ def _uvicorn_config(app: Starlette, log_level: str) -> uvicorn.Config:
         log_level=log_level,
         access_log=log_level in ("debug", "trace"),
         lifespan="off",
+        server_header=False,
         http="h11",
         ws="none",
         timeout_graceful_shutdown=2,

@@ -20,7 +20,6 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,6 +32,7 @@ __all__ = [
     "Base64Stats",
     "InputProblem",
     "InputProblems",
+    "Query",
     "UploadRequest",
     "base64_stats",
     "parse_upload_body",
@@ -433,8 +433,8 @@ def _first_bad_char(chunk: str) -> int | None:
 class Query:
     """Typed access to query parameters; every problem names the parameter."""
 
-    def __init__(self, params: Mapping[str, str], multi: dict[str, list[str]]) -> None:
-        self._params = params
+    def __init__(self, multi: dict[str, list[str]]) -> None:
+        """``multi``: parameter name → every value it was given, in order."""
         self._multi = multi
 
     def text(self, name: str) -> str | None:

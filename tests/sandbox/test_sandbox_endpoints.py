@@ -593,5 +593,24 @@ async def test_interactions_are_logged(client: httpx.AsyncClient) -> None:
     assert len({i.id for i in log}) == 2
 
 
+async def test_a_sandbox_bug_still_answers_in_kombos_envelope(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kombo_tui.sandbox import app as app_module
+
+    async def broken(self: Any, ctx: Any) -> Any:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(app_module._Api, "list_jobs", broken)
+    error = assert_error(await client.get("/ats/jobs"), 500, "PLATFORM.UNKNOWN_ERROR", in_message="sandbox")
+    assert "boom" not in error["message"]
+
+
+async def test_head_is_answered_like_get(client: httpx.AsyncClient) -> None:
+    response = await client.head("/check-api-key")
+    assert response.status_code == 200
+    assert "ratelimit-limit" in response.headers
+
+
 def test_auth_header_helper() -> None:
     assert headers(None) == AUTH
