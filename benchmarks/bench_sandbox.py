@@ -88,16 +88,22 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[tuple[str, str, str]] = []
     with SandboxServer() as server:
         generate_seconds, _ = _timed(lambda: dataset(BIG))
-        rows.append(("generate workday:sandbox-big (20,000 apps)", f"{generate_seconds:.3f} s", "< 0.5 s"))
+        rows.append(
+            ("generate workday:sandbox-big (20,000 apps)", f"{generate_seconds:.3f} s", "< 0.5 s")
+        )
 
         list_seconds, ids = _timed(lambda: list_all(server.base_url, SANDBOX_API_KEY))
         assert isinstance(ids, list) and len(ids) == 20_000 == len(set(ids)), "incomplete listing"
-        rows.append(("list 20,000 applications (80 pages of 250)", f"{list_seconds:.3f} s", "< 2 s"))
+        rows.append(
+            ("list 20,000 applications (80 pages of 250)", f"{list_seconds:.3f} s", "< 2 s")
+        )
 
         content = (b"%PDF-1.7\n" + os.urandom(args.size))[: args.size]
         application_id = dataset(UPLOAD_TARGET).live_applications[0].id
         upload_seconds, timings = _timed(
-            lambda: upload_many(server.base_url, SANDBOX_API_KEY, application_id, content, args.uploads)
+            lambda: upload_many(
+                server.base_url, SANDBOX_API_KEY, application_id, content, args.uploads
+            )
         )
         assert isinstance(timings, list)
         assert server.sandbox.upload_count() == args.uploads
@@ -105,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         median_ms = per_upload[len(per_upload) // 2] * 1000
         p95_ms = per_upload[int(len(per_upload) * 0.95) - 1] * 1000
         rows.append(
-            (f"{args.uploads:,} sequential uploads of {args.size // 1024} KB", f"{upload_seconds:.3f} s", "")
+            (
+                f"{args.uploads:,} sequential uploads of {args.size // 1024} KB",
+                f"{upload_seconds:.3f} s",
+                "",
+            )
         )
         rows.append(("  per upload (mean)", f"{upload_seconds / args.uploads * 1000:.2f} ms", ""))
         rows.append(("  per upload (median / p95)", f"{median_ms:.2f} / {p95_ms:.2f} ms", ""))

@@ -205,7 +205,9 @@ class Sandbox:
             return []
         return self.store.on_application(integration_id, application_id, application.candidate.id)
 
-    def candidate_attachments(self, integration_id: str, candidate_id: str) -> list[StoredAttachment]:
+    def candidate_attachments(
+        self, integration_id: str, candidate_id: str
+    ) -> list[StoredAttachment]:
         """Files uploaded to the sandbox for this candidate (on them or any application)."""
         return self.store.on_candidate(integration_id, candidate_id)
 
@@ -297,7 +299,13 @@ class _DroppingResponse(Response):
                 "headers": self.raw_headers,
             }
         )
-        await send({"type": "http.response.body", "body": self.body[: len(self.body) // 2], "more_body": True})
+        await send(
+            {
+                "type": "http.response.body",
+                "body": self.body[: len(self.body) // 2],
+                "more_body": True,
+            }
+        )
         raise DroppedConnection("sandbox: upload stored, connection dropped (drop_after_store)")
 
 
@@ -323,7 +331,9 @@ class _Route:
 
 _ROUTES: tuple[_Route, ...] = (
     _Route(("check-api-key",), {"GET": "check_api_key"}, general_errors=True),
-    _Route(("integrations", "{integration_id}"), {"GET": "integration_details"}, general_errors=True),
+    _Route(
+        ("integrations", "{integration_id}"), {"GET": "integration_details"}, general_errors=True
+    ),
     _Route(("tools", "{category}"), {"GET": "tools"}, general_errors=True),
     _Route(("ats", "applications"), {"GET": "list_applications"}, ats=True),
     _Route(
@@ -341,7 +351,9 @@ _ROUTES: tuple[_Route, ...] = (
     ),
     _Route(("ats", "jobs"), {"GET": "list_jobs"}, ats=True),
     _Route(("ats", "actions", ACTION_ID), {"GET": "application_action_meta"}, ats=True),
-    _Route(("ats", "actions", render.CANDIDATE_ACTION_ID), {"GET": "candidate_action_meta"}, ats=True),
+    _Route(
+        ("ats", "actions", render.CANDIDATE_ACTION_ID), {"GET": "candidate_action_meta"}, ats=True
+    ),
 )
 
 
@@ -350,7 +362,7 @@ def _match(segments: list[str]) -> tuple[_Route, dict[str, str]] | None:
         if len(route.pattern) != len(segments):
             continue
         params: dict[str, str] = {}
-        for want, got in zip(route.pattern, segments):
+        for want, got in zip(route.pattern, segments, strict=True):
             if want.startswith("{"):
                 params[want[1:-1]] = got
             elif want != got:
@@ -377,7 +389,9 @@ class _Context:
         return Query(multi)
 
 
-def _success(data: Any, warnings: list[str] | None = None, *, with_warnings: bool = True) -> JSONResponse:
+def _success(
+    data: Any, warnings: list[str] | None = None, *, with_warnings: bool = True
+) -> JSONResponse:
     body: dict[str, Any] = {"status": "success", "data": data}
     if with_warnings:
         body["warnings"] = [{"message": message} for message in (warnings or [])]
@@ -409,7 +423,9 @@ class _Api:
         interaction_id = self.sandbox.new_interaction_id()
         matched = _match(segments[1:])
         if matched is None:
-            failure = ApiFailure(404, "PLATFORM.INPUT_INVALID", f"No endpoint {request.method} {path}")
+            failure = ApiFailure(
+                404, "PLATFORM.INPUT_INVALID", f"No endpoint {request.method} {path}"
+            )
             return await self._finish(request, None, failure, interaction_id, None)
         route, params = matched
         if request.method not in route.methods and not (
@@ -434,12 +450,12 @@ class _Api:
             raise failed.original from None
         except Exception:  # a sandbox bug: answer like Kombo would, and say so in the log
             _log.exception("sandbox: unexpected error in %s %s", request.method, path)
-            failure = ApiFailure(
+            bug = ApiFailure(
                 500,
                 "PLATFORM.UNKNOWN_ERROR",
                 "The sandbox failed unexpectedly while handling this request (a bug in kombo-tui's sandbox).",
             )
-            return await self._finish(request, context, failure, interaction_id, None)
+            return await self._finish(request, context, bug, interaction_id, None)
         return await self._finish(request, context, None, interaction_id, response)
 
     async def _pipeline(self, ctx: _Context) -> Response:
@@ -610,7 +626,9 @@ class _Api:
     def _index(self, request: Request) -> Response:
         """Plain-text help at ``/``; anything else outside ``/v1`` is a plain 404."""
         if request.url.path not in ("/", ""):
-            return Response("Not Found: the API lives under /v1\n", status_code=404, media_type="text/plain")
+            return Response(
+                "Not Found: the API lives under /v1\n", status_code=404, media_type="text/plain"
+            )
         lines = [
             "kombo-tui sandbox: a Kombo-compatible API for demos and tests.",
             f"Base URL: {request.base_url}v1",
@@ -653,7 +671,9 @@ class _Api:
 
     # ------------------------------------------------------------------ model endpoints
 
-    def _page(self, ctx: _Context, kind: str, items: list[Any], page_size: int) -> tuple[list[Any], str | None]:
+    def _page(
+        self, ctx: _Context, kind: str, items: list[Any], page_size: int
+    ) -> tuple[list[Any], str | None]:
         assert ctx.integration is not None
         offset = _decode_cursor(ctx.query.text("cursor"), kind, ctx.integration.id)
         page = items[offset : offset + page_size]
@@ -780,7 +800,9 @@ class _Api:
             employment_types = query.csv(
                 "employment_types", ("FULL_TIME", "PART_TIME", "CONTRACT", "SEASONAL", "INTERNSHIP")
             )
-            visibilities = query.csv("visibilities", ("PUBLIC", "INTERNAL", "UNLISTED", "CONFIDENTIAL"))
+            visibilities = query.csv(
+                "visibilities", ("PUBLIC", "INTERNAL", "UNLISTED", "CONFIDENTIAL")
+            )
             name_contains = query.text("name_contains")
             _decode_cursor(query.text("cursor"), "jobs", ctx.integration.id)
         except InputProblems as problems:
@@ -789,7 +811,7 @@ class _Api:
         data = self.sandbox.dataset(ctx.integration.id)
         rendered = [render.job_json(job, data) for job in data.jobs]
         items = []
-        for job, doc in zip(data.jobs, rendered):
+        for job, doc in zip(data.jobs, rendered, strict=True):
             if ids is not None and job.id not in ids:
                 continue
             if remote_ids is not None and job.remote_id not in remote_ids:
@@ -880,7 +902,11 @@ class _Api:
         application = self._application(ctx)
         warnings = []
         if integration.supports_application_attachments:
-            results = [render.existing_cv_json(application, integration)] if application.has_existing_cv else []
+            results = (
+                [render.existing_cv_json(application, integration)]
+                if application.has_existing_cv
+                else []
+            )
         else:
             results = [
                 render.existing_cv_json(a, integration)
@@ -891,7 +917,9 @@ class _Api:
                 f"{integration.tool_label} stores attachments on the candidate: these are the "
                 "attachments of the application's candidate."
             )
-        stored = self.sandbox.store.on_application(integration.id, application.id, application.candidate.id)
+        stored = self.sandbox.store.on_application(
+            integration.id, application.id, application.candidate.id
+        )
         if not integration.supports_application_attachments:
             stored = self.sandbox.store.on_candidate(integration.id, application.candidate.id)
         results.extend(item.to_json() for item in stored)
@@ -993,7 +1021,9 @@ class _Api:
         size, sha256, content_type, source = await self._file_facts(upload)
         if size == 0:
             field_name = "attachment.data" if source == "data" else "attachment.data_url"
-            raise ApiFailure(400, "PLATFORM.INPUT_INVALID", f"{field_name}: the file is empty (0 bytes).")
+            raise ApiFailure(
+                400, "PLATFORM.INPUT_INVALID", f"{field_name}: the file is empty (0 bytes)."
+            )
         if type_limits is not None and type_limits.accepted_mime_types is not None:
             if content_type.lower() not in type_limits.accepted_mime_types:
                 raise ApiFailure(
@@ -1066,9 +1096,7 @@ class _Api:
             "warnings": [{"message": message} for message in warnings],
         }
         if self.config.drop_after_store:
-            return _DroppingResponse(
-                json.dumps(body_json).encode(), media_type="application/json"
-            )
+            return _DroppingResponse(json.dumps(body_json).encode(), media_type="application/json")
         return JSONResponse(body_json)
 
     def _remote_fields(
@@ -1083,8 +1111,12 @@ class _Api:
         tool_id = integration.tool_id
         applied: dict[str, Any] = {}
         families = set(upload.remote_fields)
-        own = {"greenhouse": "greenhouse", "greenhousev3": "greenhouse",
-               "oraclerecruiting": "oracle", "workable": "workable"}.get(tool_id)
+        own = {
+            "greenhouse": "greenhouse",
+            "greenhousev3": "greenhouse",
+            "oraclerecruiting": "oracle",
+            "workable": "workable",
+        }.get(tool_id)
         for family in sorted(families - {own} if own else families):
             warnings.append(
                 f"remote_fields.{family} was ignored: integration {integration.id} is "
@@ -1265,7 +1297,8 @@ def _decode_cursor(cursor: str | None, kind: str, integration_id: str) -> int:
     if cursor is None:
         return 0
     problem = InputProblems.one(
-        "cursor", "invalid cursor: pass data.next of the previous page unchanged (with the same filters)"
+        "cursor",
+        "invalid cursor: pass data.next of the previous page unchanged (with the same filters)",
     )
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
@@ -1275,7 +1308,12 @@ def _decode_cursor(cursor: str | None, kind: str, integration_id: str) -> int:
         got_kind, got_integration, offset = json.loads(raw)
     except (ValueError, TypeError):
         raise _input_invalid(problem) from None
-    if got_kind != kind or got_integration != integration_id or not isinstance(offset, int) or offset < 0:
+    if (
+        got_kind != kind
+        or got_integration != integration_id
+        or not isinstance(offset, int)
+        or offset < 0
+    ):
         raise _input_invalid(problem)
     return offset
 
@@ -1300,4 +1338,3 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     )
     app.state.sandbox = sandbox
     return app
-

@@ -451,6 +451,8 @@ class Dataset:
 
 # --------------------------------------------------------------------------- name pools
 
+# fmt: off
+
 _FIRST_NAMES = (
     "Anna", "Lukas", "Sofia", "Mateo", "Aisha", "Yuki", "Chen", "Priya", "Arjun", "Olga",
     "Mohammed", "Fatima", "Lars", "Ingrid", "Søren", "Zoë", "José", "Camille", "Léa", "Mehmet",
@@ -563,11 +565,27 @@ _REJECTION_REASONS = (
     "Insufficient experience",
 )
 
+# fmt: on
+
 _JOB_STATUSES = ("OPEN", "CLOSED", "DRAFT", "ARCHIVED")
 _JOB_STATUS_WEIGHTS = (76, 12, 7, 5)
 
-_FOLD = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "ß": "ss", "æ": "ae", "Æ": "ae",
-                       "đ": "d", "Đ": "d", "ı": "i", "œ": "oe", "Œ": "oe"})
+_FOLD = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "l",
+        "ø": "o",
+        "Ø": "o",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "đ": "d",
+        "Đ": "d",
+        "ı": "i",
+        "œ": "oe",
+        "Œ": "oe",
+    }
+)
 
 
 @lru_cache(maxsize=1024)
@@ -618,8 +636,12 @@ class _RemoteIds:
         if tool == "workable":
             return f"{0x10000 * offset + index * 7:x}"
         if tool == "workday":
-            prefix = {"job": "JOB_REQUISITION", "stage": "RECRUITING_STEP",
-                      "candidate": "CANDIDATE", "application": "JOB_APPLICATION"}[kind]
+            prefix = {
+                "job": "JOB_REQUISITION",
+                "stage": "RECRUITING_STEP",
+                "candidate": "CANDIDATE",
+                "application": "JOB_APPLICATION",
+            }[kind]
             return f"{prefix}-6-{10_000 + index}"
         if tool == "oraclerecruiting":
             return str(300_000_000_000_000 + offset * 10_000_000 + index * 3)
@@ -779,8 +801,10 @@ def _generate_jobs(
             stage_index += 1
         salary_from = rng.randrange(low, (low + high) // 2) * 1000
         salary_to = salary_from + rng.randrange(10, max(11, high - low)) * 1000
-        employment_type = "PART_TIME" if "Working Student" in title else (
-            "FULL_TIME" if rng.random() < 0.88 else rng.choice(("PART_TIME", "CONTRACT"))
+        employment_type = (
+            "PART_TIME"
+            if "Working Student" in title
+            else ("FULL_TIME" if rng.random() < 0.88 else rng.choice(("PART_TIME", "CONTRACT")))
         )
         jobs.append(
             Job(
@@ -795,9 +819,9 @@ def _generate_jobs(
                 country=country,
                 status=status,
                 employment_type=employment_type,
-                remote_work_status="REMOTE" if city.startswith("Remote") else rng.choice(
-                    ("HYBRID", "ON_SITE", "HYBRID")
-                ),
+                remote_work_status="REMOTE"
+                if city.startswith("Remote")
+                else rng.choice(("HYBRID", "ON_SITE", "HYBRID")),
                 experience_level=level,
                 salary_from=salary_from,
                 salary_to=salary_to,

@@ -306,9 +306,7 @@ def job_json(job: Job, dataset: Dataset) -> dict[str, Any]:
         "remote_data": None,
         "changed_at": iso(job.updated + 90),
         "remote_deleted_at": None,
-        "stages": [
-            {**_stage_json(stage), "remote_data": None} for stage in job.stages
-        ],
+        "stages": [{**_stage_json(stage), "remote_data": None} for stage in job.stages],
         "screening_questions": [],
         "job_postings": [
             {

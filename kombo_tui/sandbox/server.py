@@ -235,8 +235,10 @@ def describe(base_url: str, config: SandboxConfig) -> str:
     lines += [
         "",
         "  Users for On-Behalf-Of:",
-        "    Greenhouse  " + ", ".join(f"{u.remote_id} ({u.first_name} {u.last_name})" for u in users_of(greenhouse)),
-        "    Workable    " + ", ".join(f"{u.remote_id} ({u.first_name} {u.last_name})" for u in users_of(workable)),
+        "    Greenhouse  "
+        + ", ".join(f"{u.remote_id} ({u.first_name} {u.last_name})" for u in users_of(greenhouse)),
+        "    Workable    "
+        + ", ".join(f"{u.remote_id} ({u.first_name} {u.last_name})" for u in users_of(workable)),
     ]
     knobs = []
     if config.latency:

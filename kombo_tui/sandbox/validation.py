@@ -137,7 +137,9 @@ def parse_upload_body(body: bytes, *, allow_oracle: bool = True) -> UploadReques
     if attachment is _MISSING:
         problems.append(InputProblem("attachment", "required"))
     elif not isinstance(attachment, dict):
-        problems.append(InputProblem("attachment", f"expected an object, got {_type_name(attachment)}"))
+        problems.append(
+            InputProblem("attachment", f"expected an object, got {_type_name(attachment)}")
+        )
     else:
         name, kind, content_type, data, data_url = _check_attachment(attachment, problems)
 
@@ -173,7 +175,9 @@ def _check_attachment(
         problems.append(InputProblem("attachment.name", "required"))
         name = None
     elif not isinstance(name, str):
-        problems.append(InputProblem("attachment.name", f"expected a string, got {_type_name(name)}"))
+        problems.append(
+            InputProblem("attachment.name", f"expected a string, got {_type_name(name)}")
+        )
         name = None
     elif not name.strip():
         problems.append(InputProblem("attachment.name", "must not be blank"))
@@ -185,7 +189,9 @@ def _check_attachment(
         kind = None
     elif kind not in _TYPES:
         problems.append(
-            InputProblem("attachment.type", f"must be one of CV, COVER_LETTER, OTHER (got {kind!r})")
+            InputProblem(
+                "attachment.type", f"must be one of CV, COVER_LETTER, OTHER (got {kind!r})"
+            )
         )
         kind = None
 
@@ -211,18 +217,20 @@ def _check_attachment(
     data = attachment.get("data", _MISSING)
     data_url = attachment.get("data_url", _MISSING)
     if data is not _MISSING and data_url is not _MISSING:
-        problems.append(
-            InputProblem("attachment", "give either data or data_url, not both")
-        )
+        problems.append(InputProblem("attachment", "give either data or data_url, not both"))
     elif data is _MISSING and data_url is _MISSING:
         problems.append(
-            InputProblem("attachment.data", "either attachment.data or attachment.data_url is required")
+            InputProblem(
+                "attachment.data", "either attachment.data or attachment.data_url is required"
+            )
         )
 
     if data is _MISSING:
         data = None
     elif not isinstance(data, str):
-        problems.append(InputProblem("attachment.data", f"expected a base64 string, got {_type_name(data)}"))
+        problems.append(
+            InputProblem("attachment.data", f"expected a base64 string, got {_type_name(data)}")
+        )
         data = None
     elif "content_type" not in attachment:
         problems.append(
@@ -233,7 +241,9 @@ def _check_attachment(
         data_url = None
     elif not isinstance(data_url, str):
         problems.append(
-            InputProblem("attachment.data_url", f"expected a URL string, got {_type_name(data_url)}")
+            InputProblem(
+                "attachment.data_url", f"expected a URL string, got {_type_name(data_url)}"
+            )
         )
         data_url = None
     else:
@@ -267,7 +277,9 @@ def _check_remote_fields(
     if remote is _MISSING:
         return out
     if not isinstance(remote, dict):
-        problems.append(InputProblem("remote_fields", f"expected an object, got {_type_name(remote)}"))
+        problems.append(
+            InputProblem("remote_fields", f"expected an object, got {_type_name(remote)}")
+        )
         return out
     out["remote_fields"] = remote
 
@@ -281,10 +293,17 @@ def _check_remote_fields(
                 )
             )
         elif not isinstance(oracle, dict):
-            problems.append(InputProblem("remote_fields.oracle", f"expected an object, got {_type_name(oracle)}"))
+            problems.append(
+                InputProblem(
+                    "remote_fields.oracle", f"expected an object, got {_type_name(oracle)}"
+                )
+            )
         else:
             for key in oracle:
-                if key not in ("override_document_category", "multi_post_to_all_current_applications"):
+                if key not in (
+                    "override_document_category",
+                    "multi_post_to_all_current_applications",
+                ):
                     problems.append(InputProblem(f"remote_fields.oracle.{key}", "unknown field"))
             category = oracle.get("override_document_category", _MISSING)
             if category is not _MISSING:
@@ -313,12 +332,16 @@ def _check_remote_fields(
     if greenhouse is not _MISSING:
         if not isinstance(greenhouse, dict):
             problems.append(
-                InputProblem("remote_fields.greenhouse", f"expected an object, got {_type_name(greenhouse)}")
+                InputProblem(
+                    "remote_fields.greenhouse", f"expected an object, got {_type_name(greenhouse)}"
+                )
             )
         else:
             for key in greenhouse:
                 if key != "post_headers":
-                    problems.append(InputProblem(f"remote_fields.greenhouse.{key}", "unknown field"))
+                    problems.append(
+                        InputProblem(f"remote_fields.greenhouse.{key}", "unknown field")
+                    )
             headers = greenhouse.get("post_headers", _MISSING)
             if headers is not _MISSING:
                 if not isinstance(headers, dict):
@@ -354,7 +377,9 @@ def _check_remote_fields(
     if workable is not _MISSING:
         if not isinstance(workable, dict):
             problems.append(
-                InputProblem("remote_fields.workable", f"expected an object, got {_type_name(workable)}")
+                InputProblem(
+                    "remote_fields.workable", f"expected an object, got {_type_name(workable)}"
+                )
             )
         else:
             for key in workable:
@@ -405,7 +430,9 @@ def base64_stats(text: str, field_name: str = "attachment.data") -> Base64Stats:
     for start in range(0, len(text), _CHUNK_CHARS):
         chunk = text[start : start + _CHUNK_CHARS]
         if start < last and chunk.endswith("="):
-            raise InputProblems.one(field_name, "not valid base64: padding in the middle of the data")
+            raise InputProblems.one(
+                field_name, "not valid base64: padding in the middle of the data"
+            )
         try:
             raw = binascii.a2b_base64(chunk, strict_mode=True)
         except (binascii.Error, ValueError) as exc:
@@ -453,9 +480,7 @@ class Query:
         if allowed is not None:
             bad = [item for item in items if item not in allowed]
             if bad:
-                raise InputProblems.one(
-                    name, f"{bad[0]!r} is not one of {', '.join(allowed)}"
-                )
+                raise InputProblems.one(name, f"{bad[0]!r} is not one of {', '.join(allowed)}")
         return items
 
     def boolean(self, name: str, default: bool = False) -> bool:

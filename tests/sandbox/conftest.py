@@ -64,7 +64,9 @@ def server() -> Iterator[SandboxServer]:
 def kombo(server: SandboxServer) -> Callable[..., Kombo]:
     """``kombo(integration_id)`` → the official SDK pointed at the shared loopback sandbox."""
 
-    def factory(integration_id: str = DEFAULT_INTEGRATION_ID, api_key: str = SANDBOX_API_KEY) -> Kombo:
+    def factory(
+        integration_id: str = DEFAULT_INTEGRATION_ID, api_key: str = SANDBOX_API_KEY
+    ) -> Kombo:
         return Kombo(api_key=api_key, integration_id=integration_id, server_url=server.base_url)
 
     return factory

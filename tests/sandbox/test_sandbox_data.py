@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections import Counter
@@ -41,7 +42,7 @@ def test_public_constants() -> None:
         assert isinstance(integration, SandboxIntegration)
         assert integration.id.split(":")[0] == integration.tool_id
         assert integration.demonstrates
-    with pytest.raises(Exception):  # frozen
+    with pytest.raises(dataclasses.FrozenInstanceError):
         INTEGRATIONS[0].status = "INACTIVE"  # type: ignore[misc]
 
 
@@ -88,8 +89,17 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
 
     def fingerprint(ds: data.Dataset) -> list[tuple[str, ...]]:
         return [
-            (a.id, a.remote_id, a.candidate.full_name, a.candidate.email, a.job.name,
-             a.stage.name, a.outcome, str(a.created), str(a.deleted))
+            (
+                a.id,
+                a.remote_id,
+                a.candidate.full_name,
+                a.candidate.email,
+                a.job.name,
+                a.stage.name,
+                a.outcome,
+                str(a.created),
+                str(a.deleted),
+            )
             for a in ds.applications
         ]
 
@@ -112,7 +122,9 @@ def test_people_look_real() -> None:
     emails = [c.email for c in ds.candidates]
     assert len(set(emails)) == len(emails), "emails must be unique"
     assert all(EMAIL.match(e) for e in emails)
-    assert all(e.split("@")[1].endswith(("example.com", "example.org", "example.net")) for e in emails)
+    assert all(
+        e.split("@")[1].endswith(("example.com", "example.org", "example.net")) for e in emails
+    )
     names = {c.full_name for c in ds.candidates}
     assert len(names) > 3000
     assert any(not name.isascii() for name in names), "international names with accents"

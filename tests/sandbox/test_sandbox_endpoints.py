@@ -19,7 +19,9 @@ RATE_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 
 
-def assert_error(response: httpx.Response, status: int, code: str, *, in_message: str = "") -> dict[str, Any]:
+def assert_error(
+    response: httpx.Response, status: int, code: str, *, in_message: str = ""
+) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = response.json()
     assert body["status"] == "error"
@@ -37,10 +39,22 @@ def assert_error(response: httpx.Response, status: int, code: str, *, in_message
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "", "Bearer", "Bearer ", "Basic c2s6", "Token " + SANDBOX_API_KEY, SANDBOX_API_KEY,
-     "Bearer wrong-key", "Bearer " + SANDBOX_API_KEY + "x", "Bearer a b"],
+    [
+        None,
+        "",
+        "Bearer",
+        "Bearer ",
+        "Basic c2s6",
+        "Token " + SANDBOX_API_KEY,
+        SANDBOX_API_KEY,
+        "Bearer wrong-key",
+        "Bearer " + SANDBOX_API_KEY + "x",
+        "Bearer a b",
+    ],
 )
-@pytest.mark.parametrize("path", ["/check-api-key", "/ats/applications", "/integrations/lever:sandbox-lever"])
+@pytest.mark.parametrize(
+    "path", ["/check-api-key", "/ats/applications", "/integrations/lever:sandbox-lever"]
+)
 async def test_bad_or_missing_key_is_401(
     make_client: Callable[..., httpx.AsyncClient], authorization: str | None, path: str
 ) -> None:
@@ -54,7 +68,9 @@ async def test_bad_or_missing_key_is_401(
 
 
 async def test_bearer_scheme_is_case_insensitive(client: httpx.AsyncClient) -> None:
-    response = await client.get("/check-api-key", headers={"Authorization": f"bearer {SANDBOX_API_KEY}"})
+    response = await client.get(
+        "/check-api-key", headers={"Authorization": f"bearer {SANDBOX_API_KEY}"}
+    )
     assert response.status_code == 200
 
 
@@ -92,10 +108,19 @@ async def test_every_response_carries_rate_headers(client: httpx.AsyncClient) ->
     assert remaining == sorted(remaining, reverse=True)
 
 
-async def test_ats_endpoints_need_the_integration_header(make_client: Callable[..., httpx.AsyncClient]) -> None:
+async def test_ats_endpoints_need_the_integration_header(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
     async with make_client(integration_id=None) as c:
-        for path in ("/ats/applications", "/ats/candidates", "/ats/jobs", f"/ats/actions/{ACTION_ID}"):
-            assert_error(await c.get(path), 400, "PLATFORM.INPUT_INVALID", in_message="X-Integration-Id")
+        for path in (
+            "/ats/applications",
+            "/ats/candidates",
+            "/ats/jobs",
+            f"/ats/actions/{ACTION_ID}",
+        ):
+            assert_error(
+                await c.get(path), 400, "PLATFORM.INPUT_INVALID", in_message="X-Integration-Id"
+            )
         assert_error(
             await c.get("/ats/jobs", headers={"X-Integration-Id": "  "}),
             400,
@@ -113,7 +138,9 @@ async def test_ats_endpoints_need_the_integration_header(make_client: Callable[.
 
 
 async def test_unknown_route_and_method(client: httpx.AsyncClient) -> None:
-    assert_error(await client.get("/ats/offers"), 404, "PLATFORM.INPUT_INVALID", in_message="/v1/ats/offers")
+    assert_error(
+        await client.get("/ats/offers"), 404, "PLATFORM.INPUT_INVALID", in_message="/v1/ats/offers"
+    )
     error = assert_error(await client.put("/ats/applications"), 405, "PLATFORM.INPUT_INVALID")
     assert "PUT" in error["message"]
     root = await client.get("http://sandbox/")
@@ -142,12 +169,18 @@ async def test_integration_details(client: httpx.AsyncClient, integration: Any) 
         and integration.tool_id in SUPPORTED_TOOLS
     )
     assert action["is_available"] is expected_available
-    assert action["coverage_status"] == ("SUPPORTED" if integration.tool_id in SUPPORTED_TOOLS else "UNSUPPORTED")
-    assert action["scope_config_setting"] == ("ENABLED" if integration.has_attachment_permission else "DISABLED")
+    assert action["coverage_status"] == (
+        "SUPPORTED" if integration.tool_id in SUPPORTED_TOOLS else "UNSUPPORTED"
+    )
+    assert action["scope_config_setting"] == (
+        "ENABLED" if integration.has_attachment_permission else "DISABLED"
+    )
 
 
 async def test_integration_details_unknown(client: httpx.AsyncClient) -> None:
-    assert_error(await client.get("/integrations/greenhouse:missing"), 404, "PLATFORM.INTEGRATION_NOT_FOUND")
+    assert_error(
+        await client.get("/integrations/greenhouse:missing"), 404, "PLATFORM.INTEGRATION_NOT_FOUND"
+    )
 
 
 async def test_tools(client: httpx.AsyncClient) -> None:
@@ -164,13 +197,17 @@ async def test_tools(client: httpx.AsyncClient) -> None:
     assert coverage("workday") == "SUPPORTED"
     assert coverage("personio") == "UNSUPPORTED"
     assert (await client.get("/tools/hris")).json()["data"]["tools"] == []
-    assert_error(await client.get("/tools/crm"), 400, "PLATFORM.INPUT_INVALID", in_message="category")
+    assert_error(
+        await client.get("/tools/crm"), 400, "PLATFORM.INPUT_INVALID", in_message="category"
+    )
 
 
 # --------------------------------------------------------------------------- paging and filters
 
 
-async def test_applications_pages_cover_everything_once(make_client: Callable[..., httpx.AsyncClient]) -> None:
+async def test_applications_pages_cover_everything_once(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
     async with make_client(integration_id="workday:sandbox-big") as c:
         seen: list[str] = []
         cursor = None
@@ -201,7 +238,10 @@ async def test_default_page_size_is_100(make_client: Callable[..., httpx.AsyncCl
 async def test_page_size_out_of_range(client: httpx.AsyncClient, value: str) -> None:
     for path in ("/ats/applications", "/ats/candidates", "/ats/jobs"):
         assert_error(
-            await client.get(path, params={"page_size": value}), 400, "PLATFORM.INPUT_INVALID", in_message="page_size"
+            await client.get(path, params={"page_size": value}),
+            400,
+            "PLATFORM.INPUT_INVALID",
+            in_message="page_size",
         )
 
 
@@ -215,28 +255,60 @@ async def test_cursor_is_opaque_and_checked(client: httpx.AsyncClient) -> None:
     first = (await client.get("/ats/applications", params={"page_size": 5})).json()["data"]
     cursor = first["next"]
     assert cursor and not cursor.isdigit()  # opaque, not a plain offset
-    second = (await client.get("/ats/applications", params={"page_size": 5, "cursor": cursor})).json()["data"]
+    second = (
+        await client.get("/ats/applications", params={"page_size": 5, "cursor": cursor})
+    ).json()["data"]
     assert {a["id"] for a in first["results"]}.isdisjoint(a["id"] for a in second["results"])
     for bad in ("abc", cursor[:-2], cursor + "x", "5"):
         assert_error(
-            await client.get("/ats/applications", params={"cursor": bad}), 400, "PLATFORM.INPUT_INVALID", in_message="cursor"
+            await client.get("/ats/applications", params={"cursor": bad}),
+            400,
+            "PLATFORM.INPUT_INVALID",
+            in_message="cursor",
         )
     # A cursor of another integration or endpoint is refused.
     assert_error(
-        await client.get("/ats/applications", params={"cursor": cursor}, headers={"X-Integration-Id": "lever:sandbox-lever"}),
+        await client.get(
+            "/ats/applications",
+            params={"cursor": cursor},
+            headers={"X-Integration-Id": "lever:sandbox-lever"},
+        ),
         400,
         "PLATFORM.INPUT_INVALID",
     )
-    assert_error(await client.get("/ats/candidates", params={"cursor": cursor}), 400, "PLATFORM.INPUT_INVALID")
+    assert_error(
+        await client.get("/ats/candidates", params={"cursor": cursor}),
+        400,
+        "PLATFORM.INPUT_INVALID",
+    )
 
 
 async def test_application_shape(client: httpx.AsyncClient) -> None:
-    application = (await client.get("/ats/applications", params={"page_size": 1})).json()["data"]["results"][0]
+    application = (await client.get("/ats/applications", params={"page_size": 1})).json()["data"][
+        "results"
+    ][0]
     for key in (
-        "id", "remote_id", "outcome", "rejection_reason_name", "rejected_at", "current_stage_id",
-        "job_id", "candidate_id", "custom_fields", "integration_fields", "remote_url", "changed_at",
-        "remote_deleted_at", "remote_created_at", "remote_updated_at", "remote_data", "candidate",
-        "current_stage", "job", "interviews", "offers",
+        "id",
+        "remote_id",
+        "outcome",
+        "rejection_reason_name",
+        "rejected_at",
+        "current_stage_id",
+        "job_id",
+        "candidate_id",
+        "custom_fields",
+        "integration_fields",
+        "remote_url",
+        "changed_at",
+        "remote_deleted_at",
+        "remote_created_at",
+        "remote_updated_at",
+        "remote_data",
+        "candidate",
+        "current_stage",
+        "job",
+        "interviews",
+        "offers",
     ):
         assert key in application
     assert application["outcome"] in ("PENDING", "HIRED", "DECLINED")
@@ -269,7 +341,9 @@ async def test_application_filters(make_client: Callable[..., httpx.AsyncClient]
         assert await ids_for(job_ids=job.id) == [a.id for a in ds.live_applications if a.job is job]
         wanted = [ds.live_applications[5].id, ds.live_applications[7].id]
         assert await ids_for(ids=",".join(wanted)) == wanted
-        assert await ids_for(remote_ids=ds.live_applications[9].remote_id) == [ds.live_applications[9].id]
+        assert await ids_for(remote_ids=ds.live_applications[9].remote_id) == [
+            ds.live_applications[9].id
+        ]
         with_deleted = await ids_for(include_deleted="true")
         assert len(with_deleted) == 20_500
         recent = await ids_for(updated_after="2026-01-01T00:00:00Z")
@@ -286,7 +360,12 @@ async def test_application_filters(make_client: Callable[..., httpx.AsyncClient]
             ({"updated_after": "2026-13-45"}, "updated_after"),
             ({"remote_created_after": "yesterday"}, "remote_created_after"),
         ):
-            assert_error(await c.get("/ats/applications", params=params), 400, "PLATFORM.INPUT_INVALID", in_message=name)
+            assert_error(
+                await c.get("/ats/applications", params=params),
+                400,
+                "PLATFORM.INPUT_INVALID",
+                in_message=name,
+            )
 
 
 async def test_candidates_by_email_case_insensitive(client: httpx.AsyncClient) -> None:
@@ -298,30 +377,53 @@ async def test_candidates_by_email_case_insensitive(client: httpx.AsyncClient) -
     assert [a["id"] for a in nested] == [a.id for a in candidate.applications if a.deleted is None]
     assert nested[0]["job"]["name"] == candidate.applications[0].job.name
     by_name = (
-        await client.get("/ats/candidates", params={"first_name": candidate.first_name.lower(), "last_name": candidate.last_name.upper()})
+        await client.get(
+            "/ats/candidates",
+            params={
+                "first_name": candidate.first_name.lower(),
+                "last_name": candidate.last_name.upper(),
+            },
+        )
     ).json()["data"]["results"]
     assert candidate.id in [r["id"] for r in by_name]
     assert all(r["first_name"] == candidate.first_name for r in by_name)
-    none = (await client.get("/ats/candidates", params={"email": "nobody@example.com"})).json()["data"]
+    none = (await client.get("/ats/candidates", params={"email": "nobody@example.com"})).json()[
+        "data"
+    ]
     assert none == {"next": None, "results": []}
 
 
 async def test_jobs_name_contains(client: httpx.AsyncClient) -> None:
     jobs = dataset("greenhouse:sandbox-greenhouse").jobs
     word = jobs[0].name.split()[0]
-    results = (await client.get("/ats/jobs", params={"name_contains": word.lower()})).json()["data"]["results"]
+    results = (await client.get("/ats/jobs", params={"name_contains": word.lower()})).json()[
+        "data"
+    ]["results"]
     assert results and all(word.lower() in r["name"].lower() for r in results)
     assert {r["id"] for r in results} == {j.id for j in jobs if word.lower() in j.name.lower()}
-    open_jobs = (await client.get("/ats/jobs", params={"statuses": "OPEN"})).json()["data"]["results"]
+    open_jobs = (await client.get("/ats/jobs", params={"statuses": "OPEN"})).json()["data"][
+        "results"
+    ]
     assert open_jobs and all(r["status"] == "OPEN" for r in open_jobs)
-    assert_error(await client.get("/ats/jobs", params={"statuses": "LIVE"}), 400, "PLATFORM.INPUT_INVALID", in_message="statuses")
+    assert_error(
+        await client.get("/ats/jobs", params={"statuses": "LIVE"}),
+        400,
+        "PLATFORM.INPUT_INVALID",
+        in_message="statuses",
+    )
 
 
 async def test_setup_incomplete_is_409_everywhere(client: httpx.AsyncClient) -> None:
     headers_ = {"X-Integration-Id": "smartrecruiters:sandbox-setup-incomplete"}
-    for method, path in (("GET", "/ats/applications"), ("GET", "/ats/jobs"), ("GET", f"/ats/actions/{ACTION_ID}"),
-                         ("POST", "/ats/applications/x/attachments")):
-        response = await client.request(method, path, headers=headers_, json=pdf_body() if method == "POST" else None)
+    for method, path in (
+        ("GET", "/ats/applications"),
+        ("GET", "/ats/jobs"),
+        ("GET", f"/ats/actions/{ACTION_ID}"),
+        ("POST", "/ats/applications/x/attachments"),
+    ):
+        response = await client.request(
+            method, path, headers=headers_, json=pdf_body() if method == "POST" else None
+        )
         assert_error(response, 409, "INTEGRATION.SETUP_INCOMPLETE")
 
 
@@ -330,7 +432,9 @@ async def test_setup_incomplete_is_409_everywhere(client: httpx.AsyncClient) -> 
 
 async def test_attachment_restrictions(client: httpx.AsyncClient) -> None:
     async def restrictions(integration_id: str, action: str = ACTION_ID) -> Any:
-        response = await client.get(f"/ats/actions/{action}", headers={"X-Integration-Id": integration_id})
+        response = await client.get(
+            f"/ats/actions/{action}", headers={"X-Integration-Id": integration_id}
+        )
         assert response.status_code == 200
         assert response.json()["status"] == "success"
         return response.json()["data"]["attachment_restrictions"]
@@ -340,11 +444,17 @@ async def test_attachment_restrictions(client: httpx.AsyncClient) -> None:
     assert greenhouse["types"]["CV"]["is_supported"] is True
     assert greenhouse["types"]["CV"]["max_file_size_bytes"] == 10_485_760
     assert "application/pdf" in greenhouse["types"]["CV"]["accepted_mime_types"]
-    assert (await restrictions("oraclerecruiting:sandbox-oracle"))["types"]["OTHER"]["max_file_size_bytes"] == 5_242_880
+    assert (await restrictions("oraclerecruiting:sandbox-oracle"))["types"]["OTHER"][
+        "max_file_size_bytes"
+    ] == 5_242_880
     assert (await restrictions("lever:sandbox-lever"))["types"]["CV"]["accepted_mime_types"] is None
-    assert (await restrictions("workable:sandbox-workable"))["types"]["COVER_LETTER"] == {"is_supported": False}
+    assert (await restrictions("workable:sandbox-workable"))["types"]["COVER_LETTER"] == {
+        "is_supported": False
+    }
     assert await restrictions("personio:sandbox-personio") is None
-    assert (await restrictions("greenhouse:sandbox-greenhouse", "ats_add_candidate_attachment")) == greenhouse
+    assert (
+        await restrictions("greenhouse:sandbox-greenhouse", "ats_add_candidate_attachment")
+    ) == greenhouse
 
 
 # --------------------------------------------------------------------------- uploads
@@ -354,7 +464,12 @@ async def test_upload_is_stored_as_metadata_and_listed(client: httpx.AsyncClient
     application_id = await first_application_id(client)
     content = b"%PDF-1.7\n" + bytes(range(256)) * 40
     body = {
-        "attachment": {"name": "Lebenslauf Jürgen.pdf", "type": "CV", "content_type": "application/pdf", "data": b64(content)},
+        "attachment": {
+            "name": "Lebenslauf Jürgen.pdf",
+            "type": "CV",
+            "content_type": "application/pdf",
+            "data": b64(content),
+        },
         "remote_fields": {"greenhouse": {"post_headers": {"On-Behalf-Of": "4080003"}}},
     }
     response = await client.post(f"/ats/applications/{application_id}/attachments", json=body)
@@ -395,7 +510,10 @@ async def test_greenhouse_without_on_behalf_of_warns(client: httpx.AsyncClient) 
     assert "No On-Behalf-Of given" in warning["message"] and "default user" in warning["message"]
     null_given = await client.post(
         f"/ats/applications/{application_id}/attachments",
-        json={**pdf_body(), "remote_fields": {"greenhouse": {"post_headers": {"On-Behalf-Of": None}}}},
+        json={
+            **pdf_body(),
+            "remote_fields": {"greenhouse": {"post_headers": {"On-Behalf-Of": None}}},
+        },
     )
     assert "No On-Behalf-Of given" in null_given.json()["warnings"][0]["message"]
 
@@ -404,7 +522,10 @@ async def test_unknown_on_behalf_of_user_is_remote_error(client: httpx.AsyncClie
     application_id = await first_application_id(client)
     response = await client.post(
         f"/ats/applications/{application_id}/attachments",
-        json={**pdf_body(), "remote_fields": {"greenhouse": {"post_headers": {"On-Behalf-Of": "999"}}}},
+        json={
+            **pdf_body(),
+            "remote_fields": {"greenhouse": {"post_headers": {"On-Behalf-Of": "999"}}},
+        },
     )
     assert_error(response, 400, "REMOTE.INPUT_INVALID", in_message="On-Behalf-Of")
     assert sandbox_of(client).upload_count() == 0
@@ -416,10 +537,23 @@ async def test_workable_on_behalf_of(client: httpx.AsyncClient) -> None:
     user = dataset(integration_id).users[1].remote_id
     path = f"/ats/applications/{application_id}/attachments"
     h = {"X-Integration-Id": integration_id}
-    good = await client.post(path, json={**pdf_body(), "remote_fields": {"workable": {"on_behalf_of_user_remote_id": user}}}, headers=h)
+    good = await client.post(
+        path,
+        json={**pdf_body(), "remote_fields": {"workable": {"on_behalf_of_user_remote_id": user}}},
+        headers=h,
+    )
     assert good.status_code == 200 and good.json()["warnings"] == []
-    assert sandbox_of(client).attachments(integration_id, application_id)[0].remote_fields == {"on_behalf_of": user}
-    bad = await client.post(path, json={**pdf_body(), "remote_fields": {"workable": {"on_behalf_of_user_remote_id": "nobody"}}}, headers=h)
+    assert sandbox_of(client).attachments(integration_id, application_id)[0].remote_fields == {
+        "on_behalf_of": user
+    }
+    bad = await client.post(
+        path,
+        json={
+            **pdf_body(),
+            "remote_fields": {"workable": {"on_behalf_of_user_remote_id": "nobody"}},
+        },
+        headers=h,
+    )
     assert_error(bad, 400, "REMOTE.INPUT_INVALID", in_message="on_behalf_of_user_remote_id")
 
 
@@ -432,21 +566,37 @@ async def test_oracle_category_and_multi_post(client: httpx.AsyncClient) -> None
     h = {"X-Integration-Id": integration_id}
     sandbox = sandbox_of(client)
 
-    plain = await client.post(f"/ats/applications/{target.id}/attachments", json=pdf_body(type="COVER_LETTER"), headers=h)
+    plain = await client.post(
+        f"/ats/applications/{target.id}/attachments", json=pdf_body(type="COVER_LETTER"), headers=h
+    )
     assert plain.status_code == 200, plain.text
     [stored] = sandbox.attachments(integration_id, target.id)
-    assert stored.remote_fields == {"document_category": "IRC_CANDIDATE_COVERLETTER", "multi_post": False}
+    assert stored.remote_fields == {
+        "document_category": "IRC_CANDIDATE_COVERLETTER",
+        "multi_post": False,
+    }
 
     multi = await client.post(
         f"/ats/applications/{target.id}/attachments",
-        json={**pdf_body(), "remote_fields": {"oracle": {"override_document_category": "IRC_INTERNAL",
-                                                          "multi_post_to_all_current_applications": True}}},
+        json={
+            **pdf_body(),
+            "remote_fields": {
+                "oracle": {
+                    "override_document_category": "IRC_INTERNAL",
+                    "multi_post_to_all_current_applications": True,
+                }
+            },
+        },
         headers=h,
     )
     assert multi.status_code == 200, multi.text
     assert f"{len(current)} application(s)" in multi.json()["warnings"][0]["message"]
     for application in current:
-        copies = [s for s in sandbox.attachments(integration_id, application.id) if s.remote_fields.get("multi_post")]
+        copies = [
+            s
+            for s in sandbox.attachments(integration_id, application.id)
+            if s.remote_fields.get("multi_post")
+        ]
         assert len(copies) == 1
         assert copies[0].remote_fields["document_category"] == "IRC_INTERNAL"
     assert sandbox.upload_count() == 2
@@ -455,13 +605,22 @@ async def test_oracle_category_and_multi_post(client: httpx.AsyncClient) -> None
 async def test_not_supported_tool_falls_back_to_candidate(client: httpx.AsyncClient) -> None:
     integration_id = "personio:sandbox-personio"
     ds = dataset(integration_id)
-    candidate = next(c for c in ds.candidates if len(c.applications) >= 2 and all(a.deleted is None for a in c.applications))
+    candidate = next(
+        c
+        for c in ds.candidates
+        if len(c.applications) >= 2 and all(a.deleted is None for a in c.applications)
+    )
     first, second = candidate.applications[:2]
     h = {"X-Integration-Id": integration_id}
-    response = await client.post(f"/ats/applications/{first.id}/attachments", json=pdf_body(), headers=h)
+    response = await client.post(
+        f"/ats/applications/{first.id}/attachments", json=pdf_body(), headers=h
+    )
     assert response.status_code == 200, response.text
     [warning] = response.json()["warnings"]
-    assert "not supported" in warning["message"] and "added to the candidate instead" in warning["message"]
+    assert (
+        "not supported" in warning["message"]
+        and "added to the candidate instead" in warning["message"]
+    )
     [stored] = sandbox_of(client).candidate_attachments(integration_id, candidate.id)
     assert stored.application_id is None
     # Candidate-level files show on every application of the candidate.
@@ -480,25 +639,45 @@ async def test_candidate_attachment_endpoint(client: httpx.AsyncClient) -> None:
     mine = [a for a in listed if a["file_name"] == "Resume.pdf"]
     assert len(mine) == 1
     assert mine[0]["candidate_id"] == candidate.id and mine[0]["application_id"] is None
-    oracle = await client.post(path, json={**pdf_body(), "remote_fields": {"oracle": {"multi_post_to_all_current_applications": True}}})
+    oracle = await client.post(
+        path,
+        json={
+            **pdf_body(),
+            "remote_fields": {"oracle": {"multi_post_to_all_current_applications": True}},
+        },
+    )
     assert_error(oracle, 400, "PLATFORM.INPUT_INVALID", in_message="remote_fields.oracle")
-    assert_error(await client.post("/ats/candidates/nope/attachments", json=pdf_body()), 404, "PLATFORM.INPUT_INVALID", in_message="candidate_id")
+    assert_error(
+        await client.post("/ats/candidates/nope/attachments", json=pdf_body()),
+        404,
+        "PLATFORM.INPUT_INVALID",
+        in_message="candidate_id",
+    )
 
 
 async def test_unknown_and_deleted_application(client: httpx.AsyncClient) -> None:
     assert_error(
         await client.post("/ats/applications/unknown-id/attachments", json=pdf_body()),
-        404, "PLATFORM.INPUT_INVALID", in_message="'unknown-id'",
+        404,
+        "PLATFORM.INPUT_INVALID",
+        in_message="'unknown-id'",
     )
-    deleted = next(a for a in dataset("greenhouse:sandbox-greenhouse").applications if a.deleted is not None)
+    deleted = next(
+        a for a in dataset("greenhouse:sandbox-greenhouse").applications if a.deleted is not None
+    )
     assert_error(
         await client.post(f"/ats/applications/{deleted.id}/attachments", json=pdf_body()),
-        404, "PLATFORM.INPUT_INVALID", in_message="deleted",
+        404,
+        "PLATFORM.INPUT_INVALID",
+        in_message="deleted",
     )
     # The remote id is not the Kombo id.
     remote = dataset("greenhouse:sandbox-greenhouse").live_applications[0].remote_id
     assert_error(
-        await client.get(f"/ats/applications/{remote}/attachments"), 404, "PLATFORM.INPUT_INVALID", in_message="remote id"
+        await client.get(f"/ats/applications/{remote}/attachments"),
+        404,
+        "PLATFORM.INPUT_INVALID",
+        in_message="remote id",
     )
 
 
@@ -506,7 +685,9 @@ async def test_unknown_and_deleted_application(client: httpx.AsyncClient) -> Non
 async def test_percent_encoded_ids_arrive_intact(client: httpx.AsyncClient, weird: str) -> None:
     from urllib.parse import quote
 
-    response = await client.post(f"/ats/applications/{quote(weird, safe='')}/attachments", json=pdf_body())
+    response = await client.post(
+        f"/ats/applications/{quote(weird, safe='')}/attachments", json=pdf_body()
+    )
     error = assert_error(response, 404, "PLATFORM.INPUT_INVALID")
     assert repr(weird) in error["message"]
 
@@ -518,15 +699,23 @@ async def test_inactive_and_permission_missing(client: httpx.AsyncClient) -> Non
     ):
         h = {"X-Integration-Id": integration_id}
         application_id = await first_application_id(client, integration_id)  # reads work
-        response = await client.post(f"/ats/applications/{application_id}/attachments", json=pdf_body(), headers=h)
+        response = await client.post(
+            f"/ats/applications/{application_id}/attachments", json=pdf_body(), headers=h
+        )
         assert_error(response, status, code)
     # The permission is about writing: reading attachments still works without it.
     h = {"X-Integration-Id": "recruitee:sandbox-no-permission"}
     application_id = await first_application_id(client, "recruitee:sandbox-no-permission")
-    assert (await client.get(f"/ats/applications/{application_id}/attachments", headers=h)).status_code == 200
+    assert (
+        await client.get(f"/ats/applications/{application_id}/attachments", headers=h)
+    ).status_code == 200
     h = {"X-Integration-Id": "teamtailor:sandbox-inactive"}
     application_id = await first_application_id(client, "teamtailor:sandbox-inactive")
-    assert_error(await client.get(f"/ats/applications/{application_id}/attachments", headers=h), 403, "INTEGRATION.INACTIVE")
+    assert_error(
+        await client.get(f"/ats/applications/{application_id}/attachments", headers=h),
+        403,
+        "INTEGRATION.INACTIVE",
+    )
     assert sandbox_of(client).upload_count() == 0
 
 
@@ -546,11 +735,17 @@ def _file_server(routes: dict[str, httpx.Response]) -> httpx.MockTransport:
 
 async def test_data_url_is_fetched(make_client: Callable[..., httpx.AsyncClient]) -> None:
     content = b"%PDF-1.7\n" + b"y" * 3000
-    transport = _file_server({
-        "/cv.pdf": httpx.Response(200, content=content, headers={"Content-Type": "application/pdf; qs=0.9"}),
-        "/big.pdf": httpx.Response(200, content=b"z" * 5000, headers={"Content-Type": "application/pdf"}),
-        "/untyped": httpx.Response(200, content=b"abc"),
-    })
+    transport = _file_server(
+        {
+            "/cv.pdf": httpx.Response(
+                200, content=content, headers={"Content-Type": "application/pdf; qs=0.9"}
+            ),
+            "/big.pdf": httpx.Response(
+                200, content=b"z" * 5000, headers={"Content-Type": "application/pdf"}
+            ),
+            "/untyped": httpx.Response(200, content=b"abc"),
+        }
+    )
     config = SandboxConfig(fetch_transport=transport, fetch_max_bytes=4096)
     async with make_client(config) as c:
         application_id = await first_application_id(c)
@@ -566,9 +761,17 @@ async def test_data_url_is_fetched(make_client: Callable[..., httpx.AsyncClient]
         assert stored.size == len(content) and stored.sha256 == hashlib.sha256(content).hexdigest()
         assert stored.source == "data_url"
 
-        given = await c.post(path, json=url_body("https://files.example.com/cv.pdf", content_type="application/msword"))
+        given = await c.post(
+            path,
+            json=url_body("https://files.example.com/cv.pdf", content_type="application/msword"),
+        )
         assert given.status_code == 200
-        assert sandbox_of(c).attachments("greenhouse:sandbox-greenhouse", application_id)[-1].content_type == "application/msword"
+        assert (
+            sandbox_of(c)
+            .attachments("greenhouse:sandbox-greenhouse", application_id)[-1]
+            .content_type
+            == "application/msword"
+        )
 
         for url, words in (
             ("https://files.example.com/missing.pdf", "HTTP 404"),
@@ -577,8 +780,16 @@ async def test_data_url_is_fetched(make_client: Callable[..., httpx.AsyncClient]
             ("https://files.example.com/refused", "ConnectError"),
             ("https://files.example.com/untyped", "attachment.content_type"),
         ):
-            error = assert_error(await c.post(path, json=url_body(url)), 400, "REMOTE.INPUT_INVALID", in_message=words)
-            assert "attachment.data_url" in error["message"] or "attachment.content_type" in error["message"]
+            error = assert_error(
+                await c.post(path, json=url_body(url)),
+                400,
+                "REMOTE.INPUT_INVALID",
+                in_message=words,
+            )
+            assert (
+                "attachment.data_url" in error["message"]
+                or "attachment.content_type" in error["message"]
+            )
         assert sandbox_of(c).upload_count() == 2
 
 
@@ -602,7 +813,9 @@ async def test_a_sandbox_bug_still_answers_in_kombos_envelope(
         raise RuntimeError("boom")
 
     monkeypatch.setattr(app_module._Api, "list_jobs", broken)
-    error = assert_error(await client.get("/ats/jobs"), 500, "PLATFORM.UNKNOWN_ERROR", in_message="sandbox")
+    error = assert_error(
+        await client.get("/ats/jobs"), 500, "PLATFORM.UNKNOWN_ERROR", in_message="sandbox"
+    )
     assert "boom" not in error["message"]
 
 

@@ -28,7 +28,7 @@ def test_config_rejects_nonsense() -> None:
         {"fetch_max_bytes": 0},
     ):
         with pytest.raises(ValueError):
-            SandboxConfig(**bad)  # type: ignore[arg-type]
+            SandboxConfig(**bad)
 
 
 # --------------------------------------------------------------------------- rate limit
@@ -80,7 +80,9 @@ def test_rate_limiter_with_a_fake_clock() -> None:
 # --------------------------------------------------------------------------- concurrency
 
 
-async def test_concurrency_limit_trips_under_parallel_uploads(make_client: Callable[..., httpx.AsyncClient]) -> None:
+async def test_concurrency_limit_trips_under_parallel_uploads(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
     config = SandboxConfig(latency=0.3, concurrency_limit=2)
     async with make_client(config) as c:
         application_id = await first_application_id(c)
@@ -103,7 +105,9 @@ async def test_concurrency_limit_trips_under_parallel_uploads(make_client: Calla
         assert sandbox_of(c).concurrency.in_flight("greenhouse:sandbox-greenhouse") == 0
 
 
-async def test_concurrency_is_per_integration_and_actions_only(make_client: Callable[..., httpx.AsyncClient]) -> None:
+async def test_concurrency_is_per_integration_and_actions_only(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
     config = SandboxConfig(latency=0.3, concurrency_limit=1)
     async with make_client(config) as c:
         greenhouse_app = await first_application_id(c)
@@ -121,7 +125,9 @@ async def test_concurrency_is_per_integration_and_actions_only(make_client: Call
         assert [r.status_code for r in answers] == [200, 200, 200, 200]
 
 
-async def test_uploads_hold_their_slot_for_the_latency(make_client: Callable[..., httpx.AsyncClient]) -> None:
+async def test_uploads_hold_their_slot_for_the_latency(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
     async with make_client(SandboxConfig(latency=0.25)) as c:
         application_id = await first_application_id(c)
         started = time.perf_counter()
@@ -172,7 +178,9 @@ async def test_error_rate_produces_5xx(make_client: Callable[..., httpx.AsyncCli
             assert "ratelimit-remaining" in response.headers
 
 
-async def test_injected_failure_stores_nothing(make_client: Callable[..., httpx.AsyncClient]) -> None:
+async def test_injected_failure_stores_nothing(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
     async with make_client(SandboxConfig(error_rate=1.0)) as c:
         application_id = dataset("greenhouse:sandbox-greenhouse").live_applications[0].id
         response = await c.post(f"/ats/applications/{application_id}/attachments", json=pdf_body())
@@ -202,7 +210,10 @@ def test_drop_after_store_on_a_real_server() -> None:
             assert isinstance(caught.value, httpx.RemoteProtocolError)
             # The upload was stored although the client never saw the answer...
             assert server.sandbox.upload_count() == 1
-            assert len(server.sandbox.attachments("greenhouse:sandbox-greenhouse", application_id)) == 1
+            assert (
+                len(server.sandbox.attachments("greenhouse:sandbox-greenhouse", application_id))
+                == 1
+            )
             # ...and the server is still fine for the next request (the verify step).
             listed = c.get(f"/ats/applications/{application_id}/attachments")
             assert listed.status_code == 200

@@ -114,10 +114,14 @@ def test_candidates_and_jobs_validate(kombo: KomboFactory) -> None:
         assert len(jobs) == len(dataset(integration_id).jobs)
         assert all(job.stages for job in jobs)
         everyone = k.ats.get_candidates(page_size=250).result.data.results
-        assert [c.id for c in everyone] == [c.id for c in dataset(integration_id).candidates if c.deleted is None]
+        assert [c.id for c in everyone] == [
+            c.id for c in dataset(integration_id).candidates if c.deleted is None
+        ]
         with_deleted = k.ats.get_candidates(page_size=250, include_deleted=True).result.data.results
         assert len(with_deleted) == len(dataset(integration_id).candidates) > len(everyone)
-        assert [c.remote_deleted_at is not None for c in with_deleted].count(True) == len(with_deleted) - len(everyone)
+        assert [c.remote_deleted_at is not None for c in with_deleted].count(True) == len(
+            with_deleted
+        ) - len(everyone)
 
 
 # --------------------------------------------------------------------------- uploads
@@ -134,21 +138,31 @@ def test_add_application_attachment_and_see_it(kombo: KomboFactory, server: Sand
         listed = k.ats.get_application_attachments(application_id=application_id)
     names = [a.file_name for a in listed.data.results]
     assert names.count("Plain CV.pdf") == 1
-    [stored] = [s for s in server.sandbox.attachments(integration_id, application_id) if s.file_name == "Plain CV.pdf"]
+    [stored] = [
+        s
+        for s in server.sandbox.attachments(integration_id, application_id)
+        if s.file_name == "Plain CV.pdf"
+    ]
     assert stored.size == len(PDF)
 
 
-def test_fallback_to_candidate_for_unsupported_tool(kombo: KomboFactory, server: SandboxServer) -> None:
+def test_fallback_to_candidate_for_unsupported_tool(
+    kombo: KomboFactory, server: SandboxServer
+) -> None:
     integration_id = "personio:sandbox-personio"
     application_id = live_application(integration_id, 1)
     with kombo(integration_id) as k:
-        response = k.ats.add_application_attachment(application_id=application_id, attachment=attachment())
+        response = k.ats.add_application_attachment(
+            application_id=application_id, attachment=attachment()
+        )
         listed = k.ats.get_application_attachments(application_id=application_id)
     assert len(response.warnings) == 1
     assert "added to the candidate instead" in response.warnings[0].message
     assert "Resume.pdf" in [a.file_name for a in listed.data.results]
     candidate_id = dataset(integration_id).applications_by_id[application_id].candidate.id
-    assert [s.application_id for s in server.sandbox.candidate_attachments(integration_id, candidate_id)] == [None]
+    assert [
+        s.application_id for s in server.sandbox.candidate_attachments(integration_id, candidate_id)
+    ] == [None]
 
 
 def test_greenhouse_remote_fields(kombo: KomboFactory, server: SandboxServer) -> None:
@@ -160,7 +174,9 @@ def test_greenhouse_remote_fields(kombo: KomboFactory, server: SandboxServer) ->
             attachment=attachment(name="by-user.pdf"),
             remote_fields={"greenhouse": {"post_headers": {"on_behalf_of": "4080002"}}},
         )
-        without = k.ats.add_application_attachment(application_id=application_id, attachment=attachment(name="default.pdf"))
+        without = k.ats.add_application_attachment(
+            application_id=application_id, attachment=attachment(name="default.pdf")
+        )
     assert with_user.warnings == []
     assert "No On-Behalf-Of given" in without.warnings[0].message
     stored = {s.file_name: s for s in server.sandbox.attachments(integration_id, application_id)}
@@ -177,11 +193,20 @@ def test_oracle_remote_fields(kombo: KomboFactory, server: SandboxServer) -> Non
         response = k.ats.add_application_attachment(
             application_id=current[0].id,
             attachment=attachment(name="oracle.pdf", type="OTHER"),
-            remote_fields={"oracle": {"override_document_category": "MISC", "multi_post_to_all_current_applications": True}},
+            remote_fields={
+                "oracle": {
+                    "override_document_category": "MISC",
+                    "multi_post_to_all_current_applications": True,
+                }
+            },
         )
     assert "multi_post_to_all_current_applications" in response.warnings[0].message
     for application in current:
-        [copy] = [s for s in server.sandbox.attachments(integration_id, application.id) if s.file_name == "oracle.pdf"]
+        [copy] = [
+            s
+            for s in server.sandbox.attachments(integration_id, application.id)
+            if s.file_name == "oracle.pdf"
+        ]
         assert copy.remote_fields == {"document_category": "MISC", "multi_post": True}
 
 
@@ -204,7 +229,11 @@ def test_workable_remote_fields(kombo: KomboFactory, server: SandboxServer) -> N
         )
     assert response.warnings == []
     assert error.data.error.code == "REMOTE.INPUT_INVALID"
-    [stored] = [s for s in server.sandbox.attachments(integration_id, application_id) if s.file_name == "workable.pdf"]
+    [stored] = [
+        s
+        for s in server.sandbox.attachments(integration_id, application_id)
+        if s.file_name == "workable.pdf"
+    ]
     assert stored.remote_fields == {"on_behalf_of": user}
 
 
@@ -212,7 +241,9 @@ def test_candidate_attachments_in_the_sdk(kombo: KomboFactory) -> None:
     integration_id = "greenhouse:sandbox-greenhouse"
     candidate = dataset(integration_id).candidates[6]
     with kombo(integration_id) as k:
-        k.ats.add_candidate_attachment(candidate_id=candidate.id, attachment=attachment(name="candidate-level.pdf"))
+        k.ats.add_candidate_attachment(
+            candidate_id=candidate.id, attachment=attachment(name="candidate-level.pdf")
+        )
         listed = k.ats.get_candidate_attachments(candidate_id=candidate.id).data.results
     [mine] = [a for a in listed if a.file_name == "candidate-level.pdf"]
     assert mine.candidate_id == candidate.id and mine.application_id is None
@@ -238,14 +269,19 @@ def test_not_found_errors(kombo: KomboFactory) -> None:
         unknown_integration = ats_error(lambda: k.ats.get_applications())
     with kombo() as k:
         unknown_application = ats_error(
-            lambda: k.ats.add_application_attachment(application_id="no-such-app", attachment=attachment())
+            lambda: k.ats.add_application_attachment(
+                application_id="no-such-app", attachment=attachment()
+            )
         )
     assert details.value.data.error.code == "PLATFORM.INTEGRATION_NOT_FOUND"
     assert unknown_integration.data.error.code == "PLATFORM.INTEGRATION_NOT_FOUND"
     assert unknown_application.status_code == 404
     assert unknown_application.data.error.code == "PLATFORM.INPUT_INVALID"
     assert "no-such-app" in unknown_application.data.error.message
-    assert unknown_application.data.error.log_url.startswith("https://app.kombo.dev/sandbox/logs?interactionId=")
+    log_url = unknown_application.data.error.log_url
+    assert log_url is not None and log_url.startswith(
+        "https://app.kombo.dev/sandbox/logs?interactionId="
+    )
 
 
 @pytest.mark.parametrize(
@@ -264,7 +300,8 @@ def test_input_invalid_per_field(kombo: KomboFactory, changes: dict[str, Any], f
     with kombo() as k:
         error = ats_error(
             lambda: k.ats.add_application_attachment(
-                application_id=live_application("greenhouse:sandbox-greenhouse"), attachment=attachment(**changes)
+                application_id=live_application("greenhouse:sandbox-greenhouse"),
+                attachment=attachment(**changes),
             )
         )
     assert error.status_code == 400
@@ -280,11 +317,17 @@ def test_input_invalid_per_field(kombo: KomboFactory, changes: dict[str, Any], f
         ("smartrecruiters:sandbox-setup-incomplete", "INTEGRATION.SETUP_INCOMPLETE", 409),
     ],
 )
-def test_integration_state_errors(kombo: KomboFactory, integration_id: str, code: str, status: int) -> None:
+def test_integration_state_errors(
+    kombo: KomboFactory, integration_id: str, code: str, status: int
+) -> None:
     ds = dataset(integration_id)
     application_id = ds.live_applications[0].id if ds.live_applications else "anything"
     with kombo(integration_id) as k:
-        error = ats_error(lambda: k.ats.add_application_attachment(application_id=application_id, attachment=attachment()))
+        error = ats_error(
+            lambda: k.ats.add_application_attachment(
+                application_id=application_id, attachment=attachment()
+            )
+        )
     assert error.data.error.code == code
     assert error.status_code == status
 
@@ -294,7 +337,9 @@ def test_size_limit_and_mime(kombo: KomboFactory) -> None:
     too_big = base64.b64encode(b"%PDF" + b"0" * (5 * 1024 * 1024)).decode()
     with kombo(oracle) as k:
         size = ats_error(
-            lambda: k.ats.add_application_attachment(application_id=live_application(oracle), attachment=attachment(data=too_big))
+            lambda: k.ats.add_application_attachment(
+                application_id=live_application(oracle), attachment=attachment(data=too_big)
+            )
         )
     with kombo() as k:
         mime = ats_error(
@@ -311,7 +356,11 @@ def test_size_limit_and_mime(kombo: KomboFactory) -> None:
 
 def test_rate_limit_in_the_sdk() -> None:
     with SandboxServer(SandboxConfig(rate_limit=2, rate_window=60)) as server:
-        with Kombo(api_key=SANDBOX_API_KEY, integration_id="lever:sandbox-lever", server_url=server.base_url) as k:
+        with Kombo(
+            api_key=SANDBOX_API_KEY,
+            integration_id="lever:sandbox-lever",
+            server_url=server.base_url,
+        ) as k:
             k.general.check_api_key()
             k.ats.get_jobs()
             limited = ats_error(lambda: k.ats.get_applications())
@@ -332,10 +381,13 @@ def test_concurrency_limit_in_the_sdk() -> None:
     with SandboxServer(config) as server:
 
         def upload(index: int) -> None:
-            with Kombo(api_key=SANDBOX_API_KEY, integration_id=integration_id, server_url=server.base_url) as k:
+            with Kombo(
+                api_key=SANDBOX_API_KEY, integration_id=integration_id, server_url=server.base_url
+            ) as k:
                 try:
                     k.ats.add_application_attachment(
-                        application_id=live_application(integration_id, index), attachment=attachment()
+                        application_id=live_application(integration_id, index),
+                        attachment=attachment(),
                     )
                     result = "ok"
                 except errors.KomboAtsError as exc:
@@ -354,7 +406,11 @@ def test_concurrency_limit_in_the_sdk() -> None:
 
 def test_injected_5xx_in_the_sdk() -> None:
     with SandboxServer(SandboxConfig(error_rate=1.0)) as server:
-        with Kombo(api_key=SANDBOX_API_KEY, integration_id="lever:sandbox-lever", server_url=server.base_url) as k:
+        with Kombo(
+            api_key=SANDBOX_API_KEY,
+            integration_id="lever:sandbox-lever",
+            server_url=server.base_url,
+        ) as k:
             json_500 = ats_error(lambda: k.ats.get_jobs())
             with pytest.raises(errors.SDKDefaultError) as html_502:
                 k.ats.get_jobs()

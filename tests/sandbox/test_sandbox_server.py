@@ -22,7 +22,9 @@ from kombo_tui.sandbox.data import INTEGRATIONS, SANDBOX_API_KEY
 from kombo_tui.sandbox.server import SandboxServer, check_loopback, describe, serve_forever
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "10.0.0.1", "192.168.1.20", "example.com", "", "8.8.8.8"])
+@pytest.mark.parametrize(
+    "host", ["0.0.0.0", "::", "10.0.0.1", "192.168.1.20", "example.com", "", "8.8.8.8"]
+)
 def test_non_loopback_hosts_are_refused(host: str) -> None:
     with pytest.raises(ValueError, match="loopback"):
         SandboxServer(host=host)
@@ -79,11 +81,15 @@ def test_ipv6_loopback() -> None:
         pytest.fail(f"::1 is not usable here: {exc}")
     with SandboxServer(host="::1") as server:
         assert server.base_url.startswith("http://[::1]:")
-        assert httpx.get(server.base_url + "/check-api-key", headers=headers(None)).status_code == 200
+        assert (
+            httpx.get(server.base_url + "/check-api-key", headers=headers(None)).status_code == 200
+        )
 
 
 def test_describe_lists_everything() -> None:
-    text = describe("http://127.0.0.1:1234/v1", SandboxConfig(latency=0.5, rate_limit=10, error_rate=0.1))
+    text = describe(
+        "http://127.0.0.1:1234/v1", SandboxConfig(latency=0.5, rate_limit=10, error_rate=0.1)
+    )
     assert "http://127.0.0.1:1234/v1" in text
     assert SANDBOX_API_KEY in text
     for integration in INTEGRATIONS:

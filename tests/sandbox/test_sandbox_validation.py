@@ -16,7 +16,12 @@ from sandbox_helpers import b64, first_application_id, pdf_body, sandbox_of
 
 from kombo_tui.sandbox.validation import InputProblems, base64_stats, parse_upload_body
 
-GOOD = {"name": "Resume.pdf", "type": "CV", "content_type": "application/pdf", "data": "JVBERi0xLjcK"}
+GOOD = {
+    "name": "Resume.pdf",
+    "type": "CV",
+    "content_type": "application/pdf",
+    "data": "JVBERi0xLjcK",
+}
 
 
 def with_attachment(**changes: Any) -> dict[str, Any]:
@@ -36,55 +41,196 @@ INVALID_BODIES: list[tuple[str, Any, str]] = [
     ("attachment missing", {}, "attachment: required"),
     ("attachment not an object", {"attachment": "cv.pdf"}, "attachment: expected an object"),
     ("attachment is a list", {"attachment": [GOOD]}, "attachment: expected an object"),
-    ("unknown top-level key", {**with_attachment(), "attachments": []}, "attachments: unknown field"),
-    ("unknown attachment key", with_attachment(**{"content-type": "application/pdf"}), "attachment.content-type: unknown field"),
+    (
+        "unknown top-level key",
+        {**with_attachment(), "attachments": []},
+        "attachments: unknown field",
+    ),
+    (
+        "unknown attachment key",
+        with_attachment(**{"content-type": "application/pdf"}),
+        "attachment.content-type: unknown field",
+    ),
     ("name missing", with_attachment(name=_DROP), "attachment.name: required"),
     ("name blank", with_attachment(name="   "), "attachment.name: must not be blank"),
     ("name empty", with_attachment(name=""), "attachment.name: must not be blank"),
     ("name not a string", with_attachment(name=42), "attachment.name: expected a string"),
     ("type missing", with_attachment(type=_DROP), "attachment.type: required"),
-    ("type unknown", with_attachment(type="RESUME"), "attachment.type: must be one of CV, COVER_LETTER, OTHER"),
+    (
+        "type unknown",
+        with_attachment(type="RESUME"),
+        "attachment.type: must be one of CV, COVER_LETTER, OTHER",
+    ),
     ("type lower case", with_attachment(type="cv"), "attachment.type"),
     ("type null", with_attachment(type=None), "attachment.type"),
-    ("content_type missing with data", with_attachment(content_type=_DROP), "attachment.content_type: required when attachment.data is given"),
+    (
+        "content_type missing with data",
+        with_attachment(content_type=_DROP),
+        "attachment.content_type: required when attachment.data is given",
+    ),
     ("content_type without slash", with_attachment(content_type="pdf"), "attachment.content_type"),
-    ("content_type with parameters", with_attachment(content_type="text/plain; charset=utf-8"), "attachment.content_type"),
-    ("content_type with space", with_attachment(content_type="application/ pdf"), "attachment.content_type"),
-    ("content_type non-ascii", with_attachment(content_type="application/pdfé"), "attachment.content_type"),
-    ("content_type null", with_attachment(content_type=None), "attachment.content_type: expected a string"),
-    ("both data and data_url", with_attachment(data_url="https://files.example.com/cv.pdf"), "attachment: give either data or data_url, not both"),
-    ("neither data nor data_url", with_attachment(data=_DROP), "either attachment.data or attachment.data_url is required"),
+    (
+        "content_type with parameters",
+        with_attachment(content_type="text/plain; charset=utf-8"),
+        "attachment.content_type",
+    ),
+    (
+        "content_type with space",
+        with_attachment(content_type="application/ pdf"),
+        "attachment.content_type",
+    ),
+    (
+        "content_type non-ascii",
+        with_attachment(content_type="application/pdfé"),
+        "attachment.content_type",
+    ),
+    (
+        "content_type null",
+        with_attachment(content_type=None),
+        "attachment.content_type: expected a string",
+    ),
+    (
+        "both data and data_url",
+        with_attachment(data_url="https://files.example.com/cv.pdf"),
+        "attachment: give either data or data_url, not both",
+    ),
+    (
+        "neither data nor data_url",
+        with_attachment(data=_DROP),
+        "either attachment.data or attachment.data_url is required",
+    ),
     ("data not a string", with_attachment(data=123), "attachment.data: expected a base64 string"),
     ("data null", with_attachment(data=None), "attachment.data: expected a base64 string"),
-    ("data with line breaks", with_attachment(data="JVBE\nRi0xLjcK"), "attachment.data: not valid base64"),
+    (
+        "data with line breaks",
+        with_attachment(data="JVBE\nRi0xLjcK"),
+        "attachment.data: not valid base64",
+    ),
     ("data urlsafe alphabet", with_attachment(data="-_-_"), "attachment.data: not valid base64"),
     ("data unpadded", with_attachment(data="JVBERi0xLjc"), "attachment.data: not valid base64"),
-    ("data with data: prefix", with_attachment(data="data:application/pdf;base64,JVBERi0xLjcK"), "attachment.data: not valid base64"),
-    ("data padding in the middle", with_attachment(data="QQ==QUFB"), "attachment.data: not valid base64"),
+    (
+        "data with data: prefix",
+        with_attachment(data="data:application/pdf;base64,JVBERi0xLjcK"),
+        "attachment.data: not valid base64",
+    ),
+    (
+        "data padding in the middle",
+        with_attachment(data="QQ==QUFB"),
+        "attachment.data: not valid base64",
+    ),
     ("data empty file", with_attachment(data=""), "attachment.data: the file is empty"),
-    ("data_url not a string", with_attachment(data=_DROP, data_url=7), "attachment.data_url: expected a URL string"),
-    ("data_url ftp", with_attachment(data=_DROP, data_url="ftp://files.example.com/cv.pdf"), "attachment.data_url: must be an http or https URL"),
-    ("data_url file", with_attachment(data=_DROP, data_url="file:///etc/passwd"), "attachment.data_url: must be an http or https URL"),
+    (
+        "data_url not a string",
+        with_attachment(data=_DROP, data_url=7),
+        "attachment.data_url: expected a URL string",
+    ),
+    (
+        "data_url ftp",
+        with_attachment(data=_DROP, data_url="ftp://files.example.com/cv.pdf"),
+        "attachment.data_url: must be an http or https URL",
+    ),
+    (
+        "data_url file",
+        with_attachment(data=_DROP, data_url="file:///etc/passwd"),
+        "attachment.data_url: must be an http or https URL",
+    ),
     ("data_url relative", with_attachment(data=_DROP, data_url="/cv.pdf"), "attachment.data_url"),
-    ("data_url no host", with_attachment(data=_DROP, data_url="https:///cv.pdf"), "attachment.data_url: the URL has no host"),
-    ("data_url bad port", with_attachment(data=_DROP, data_url="https://example.com:99999/cv.pdf"), "attachment.data_url: not a valid URL"),
-    ("remote_fields not an object", {**with_attachment(), "remote_fields": []}, "remote_fields: expected an object"),
-    ("remote_fields null", {**with_attachment(), "remote_fields": None}, "remote_fields: expected an object"),
-    ("oracle not an object", {**with_attachment(), "remote_fields": {"oracle": "MISC"}}, "remote_fields.oracle: expected an object"),
-    ("oracle category unknown", {**with_attachment(), "remote_fields": {"oracle": {"override_document_category": "RESUME"}}}, "remote_fields.oracle.override_document_category: must be one of"),
-    ("oracle multi_post string", {**with_attachment(), "remote_fields": {"oracle": {"multi_post_to_all_current_applications": "true"}}}, "remote_fields.oracle.multi_post_to_all_current_applications: expected a boolean"),
-    ("oracle multi_post number", {**with_attachment(), "remote_fields": {"oracle": {"multi_post_to_all_current_applications": 1}}}, "remote_fields.oracle.multi_post_to_all_current_applications: expected a boolean"),
-    ("oracle unknown key", {**with_attachment(), "remote_fields": {"oracle": {"category": "MISC"}}}, "remote_fields.oracle.category: unknown field"),
-    ("greenhouse On-Behalf-Of number", {**with_attachment(), "remote_fields": {"greenhouse": {"post_headers": {"On-Behalf-Of": 4080001}}}}, "remote_fields.greenhouse.post_headers.On-Behalf-Of: expected a string or null"),
-    ("greenhouse header misspelt", {**with_attachment(), "remote_fields": {"greenhouse": {"post_headers": {"on_behalf_of": "4080001"}}}}, "remote_fields.greenhouse.post_headers.on_behalf_of: unknown header"),
-    ("greenhouse post_headers list", {**with_attachment(), "remote_fields": {"greenhouse": {"post_headers": ["On-Behalf-Of"]}}}, "remote_fields.greenhouse.post_headers: expected an object"),
-    ("greenhouse unknown key", {**with_attachment(), "remote_fields": {"greenhouse": {"headers": {}}}}, "remote_fields.greenhouse.headers: unknown field"),
-    ("workable user id number", {**with_attachment(), "remote_fields": {"workable": {"on_behalf_of_user_remote_id": 5}}}, "remote_fields.workable.on_behalf_of_user_remote_id: expected a string"),
-    ("workable user id null", {**with_attachment(), "remote_fields": {"workable": {"on_behalf_of_user_remote_id": None}}}, "remote_fields.workable.on_behalf_of_user_remote_id: expected a string"),
+    (
+        "data_url no host",
+        with_attachment(data=_DROP, data_url="https:///cv.pdf"),
+        "attachment.data_url: the URL has no host",
+    ),
+    (
+        "data_url bad port",
+        with_attachment(data=_DROP, data_url="https://example.com:99999/cv.pdf"),
+        "attachment.data_url: not a valid URL",
+    ),
+    (
+        "remote_fields not an object",
+        {**with_attachment(), "remote_fields": []},
+        "remote_fields: expected an object",
+    ),
+    (
+        "remote_fields null",
+        {**with_attachment(), "remote_fields": None},
+        "remote_fields: expected an object",
+    ),
+    (
+        "oracle not an object",
+        {**with_attachment(), "remote_fields": {"oracle": "MISC"}},
+        "remote_fields.oracle: expected an object",
+    ),
+    (
+        "oracle category unknown",
+        {
+            **with_attachment(),
+            "remote_fields": {"oracle": {"override_document_category": "RESUME"}},
+        },
+        "remote_fields.oracle.override_document_category: must be one of",
+    ),
+    (
+        "oracle multi_post string",
+        {
+            **with_attachment(),
+            "remote_fields": {"oracle": {"multi_post_to_all_current_applications": "true"}},
+        },
+        "remote_fields.oracle.multi_post_to_all_current_applications: expected a boolean",
+    ),
+    (
+        "oracle multi_post number",
+        {
+            **with_attachment(),
+            "remote_fields": {"oracle": {"multi_post_to_all_current_applications": 1}},
+        },
+        "remote_fields.oracle.multi_post_to_all_current_applications: expected a boolean",
+    ),
+    (
+        "oracle unknown key",
+        {**with_attachment(), "remote_fields": {"oracle": {"category": "MISC"}}},
+        "remote_fields.oracle.category: unknown field",
+    ),
+    (
+        "greenhouse On-Behalf-Of number",
+        {
+            **with_attachment(),
+            "remote_fields": {"greenhouse": {"post_headers": {"On-Behalf-Of": 4080001}}},
+        },
+        "remote_fields.greenhouse.post_headers.On-Behalf-Of: expected a string or null",
+    ),
+    (
+        "greenhouse header misspelt",
+        {
+            **with_attachment(),
+            "remote_fields": {"greenhouse": {"post_headers": {"on_behalf_of": "4080001"}}},
+        },
+        "remote_fields.greenhouse.post_headers.on_behalf_of: unknown header",
+    ),
+    (
+        "greenhouse post_headers list",
+        {**with_attachment(), "remote_fields": {"greenhouse": {"post_headers": ["On-Behalf-Of"]}}},
+        "remote_fields.greenhouse.post_headers: expected an object",
+    ),
+    (
+        "greenhouse unknown key",
+        {**with_attachment(), "remote_fields": {"greenhouse": {"headers": {}}}},
+        "remote_fields.greenhouse.headers: unknown field",
+    ),
+    (
+        "workable user id number",
+        {**with_attachment(), "remote_fields": {"workable": {"on_behalf_of_user_remote_id": 5}}},
+        "remote_fields.workable.on_behalf_of_user_remote_id: expected a string",
+    ),
+    (
+        "workable user id null",
+        {**with_attachment(), "remote_fields": {"workable": {"on_behalf_of_user_remote_id": None}}},
+        "remote_fields.workable.on_behalf_of_user_remote_id: expected a string",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("case", "body", "expected"), INVALID_BODIES, ids=[c[0] for c in INVALID_BODIES])
+@pytest.mark.parametrize(
+    ("case", "body", "expected"), INVALID_BODIES, ids=[c[0] for c in INVALID_BODIES]
+)
 async def test_invalid_body_is_input_invalid_naming_the_field(
     client: httpx.AsyncClient, case: str, body: Any, expected: str
 ) -> None:
@@ -109,11 +255,17 @@ async def test_invalid_body_is_input_invalid_naming_the_field(
         (b"[]", "application/json", "body: expected a JSON object, got array"),
         (b'"attachment"', "application/json", "body: expected a JSON object, got string"),
         (b"null", "application/json", "body: expected a JSON object, got null"),
-        (json.dumps(pdf_body()).encode(), "text/plain", "body: expected Content-Type application/json"),
+        (
+            json.dumps(pdf_body()).encode(),
+            "text/plain",
+            "body: expected Content-Type application/json",
+        ),
         (json.dumps(pdf_body()).encode(), "", "body: expected Content-Type application/json"),
     ],
 )
-async def test_non_json_bodies(client: httpx.AsyncClient, raw: bytes, content_type: str, expected: str) -> None:
+async def test_non_json_bodies(
+    client: httpx.AsyncClient, raw: bytes, content_type: str, expected: str
+) -> None:
     application_id = await first_application_id(client)
     request_headers = {"Content-Type": content_type} if content_type else {}
     response = await client.post(
@@ -145,9 +297,17 @@ async def test_json_content_type_with_charset_is_fine(client: httpx.AsyncClient)
     assert response.status_code == 200, response.text
 
 
-async def test_unknown_remote_field_family_is_accepted_with_a_warning(client: httpx.AsyncClient) -> None:
+async def test_unknown_remote_field_family_is_accepted_with_a_warning(
+    client: httpx.AsyncClient,
+) -> None:
     application_id = await first_application_id(client)
-    body = {**pdf_body(), "remote_fields": {"bamboohr": {"anything": 1}, "oracle": {"override_document_category": "MISC"}}}
+    body = {
+        **pdf_body(),
+        "remote_fields": {
+            "bamboohr": {"anything": 1},
+            "oracle": {"override_document_category": "MISC"},
+        },
+    }
     response = await client.post(f"/ats/applications/{application_id}/attachments", json=body)
     assert response.status_code == 200, response.text
     messages = [w["message"] for w in response.json()["warnings"]]
@@ -160,7 +320,9 @@ async def test_oversized_body_is_refused_413(make_client: Callable[..., httpx.As
 
     async with make_client(SandboxConfig(max_body_bytes=10_000)) as c:
         application_id = await first_application_id(c)
-        response = await c.post(f"/ats/applications/{application_id}/attachments", json=pdf_body(20_000))
+        response = await c.post(
+            f"/ats/applications/{application_id}/attachments", json=pdf_body(20_000)
+        )
         assert response.status_code == 413
         assert response.json()["error"]["code"] == "PLATFORM.INPUT_INVALID"
         assert "body" in response.json()["error"]["message"]
@@ -170,7 +332,9 @@ async def test_oversized_body_is_refused_413(make_client: Callable[..., httpx.As
 # --------------------------------------------------------------------------- limits of the tool
 
 
-async def test_file_above_the_tools_limit_is_remote_input_invalid(client: httpx.AsyncClient) -> None:
+async def test_file_above_the_tools_limit_is_remote_input_invalid(
+    client: httpx.AsyncClient,
+) -> None:
     application_id = await first_application_id(client, "oraclerecruiting:sandbox-oracle")
     limit = 5 * 1024 * 1024
     headers = {"X-Integration-Id": "oraclerecruiting:sandbox-oracle"}
@@ -201,11 +365,15 @@ async def test_mime_not_accepted_is_remote_input_invalid(client: httpx.AsyncClie
     assert "application/pdf" in error["message"]
 
 
-async def test_images_are_fine_as_other_but_not_as_cv_on_greenhouse(client: httpx.AsyncClient) -> None:
+async def test_images_are_fine_as_other_but_not_as_cv_on_greenhouse(
+    client: httpx.AsyncClient,
+) -> None:
     application_id = await first_application_id(client)
     path = f"/ats/applications/{application_id}/attachments"
     as_cv = await client.post(path, json=pdf_body(content_type="image/png", name="scan.png"))
-    as_other = await client.post(path, json=pdf_body(content_type="image/png", name="scan.png", type="OTHER"))
+    as_other = await client.post(
+        path, json=pdf_body(content_type="image/png", name="scan.png", type="OTHER")
+    )
     assert as_cv.json()["error"]["code"] == "REMOTE.INPUT_INVALID"
     assert as_other.status_code == 200
 
@@ -240,9 +408,17 @@ async def test_unknown_mime_list_accepts_anything(client: httpx.AsyncClient) -> 
 
 def test_parse_upload_body_returns_the_parts() -> None:
     body = {
-        "attachment": {"name": "CV.pdf", "type": "CV", "content_type": "application/pdf", "data": "AAAA"},
+        "attachment": {
+            "name": "CV.pdf",
+            "type": "CV",
+            "content_type": "application/pdf",
+            "data": "AAAA",
+        },
         "remote_fields": {
-            "oracle": {"override_document_category": "MISC", "multi_post_to_all_current_applications": True},
+            "oracle": {
+                "override_document_category": "MISC",
+                "multi_post_to_all_current_applications": True,
+            },
             "greenhouse": {"post_headers": {"On-Behalf-Of": None}},
             "workable": {"on_behalf_of_user_remote_id": "2a1000"},
         },
@@ -270,7 +446,11 @@ def test_base64_stats_match_the_bytes(raw: bytes) -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.binary(min_size=1, max_size=600), st.integers(min_value=0, max_value=10_000), st.sampled_from([" ", "\n", "-", "_", "*", "é"]))
+@given(
+    st.binary(min_size=1, max_size=600),
+    st.integers(min_value=0, max_value=10_000),
+    st.sampled_from([" ", "\n", "-", "_", "*", "é"]),
+)
 def test_base64_stats_reject_any_foreign_character(raw: bytes, where: int, char: str) -> None:
     text = base64.b64encode(raw).decode()
     position = where % (len(text) + 1)
