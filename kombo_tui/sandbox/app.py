@@ -70,6 +70,7 @@ from .validation import (
     Query,
     UploadRequest,
     base64_stats,
+    decode_body,
     parse_upload_body,
 )
 
@@ -282,9 +283,10 @@ class DroppedConnection(Exception):
     """Raised after a stored upload's response was started, to drop the connection.
 
     Under uvicorn the client sees the connection close before the body it was promised
-    (``httpx.RemoteProtocolError``). In-process, ``httpx.ASGITransport`` re-raises this very
-    exception from the request (with ``raise_app_exceptions=False`` it returns a 500 instead,
-    because it only keeps what was sent when the app finishes).
+    (``httpx.RemoteProtocolError`` while reading the response). In-process,
+    ``httpx.ASGITransport`` re-raises this very exception from the request; with
+    ``raise_app_exceptions=False`` it instead returns the 200 it was started with, carrying
+    only the first half of the JSON body (so parsing it fails).
     """
 
 
@@ -949,7 +951,7 @@ class _Api:
     async def add_candidate_attachment(self, ctx: _Context) -> Response:
         return await self._upload(ctx, to_candidate=True)
 
-    async def _read_body(self, ctx: _Context) -> bytes:
+    async def _read_body(self, ctx: _Context) -> bytearray:
         request = ctx.request
         limit = self.config.max_body_bytes
         declared = request.headers.get("content-length")
@@ -981,7 +983,7 @@ class _Api:
             raise
         except Exception as exc:
             raise _BodyStreamFailed(exc) from exc
-        return bytes(buffer)
+        return buffer  # not bytes(buffer): that would copy the whole body once more
 
     async def _upload(self, ctx: _Context, *, to_candidate: bool) -> Response:
         assert ctx.integration is not None
@@ -994,12 +996,15 @@ class _Api:
                 f"The scope config of integration {integration.id} does not enable the "
                 "permission 'Add attachments'. Enable it in the Kombo dashboard.",
             )
-        body = await self._read_body(ctx)
         try:
-            upload = parse_upload_body(body, allow_oracle=not to_candidate)
+            # Decode straight from the read buffer so the raw bytes are freed before parsing:
+            # at most two body-sized copies are alive at any time (buffer + text, then
+            # text + the parsed base64 string).
+            text = decode_body(await self._read_body(ctx))
+            upload = parse_upload_body(text, allow_oracle=not to_candidate)
         except InputProblems as problems:
             raise _input_invalid(problems) from None
-        del body
+        del text
 
         if to_candidate:
             candidate = self._candidate(ctx)
@@ -1096,7 +1101,7 @@ class _Api:
             "warnings": [{"message": message} for message in warnings],
         }
         if self.config.drop_after_store:
-            return _DroppingResponse(json.dumps(body_json).encode(), media_type="application/json")
+            return _DroppingResponse(render.encode(body_json), media_type="application/json")
         return JSONResponse(body_json)
 
     def _remote_fields(

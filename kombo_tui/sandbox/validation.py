@@ -35,6 +35,7 @@ __all__ = [
     "Query",
     "UploadRequest",
     "base64_stats",
+    "decode_body",
     "parse_upload_body",
 ]
 
@@ -108,22 +109,33 @@ def _type_name(value: object) -> str:
     return "object"
 
 
-def parse_upload_body(body: bytes, *, allow_oracle: bool = True) -> UploadRequest:
+def decode_body(body: bytes | bytearray) -> str:
+    """The body as text (JSON is UTF-8); raises :class:`InputProblems` for ``body``."""
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputProblems.one(
+            "body", f"the request body is not UTF-8 (byte {exc.start})"
+        ) from None
+
+
+def parse_upload_body(body: str | bytes | bytearray, *, allow_oracle: bool = True) -> UploadRequest:
     """Validate an attachment upload body; raises :class:`InputProblems` naming every bad field.
 
     ``allow_oracle`` is False for ``POST /ats/candidates/{id}/attachments``, whose
-    ``remote_fields`` has no ``oracle`` block.
+    ``remote_fields`` has no ``oracle`` block. Pass the body already decoded (see
+    :func:`decode_body`) to keep only one copy of a large body alive while parsing.
     """
-    if not body.strip():
+    text = body if isinstance(body, str) else decode_body(body)
+    if not text or text.isspace():
         raise InputProblems.one("body", "the request body is empty; expected a JSON object")
     try:
-        document = json.loads(body)
-    except UnicodeDecodeError:
-        raise InputProblems.one("body", "the request body is not UTF-8") from None
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputProblems.one(
             "body", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
+    del text
     if not isinstance(document, dict):
         raise InputProblems.one("body", f"expected a JSON object, got {_type_name(document)}")
 

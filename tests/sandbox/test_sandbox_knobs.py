@@ -229,3 +229,21 @@ async def test_drop_after_store_in_process(make_client: Callable[..., httpx.Asyn
         # Errors are still answered normally.
         invalid = await c.post(f"/ats/applications/{application_id}/attachments", json={})
         assert invalid.status_code == 400
+
+
+async def test_drop_after_store_in_process_without_raising() -> None:
+    from kombo_tui.sandbox.app import create_app
+    from sandbox_helpers import headers as auth_headers
+
+    app = create_app(SandboxConfig(drop_after_store=True))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://sandbox/v1", headers=auth_headers()
+    ) as c:
+        application_id = await first_application_id(c)
+        response = await c.post(f"/ats/applications/{application_id}/attachments", json=pdf_body())
+        assert response.status_code == 200
+        assert int(response.headers["content-length"]) > len(response.content)
+        with pytest.raises(ValueError):
+            response.json()
+        assert app.state.sandbox.upload_count() == 1

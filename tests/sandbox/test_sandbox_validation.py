@@ -465,3 +465,43 @@ def test_base64_stats_works_across_chunks() -> None:
     stats = base64_stats(b64(raw))
     assert stats.size == len(raw)
     assert stats.sha256 == hashlib.sha256(raw).hexdigest()
+
+
+async def test_a_big_upload_keeps_at_most_two_copies_of_the_body(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
+    import os
+    import tracemalloc
+
+    integration_id = "workday:sandbox-big"  # 25 MB limit
+    raw = os.urandom(12 * 1024 * 1024)
+    body = json.dumps(
+        {
+            "attachment": {
+                "name": "big.pdf",
+                "type": "OTHER",
+                "content_type": "application/pdf",
+                "data": b64(raw),
+            }
+        }
+    ).encode()
+    digest = hashlib.sha256(raw).hexdigest()
+    del raw
+    async with make_client(integration_id=integration_id) as c:
+        application_id = await first_application_id(c)
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            response = await c.post(
+                f"/ats/applications/{application_id}/attachments",
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
+            peak = tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+        assert response.status_code == 200, response.text
+        [stored] = sandbox_of(c).attachments(integration_id, application_id)
+        assert stored.sha256 == digest
+        # Buffer + text, then text + the parsed base64 string: two copies, not three or more.
+        assert peak < 2.3 * len(body), f"peak {peak / len(body):.2f}x the body"
