@@ -417,10 +417,11 @@ class MainScreen(Screen[None]):
 
     def watch_sending(self) -> None:
         self.refresh_bindings()
-        self.set_class(self.sending, "-sending")
 
-    def watch_result(self) -> None:
-        self.refresh_bindings()
+    def watch_result(self, old: ResultView, new: ResultView) -> None:
+        # Refreshing bindings recomposes the footer: only when a binding's state changes.
+        if bool(old.log_url) != bool(new.log_url):
+            self.refresh_bindings()
 
     def action_send(self) -> None:
         if self.sending:
@@ -519,6 +520,8 @@ class MainScreen(Screen[None]):
         """Send once (the engine retries only rate/concurrency limits) and show the outcome."""
         from kombo_tui.core.engine import send_upload
 
+        from ..upload import cooperative
+
         self.sending = True
         self._progress = (0, upload.content_length)
         retries: list[str] = []
@@ -533,7 +536,7 @@ class MainScreen(Screen[None]):
 
         try:
             client = await self.kombo.connection.client()
-            outcome = await send_upload(client, upload, progress=self._on_progress, on_retry=on_retry)
+            outcome = await send_upload(client, cooperative(upload), progress=self._on_progress, on_retry=on_retry)
         except asyncio.CancelledError:
             self._cancelled(upload)
             raise
@@ -543,9 +546,11 @@ class MainScreen(Screen[None]):
             return
         finally:
             self.sending = False
+        first = self._last_upload is None
         self._last_upload = upload
         self.result = self._outcome_view(outcome)
-        self.refresh_bindings()
+        if first:
+            self.refresh_bindings()  # Verify becomes available
 
     def _cancelled(self, upload: PreparedUpload) -> None:
         sent, total = self._progress

@@ -1,0 +1,59 @@
+"""Render the app's main states to screenshots/*.svg for the README.
+
+    python scripts/make_screenshots.py            # every state
+    python scripts/make_screenshots.py filled error
+
+The states are the ones the snapshot tests check (tests/tui/states.py): in-process sandbox,
+120×40, fixed sample files in a temporary working directory, no blinking cursor, no clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="kombo-shots-config-"))
+for name in [n for n in os.environ if n.startswith("KOMBO_")]:
+    del os.environ[name]
+
+from textual.widgets import Input, TextArea  # noqa: E402
+
+from kombo_tui.tui.screens import main as main_module  # noqa: E402
+from tests.tui.states import SIZE, STATES, State, write_sample_files  # noqa: E402
+
+OUT = ROOT / "screenshots"
+
+
+async def render(state: State, folder: Path) -> Path:
+    app = state.make()
+    async with app.run_test(size=SIZE) as pilot:
+        await state.run_before(pilot)
+        await pilot.pause()
+        path = OUT / f"{state.name}.svg"
+        app.save_screenshot(filename=path.name, path=str(OUT))
+    return path
+
+
+async def main(names: list[str]) -> None:
+    OUT.mkdir(exist_ok=True)
+    Input.cursor_blink._default = False  # type: ignore[attr-defined]
+    TextArea.cursor_blink._default = False  # type: ignore[attr-defined]
+    main_module.CHECK_DELAY = 0.01
+    with tempfile.TemporaryDirectory(prefix="kombo-shots-") as tmp:
+        folder = Path(tmp)
+        write_sample_files(folder)
+        os.chdir(folder)
+        for state in STATES:
+            if names and state.name not in names:
+                continue
+            print(await render(state, folder))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:]))
