@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .models import OracleCategory
-
 __all__ = [
     "ACTION_ID",
+    "ORACLE_CATEGORIES",
     "REMOTE_FIELD_FAMILIES",
     "SUPPORTED_TOOLS",
     "FieldSpec",
@@ -27,6 +26,10 @@ __all__ = [
 
 ACTION_ID = "ats_add_application_attachment"
 """The write action behind the endpoint (``write_actions[].id``, ``/ats/actions/{id}``)."""
+
+ORACLE_CATEGORIES: tuple[str, ...] = ("IRC_CANDIDATE_RESUME", "IRC_CANDIDATE_COVERLETTER", "MISC", "IRC_INTERNAL")
+"""``remote_fields.oracle.override_document_category`` values (kept equal to models.OracleCategory;
+spelled out so importing this module stays cheap)."""
 
 SUPPORTED_TOOLS: dict[str, str] = {
     "workday": "Workday",
@@ -125,7 +128,7 @@ REMOTE_FIELD_FAMILIES: tuple[RemoteFieldFamily, ...] = (
                 label="Document category",
                 kind="select",
                 help="Overrides the document category Oracle files the attachment under.",
-                choices=tuple(c.value for c in OracleCategory),
+                choices=ORACLE_CATEGORIES,
                 cli_flag="--oracle-category",
             ),
             FieldSpec(

@@ -10,6 +10,7 @@ whether the file is there before deciding to resend.
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta, timezone
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -77,6 +78,8 @@ class SendOutcome:
     retries: list[RetryNotice] = field(default_factory=list)
     history_id: int | None = None
     """The audit-log row of this send, when a history was given."""
+    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    """When the send began (pass to :func:`verify_upload` as ``since``)."""
     notes: list[str] = field(default_factory=list)
     """Local problems worth telling (e.g. the history could not be written)."""
 
@@ -170,10 +173,36 @@ async def _attachment_ids(client: KomboClient, upload: PreparedUpload) -> set[st
     return {a.id for a in found}
 
 
+def _created_after(attachment: Attachment, since: datetime) -> bool | None:
+    raw = attachment.remote_created_at
+    if not raw:
+        return None
+    try:
+        created = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    return created >= since - VERIFY_CLOCK_SLACK
+
+
+VERIFY_CLOCK_SLACK = timedelta(minutes=2)
+"""How far the ATS's clock may lag ours when judging whether a file is new."""
+
+
 async def verify_upload(
-    client: KomboClient, upload: PreparedUpload, *, before: set[str] | None = None
+    client: KomboClient,
+    upload: PreparedUpload,
+    *,
+    before: set[str] | None = None,
+    since: datetime | None = None,
 ) -> Verification:
-    """Re-read the application's attachments and look for this upload (by file name)."""
+    """Re-read the application's attachments and look for this upload (by file name).
+
+    Whether a match is *new* is judged from ``before`` (attachment ids listed before
+    sending) when given, else from ``since`` (when the send started) against the ATS's
+    ``remote_created_at``; otherwise it stays unknown (None).
+    """
     try:
         found = await client.get_application_attachments(
             upload.application_id, integration_id=upload.integration_id
@@ -184,6 +213,12 @@ async def verify_upload(
     new: bool | None = None
     if before is not None:
         new = any(m.id not in before for m in matches)
+    elif since is not None and matches:
+        judged = [_created_after(m, since) for m in matches]
+        if any(j is True for j in judged):
+            new = True
+        elif all(j is False for j in judged):
+            new = False
     return Verification(found=bool(matches), matches=matches, total=len(found), new_since_send=new)
 
 
@@ -213,6 +248,7 @@ async def send_upload(
             on_retry(notice)
 
     before = await _attachment_ids(client, upload) if verify else None
+    started_at = datetime.now(timezone.utc)
     outcome: SendOutcome
     try:
         result = await client.add_application_attachment(upload, progress=progress, on_retry=record)
@@ -225,8 +261,9 @@ async def send_upload(
         # A 5xx may come after the ATS stored the file: the outcome is unknown.
         outcome = SendOutcome("unknown" if exc.status >= 500 else "error", upload, error=exc)
     outcome.retries = retries
+    outcome.started_at = started_at
     if verify and outcome.status in ("sent", "unknown"):
-        outcome.verification = await verify_upload(client, upload, before=before)
+        outcome.verification = await verify_upload(client, upload, before=before, since=started_at)
     if history is not None:
         entry = entry_from_outcome(outcome, environment=environment, candidate=candidate, job=job)
         try:

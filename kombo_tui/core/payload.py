@@ -9,6 +9,7 @@ file was chosen and stops before the last byte if the file changed.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
@@ -190,9 +191,25 @@ class PreparedUpload:
             progress(sent, total)
 
     async def aiter_body(self, progress: ProgressCallback | None = None) -> AsyncIterator[bytes]:
-        """:meth:`iter_body` for an async sender (each chunk is ~1 MiB of base64)."""
-        for chunk in self.iter_body(progress):
+        """:meth:`iter_body` for an async sender, without blocking the event loop.
+
+        Each chunk (read, hash, base64: ~1 MiB) is produced in a worker thread: on loopback a
+        socket accepts many chunks without ever suspending, so producing them on the loop
+        would freeze a UI. ``progress`` runs on the loop, after the transport took a chunk.
+        """
+        chunks = self.iter_body()
+        total = self.content_length
+        sent = 0
+        end = object()
+        while True:
+            chunk = await asyncio.to_thread(next, chunks, end)
+            if chunk is end:
+                return
+            assert isinstance(chunk, bytes)
             yield chunk
+            sent += len(chunk)
+            if progress is not None:
+                progress(sent, total)
 
     # ------------------------------------------------------------------ previews
 
@@ -416,7 +433,7 @@ def prepare(
                 Problem(
                     "content_type",
                     f"the file looks like {content_type}, which Kombo's pattern type/subtype "
-                    "(letters, digits, . _ -) does not accept; set --content-type",
+                    "(letters, digits, . _ -) does not accept; set the content type",
                 )
             )
     if sniffed is not None:
@@ -424,8 +441,8 @@ def prepare(
             warnings.append(sniffed.note)
         if content_type == sniffed.mime and sniffed.generic:
             warnings.append(
-                f"content type {content_type} is generic; Kombo asks for a meaningful one "
-                "(set --content-type)"
+                f"content type {content_type} is generic; Kombo asks for a meaningful one: "
+                "set the content type"
             )
     if draft.file is not None and content_type is None and not draft.data_url:
         problems.append(Problem("content_type", "required when sending the file's data"))

@@ -221,3 +221,10 @@ def test_sniffed_type_outside_kombos_pattern_is_a_problem(tmp_path: Path) -> Non
     assert [p.field for p in info.value.problems] == ["content_type"]
     assert "image/svg+xml" in info.value.problems[0].message
     assert prepare(_draft(svg, type="OTHER", content_type="image/svg")).content_type == "image/svg"
+
+
+def test_connector_oracle_choices_match_the_model() -> None:
+    from kombo_tui.core.connectors import ORACLE_CATEGORIES
+    from kombo_tui.core.models import OracleCategory
+
+    assert ORACLE_CATEGORIES == tuple(c.value for c in OracleCategory)

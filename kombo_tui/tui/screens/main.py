@@ -520,7 +520,6 @@ class MainScreen(Screen[None]):
         """Send once (the engine retries only rate/concurrency limits) and show the outcome."""
         from kombo_tui.core.engine import send_upload
 
-        from ..upload import cooperative
 
         self.sending = True
         self._progress = (0, upload.content_length)
@@ -536,7 +535,7 @@ class MainScreen(Screen[None]):
 
         try:
             client = await self.kombo.connection.client()
-            outcome = await send_upload(client, cooperative(upload), progress=self._on_progress, on_retry=on_retry)
+            outcome = await send_upload(client, upload, progress=self._on_progress, on_retry=on_retry)
         except asyncio.CancelledError:
             self._cancelled(upload)
             raise

@@ -1,0 +1,70 @@
+"""The shared engine: outcomes, verification, history."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kombo_tui.core.client import KomboClient
+from kombo_tui.core.engine import send_upload, verify_upload
+from kombo_tui.core.history import History
+from kombo_tui.core.payload import Draft, prepare
+
+
+def _attachments(*items: tuple[str, str, str | None]) -> httpx.Response:
+    return httpx.Response(
+        200,
+        json={
+            "status": "success",
+            "data": {"results": [{"id": i, "file_name": n, "remote_created_at": c, "type": "CV"} for i, n, c in items]},
+            "warnings": [],
+        },
+    )
+
+
+@pytest.fixture
+def upload(tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "cv.pdf"
+    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    return prepare(Draft(integration_id="lever:x", application_id="APP1", file=path, type="CV"))
+
+
+async def test_verify_judges_newness_by_ids_then_by_time(upload) -> None:  # type: ignore[no-untyped-def]
+    now = datetime.now(timezone.utc)
+    old = (now - timedelta(days=3)).isoformat()
+    fresh = now.isoformat()
+    answers = [_attachments(("a1", "cv.pdf", old), ("a2", "other.pdf", fresh))]
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(lambda r: answers[0]))
+    async with client:
+        by_ids = await verify_upload(client, upload, before={"a1"})
+        assert by_ids.found is True and by_ids.new_since_send is False
+        by_time = await verify_upload(client, upload, since=now)
+        assert by_time.found is True and by_time.new_since_send is False
+        answers[0] = _attachments(("a1", "cv.pdf", old), ("a3", "cv.pdf", fresh))
+        assert (await verify_upload(client, upload, since=now)).new_since_send is True
+        answers[0] = _attachments(("a4", "cv.pdf", None))
+        assert (await verify_upload(client, upload, since=now)).new_since_send is None
+        answers[0] = _attachments()
+        absent = await verify_upload(client, upload, since=now)
+        assert absent.found is False and "no attachment with this name" in absent.summary()
+
+
+async def test_outcome_is_recorded_in_history(upload, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            request.read()
+            return httpx.Response(503, text="<html>down</html>")
+        return _attachments(("n1", "cv.pdf", datetime.now(timezone.utc).isoformat()))
+
+    history = History(tmp_path / "h.sqlite3")
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(handler))
+    async with client:
+        outcome = await send_upload(client, upload, verify=True, history=history, environment="EU", candidate="Jane Doe")
+    assert outcome.status == "unknown"
+    assert outcome.verification is not None and outcome.verification.found
+    [entry] = history.entries()
+    assert entry.outcome == "verified_present" and entry.verified == "present"
+    assert entry.candidate == "Jane Doe" and entry.sha256 == upload.fingerprint.sha256
