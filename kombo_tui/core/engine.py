@@ -136,7 +136,7 @@ def entry_from_outcome(
     """The audit-log row for a send (no file bytes, no key)."""
     upload = outcome.upload
     error = outcome.error
-    status = outcome.status
+    status: str = outcome.status
     verified = None
     if outcome.verification is not None and outcome.verification.found is not None:
         verified = "present" if outcome.verification.found else "absent"
