@@ -13,12 +13,16 @@ import asyncio
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="kombo-shots-config-"))
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="kombo-shots-data-")  # sends go to a scratch history
+os.environ["TZ"] = "UTC"  # the history state shows fixed times
+time.tzset()
 for name in [n for n in os.environ if n.startswith("KOMBO_")]:
     del os.environ[name]
 

@@ -15,6 +15,7 @@ from .session import Connection
 if TYPE_CHECKING:
     import httpx
 
+    from kombo_tui.core.history import History
     from kombo_tui.core.settings import Settings
 
 __all__ = ["KomboApp", "run_app"]
@@ -29,6 +30,7 @@ class KomboApp(App[int]):
         transport: an httpx transport for the client (tests mount the sandbox in-process).
         integration, application, file: initial values.
         startup_error: a settings problem to show on the first-run screen.
+        history: the audit log (default: ``History()`` in the platform data dir).
     """
 
     CSS_PATH = "app.tcss"
@@ -47,12 +49,14 @@ class KomboApp(App[int]):
         file: str | None = None,
         startup_error: str | None = None,
         theme: str = "textual-dark",
+        history: History | None = None,
     ) -> None:
         super().__init__()
         self.settings = settings
         self.connection = Connection(settings=settings, sandbox=sandbox, transport=transport)
         self.startup_error = startup_error
         self._initial_theme = theme
+        self._history = history
         default = integration or (settings.integration_id if settings else None)
         if not default and sandbox:
             from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID
@@ -96,6 +100,15 @@ class KomboApp(App[int]):
             if isinstance(screen, MainScreen):
                 return screen
         raise LookupError("main screen not installed")  # pragma: no cover
+
+    @property
+    def history(self) -> History:
+        """The audit log, opened on first use (the core is imported lazily)."""
+        if self._history is None:
+            from kombo_tui.core.history import History
+
+            self._history = History()
+        return self._history
 
     # ------------------------------------------------------------------ settings
 

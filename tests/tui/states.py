@@ -148,6 +148,53 @@ async def _verified(pilot: Pilot[Any]) -> None:
     await settle(pilot, 0.1)
 
 
+def history_app() -> KomboApp:
+    """A sandbox app whose audit log holds a few fixed sends (times in UTC; tests set TZ=UTC)."""
+    from kombo_tui.core.history import History, HistoryEntry
+
+    history = History(Path("history.sqlite3").absolute())
+    if history.path.exists():
+        history.path.unlink()
+    common = {"environment": "SANDBOX", "type": "CV", "mime": "application/pdf", "size": 48_213}
+    rows = [
+        HistoryEntry(integration_id=GREENHOUSE, application_id="gh-app-0001", candidate="Ava Thompson",
+                     job="Senior Backend Engineer", file_name="Ava_Thompson_CV.pdf", outcome="sent",
+                     sha256="9f2c" * 16, at="2025-03-03T09:12:40+00:00", verified="present", **common),
+        HistoryEntry(integration_id="teamtailor:sandbox-inactive", application_id="tt-app-0042",
+                     candidate="Liam Becker", job="Product Designer", file_name="cover-letter.pdf",
+                     outcome="error", error_code="INTEGRATION.INACTIVE",
+                     error_message="The integration is inactive.",
+                     log_url="https://app.kombo.dev/logs/sandbox-0042", at="2025-03-03T10:05:02+00:00",
+                     **{**common, "type": "COVER_LETTER"}),
+        HistoryEntry(integration_id=GREENHOUSE, application_id="gh-app-0007", candidate="Mia Rossi",
+                     job="Data Analyst", file_name="Mia Rossi – CV (final).pdf", outcome="unknown",
+                     error_message="the connection dropped after the whole body was sent",
+                     at="2025-03-03T11:47:19+00:00", **common),
+        HistoryEntry(integration_id="personio:sandbox-personio", application_id="pe-app-0100",
+                     candidate="Noah Kim", job="Account Executive", file_name="portfolio.zip",
+                     outcome="verified_present", at="2025-03-03T12:30:55+00:00", verified="present",
+                     warnings=["Personio cannot attach to applications: the file was added to the candidate"],
+                     **{**common, "type": "OTHER", "mime": "application/zip", "size": 2_310_044}),
+    ]
+    for row in rows:
+        history.record(row)
+    return sandbox_app(history=history)
+
+
+async def _history(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("f9")
+    await settle(pilot, 0.1)
+
+
+async def _history_detail(pilot: Pilot[Any]) -> None:
+    await _history(pilot)
+    await pilot.press(*"inactive")
+    await settle(pilot, 0.1)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def _help(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("f1")
@@ -174,4 +221,6 @@ STATES: tuple[State, ...] = (
     State("unknown", lambda: sandbox_app(drop=True), _unknown),
     State("unknown_verified", lambda: sandbox_app(drop=True), _verified),
     State("help", lambda: sandbox_app(), _help),
+    State("history", history_app, _history),
+    State("history_detail", history_app, _history_detail),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +15,15 @@ from .states import SIZE, STATES, State, write_sample_files
 
 
 @pytest.fixture(autouse=True)
-def _fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TZ", "UTC")  # the history shows local times
+    time.tzset()
     monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
     write_sample_files(tmp_path)
+    yield
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.mark.parametrize("state", STATES, ids=[s.name for s in STATES])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ from .picker import PickerCache
 
 if TYPE_CHECKING:
     from kombo_tui.core.engine import SendOutcome
+    from kombo_tui.core.history import HistoryEntry
 
     from ..app import KomboApp
 
@@ -61,6 +63,7 @@ class MainScreen(Screen[None]):
         Binding("f6", "toggle_full", "Full body", id="main.full", tooltip="Show the whole base64 (small files)", show=False),
         Binding("f7", "export_curl", "Export curl", id="main.export", tooltip="Body to a file, curl to the clipboard"),
         Binding("f8", "copy_log_url", "Copy log URL", id="main.copy_log", tooltip="Copy the error's log_url"),
+        Binding("f9", "history", "History", id="main.history", tooltip="Every send from this machine: filter, details, log URL"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="main.theme", tooltip="Switch between light and dark", show=False),
     ]
 
@@ -87,6 +90,9 @@ class MainScreen(Screen[None]):
         self._file_timer: Timer | None = None
         self._picker_cache: PickerCache | None = None
         self._last_upload: PreparedUpload | None = None
+        self._last_history_id: int | None = None
+        """The audit-log row of the last send (Verify records what it found there)."""
+        self._last_started_at: datetime | None = None
         self._unknown_key: tuple[str, ...] | None = None
         self._progress = (0, 0)
 
@@ -442,35 +448,16 @@ class MainScreen(Screen[None]):
         if self._remote_error:
             self.result = ResultView("invalid", "Not sent — fix these first:", lines=(f"• remote_fields: {self._remote_error}",))
             return
-        if self._unknown_key is not None and self._unknown_key == _upload_key(upload):
-            self._ask_resend(upload)
-        else:
-            self._confirm(upload)
+        self._confirm(upload)
 
-    def _ask_resend(self, upload: PreparedUpload) -> None:
-        from .confirm import ChoiceScreen
-
-        body = (
-            "The last send of this file to this application ended with an [b]unknown outcome[/b]: "
-            "it may already be there.\nSending again could attach it twice. Verify first?"
-        )
-
-        def chosen(value: str | None) -> None:
-            if value == "verify":
-                self.action_verify()
-            elif value == "send":
-                self._confirm(upload)
-
-        self.app.push_screen(
-            ChoiceScreen(
-                "Resend after an unknown outcome?",
-                body,
-                [("Verify first", "verify", "primary"), ("Send again anyway", "send", "warning"), ("Cancel", "cancel", "default")],
-                focus="verify",
-                screen_id="resend",
-            ),
-            chosen,
-        )
+    def _previous_sends(self, upload: PreparedUpload) -> list[HistoryEntry]:
+        """Earlier sends of the same bytes to the same application (from the audit log)."""
+        if upload.fingerprint is None:
+            return []
+        try:
+            return self.kombo.history.previous_uploads(upload.application_id, upload.fingerprint.sha256)
+        except Exception:  # noqa: BLE001 - an unreadable log must not block sending
+            return []
 
     def _confirm(self, upload: PreparedUpload) -> None:
         from .confirm import ChoiceScreen
@@ -492,24 +479,40 @@ class MainScreen(Screen[None]):
             f"[b]File[/]         {escape(what)}",
         ]
         if details is not None and not is_supported(details.tool.id):
-            lines.append(f"[$warning]⚠ {escape(tool)} is not on the supported list: the file goes to the candidate.[/]")
+            lines.append(f"[$warning]⚠ {escape(tool)} cannot attach to applications: Kombo adds the file to the candidate.[/]")
         for warning in self.preview_problems:
             lines.append(f"[$warning]⚠ {escape(warning)}[/]")
+
+        previous = self._previous_sends(upload)
+        unknown_entry = next((p for p in previous if p.outcome == "unknown"), None)
+        unknown = unknown_entry is not None or self._unknown_key == _upload_key(upload)
+        if previous or unknown:
+            lines[:0] = [*_previous_lines(previous, unknown_in_session=unknown and unknown_entry is None), ""]
 
         def chosen(value: str | None) -> None:
             if value == "send":
                 self.upload(upload)
+            elif value == "verify":
+                if unknown_entry is not None:
+                    self._last_history_id = unknown_entry.id
+                    self._last_started_at = _parse_time(unknown_entry.at)
+                self._last_upload = upload
+                self.refresh_bindings()
+                self.verify(upload, was_unknown=True)
 
-        self.app.push_screen(
-            ChoiceScreen(
-                "Send this file?",
-                "\n".join(lines),
-                [("Send  enter", "send", "success"), ("Cancel  esc", "cancel", "default")],
-                focus="send",
-                screen_id="confirm",
-            ),
-            chosen,
-        )
+        if unknown:
+            title = "Send again after an unknown outcome?"
+            choices = [("Verify first", "verify", "primary"), ("Send again anyway", "send", "warning"), ("Cancel  esc", "cancel", "default")]
+            focus, screen_id = "verify", "resend"
+        elif previous:
+            title = "This file was already sent to this application — send it again?"
+            choices = [("Send again", "send", "warning"), ("Cancel  esc", "cancel", "default")]
+            focus, screen_id = "cancel", "confirm"
+        else:
+            title = "Send this file?"
+            choices = [("Send  enter", "send", "success"), ("Cancel  esc", "cancel", "default")]
+            focus, screen_id = "send", "confirm"
+        self.app.push_screen(ChoiceScreen(title, "\n".join(lines), choices, focus=focus, screen_id=screen_id), chosen)
 
     def _on_progress(self, sent: int, total: int) -> None:
         self._progress = (sent, total)
@@ -533,9 +536,19 @@ class MainScreen(Screen[None]):
             )
             self.result = replace(self.result, retries=tuple(retries))
 
+        picked = self.picked if self.picked is not None and self.picked.id == upload.application_id else None
         try:
             client = await self.kombo.connection.client()
-            outcome = await send_upload(client, upload, progress=self._on_progress, on_retry=on_retry)
+            outcome = await send_upload(
+                client,
+                upload,
+                progress=self._on_progress,
+                on_retry=on_retry,
+                history=self.kombo.history,
+                environment=self.kombo.connection.environment.label,
+                candidate=picked.candidate if picked else None,
+                job=picked.job if picked else None,
+            )
         except asyncio.CancelledError:
             self._cancelled(upload)
             raise
@@ -547,15 +560,21 @@ class MainScreen(Screen[None]):
             self.sending = False
         first = self._last_upload is None
         self._last_upload = upload
+        self._last_history_id = outcome.history_id
+        self._last_started_at = outcome.started_at
         self.result = self._outcome_view(outcome)
+        if outcome.notes:
+            self.result = replace(self.result, lines=self.result.lines + tuple(f"note: {n}" for n in outcome.notes))
         if first:
             self.refresh_bindings()  # Verify becomes available
 
     def _cancelled(self, upload: PreparedUpload) -> None:
         sent, total = self._progress
         self._last_upload = upload
+        self._last_history_id = None
         if total and sent >= total:
             self._unknown_key = _upload_key(upload)
+            self._record_cancelled_unknown(upload)
             self.result = ResultView(
                 "unknown",
                 "? Cancelled after the whole body was sent — outcome unknown",
@@ -568,6 +587,23 @@ class MainScreen(Screen[None]):
                 "Cancelled — the body was not sent completely, so nothing was stored.",
                 lines=(f"{sent:,} of {total:,} bytes were sent.",),
             )
+
+    def _record_cancelled_unknown(self, upload: PreparedUpload) -> None:
+        """The engine records nothing when cancelled; a body sent in full may have landed, so log it."""
+        from kombo_tui.core.engine import SendOutcome, entry_from_outcome
+
+        picked = self.picked if self.picked is not None and self.picked.id == upload.application_id else None
+        entry = entry_from_outcome(
+            SendOutcome("unknown", upload),
+            environment=self.kombo.connection.environment.label,
+            candidate=picked.candidate if picked else None,
+            job=picked.job if picked else None,
+        )
+        entry.error_message = "cancelled after the whole body was sent"
+        try:
+            self._last_history_id = self.kombo.history.record(entry)
+        except Exception:  # noqa: BLE001 - the result panel already says the outcome is unknown
+            self._last_history_id = None
 
     def _outcome_view(self, outcome: SendOutcome) -> ResultView:
         from kombo_tui.core.hints import hint_for
@@ -626,26 +662,40 @@ class MainScreen(Screen[None]):
 
     def action_verify(self) -> None:
         if self._last_upload is not None and not self.sending:
-            self.verify(self._last_upload)
+            self.verify(self._last_upload, was_unknown=self.result.kind == "unknown")
 
     @work(exclusive=True, group="verify", exit_on_error=False)
-    async def verify(self, upload: PreparedUpload) -> None:
-        """Re-read the application's attachments and say whether this file is there."""
+    async def verify(self, upload: PreparedUpload, was_unknown: bool = False) -> None:
+        """Re-read the application's attachments, say whether this file is there, log it."""
         from kombo_tui.core.engine import verify_upload
 
         before = self.result
         self.result = replace(before, verification="checking the application's attachments…", verification_found=None)
-        client = await self.kombo.connection.client()
-        check = await verify_upload(client, upload)
-        if check.found and self._unknown_key == _upload_key(upload):
-            self._unknown_key = None
-        if check.found is False and before.kind == "unknown":
+        try:
+            client = await self.kombo.connection.client()
+        except KomboError as exc:
+            self.result = replace(before, verification=f"could not check: {exc}", verification_found=None)
+            return
+        check = await verify_upload(client, upload, since=self._last_started_at)
+        if check.found is not None and self._unknown_key == _upload_key(upload):
+            self._unknown_key = None  # resolved either way: no need to ask before the next send
+        if check.found is False and was_unknown:
             summary = check.summary() + " — it did not land; sending again is safe"
-        elif check.found and before.kind == "unknown":
+        elif check.found and was_unknown:
             summary = check.summary() + " — it landed; do not send again"
         else:
             summary = check.summary()
         self.result = replace(before, verification=summary, verification_found=check.found)
+        if check.found is not None and self._last_history_id is not None:
+            outcome = None
+            if was_unknown:
+                outcome = "verified_present" if check.found else "verified_absent"
+            try:
+                await asyncio.to_thread(
+                    self.kombo.history.set_verified, self._last_history_id, "present" if check.found else "absent", outcome
+                )
+            except Exception as exc:  # noqa: BLE001 - the check itself stands; say the log missed it
+                self.result = replace(self.result, lines=self.result.lines + (f"note: could not write the history ({exc})",))
 
     # ------------------------------------------------------------------ payload & misc
 
@@ -689,6 +739,11 @@ class MainScreen(Screen[None]):
             self.app.copy_to_clipboard(self.result.log_url)
             self.export_status = "[$success]✓ log URL copied to the clipboard[/]"
 
+    def action_history(self) -> None:
+        from .history import HistoryScreen
+
+        self.app.push_screen(HistoryScreen(self.kombo.history))
+
     def action_toggle_theme(self) -> None:
         self.app.theme = "textual-light" if self.app.current_theme.dark else "textual-dark"
 
@@ -719,11 +774,38 @@ _SHORT_MIMES = {
 
 
 def _for_screen(warning: str) -> str:
-    """Core warnings speak CLI ("set --content-type") and list long MIME names; shorten both."""
-    text = warning.replace("(set --content-type)", "(edit Content type below)")
+    """Core warnings list long MIME names; shorten them."""
+    text = warning
     for mime, short in _SHORT_MIMES.items():
         text = text.replace(mime, short)
     return text
+
+
+def _previous_lines(previous: list[HistoryEntry], *, unknown_in_session: bool) -> list[str]:
+    """The confirm dialog's warning about earlier sends of this file to this application."""
+    from .history import local_time
+
+    lines: list[str] = []
+    if unknown_in_session:
+        lines.append(
+            "[b $warning]⚠ The last send of this file here ended with an unknown outcome: it may already be there.[/]"
+        )
+    for entry in previous[:3]:
+        colour = "$warning" if entry.outcome == "unknown" else "$error"
+        outcome = "unknown — may be there" if entry.outcome == "unknown" else entry.outcome.replace("_", " ")
+        lines.append(f"[b {colour}]⚠ Already sent on {local_time(entry.at)} (outcome {escape(outcome)}), {escape(entry.environment)}[/]")
+    if len(previous) > 3:
+        lines.append(f"[$error]  … and {len(previous) - 3} earlier send(s) (F9 shows them all)[/]")
+    if previous or unknown_in_session:
+        lines.append("[dim]Sending again attaches a second copy. Verify re-reads the application's attachments.[/]")
+    return lines
+
+
+def _parse_time(at: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(at)
+    except ValueError:
+        return None
 
 
 def _upload_key(upload: PreparedUpload) -> tuple[str, ...]:

@@ -24,7 +24,7 @@ class VirtualTable(ScrollView, can_focus=True):
     """Fixed-width columns, a header line and a row cursor; Enter selects."""
 
     DEFAULT_CSS = """
-    VirtualTable { background: $surface; }
+    VirtualTable { background: $surface; scrollbar-size-horizontal: 1; }
     VirtualTable > .virtual-table--header { text-style: bold; color: $text-primary; background: $panel; }
     VirtualTable > .virtual-table--cursor { background: $block-cursor-blurred-background; }
     VirtualTable:focus > .virtual-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }

@@ -1,0 +1,277 @@
+"""F9: the local audit log — every send from this machine, filterable, with details and log URL.
+
+The log is SQLite (:class:`kombo_tui.core.history.History`); every query runs in a thread
+worker, so a slow disk never freezes the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Input, Static
+
+from ..widgets.common import format_bytes, printable
+from ..widgets.virtual_table import VirtualTable
+
+if TYPE_CHECKING:
+    from kombo_tui.core.history import History, HistoryEntry
+
+COLUMNS = (
+    ("Time", 16),
+    ("Outcome", 12),
+    ("Env", 7),
+    ("Candidate", 16),
+    ("Job", 18),
+    ("File", 22),
+    ("Type", 12),
+    ("Size", 9),
+    ("Application", 14),
+    ("Integration", 24),
+    ("Error code", 30),
+)
+
+OUTCOMES = {
+    "sent": "✓ sent",
+    "error": "✗ error",
+    "unknown": "? unknown",
+    "file_changed": "✗ changed",
+    "verified_present": "✓ verified",
+    "verified_absent": "✗ not there",
+}
+"""How each recorded outcome reads in the table (the detail view also shows the raw value)."""
+
+LIMIT = 1000
+"""Newest entries shown (the filter searches the whole log)."""
+
+
+def local_time(at: str) -> str:
+    """``2024-05-01 12:30`` in the local time zone (the log stores UTC ISO 8601)."""
+    try:
+        return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return at[:16]
+
+
+def outcome_label(outcome: str) -> str:
+    return OUTCOMES.get(outcome, outcome)
+
+
+def cells(entry: HistoryEntry) -> tuple[str, ...]:
+    return (
+        local_time(entry.at),
+        outcome_label(entry.outcome),
+        entry.environment,
+        printable(entry.candidate or ""),
+        printable(entry.job or ""),
+        printable(entry.file_name),
+        entry.type,
+        format_bytes(entry.size) if entry.size is not None else "",
+        printable(entry.application_id),
+        printable(entry.integration_id),
+        entry.error_code or "",
+    )
+
+
+class HistoryScreen(ModalScreen[None]):
+    """A table of past sends; type to filter, Enter shows one with its log URL."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="history.close"),
+        Binding("f9", "close", "Close", show=False),
+        Binding("down", "focus_table", "Table", show=False),
+    ]
+
+    def __init__(self, history: History) -> None:
+        super().__init__(id="history", classes="dialog-screen")
+        self.history = history
+        self.entries: list[HistoryEntry] = []
+        self.status_text = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog picker-dialog"):
+            yield Static("History — sends from this machine", classes="dialog-title")
+            yield Input(
+                placeholder="filter by file, candidate, job, application, integration, error code or outcome",
+                compact=True,
+                id="history-filter",
+            )
+            yield Static("", id="history-status", classes="detail")
+            yield VirtualTable(COLUMNS, id="history-table")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#history-filter", Input).focus()
+        self.load("")
+
+    @work(thread=True, exclusive=True, group="history", exit_on_error=False)
+    def load(self, search: str) -> None:
+        try:
+            entries = self.history.entries(search=search.strip() or None, limit=LIMIT)
+        except Exception as exc:  # noqa: BLE001 - a broken log file is shown, not raised
+            self.app.call_from_thread(self._show_error, f"cannot read the history ({exc})")
+            return
+        self.app.call_from_thread(self._show, search, entries)
+
+    def _show(self, search: str, entries: list[HistoryEntry]) -> None:
+        if search != self.query_one("#history-filter", Input).value:
+            return  # a newer keystroke's query is on its way
+        self.entries = entries
+        self.query_one("#history-table", VirtualTable).set_rows(_Cells(entries))
+        if not entries:
+            text = "No sends match this filter." if search.strip() else "No sends recorded yet."
+        else:
+            more = f" (newest {LIMIT:,})" if len(entries) >= LIMIT else ""
+            text = f"{len(entries):,} send(s){more}" + (" match" if search.strip() else "")
+            text += " · Enter shows details, the log URL and how to open it"
+        self._status(text)
+
+    def _show_error(self, message: str) -> None:
+        self._status(f"[$error]✗ {escape(message)}[/]")
+
+    def _status(self, text: str) -> None:
+        self.status_text = text
+        self.query_one("#history-status", Static).update(text)
+
+    @on(Input.Changed, "#history-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.load(event.value)
+
+    @on(Input.Submitted, "#history-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if len(self.entries) == 1:
+            self._open(0)
+        elif self.entries:
+            self.action_focus_table()
+
+    @on(VirtualTable.Selected, "#history-table")
+    def _selected(self, event: VirtualTable.Selected) -> None:
+        event.stop()
+        self._open(event.index)
+
+    def _open(self, index: int) -> None:
+        if 0 <= index < len(self.entries):
+            self.app.push_screen(HistoryDetail(self.entries[index]))
+
+    def action_focus_table(self) -> None:
+        self.query_one("#history-table", VirtualTable).focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class _Cells(Sequence[tuple[str, ...]]):
+    """Table cells built only for the rows on screen."""
+
+    def __init__(self, entries: list[HistoryEntry]) -> None:
+        self.entries = entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]
+        return cells(self.entries[index])
+
+
+class HistoryDetail(ModalScreen[None]):
+    """Everything recorded about one send; the log URL can be copied (OSC 52) or opened."""
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="history-detail.close"),
+        Binding("c", "copy", "Copy log URL", id="history-detail.copy"),
+        Binding("o", "open", "Open log URL", id="history-detail.open"),
+    ]
+
+    def __init__(self, entry: HistoryEntry) -> None:
+        super().__init__(id="history-detail", classes="dialog-screen")
+        self.entry = entry
+        self.status_text = ""
+
+    def compose(self) -> ComposeResult:
+        entry = self.entry
+        with Vertical(classes="dialog"):
+            yield Static(f"{escape(outcome_label(entry.outcome))} — {escape(printable(entry.file_name))}", classes="dialog-title")
+            yield Static(detail_text(entry), id="history-detail-text", classes="dialog-body")
+            yield Static("", id="history-detail-status")
+            with Horizontal(classes="dialog-buttons"):
+                if entry.log_url:
+                    yield Button("Open log URL  o", id="open-log", variant="primary")
+                    yield Button("Copy log URL  c", id="copy-log")
+                yield Button("Close  esc", id="close")
+
+    def on_mount(self) -> None:
+        self.query_one("#open-log" if self.entry.log_url else "#close", Button).focus()
+
+    @on(Button.Pressed, "#open-log")
+    def _open_pressed(self) -> None:
+        self.action_open()
+
+    @on(Button.Pressed, "#copy-log")
+    def _copy_pressed(self) -> None:
+        self.action_copy()
+
+    @on(Button.Pressed, "#close")
+    def _close_pressed(self) -> None:
+        self.action_close()
+
+    def action_copy(self) -> None:
+        if self.entry.log_url:
+            self.app.copy_to_clipboard(self.entry.log_url)
+            self._status("[$success]✓ log URL copied to the clipboard[/]")
+
+    def action_open(self) -> None:
+        if self.entry.log_url:
+            self.app.open_url(self.entry.log_url)
+            self._status("[$success]✓ asked the system to open the log URL[/]")
+
+    def _status(self, text: str) -> None:
+        self.status_text = text
+        self.query_one("#history-detail-status", Static).update(text)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+def detail_text(entry: HistoryEntry) -> str:
+    """The detail view's lines (markup; every recorded value escaped)."""
+
+    def row(label: str, value: object) -> str:
+        shown = "[dim]—[/]" if value in (None, "", [], {}) else escape(printable(str(value)))
+        return f"[b]{label:<13}[/]{shown}"
+
+    size = f"{format_bytes(entry.size)} ({entry.size:,} bytes)" if entry.size is not None else None
+    outcome = outcome_label(entry.outcome) + (f"  ({entry.outcome})" if entry.outcome in OUTCOMES else "")
+    lines = [
+        row("When", f"{local_time(entry.at)}  ({entry.at})"),
+        row("Outcome", outcome),
+        row("Verified", entry.verified),
+        row("Environment", entry.environment),
+        row("Integration", entry.integration_id),
+        row("Application", entry.application_id),
+        row("Candidate", entry.candidate),
+        row("Job", entry.job),
+        row("File", entry.file_name),
+        row("Type", entry.type),
+        row("Content type", entry.mime),
+        row("Size", size),
+        row("sha256", entry.sha256),
+    ]
+    if entry.remote_fields:
+        import json
+
+        lines.append(row("Remote fields", json.dumps(entry.remote_fields, ensure_ascii=False)))
+    if entry.error_code or entry.error_message:
+        lines.append(row("Error code", entry.error_code))
+        lines.append(row("Message", entry.error_message))
+    lines.append(row("log_url", entry.log_url))
+    lines.extend(f"[$warning]⚠ {escape(printable(w))}[/]" for w in entry.warnings)
+    return "\n".join(lines)

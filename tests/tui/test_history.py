@@ -1,0 +1,177 @@
+"""History in the TUI: every send is logged, resends are flagged, F9 lists and details them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Static
+
+from kombo_tui.core.history import History
+from kombo_tui.tui.app import KomboApp
+from kombo_tui.tui.screens import main as main_module
+from kombo_tui.tui.widgets.virtual_table import VirtualTable
+
+from .states import SIZE, DropAfterSend
+from .test_flow import GREENHOUSE, fill, first_application, main_screen, send, settle
+
+
+@pytest.fixture(autouse=True)
+def _fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
+
+
+async def pick_first(pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("f3")
+    await settle(pilot)
+    await pilot.press("enter", "enter")  # focus the table, pick the first row
+    await pilot.pause()
+
+
+def body_of(app: KomboApp) -> str:
+    return str(app.screen.query_one(".dialog-body", Static).render())
+
+
+async def test_send_is_logged_with_names_and_verify_result(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    history = History(files / "h.sqlite3")
+    app = make_app(history=history)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, "", "Jane_Doe_CV.pdf")
+        await pick_first(pilot)
+        picked = screen.picked
+        assert picked is not None and picked.candidate
+        await send(pilot)
+        assert screen.result.kind == "sent"
+        [entry] = history.entries()
+        assert (entry.outcome, entry.environment) == ("sent", "SANDBOX")
+        assert (entry.candidate, entry.job, entry.application_id) == (picked.candidate, picked.job, picked.id)
+        assert entry.file_name == "Jane_Doe_CV.pdf" and entry.type == "CV" and entry.sha256
+        await pilot.press("f5")
+        await settle(pilot)
+        assert history.entries()[0].verified == "present"
+        assert history.entries()[0].outcome == "sent"
+
+
+async def test_default_history_is_in_the_data_dir(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    from kombo_tui.core.history import default_history_path
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        await send(pilot)
+    assert History(default_history_path()).entries()[0].outcome == "sent"
+
+
+async def test_resend_of_the_same_file_is_flagged(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    history = History(files / "h.sqlite3")
+    app = make_app(history=history)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        await send(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "confirm"
+        assert "already sent" in str(app.screen.query_one(".dialog-title", Static).render()).lower()
+        assert "Already sent on" in body_of(app) and "outcome sent" in body_of(app)
+        assert app.screen.focused is not None and app.screen.focused.id == "choice-cancel"
+        await pilot.press("enter")  # the focused button is Cancel: nothing sent
+        await settle(pilot)
+        assert app.screen is screen and len(history.entries()) == 1
+        # Another file to the same application is not flagged.
+        screen.query_one("#path", Input).value = "cover-letter.pdf"
+        (files / "cover-letter.pdf").write_bytes(b"%PDF-1.4\n% another\n%%EOF\n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "Already sent" not in body_of(app)
+
+
+async def test_unknown_outcome_in_history_requires_explicit_resend(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    history = History(files / "h.sqlite3")
+    application = first_application(GREENHOUSE)
+    app = make_app(wrap=DropAfterSend, history=history)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, application, "Jane_Doe_CV.pdf")
+        await send(pilot)
+        assert screen.result.kind == "unknown"
+    assert history.entries()[0].outcome == "unknown"
+
+    # A new session (the app was restarted): the log remembers.
+    app = make_app(history=history)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, application, "Jane_Doe_CV.pdf")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "resend"
+        assert "unknown" in body_of(app)
+        assert app.screen.query_one("#choice-send").label.plain == "Send again anyway"  # type: ignore[attr-defined]
+        assert app.screen.focused is not None and app.screen.focused.id == "choice-verify"
+        await pilot.press("enter")  # Verify first
+        await settle(pilot)
+        assert app.screen is screen
+        # This sandbox did not store it (the other one did): Verify says so and logs it.
+        assert screen.result.verification_found is False
+        assert "safe" in (screen.result.verification or "")
+        assert history.entries()[0].outcome == "verified_absent"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen.id == "confirm"
+        assert "Already sent" not in body_of(app)
+
+
+async def test_history_screen_filter_details_copy_and_open(
+    files: Path, make_app: Callable[..., KomboApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history = History(files / "h.sqlite3")
+    app = make_app(history=history)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+    async with app.run_test(size=SIZE) as pilot:
+        await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        await send(pilot)
+        inactive = "teamtailor:sandbox-inactive"
+        await fill(pilot, inactive, first_application(inactive), "cover-letter.pdf")
+        await send(pilot)
+        assert history.entries()[0].log_url
+
+        await pilot.press("f9")
+        await settle(pilot)
+        assert app.screen.id == "history"
+        table = app.screen.query_one("#history-table", VirtualTable)
+        assert table.row_count == 2
+        await pilot.press(*"inactive")
+        await settle(pilot)
+        assert table.row_count == 1
+        assert "1 send(s) match" in app.screen.status_text  # type: ignore[attr-defined]
+        row = table.rows[0]
+        assert "✗ error" in row and "INTEGRATION.INACTIVE" in row and "cover-letter.pdf" in row
+        await pilot.press("enter")  # one match: its details
+        await pilot.pause()
+        assert app.screen.id == "history-detail"
+        text = str(app.screen.query_one("#history-detail-text", Static).render())
+        log_url = history.entries()[0].log_url
+        assert log_url and log_url in text and "INTEGRATION.INACTIVE" in text
+        await pilot.press("c")
+        assert app.clipboard == log_url
+        await pilot.press("o")
+        assert opened == [log_url]
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen is main_screen(app)
+
+
+async def test_history_in_command_palette(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"history")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.id == "history"
+        assert "No sends recorded yet" in app.screen.status_text  # type: ignore[attr-defined]
