@@ -186,7 +186,8 @@ class Sandbox:
     def reset(self) -> None:
         """Forget uploads, interactions and limit counters (the demo data stays)."""
         self.store.clear()
-        self.interactions.clear()
+        with self._lock:
+            self.interactions.clear()
         self.rate_limiter.reset()
         self.errors = ErrorInjector(self.config.error_rate)
 
@@ -215,6 +216,16 @@ class Sandbox:
     def upload_count(self) -> int:
         """How many upload requests stored a file."""
         return self.store.upload_count()
+
+    def record(self, interaction: Interaction) -> None:
+        """Add a request to the log (the last 2,000 are kept)."""
+        with self._lock:
+            self.interactions.append(interaction)
+
+    def recent_interactions(self) -> list[Interaction]:
+        """A copy of the log, oldest first (safe while the server is running)."""
+        with self._lock:
+            return list(self.interactions)
 
     def new_id(self) -> str:
         """A fresh Kombo-style id (24 base58 characters)."""
@@ -548,7 +559,7 @@ class _Api:
             gate = self.sandbox.concurrency
             key = ctx.integration.id if ctx.integration else ""
             response.headers.update(self._concurrency_headers(gate.limit, gate.remaining(key)))
-        self.sandbox.interactions.append(
+        self.sandbox.record(
             Interaction(
                 id=interaction_id,
                 method=request.method,

@@ -796,7 +796,7 @@ async def test_data_url_is_fetched(make_client: Callable[..., httpx.AsyncClient]
 async def test_interactions_are_logged(client: httpx.AsyncClient) -> None:
     await client.get("/check-api-key")
     await client.get("/ats/applications", headers={"X-Integration-Id": "nope:x"})
-    log = list(sandbox_of(client).interactions)
+    log = sandbox_of(client).recent_interactions()
     assert [(i.method, i.status, i.code) for i in log] == [
         ("GET", 200, None),
         ("GET", 404, "PLATFORM.INTEGRATION_NOT_FOUND"),

@@ -232,8 +232,9 @@ async def test_drop_after_store_in_process(make_client: Callable[..., httpx.Asyn
 
 
 async def test_drop_after_store_in_process_without_raising() -> None:
-    from kombo_tui.sandbox.app import create_app
     from sandbox_helpers import headers as auth_headers
+
+    from kombo_tui.sandbox.app import create_app
 
     app = create_app(SandboxConfig(drop_after_store=True))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
