@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import ipaddress
 import json
 import logging
 import random
@@ -117,6 +118,9 @@ class SandboxConfig:
     """Largest request body accepted (413 ``PLATFORM.INPUT_INVALID`` above it)."""
     environment_id: str = "sandbox"
     """What ``GET /check-api-key`` reports."""
+    fetch_remote: bool = False
+    """Download ``data_url`` from any host; by default only loopback URLs are fetched, so
+    the sandbox never reaches beyond this machine unless asked to."""
     fetch_transport: httpx.AsyncBaseTransport | None = field(
         default=None, repr=False, compare=False
     )
@@ -1208,6 +1212,18 @@ class _Api:
                 f"attachment.data_url: could not download the file: {reason}",
             )
 
+        async def check_host(request: httpx.Request) -> None:
+            # Runs for the first request and for every redirect.
+            host = request.url.host
+            if not config.fetch_remote and not _is_loopback_host(host):
+                raise ApiFailure(
+                    400,
+                    "REMOTE.INPUT_INVALID",
+                    f"attachment.data_url: the sandbox only downloads from loopback addresses "
+                    f"(127.0.0.1, ::1, localhost), not from {host!r}. Serve the file locally, "
+                    "or start the sandbox with remote fetching allowed (fetch_remote).",
+                )
+
         try:
             async with httpx.AsyncClient(
                 transport=config.fetch_transport,
@@ -1215,6 +1231,7 @@ class _Api:
                 follow_redirects=True,
                 max_redirects=5,
                 trust_env=False,
+                event_hooks={"request": [check_host]},
             ) as client:
                 async with client.stream("GET", url) as response:
                     if response.status_code != 200:
@@ -1284,6 +1301,15 @@ class _Injected(ApiFailure):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _key_of(request: Request) -> str | None:

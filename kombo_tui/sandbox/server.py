@@ -217,7 +217,7 @@ def describe(base_url: str, config: SandboxConfig) -> str:
     """What ``kombo-tui sandbox`` prints before serving."""
     width = max(len(i.id) for i in INTEGRATIONS)
     lines = [
-        "Kombo sandbox (demo data; nothing leaves this machine)",
+        "Kombo sandbox (demo data; loopback only)",
         "",
         f"  Base URL  {base_url}",
         f"  API key   {config.api_key}",
@@ -251,6 +251,8 @@ def describe(base_url: str, config: SandboxConfig) -> str:
         knobs.append(f"error rate {config.error_rate:.0%}")
     if config.drop_after_store:
         knobs.append("drop after store")
+    if config.fetch_remote:
+        knobs.append("data_url downloads from any host")
     if knobs:
         lines += ["", "  Misbehaving on purpose: " + ", ".join(knobs)]
     lines += [

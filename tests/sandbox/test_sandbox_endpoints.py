@@ -746,7 +746,7 @@ async def test_data_url_is_fetched(make_client: Callable[..., httpx.AsyncClient]
             "/untyped": httpx.Response(200, content=b"abc"),
         }
     )
-    config = SandboxConfig(fetch_transport=transport, fetch_max_bytes=4096)
+    config = SandboxConfig(fetch_transport=transport, fetch_max_bytes=4096, fetch_remote=True)
     async with make_client(config) as c:
         application_id = await first_application_id(c)
         path = f"/ats/applications/{application_id}/attachments"
@@ -791,6 +791,86 @@ async def test_data_url_is_fetched(make_client: Callable[..., httpx.AsyncClient]
                 or "attachment.content_type" in error["message"]
             )
         assert sandbox_of(c).upload_count() == 2
+
+
+async def test_data_url_only_from_loopback_by_default(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
+    fetched: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        fetched.append(str(request.url))
+        if request.url.host == "127.0.0.1" and request.url.path == "/hop":
+            return httpx.Response(302, headers={"Location": "https://files.example.com/cv.pdf"})
+        return httpx.Response(
+            200, content=b"%PDF-1.7 x", headers={"Content-Type": "application/pdf"}
+        )
+
+    async with make_client(SandboxConfig(fetch_transport=httpx.MockTransport(handler))) as c:
+        application_id = await first_application_id(c)
+        path = f"/ats/applications/{application_id}/attachments"
+
+        def url_body(url: str) -> dict[str, Any]:
+            return {"attachment": {"name": "cv.pdf", "type": "CV", "data_url": url}}
+
+        for url in (
+            "http://127.0.0.1:9/cv.pdf",
+            "http://localhost/cv.pdf",
+            "http://[::1]:8000/cv.pdf",
+        ):
+            assert (await c.post(path, json=url_body(url))).status_code == 200, url
+        refused = await c.post(path, json=url_body("https://files.example.com/cv.pdf"))
+        assert_error(
+            refused, 400, "REMOTE.INPUT_INVALID", in_message="only downloads from loopback"
+        )
+        # A loopback URL that redirects elsewhere is stopped at the redirect.
+        redirected = await c.post(path, json=url_body("http://127.0.0.1/hop"))
+        assert_error(redirected, 400, "REMOTE.INPUT_INVALID", in_message="'files.example.com'")
+        assert not any("example.com" in url for url in fetched)
+        assert sandbox_of(c).upload_count() == 3
+
+
+def test_data_url_from_a_real_loopback_server(tmp_path: Any) -> None:
+    import functools
+    import http.server
+    import threading
+
+    from kombo_tui.sandbox.server import SandboxServer
+
+    content = b"%PDF-1.7\n" + bytes(range(256)) * 100
+    (tmp_path / "cv.pdf").write_bytes(content)
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    files = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path))
+    )
+    thread = threading.Thread(target=files.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with SandboxServer() as server:
+            application_id = dataset("greenhouse:sandbox-greenhouse").live_applications[8].id
+            url = f"http://127.0.0.1:{files.server_address[1]}/cv.pdf"
+            response = httpx.post(
+                f"{server.base_url}/ats/applications/{application_id}/attachments",
+                json={"attachment": {"name": "cv.pdf", "type": "CV", "data_url": url}},
+                headers=headers(),
+            )
+            assert response.status_code == 200, response.text
+            [stored] = server.sandbox.attachments("greenhouse:sandbox-greenhouse", application_id)
+            assert stored.sha256 == hashlib.sha256(content).hexdigest()
+            assert stored.content_type == "application/pdf"  # SimpleHTTPRequestHandler's guess
+            missing = httpx.post(
+                f"{server.base_url}/ats/applications/{application_id}/attachments",
+                json={"attachment": {"name": "x.pdf", "type": "CV", "data_url": url + ".missing"}},
+                headers=headers(),
+            )
+            assert_error(missing, 400, "REMOTE.INPUT_INVALID", in_message="HTTP 404")
+    finally:
+        files.shutdown()
+        files.server_close()
 
 
 async def test_interactions_are_logged(client: httpx.AsyncClient) -> None:
