@@ -3,18 +3,21 @@
 (a) list all 20,000 applications of ``workday:sandbox-big`` with page_size 250 (target < 2 s);
 (b) 1,000 sequential uploads of a 100 KB file.
 
-``list_all`` and ``upload_many`` take a base URL and a key, so the plain-httpx client used
-here can be swapped for the project's client without touching the rest.
+(a) goes through the project's own client (``KomboClient.iter_applications``, pydantic models);
+(b) uses plain httpx, so it measures the sandbox alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import socket
+import subprocess
 import base64
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -29,19 +32,19 @@ UPLOAD_TARGET = "lever:sandbox-lever"
 
 
 def list_all(base_url: str, key: str, integration_id: str = BIG, page_size: int = 250) -> list[str]:
-    """Every application id of the integration, following ``data.next`` to the end."""
-    ids: list[str] = []
-    headers = {"Authorization": f"Bearer {key}", "X-Integration-Id": integration_id}
-    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
-        params: dict[str, str | int] = {"page_size": page_size}
-        while True:
-            response = client.get("/ats/applications", params=params)
-            response.raise_for_status()
-            data = response.json()["data"]
-            ids.extend(item["id"] for item in data["results"])
-            if not data["next"]:
-                return ids
-            params["cursor"] = data["next"]
+    """Every application id of the integration, through the project's own client."""
+    import asyncio
+
+    from kombo_tui.core.client import KomboClient
+
+    async def go() -> list[str]:
+        ids: list[str] = []
+        async with KomboClient(key, base_url=base_url, integration_id=integration_id) as client:
+            async for page in client.iter_applications(page_size=page_size):
+                ids.extend(app.id for app in page.results)
+        return ids
+
+    return asyncio.run(go())
 
 
 def upload_many(
@@ -79,6 +82,30 @@ def _timed(func: Callable[[], object]) -> tuple[float, object]:
     return time.perf_counter() - started, result
 
 
+@contextlib.contextmanager
+def _sandbox_process() -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kombo_tui", "sandbox", "--port", str(port)], stdout=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uploads", type=int, default=1000, help="number of sequential uploads")
@@ -92,11 +119,15 @@ def main(argv: list[str] | None = None) -> int:
             ("generate workday:sandbox-big (20,000 apps)", f"{generate_seconds:.3f} s", "< 0.5 s")
         )
 
-        list_seconds, ids = _timed(lambda: list_all(server.base_url, SANDBOX_API_KEY))
-        assert isinstance(ids, list) and len(ids) == 20_000 == len(set(ids)), "incomplete listing"
-        rows.append(
-            ("list 20,000 applications (80 pages of 250)", f"{list_seconds:.3f} s", "< 2 s")
-        )
+        # The listing runs against a sandbox in its own process (as `kombo-tui sandbox`), so
+        # client and server do not share one interpreter lock.
+        with _sandbox_process() as base_url:
+            for label in ("cold: first request builds the data", "warm"):
+                list_seconds, ids = _timed(lambda: list_all(base_url, SANDBOX_API_KEY))
+                assert isinstance(ids, list) and len(ids) == 20_000 == len(set(ids)), "incomplete"
+                rows.append(
+                    (f"list 20,000 applications, project client ({label})", f"{list_seconds:.3f} s", "< 2 s")
+                )
 
         content = (b"%PDF-1.7\n" + os.urandom(args.size))[: args.size]
         application_id = dataset(UPLOAD_TARGET).live_applications[0].id

@@ -129,6 +129,9 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--concurrency-limit", type=int, default=30, metavar="N", help="actions in flight per integration")
     sandbox.add_argument("--error-rate", type=float, default=0.0, metavar="SHARE", help="share of requests answered 5xx (0-1)")
     sandbox.add_argument("--drop-after-store", action="store_true", help="store uploads, then drop the connection")
+    sandbox.add_argument("--seed", type=int, help="seed of the demo data (default: fixed, so data is the same every run)")
+    sandbox.add_argument("--max-body-mb", type=float, metavar="MB", help="largest request body accepted (default 100)")
+    sandbox.add_argument("--log-level", default="warning", choices=("critical", "error", "warning", "info", "debug"), help="server log level")
     return parser
 
 
@@ -679,15 +682,30 @@ def _cmd_sandbox(args: argparse.Namespace, out: Output) -> int:
         return _bad_input(out, [Problem("host", f"{args.host!r} is not a loopback address; the sandbox serves 127.0.0.1 only")])
     if not 0 <= args.error_rate <= 1:
         return _bad_input(out, [Problem("error-rate", "must be between 0 and 1")])
-    config = SandboxConfig(
-        latency=args.latency,
-        rate_limit=args.rate_limit,
-        rate_window=args.rate_window,
-        concurrency_limit=args.concurrency_limit,
-        error_rate=args.error_rate,
-        drop_after_store=args.drop_after_store,
-    )
-    serve_forever(args.host, args.port, config, out=out.out)
+    extra: dict[str, Any] = {}
+    if args.seed is not None:
+        extra["seed"] = args.seed
+    if args.max_body_mb is not None:
+        extra["max_body_bytes"] = int(args.max_body_mb * 1024 * 1024)
+    try:
+        config = SandboxConfig(
+            latency=args.latency,
+            rate_limit=args.rate_limit,
+            rate_window=args.rate_window,
+            concurrency_limit=args.concurrency_limit,
+            error_rate=args.error_rate,
+            drop_after_store=args.drop_after_store,
+            **extra,
+        )
+    except ValueError as exc:
+        return _bad_input(out, [Problem("sandbox", str(exc))])
+    try:
+        serve_forever(args.host, args.port, config, out=out.out, log_level=args.log_level)
+    except OSError as exc:
+        return _bad_input(out, [Problem("port", f"cannot listen on {args.host}:{args.port}: {exc.strerror}")])
+    except KeyboardInterrupt:
+        out.note("sandbox stopped")
+        return ExitCode.INTERRUPTED
     return ExitCode.OK
 
 

@@ -118,8 +118,11 @@ async def test_dot_dot_id_stays_in_its_segment(upload) -> None:  # type: ignore[
     assert paths == [b"/v1/ats/applications/%2E%2E/attachments"]
 
 
-@pytest.mark.parametrize("code", ["PLATFORM.RATE_LIMIT_EXCEEDED", "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED"])
-async def test_upload_retries_limits_honouring_reset(upload, code: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("code", "delays"),
+    [("PLATFORM.RATE_LIMIT_EXCEEDED", [2.0, 2.0]), ("PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", [1.0, 2.0])],
+)
+async def test_upload_retries_limits_honouring_reset(upload, code: str, delays: list[float]) -> None:  # type: ignore[no-untyped-def]
     calls: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -134,7 +137,7 @@ async def test_upload_retries_limits_honouring_reset(upload, code: str) -> None:
     async with client:
         result = await client.add_application_attachment(upload)
     assert result.attempts == 3
-    assert slept == [2.0, 2.0]
+    assert slept == delays  # the window reset for rate limits, exponential backoff for concurrency
     assert len(notices) == 2
 
 
@@ -265,3 +268,12 @@ def test_repr_never_shows_the_key() -> None:
     client = KomboClient(KEY, base_url="https://api.kombo.dev/v1")
     assert KEY not in repr(client)
     assert KEY not in repr(client.http.headers)
+
+
+def test_concurrency_limit_ignores_the_rate_window_reset() -> None:
+    concurrency = parse_error(_error(429, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", **{"ratelimit-reset": "57"}))
+    assert concurrency.retry_after is None  # back off from ~1 s instead of waiting out the window
+    rate = parse_error(_error(429, "PLATFORM.RATE_LIMIT_EXCEEDED", **{"ratelimit-reset": "57"}))
+    assert rate.retry_after == 57.0
+    told = parse_error(_error(429, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", **{"retry-after": "3"}))
+    assert told.retry_after == 3.0
