@@ -85,3 +85,23 @@ class ResultView:
     verification_found: bool | None = None
     can_verify: bool = False
     retries: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """A further file for the same application (a batch): its own type and, once sent, result."""
+
+    key: int
+    """Stable id of the row (paths may repeat while the user fixes a mistake)."""
+    path: Path
+    display: str
+    state: FileState = "inspecting"
+    size: int | None = None
+    sniffed: Sniffed | None = None
+    fingerprint: Fingerprint | None = None
+    type: str = "OTHER"
+    error: str | None = None
+    """Why this file cannot be sent (shown on its row)."""
+    result: str | None = None
+    """After sending: what happened to this file."""
+    result_kind: ResultKind = "idle"

@@ -37,7 +37,10 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def make_app() -> Callable[..., KomboApp]:
-    """A KomboApp talking to an in-process sandbox (``wrap`` can wrap its transport)."""
+    """A KomboApp talking to an in-process sandbox (``wrap`` can wrap its transport).
+
+    ``app.sandbox_state.store`` holds what the sandbox stored.
+    """
 
     def make(
         *,
@@ -45,10 +48,13 @@ def make_app() -> Callable[..., KomboApp]:
         wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
         **kwargs: Any,
     ) -> KomboApp:
-        transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=create_app(config or SandboxConfig()))
+        server = create_app(config or SandboxConfig())
+        transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=server)
         if wrap is not None:
             transport = wrap(transport)
         kwargs.setdefault("sandbox", True)
-        return KomboApp(transport=transport, **kwargs)
+        app = KomboApp(transport=transport, **kwargs)
+        app.sandbox_state = server.state.sandbox  # type: ignore[attr-defined]
+        return app
 
     return make

@@ -41,6 +41,8 @@ class DropAfterSend(httpx.AsyncBaseTransport):
 
 def write_sample_files(folder: Path) -> None:
     (folder / "Jane_Doe_CV.pdf").write_bytes(PDF)
+    (folder / "Jane_Doe_Cover_Letter.pdf").write_bytes(PDF.replace(b"Catalog", b"Catalog/Lang(en)"))
+    (folder / "empty.pdf").write_bytes(b"")
     (folder / "scan").write_bytes(b"\x00\x01\x02\x03" * 4096)
 
 
@@ -195,6 +197,26 @@ async def _history_detail(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def _batch(pilot: Pilot[Any]) -> None:
+    await _fill()(pilot)
+    for path in ("Jane_Doe_Cover_Letter.pdf", "empty.pdf"):
+        await pilot.press("ctrl+n")
+        pilot.app.screen.query_one("#add-path", Input).value = path
+        await pilot.press("enter")
+        await settle(pilot, 0.1)
+    await pilot.press("ctrl+s")
+    await settle(pilot, 0.1)
+
+
+async def _batch_sent(pilot: Pilot[Any]) -> None:
+    await _fill()(pilot)
+    await pilot.press("ctrl+n")
+    pilot.app.screen.query_one("#add-path", Input).value = "Jane_Doe_Cover_Letter.pdf"
+    await pilot.press("enter")
+    await settle(pilot, 0.1)
+    await _send(pilot)
+
+
 async def _help(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("f1")
@@ -221,6 +243,8 @@ STATES: tuple[State, ...] = (
     State("unknown", lambda: sandbox_app(drop=True), _unknown),
     State("unknown_verified", lambda: sandbox_app(drop=True), _verified),
     State("help", lambda: sandbox_app(), _help),
+    State("batch_invalid", lambda: sandbox_app(), _batch),
+    State("batch_sent", lambda: sandbox_app(), _batch_sent),
     State("history", history_app, _history),
     State("history_detail", history_app, _history_detail),
 )

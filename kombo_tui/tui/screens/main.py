@@ -29,9 +29,9 @@ from kombo_tui.core.errors import ApiError, InputError, KomboError, TransportErr
 from kombo_tui.core.payload import Draft, PreparedUpload, prepare, restriction_warnings
 
 from ..paths import display_path
-from ..state import FileView, IntegrationView, PickedApplication, ResultView
+from ..state import BatchFile, FileView, IntegrationView, PickedApplication, ResultKind, ResultView
 from ..widgets.attachment import AttachmentPanel
-from ..widgets.common import format_bytes
+from ..widgets.common import format_bytes, printable
 from ..widgets.file_panel import FilePanel
 from ..widgets.header import AppHeader
 from ..widgets.payload import PayloadPanel
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
     from ..app import KomboApp
 
+BATCH_CONCURRENCY = 3
+"""Uploads of one batch in flight at once (the client also honours Kombo's concurrency limit)."""
 CHECK_DELAY = 0.35
 """Seconds of quiet typing before the integration id is checked."""
 
@@ -63,6 +65,7 @@ class MainScreen(Screen[None]):
         Binding("f6", "toggle_full", "Full body", id="main.full", tooltip="Show the whole base64 (small files)", show=False),
         Binding("f7", "export_curl", "Export curl", id="main.export", tooltip="Body to a file, curl to the clipboard"),
         Binding("f8", "copy_log_url", "Copy log URL", id="main.copy_log", tooltip="Copy the error's log_url"),
+        Binding("ctrl+n", "add_file", "Add file", id="main.add_file", tooltip="Another file for the same application (a batch)"),
         Binding("f9", "history", "History", id="main.history", tooltip="Every send from this machine: filter, details, log URL"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="main.theme", tooltip="Switch between light and dark", show=False),
     ]
@@ -79,6 +82,9 @@ class MainScreen(Screen[None]):
     export_status: var[str] = var("", init=False)
     result: var[ResultView] = var(ResultView, init=False)
     sending: var[bool] = var(False, init=False)
+    extra_files: var[tuple[BatchFile, ...]] = var(tuple, init=False)
+    """Further files for the same application, sent together with the first."""
+    first_file_result: var[str] = var("", init=False)
 
     def __init__(self, *, integration: str = "", application: str = "", file: str = "") -> None:
         super().__init__(id="main")
@@ -90,9 +96,10 @@ class MainScreen(Screen[None]):
         self._file_timer: Timer | None = None
         self._picker_cache: PickerCache | None = None
         self._last_upload: PreparedUpload | None = None
-        self._last_history_id: int | None = None
-        """The audit-log row of the last send (Verify records what it found there)."""
-        self._last_started_at: datetime | None = None
+        self._last_sent: list[tuple[PreparedUpload, int | None, datetime | None]] = []
+        """The last send: each upload with its audit-log row and start time (for Verify)."""
+        self._batch_progress: dict[int, tuple[int, int]] = {}
+        self._next_key = 0
         self._unknown_key: tuple[str, ...] | None = None
         self._progress = (0, 0)
 
@@ -110,7 +117,12 @@ class MainScreen(Screen[None]):
                 yield TargetPanel(self.kombo.integration_suggestions(), integration, application).data_bind(
                     integration=MainScreen.integration_view, application=MainScreen.picked
                 )
-                yield FilePanel(file).data_bind(file=MainScreen.file_view, warnings=MainScreen.file_warnings)
+                yield FilePanel(file).data_bind(
+                    file=MainScreen.file_view,
+                    warnings=MainScreen.file_warnings,
+                    more=MainScreen.extra_files,
+                    result=MainScreen.first_file_result,
+                )
                 yield AttachmentPanel()
             with Vertical(id="right"):
                 yield RemoteFieldsPanel(tool_id_of(integration) if integration else "")
@@ -335,6 +347,70 @@ class MainScreen(Screen[None]):
             event.stop()
             self.query_one(FilePanel).set_path(value)
 
+    # ------------------------------------------------------------------ more files (a batch)
+
+    def action_add_file(self) -> None:
+        self.query_one("#add-path", Input).focus()
+
+    @on(FilePanel.AddRequested)
+    def _add_requested(self, event: FilePanel.AddRequested) -> None:
+        from kombo_tui.core.sniff import suggest_type
+
+        path = Path(os.path.expanduser(event.value))
+        if not path.is_absolute():
+            path = Path.cwd() / path
+        shown = event.value if not os.path.isabs(event.value) else display_path(path)
+        suggested = suggest_type(path.name)
+        self._next_key += 1
+        item = BatchFile(self._next_key, path, shown, type=suggested.value if suggested else "OTHER")
+        self.extra_files = (*self.extra_files, item)
+        self.inspect_more(item.key, path, shown)
+
+    @work(thread=True, group="batch-file", exit_on_error=False)
+    def inspect_more(self, key: int, path: Path, shown: str) -> None:
+        """Check, sniff and hash a further file in a thread (like the first one)."""
+        from kombo_tui.core.sniff import check_file, fingerprint, sniff_file
+
+        try:
+            check_file(path)
+            sniffed = sniff_file(path)
+            fp = fingerprint(path)
+        except InputError as exc:
+            # The row already names the file: say it as the user typed it, not as a long path.
+            message = "; ".join(p.message for p in exc.problems).replace(repr(str(path)), shown)
+            self.app.call_from_thread(self._more_done, key, error=message.replace(str(path), shown))
+            return
+        except OSError as exc:
+            self.app.call_from_thread(self._more_done, key, error=f"cannot read it: {exc.strerror}")
+            return
+        self.app.call_from_thread(self._more_done, key, sniffed=sniffed, fingerprint=fp)
+
+    def _more_done(self, key: int, *, error: str | None = None, sniffed: Any = None, fingerprint: Any = None) -> None:
+        self.extra_files = tuple(
+            replace(
+                item,
+                state="error" if error else "ready",
+                error=error,
+                sniffed=sniffed,
+                fingerprint=fingerprint,
+                size=fingerprint.size if fingerprint else None,
+            )
+            if item.key == key
+            else item
+            for item in self.extra_files
+        )
+
+    @on(FilePanel.RemoveRequested)
+    def _remove_requested(self, event: FilePanel.RemoveRequested) -> None:
+        self.extra_files = tuple(item for item in self.extra_files if item.key != event.key)
+
+    @on(FilePanel.TypeChosen)
+    def _type_chosen(self, event: FilePanel.TypeChosen) -> None:
+        self.extra_files = tuple(
+            replace(item, type=event.value, error=None if item.state == "ready" else item.error) if item.key == event.key else item
+            for item in self.extra_files
+        )
+
     # ------------------------------------------------------------------ attachment & remote
 
     @on(AttachmentPanel.Edited)
@@ -416,7 +492,7 @@ class MainScreen(Screen[None]):
         if action == "cancel_upload":
             return self.sending
         if action == "verify":
-            return self._last_upload is not None and not self.sending
+            return bool(self._last_sent) and not self.sending
         if action == "copy_log_url":
             return bool(self.result.log_url)
         return True
@@ -435,20 +511,55 @@ class MainScreen(Screen[None]):
         if self.file_view.state == "inspecting" and self._source == "data":
             self.result = ResultView("invalid", "Not sent: the file is still being read. Try again in a moment.")
             return
+        problems: list[str] = []
+        upload: PreparedUpload | None = None
         try:
             upload = self._prepare(require_target=True)
         except InputError as exc:
-            self.result = ResultView(
-                "invalid",
-                "Not sent — fix these first:",
-                lines=tuple(f"• {p}" for p in exc.problems),
-                hint="Nothing was sent.",
-            )
-            return
+            problems.extend(f"• {p}" for p in exc.problems)
         if self._remote_error:
-            self.result = ResultView("invalid", "Not sent — fix these first:", lines=(f"• remote_fields: {self._remote_error}",))
+            problems.append(f"• remote_fields: {self._remote_error}")
+        more = self._prepare_more(upload)
+        if problems or more is None:
+            if more is None:
+                problems.extend(
+                    f"• {item.display}: {item.error or 'still being read'}" for item in self.extra_files if item.error or item.state != "ready"
+                )
+            self.result = ResultView("invalid", "Not sent — fix these first:", lines=tuple(problems), hint="Nothing was sent.")
             return
-        self._confirm(upload)
+        assert upload is not None
+        self._confirm([upload, *more])
+
+    def _prepare_more(self, first: PreparedUpload | None) -> list[PreparedUpload] | None:
+        """Validate every further file (each row shows its own problem); None if any is bad."""
+        uploads: list[PreparedUpload] = []
+        seen = {first.fingerprint.sha256} if first is not None and first.fingerprint else set()
+        updated: list[BatchFile] = []
+        ok = True
+        for item in self.extra_files:
+            error = item.error if item.state == "error" else None
+            if item.state == "inspecting":
+                error = "still being read — try again in a moment"
+            elif item.state == "ready":
+                try:
+                    upload = prepare(
+                        self.draft.model_copy(update={"file": item.path, "data_url": None, "name": None, "type": item.type, "content_type": None}),
+                        known_fingerprint=item.fingerprint,
+                        known_sniffed=item.sniffed,
+                    )
+                except InputError as exc:
+                    error = "; ".join(p.message for p in exc.problems if p.field not in ("integration", "application"))
+                    error = error or "fix the target first"
+                else:
+                    sha = upload.fingerprint.sha256 if upload.fingerprint else ""
+                    if sha in seen:
+                        error = "the same file is already in this batch"
+                    seen.add(sha)
+                    uploads.append(upload)
+            ok = ok and error is None
+            updated.append(replace(item, error=error, result=None, result_kind="idle"))
+        self.extra_files = tuple(updated)
+        return uploads if ok else None
 
     def _previous_sends(self, upload: PreparedUpload) -> list[HistoryEntry]:
         """Earlier sends of the same bytes to the same application (from the audit log)."""
@@ -459,57 +570,61 @@ class MainScreen(Screen[None]):
         except Exception:  # noqa: BLE001 - an unreadable log must not block sending
             return []
 
-    def _confirm(self, upload: PreparedUpload) -> None:
+    def _confirm(self, uploads: list[PreparedUpload]) -> None:
         from .confirm import ChoiceScreen
 
+        upload = uploads[0]
         details = self.integration_view.details
         tool = details.tool.label if details else tool_label(tool_id_of(upload.integration_id))
         picked = self.picked
         who = picked.candidate if picked and picked.candidate else "(candidate not looked up)"
         job = picked.job if picked and picked.job else "(job unknown)"
-        if upload.file is not None:
-            what = f"{upload.name}  ·  {format_bytes(upload.size)}  ·  {upload.type.value}  ·  {upload.content_type}"
-        else:
-            what = f"{upload.name}  ·  {upload.type.value}  ·  from {upload.data_url}"
         lines = [
             f"[b]Tool[/]         {escape(tool)}  [dim]({escape(upload.integration_id)})[/]",
             f"[b]Candidate[/]    {escape(who)}",
             f"[b]Job[/]          {escape(job)}",
-            f"[b]Application[/]  {escape(upload.application_id)}",
-            f"[b]File[/]         {escape(what)}",
+            f"[b]Application[/]  {escape(printable(upload.application_id))}",
         ]
+        for index, item in enumerate(uploads):
+            label = "[b]File[/]        " if len(uploads) == 1 else f"[b]File {index + 1}[/]      "
+            lines.append(f"{label} {escape(_describe(item))}")
         if details is not None and not is_supported(details.tool.id):
             lines.append(f"[$warning]⚠ {escape(tool)} cannot attach to applications: Kombo adds the file to the candidate.[/]")
         for warning in self.preview_problems:
             lines.append(f"[$warning]⚠ {escape(warning)}[/]")
 
-        previous = self._previous_sends(upload)
-        unknown_entry = next((p for p in previous if p.outcome == "unknown"), None)
-        unknown = unknown_entry is not None or self._unknown_key == _upload_key(upload)
-        if previous or unknown:
-            lines[:0] = [*_previous_lines(previous, unknown_in_session=unknown and unknown_entry is None), ""]
+        previous = {id(u): self._previous_sends(u) for u in uploads}
+        unknown_entry = next((p for u in uploads for p in previous[id(u)] if p.outcome == "unknown"), None)
+        unknown_here = self._unknown_key == _upload_key(upload)
+        unknown = unknown_entry is not None or unknown_here
+        if any(previous.values()) or unknown:
+            named = [(u.name if len(uploads) > 1 else "", previous[id(u)]) for u in uploads]
+            lines[:0] = [*_previous_lines(named, unknown_in_session=unknown_here and unknown_entry is None), ""]
 
         def chosen(value: str | None) -> None:
             if value == "send":
-                self.upload(upload)
+                self.upload(uploads)
             elif value == "verify":
+                target = upload
                 if unknown_entry is not None:
-                    self._last_history_id = unknown_entry.id
-                    self._last_started_at = _parse_time(unknown_entry.at)
-                self._last_upload = upload
+                    target = next(u for u in uploads if unknown_entry in previous[id(u)])
+                    self._last_sent = [(target, unknown_entry.id, _parse_time(unknown_entry.at))]
+                elif not self._last_sent:
+                    self._last_sent = [(target, None, None)]
                 self.refresh_bindings()
-                self.verify(upload, was_unknown=True)
+                self.verify(self._last_sent, was_unknown=True)
 
+        count = "these files" if len(uploads) > 1 else "this file"
         if unknown:
             title = "Send again after an unknown outcome?"
             choices = [("Verify first", "verify", "primary"), ("Send again anyway", "send", "warning"), ("Cancel  esc", "cancel", "default")]
             focus, screen_id = "verify", "resend"
-        elif previous:
-            title = "This file was already sent to this application — send it again?"
+        elif any(previous.values()):
+            title = f"Already sent to this application — send {count} again?"
             choices = [("Send again", "send", "warning"), ("Cancel  esc", "cancel", "default")]
             focus, screen_id = "cancel", "confirm"
         else:
-            title = "Send this file?"
+            title = f"Send {count}?" if len(uploads) == 1 else f"Send these {len(uploads)} files?"
             choices = [("Send  enter", "send", "success"), ("Cancel  esc", "cancel", "default")]
             focus, screen_id = "send", "confirm"
         self.app.push_screen(ChoiceScreen(title, "\n".join(lines), choices, focus=focus, screen_id=screen_id), chosen)
@@ -518,17 +633,26 @@ class MainScreen(Screen[None]):
         self._progress = (sent, total)
         self.query_one(ResultPanel).set_progress(sent, total)
 
-    @work(exclusive=True, group="upload", exit_on_error=False)
-    async def upload(self, upload: PreparedUpload) -> None:
-        """Send once (the engine retries only rate/concurrency limits) and show the outcome."""
-        from kombo_tui.core.engine import send_upload
+    def _on_batch_progress(self, index: int, sent: int, total: int) -> None:
+        self._batch_progress[index] = (sent, total)
+        self._on_progress(sum(s for s, _ in self._batch_progress.values()), self._progress[1])
 
+    @work(exclusive=True, group="upload", exit_on_error=False)
+    async def upload(self, uploads: list[PreparedUpload]) -> None:
+        """Send once (the engine retries only rate/concurrency limits) and show the outcome(s)."""
+        from kombo_tui.core.engine import send_batch, send_upload
 
         self.sending = True
-        self._progress = (0, upload.content_length)
+        total = sum(u.content_length for u in uploads)
+        self._progress = (0, total)
+        self._batch_progress = {i: (0, u.content_length) for i, u in enumerate(uploads)}
         retries: list[str] = []
-        self.result = ResultView("sending", f"Sending {upload.name}…", lines=(f"{upload.content_length:,} bytes of JSON",))
-        self.query_one(ResultPanel).set_progress(0, upload.content_length)
+        what = uploads[0].name if len(uploads) == 1 else f"{len(uploads)} files"
+        self.result = ResultView("sending", f"Sending {what}…", lines=(f"{total:,} bytes of JSON",))
+        self.query_one(ResultPanel).set_progress(0, total)
+        self.first_file_result = ""
+        if len(uploads) > 1:
+            self.extra_files = tuple(replace(f, result="sending…", result_kind="sending") for f in self.extra_files)
 
         def on_retry(notice: Any) -> None:
             retries.append(
@@ -536,59 +660,142 @@ class MainScreen(Screen[None]):
             )
             self.result = replace(self.result, retries=tuple(retries))
 
-        picked = self.picked if self.picked is not None and self.picked.id == upload.application_id else None
+        picked = self.picked if self.picked is not None and self.picked.id == uploads[0].application_id else None
+        candidate, job = (picked.candidate, picked.job) if picked else (None, None)
+        environment = self.kombo.connection.environment.label
         try:
             client = await self.kombo.connection.client()
-            outcome = await send_upload(
-                client,
-                upload,
-                progress=self._on_progress,
-                on_retry=on_retry,
-                history=self.kombo.history,
-                environment=self.kombo.connection.environment.label,
-                candidate=picked.candidate if picked else None,
-                job=picked.job if picked else None,
-            )
+            if len(uploads) == 1:
+                outcomes = [
+                    await send_upload(
+                        client,
+                        uploads[0],
+                        progress=self._on_progress,
+                        on_retry=on_retry,
+                        history=self.kombo.history,
+                        environment=environment,
+                        candidate=candidate,
+                        job=job,
+                    )
+                ]
+            else:
+                outcomes = await send_batch(
+                    client,
+                    uploads,
+                    concurrency=BATCH_CONCURRENCY,
+                    progress=self._on_batch_progress,
+                    on_retry=on_retry,
+                    environment=environment,
+                )
+                await asyncio.to_thread(self._record, outcomes, environment, candidate, job)
         except asyncio.CancelledError:
-            self._cancelled(upload)
+            self._cancelled(uploads)
             raise
         except KomboError as exc:  # e.g. the sandbox could not start
             self.sending = False
             self.result = ResultView("error", "✗ Not sent", message=str(exc))
+            self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
             return
         finally:
             self.sending = False
         first = self._last_upload is None
-        self._last_upload = upload
-        self._last_history_id = outcome.history_id
-        self._last_started_at = outcome.started_at
-        self.result = self._outcome_view(outcome)
-        if outcome.notes:
-            self.result = replace(self.result, lines=self.result.lines + tuple(f"note: {n}" for n in outcome.notes))
+        self._last_upload = uploads[0]
+        self._last_sent = [(o.upload, o.history_id, o.started_at) for o in outcomes]
+        if len(outcomes) == 1:
+            self.result = self._outcome_view(outcomes[0])
+            notes = outcomes[0].notes
+        else:
+            self.result = self._batch_view(outcomes)
+            notes = [n for o in outcomes for n in o.notes]
+        if notes:
+            self.result = replace(self.result, lines=self.result.lines + tuple(f"note: {n}" for n in dict.fromkeys(notes)))
         if first:
             self.refresh_bindings()  # Verify becomes available
 
-    def _cancelled(self, upload: PreparedUpload) -> None:
-        sent, total = self._progress
-        self._last_upload = upload
-        self._last_history_id = None
-        if total and sent >= total:
-            self._unknown_key = _upload_key(upload)
-            self._record_cancelled_unknown(upload)
+    def _record(self, outcomes: list[SendOutcome], environment: str, candidate: str | None, job: str | None) -> None:
+        """Log a batch (in a thread): send_batch takes no candidate/job, so the screen writes the rows."""
+        from kombo_tui.core.engine import entry_from_outcome
+
+        for outcome in outcomes:
+            entry = entry_from_outcome(outcome, environment=environment, candidate=candidate, job=job)
+            try:
+                outcome.history_id = self.kombo.history.record(entry)
+            except Exception as exc:  # noqa: BLE001 - the send stands; say the log missed it
+                outcome.notes.append(f"could not write the history ({exc})")
+
+    def _batch_view(self, outcomes: list[SendOutcome]) -> ResultView:
+        """One line per file in the result panel; each row of the File panel gets its own result."""
+        marks = {"sent": "✓", "unknown": "?", "error": "✗", "file_changed": "✗"}
+        lines: list[str] = []
+        warnings: list[str] = []
+        results: list[tuple[str, ResultKind]] = []
+        for outcome in outcomes:
+            upload, error = outcome.upload, outcome.error
+            if outcome.status == "sent":
+                text = "sent"
+            elif outcome.status == "unknown":
+                text = "outcome unknown — verify before sending again"
+            elif isinstance(error, ApiError):
+                text = f"not sent: {error.code or f'HTTP {error.status}'}" + (f" — {error.message}" if error.message else "")
+            else:
+                text = f"not sent: {error}"
+            results.append((f"{marks[outcome.status]} {text}", outcome.status))
+            lines.append(f"{marks[outcome.status]} {upload.name} ({upload.type.value}): {text}")
+            warnings.extend(f"{upload.name}: {w}" for w in outcome.warnings)
+        self.first_file_result = _result_markup(*results[0])
+        by_key = dict(zip((f.key for f in self.extra_files), results[1:], strict=False))
+        self.extra_files = tuple(
+            replace(f, result=by_key[f.key][0], result_kind=by_key[f.key][1]) if f.key in by_key else f for f in self.extra_files
+        )
+        statuses = [o.status for o in outcomes]
+        sent = statuses.count("sent")
+        first_error = next((o.error for o in outcomes if isinstance(o.error, ApiError)), None)
+        if sent == len(outcomes):
+            kind: ResultKind = "sent"
+            headline = f"✓ Sent all {len(outcomes)} files"
+        elif "unknown" in statuses:
+            kind, headline = "unknown", f"? {sent} of {len(outcomes)} sent; the outcome of some is unknown"
+            self._unknown_key = _upload_key(outcomes[0].upload) if statuses[0] == "unknown" else self._unknown_key
+        else:
+            kind, headline = "error", f"✗ {sent} of {len(outcomes)} sent"
+        return ResultView(
+            kind,
+            headline,
+            lines=tuple(lines),
+            warnings=tuple(warnings),
+            log_url=first_error.log_url if first_error else None,
+            hint="F5 verifies every file of the batch." if kind == "unknown" else None,
+            can_verify=True,
+        )
+
+    def _cancelled(self, uploads: list[PreparedUpload]) -> None:
+        complete = [
+            uploads[i] for i, (sent, total) in self._batch_progress.items() if total and sent >= total
+        ]
+        self._last_upload = uploads[0]
+        self._last_sent = [(u, None, None) for u in uploads]
+        self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
+        if complete:
+            self._unknown_key = _upload_key(uploads[0]) if uploads[0] in complete else self._unknown_key
+            ids = {id(u): self._record_cancelled_unknown(u) for u in complete}
+            self._last_sent = [(u, ids.get(id(u)), None) for u in uploads]
+            names = ", ".join(u.name for u in complete)
             self.result = ResultView(
                 "unknown",
                 "? Cancelled after the whole body was sent — outcome unknown",
+                lines=(f"sent in full: {names}",) if len(uploads) > 1 else (),
                 hint="Kombo may have stored the file. Verify (F5) before sending again.",
                 can_verify=True,
             )
         else:
+            sent, total = self._progress
             self.result = ResultView(
                 "cancelled",
                 "Cancelled — the body was not sent completely, so nothing was stored.",
                 lines=(f"{sent:,} of {total:,} bytes were sent.",),
             )
 
-    def _record_cancelled_unknown(self, upload: PreparedUpload) -> None:
+    def _record_cancelled_unknown(self, upload: PreparedUpload) -> int | None:
         """The engine records nothing when cancelled; a body sent in full may have landed, so log it."""
         from kombo_tui.core.engine import SendOutcome, entry_from_outcome
 
@@ -601,9 +808,9 @@ class MainScreen(Screen[None]):
         )
         entry.error_message = "cancelled after the whole body was sent"
         try:
-            self._last_history_id = self.kombo.history.record(entry)
+            return self.kombo.history.record(entry)
         except Exception:  # noqa: BLE001 - the result panel already says the outcome is unknown
-            self._last_history_id = None
+            return None
 
     def _outcome_view(self, outcome: SendOutcome) -> ResultView:
         from kombo_tui.core.hints import hint_for
@@ -661,12 +868,12 @@ class MainScreen(Screen[None]):
         self.action_verify()
 
     def action_verify(self) -> None:
-        if self._last_upload is not None and not self.sending:
-            self.verify(self._last_upload, was_unknown=self.result.kind == "unknown")
+        if self._last_sent and not self.sending:
+            self.verify(self._last_sent, was_unknown=self.result.kind == "unknown")
 
     @work(exclusive=True, group="verify", exit_on_error=False)
-    async def verify(self, upload: PreparedUpload, was_unknown: bool = False) -> None:
-        """Re-read the application's attachments, say whether this file is there, log it."""
+    async def verify(self, sent: list[tuple[PreparedUpload, int | None, datetime | None]], was_unknown: bool = False) -> None:
+        """Re-read the application's attachments, say whether each file is there, log it."""
         from kombo_tui.core.engine import verify_upload
 
         before = self.result
@@ -676,26 +883,37 @@ class MainScreen(Screen[None]):
         except KomboError as exc:
             self.result = replace(before, verification=f"could not check: {exc}", verification_found=None)
             return
-        check = await verify_upload(client, upload, since=self._last_started_at)
-        if check.found is not None and self._unknown_key == _upload_key(upload):
-            self._unknown_key = None  # resolved either way: no need to ask before the next send
-        if check.found is False and was_unknown:
-            summary = check.summary() + " — it did not land; sending again is safe"
-        elif check.found and was_unknown:
-            summary = check.summary() + " — it landed; do not send again"
-        else:
+        summaries: list[str] = []
+        found: list[bool | None] = []
+        notes: list[str] = []
+        for upload, history_id, since in sent:
+            check = await verify_upload(client, upload, since=since)
+            found.append(check.found)
+            if check.found is not None and self._unknown_key == _upload_key(upload):
+                self._unknown_key = None  # resolved either way: no need to ask before the next send
             summary = check.summary()
-        self.result = replace(before, verification=summary, verification_found=check.found)
-        if check.found is not None and self._last_history_id is not None:
-            outcome = None
-            if was_unknown:
-                outcome = "verified_present" if check.found else "verified_absent"
-            try:
-                await asyncio.to_thread(
-                    self.kombo.history.set_verified, self._last_history_id, "present" if check.found else "absent", outcome
-                )
-            except Exception as exc:  # noqa: BLE001 - the check itself stands; say the log missed it
-                self.result = replace(self.result, lines=self.result.lines + (f"note: could not write the history ({exc})",))
+            if check.found is False and was_unknown:
+                summary += " — it did not land; sending again is safe"
+            elif check.found and was_unknown:
+                summary += " — it landed; do not send again"
+            summaries.append(summary if len(sent) == 1 else f"{upload.name}: {summary}")
+            if check.found is not None and history_id is not None:
+                outcome = None
+                if was_unknown:
+                    outcome = "verified_present" if check.found else "verified_absent"
+                try:
+                    await asyncio.to_thread(
+                        self.kombo.history.set_verified, history_id, "present" if check.found else "absent", outcome
+                    )
+                except Exception as exc:  # noqa: BLE001 - the check itself stands; say the log missed it
+                    notes.append(f"note: could not write the history ({exc})")
+        overall = None if None in found else all(found)
+        self.result = replace(
+            before,
+            verification="\n".join(summaries),
+            verification_found=overall,
+            lines=before.lines + tuple(dict.fromkeys(notes)),
+        )
 
     # ------------------------------------------------------------------ payload & misc
 
@@ -781,8 +999,20 @@ def _for_screen(warning: str) -> str:
     return text
 
 
-def _previous_lines(previous: list[HistoryEntry], *, unknown_in_session: bool) -> list[str]:
-    """The confirm dialog's warning about earlier sends of this file to this application."""
+def _describe(upload: PreparedUpload) -> str:
+    name = printable(upload.name)
+    if upload.file is not None:
+        return f"{name}  ·  {format_bytes(upload.size)}  ·  {upload.type.value}  ·  {upload.content_type}"
+    return f"{name}  ·  {upload.type.value}  ·  from {printable(upload.data_url or '')}"
+
+
+def _result_markup(text: str, kind: str) -> str:
+    colour = {"sent": "$success", "unknown": "$warning"}.get(kind, "$error")
+    return f"[{colour}]{escape(text)}[/]"
+
+
+def _previous_lines(named: list[tuple[str, list[HistoryEntry]]], *, unknown_in_session: bool) -> list[str]:
+    """The confirm dialog's warning about earlier sends of these files to this application."""
     from .history import local_time
 
     lines: list[str] = []
@@ -790,13 +1020,17 @@ def _previous_lines(previous: list[HistoryEntry], *, unknown_in_session: bool) -
         lines.append(
             "[b $warning]⚠ The last send of this file here ended with an unknown outcome: it may already be there.[/]"
         )
-    for entry in previous[:3]:
-        colour = "$warning" if entry.outcome == "unknown" else "$error"
-        outcome = "unknown — may be there" if entry.outcome == "unknown" else entry.outcome.replace("_", " ")
-        lines.append(f"[b {colour}]⚠ Already sent on {local_time(entry.at)} (outcome {escape(outcome)}), {escape(entry.environment)}[/]")
-    if len(previous) > 3:
-        lines.append(f"[$error]  … and {len(previous) - 3} earlier send(s) (F9 shows them all)[/]")
-    if previous or unknown_in_session:
+    for name, previous in named:
+        which = f"{escape(printable(name))}: " if name else ""
+        for entry in previous[:3]:
+            colour = "$warning" if entry.outcome == "unknown" else "$error"
+            outcome = "unknown — may be there" if entry.outcome == "unknown" else entry.outcome.replace("_", " ")
+            lines.append(
+                f"[b {colour}]⚠ {which}{'already' if which else 'Already'} sent on {local_time(entry.at)} (outcome {escape(outcome)}), {escape(entry.environment)}[/]"
+            )
+        if len(previous) > 3:
+            lines.append(f"[$error]  … and {len(previous) - 3} earlier send(s) (F9 shows them all)[/]")
+    if any(previous for _, previous in named) or unknown_in_session:
         lines.append("[dim]Sending again attaches a second copy. Verify re-reads the application's attachments.[/]")
     return lines
 

@@ -1,4 +1,8 @@
-"""File: a path (typed with completion, pasted, dropped or picked) and what it turned out to be."""
+"""File: a path (typed with completion, pasted, dropped or picked) and what it turned out to be.
+
+More files for the same application (a CV and a cover letter, say) are added below the first,
+each as a row with its own type and, once sent, its own result.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,57 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Select, Static
 
 from ..paths import PathSuggester, clean_path
-from ..state import FileView
-from .common import field_row, format_bytes
+from ..state import BatchFile, FileView
+from .common import field_row, format_bytes, printable
+
+TYPES = (("CV", "CV"), ("Cover letter", "COVER_LETTER"), ("Other", "OTHER"))
+
+_RESULT_STYLE = {"sent": "$success", "error": "$error", "unknown": "$warning", "file_changed": "$error", "sending": "$accent"}
+
+
+class BatchRow(Vertical):
+    """One further file: its name, type and a remove button; size · MIME; its problem or result."""
+
+    def __init__(self, item: BatchFile) -> None:
+        super().__init__(id=f"batch-{item.key}", classes="batch-row")
+        self.item = item
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="batch-line"):
+            yield Static("", classes="batch-info")
+            yield Select(TYPES, value=self.item.type, allow_blank=False, compact=True, classes="batch-type")
+            yield Button("✕", classes="batch-remove", compact=True, tooltip="Remove this file from the batch")
+        yield Static("", classes="batch-note")
+
+    def on_mount(self) -> None:
+        self.show(self.item)
+
+    def show(self, item: BatchFile) -> None:
+        self.item = item
+        info = self.query_one(".batch-info", Static)
+        note = self.query_one(".batch-note", Static)
+        name = escape(printable(item.display))
+        lines = []
+        if item.state == "inspecting":
+            info.update(name)
+            lines.append("[dim]reading…[/]")
+        elif item.state == "error":
+            info.update(f"[$error]{name}[/]")
+        else:
+            info.update(f"[b]{name}[/]")
+            mime = escape(item.sniffed.mime) if item.sniffed else "?"
+            source = f" [dim]from {item.sniffed.source}[/]" if item.sniffed else ""
+            lines.append(f"{format_bytes(item.size or 0)} · {mime}{source}")
+        if item.error:
+            lines.append(f"[$error]✗ {escape(item.error)}[/]")
+        if item.result:
+            lines.append(f"[{_RESULT_STYLE.get(item.result_kind, 'dim')}]{escape(item.result)}[/]")
+        note.update("\n".join(lines))
+        note.display = bool(lines)
+        self.set_class(bool(item.error), "-invalid")
 
 
 class FilePanel(Vertical):
@@ -22,6 +72,10 @@ class FilePanel(Vertical):
 
     file: reactive[FileView] = reactive(FileView, init=False)
     warnings: reactive[tuple[str, ...]] = reactive(tuple, init=False)
+    more: reactive[tuple[BatchFile, ...]] = reactive(tuple, init=False)
+    """Further files for the same application."""
+    result: reactive[str] = reactive("", init=False)
+    """After sending a batch: what happened to the first file."""
 
     @dataclass
     class PathEdited(Message):
@@ -30,6 +84,20 @@ class FilePanel(Vertical):
 
     class BrowseRequested(Message):
         """The user wants the file dialog."""
+
+    @dataclass
+    class AddRequested(Message):
+        value: str
+        """A further file's path (unquoted)."""
+
+    @dataclass
+    class RemoveRequested(Message):
+        key: int
+
+    @dataclass
+    class TypeChosen(Message):
+        key: int
+        value: str
 
     def __init__(self, initial: str = "") -> None:
         super().__init__(id="file-panel")
@@ -49,9 +117,20 @@ class FilePanel(Vertical):
                 yield Button("Browse… ^o", id="browse", compact=True)
         yield Static("", id="file-info", classes="detail")
         yield Static("", id="file-warnings", classes="detail warnings")
+        yield Static("", id="file-result", classes="detail")
+        yield Vertical(id="batch")
+        with field_row("More files"):
+            yield Input(
+                placeholder="another file for this application — enter adds it (ctrl+n)",
+                suggester=PathSuggester(),
+                compact=True,
+                id="add-path",
+            )
 
     def on_mount(self) -> None:
         self._refresh_view()
+        self.query_one("#batch").display = False
+        self.query_one("#file-result").display = False
 
     def set_path(self, value: str) -> None:
         """Put a path in the input (from the dialog or a paste elsewhere); posts PathEdited."""
@@ -66,6 +145,48 @@ class FilePanel(Vertical):
             event.input.value = cleaned
             return
         self.post_message(self.PathEdited(cleaned))
+
+    @on(Input.Submitted, "#add-path")
+    def _add_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        value = clean_path(event.value)
+        if value:
+            event.input.value = ""
+            self.post_message(self.AddRequested(value))
+
+    @on(Button.Pressed, ".batch-remove")
+    def _remove(self, event: Button.Pressed) -> None:
+        event.stop()
+        row = next(a for a in event.button.ancestors if isinstance(a, BatchRow))
+        self.post_message(self.RemoveRequested(row.item.key))
+
+    @on(Select.Changed, ".batch-type")
+    def _type(self, event: Select.Changed) -> None:
+        event.stop()
+        row = next(a for a in event.select.ancestors if isinstance(a, BatchRow))
+        if str(event.value) != row.item.type:
+            self.post_message(self.TypeChosen(row.item.key, str(event.value)))
+
+    def watch_more(self, old: tuple[BatchFile, ...], new: tuple[BatchFile, ...]) -> None:
+        """Update rows in place (a row's Select keeps focus); mount and remove only what changed."""
+        box = self.query_one("#batch", Vertical)
+        rows = {row.item.key: row for row in box.query_children(BatchRow)}
+        keys = {item.key for item in new}
+        for key, row in rows.items():
+            if key not in keys:
+                row.remove()
+        for item in new:
+            if item.key in rows:
+                rows[item.key].show(item)
+            else:
+                box.mount(BatchRow(item))
+        box.display = bool(new)
+        self.border_subtitle = f"{len(new) + 1} files" if new else ""
+
+    def watch_result(self) -> None:
+        label = self.query_one("#file-result", Static)
+        label.update(self.result)
+        label.display = bool(self.result)
 
     @on(Button.Pressed, "#browse")
     def _browse(self, event: Button.Pressed) -> None:
@@ -86,10 +207,10 @@ class FilePanel(Vertical):
         if view.state == "none":
             info.update("[dim]No file yet. Drop one onto the terminal, type a path or press ctrl+o.[/]")
         elif view.state == "error":
-            info.update(f"[$error]✗ {escape(view.error or 'cannot use this file')}[/]")
+            info.update(f"[$error]✗ {escape(printable(view.error or 'cannot use this file'))}[/]")
         elif view.state == "inspecting":
             size = format_bytes(view.size) if view.size is not None else "…"
-            info.update(f"{escape(view.display)} · {size} · [dim]reading… {view.hashed:.0%}[/]")
+            info.update(f"{escape(printable(view.display))} · {size} · [dim]reading… {view.hashed:.0%}[/]")
         else:
             sniffed = view.sniffed
             mime = escape(sniffed.mime) if sniffed else "?"
@@ -97,7 +218,7 @@ class FilePanel(Vertical):
             guess = " (a guess)" if sniffed and sniffed.is_guess else ""
             size = format_bytes(view.size or 0)
             info.update(
-                f"[b]{escape(view.display)}[/] · {size} · {mime} [dim]from {source}{guess}[/]"
+                f"[b]{escape(printable(view.display))}[/] · {size} · {mime} [dim]from {source}{guess}[/]"
             )
         warn.update("\n".join(f"[$warning]⚠ {escape(w)}[/]" for w in self.warnings))
         warn.display = bool(self.warnings)
