@@ -141,5 +141,5 @@ def test_huge_sparse_file_sniffs_instantly_and_streams_flat(tmp_path: Path) -> N
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert total == upload.content_length
-    # A couple of chunks (3 MiB read + 4 MiB of base64) in memory, never the file.
-    assert peak < 4 * payload.CHUNK_SIZE, f"peak {peak / 1024**2:.1f} MiB while streaming 256 MiB"
+    # Two chunks at most (each 3 MiB read + 4 MiB of base64) in memory, never the file.
+    assert peak < 5 * payload.CHUNK_SIZE, f"peak {peak / 1024**2:.1f} MiB while streaming 256 MiB"
