@@ -93,10 +93,21 @@ async def test_fallback_warning_for_unsupported_tool(files: Path, make_app: Call
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await fill(pilot, integration, first_application(integration), "Jane_Doe_CV.pdf")
-        assert "candidate" in text_of(app, "#integration-status")
+        status = text_of(app, "#integration-status")
+        assert "attachments → candidate" in status and "Personio cannot attach to applications" in status
+        assert "not available" not in status and "✗" not in status
         await send(pilot)
         assert screen.result.kind == "sent"
         assert any("candidate" in w for w in screen.result.warnings), screen.result.warnings
+
+
+async def test_real_unavailability_still_says_not_available(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    integration = "recruitee:sandbox-no-permission"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await fill(pilot, integration, first_application(integration), "Jane_Doe_CV.pdf")
+        status = text_of(app, "#integration-status")
+        assert "attachments ✗ not available" in status and "→ candidate" not in status
 
 
 @pytest.mark.parametrize(

@@ -124,20 +124,28 @@ class TargetPanel(Vertical):
         parts = [f"[b]{escape(details.tool.label)}[/]"]
         parts.append(_state("status", details.status, ok=("ACTIVE",)))
         parts.append(_state("setup", details.setup_status, ok=("COMPLETED",)))
+        tool = details.tool.id or tool_id_of(details.id)
         action = details.write_action(ACTION_ID)
-        if action is None:
+        fallback = None
+        if not is_supported(tool):
+            # Such a tool reports the action as unavailable although the upload succeeds (on
+            # the candidate): one line that says what will happen, not "✗ not available".
+            label = escape(details.tool.label)
+            fallback = (
+                f"[$warning]attachments → candidate[/] [dim]({label} cannot attach to applications; "
+                "Kombo adds the file to the candidate)[/]"
+            )
+        elif action is None:
             parts.append("[$warning]attachments: not listed[/]")
         elif action.is_available:
             parts.append("[$success]attachments ✓[/]")
         else:
-            parts.append("[$error]attachments ✗ not available[/]")
+            why = "turned off by the customer" if action.opted_out_by_customer else (action.coverage_status or "").lower()
+            reason = f" ({escape(why.replace('_', ' '))})" if why else ""
+            parts.append(f"[$error]attachments ✗ not available{reason}[/]")
         lines = [" · ".join(parts)]
-        tool = details.tool.id or tool_id_of(details.id)
-        if not is_supported(tool):
-            lines.append(
-                f"[$warning]⚠ {escape(details.tool.label)} is not on the supported list: "
-                "the file will be added to the candidate, not the application.[/]"
-            )
+        if fallback:
+            lines.append(fallback)
         status.update("\n".join(lines))
         limits.update(_limits_text(view))
 
