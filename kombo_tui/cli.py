@@ -411,12 +411,17 @@ def _progress_printer(out: Output) -> Any:
     return show
 
 
-def _duplicate_problems(history: Any, uploads: list[Any]) -> list[Problem]:
+def _duplicate_problems(history: Any, uploads: list[Any], environment: str) -> list[Problem]:
     problems = []
     for upload in uploads:
         if upload.fingerprint is None:
             continue
-        earlier = history.previous_uploads(upload.application_id, upload.fingerprint.sha256)
+        earlier = history.previous_uploads(
+            upload.application_id,
+            upload.fingerprint.sha256,
+            environment=environment,
+            integration_id=upload.integration_id,
+        )
         if not earlier:
             continue
         last = earlier[0]
@@ -471,8 +476,9 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
         return ExitCode.OK
 
     history = History()
-    if not args.force:
-        problems = _duplicate_problems(history, uploads)
+    # An in-process sandbox starts empty on every run: earlier sandbox sends cannot be there.
+    if not args.force and not args.sandbox:
+        problems = _duplicate_problems(history, uploads, target.env_label)
         if problems:
             return _bad_input(out, problems)
 

@@ -153,16 +153,34 @@ class History:
             rows = conn.execute(sql, args).fetchall()
         return [_entry(r) for r in rows]
 
-    def previous_uploads(self, application_id: str, sha256: str) -> list[HistoryEntry]:
-        """Earlier attempts of the same file to the same application that may have landed."""
+    def previous_uploads(
+        self,
+        application_id: str,
+        sha256: str,
+        *,
+        environment: str | None = None,
+        integration_id: str | None = None,
+    ) -> list[HistoryEntry]:
+        """Earlier attempts of the same file to the same application that may have landed.
+
+        Application ids belong to one environment and integration: pass them to keep a
+        sandbox run from shadowing production (and the other way round).
+        """
         if not self.path.exists():
             return []
+        sql = (
+            "SELECT * FROM uploads WHERE application_id = ? AND sha256 = ? "
+            "AND outcome IN ('sent', 'unknown', 'verified_present')"
+        )
+        args: list[Any] = [application_id, sha256]
+        if environment is not None:
+            sql += " AND environment = ?"
+            args.append(environment)
+        if integration_id is not None:
+            sql += " AND integration_id = ?"
+            args.append(integration_id)
         with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT * FROM uploads WHERE application_id = ? AND sha256 = ? "
-                "AND outcome IN ('sent', 'unknown', 'verified_present') ORDER BY id DESC",
-                (application_id, sha256),
-            ).fetchall()
+            rows = conn.execute(sql + " ORDER BY id DESC", args).fetchall()
         return [_entry(r) for r in rows]
 
 

@@ -100,3 +100,11 @@ def test_crash_mid_write_keeps_the_database_usable(tmp_path: Path) -> None:
     assert count >= 1
     history.record(_entry(file_name="after.pdf"))
     assert history.entries(limit=1)[0].file_name == "after.pdf"
+
+
+def test_previous_uploads_stay_within_environment_and_integration(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    history.record(_entry(environment="SANDBOX"))
+    assert history.previous_uploads("APP1", "ab" * 32, environment="EU") == []
+    assert history.previous_uploads("APP1", "ab" * 32, environment="SANDBOX", integration_id="lever:y") == []
+    assert len(history.previous_uploads("APP1", "ab" * 32, environment="SANDBOX", integration_id="greenhouse:x")) == 1
