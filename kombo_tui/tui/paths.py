@@ -18,6 +18,8 @@ __all__ = ["PathSuggester", "clean_path", "display_path"]
 
 def clean_path(text: str) -> str:
     """The path inside a pasted or dropped string (unquoted, unescaped, ``~`` kept)."""
+    if "\n" in text.strip() and os.path.lexists(os.path.expanduser(text)):
+        return text  # a real name with a newline in it (chosen in the dialog): keep it whole
     value = text.strip().replace("\r", "").split("\n")[0].strip()
     if not value:
         return ""

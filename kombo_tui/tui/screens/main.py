@@ -259,10 +259,20 @@ class MainScreen(Screen[None]):
     def _path_problem(self, path: Path, shown: str) -> None:
         if path.is_dir():
             message = f"{shown} is a folder — keep typing (→ completes) or press ctrl+o"
-        elif not path.exists():
+        elif not os.path.lexists(path):
             message = f"no file at {shown}"
         else:
-            message = f"{shown} is not a regular file"
+            # A FIFO, a device, a symlink loop…: the core says exactly what (without opening
+            # anything that could block).
+            from kombo_tui.core.sniff import check_file
+
+            try:
+                check_file(path)
+                message = f"{shown} is not a regular file"
+            except InputError as exc:
+                message = _in_own_words(exc, path, shown)
+            except OSError as exc:
+                message = f"{shown} cannot be used: {exc.strerror}"
         self.file_view = FileView("error", path, shown, error=message)
 
     @work(thread=True, exclusive=True, group="file", exit_on_error=False)
@@ -278,16 +288,19 @@ class MainScreen(Screen[None]):
             last = [0.0]
 
             def progress(done: int, total: int) -> None:
+                if worker.is_cancelled:
+                    raise _Stop  # another file was chosen: stop hashing this one now
                 share = done / total if total else 1.0
                 if share - last[0] >= 0.05 and not worker.is_cancelled:
                     last[0] = share
                     self.app.call_from_thread(self._file_progress, path, shown, total, share)
 
             fp = fingerprint(path, progress=progress)
+        except _Stop:
+            return
         except InputError as exc:
             if not worker.is_cancelled:
-                message = "; ".join(p.message for p in exc.problems)
-                self.app.call_from_thread(self._file_failed, path, shown, message)
+                self.app.call_from_thread(self._file_failed, path, shown, _in_own_words(exc, path, shown))
             return
         except OSError as exc:
             if not worker.is_cancelled:
@@ -312,8 +325,9 @@ class MainScreen(Screen[None]):
         assert view.path is not None
         self.file_view = view
         suggested = suggest_type(view.path.name)
+        # A name that is not UTF-8 (bytes kept as surrogates) cannot go into JSON: U+FFFD, as the core does.
         self.query_one(AttachmentPanel).file_chosen(
-            view.path.name,
+            os.fsencode(view.path.name).decode("utf-8", "replace"),
             suggested.value if suggested else None,
             view.sniffed.mime if view.sniffed else None,
         )
@@ -377,8 +391,7 @@ class MainScreen(Screen[None]):
             fp = fingerprint(path)
         except InputError as exc:
             # The row already names the file: say it as the user typed it, not as a long path.
-            message = "; ".join(p.message for p in exc.problems).replace(repr(str(path)), shown)
-            self.app.call_from_thread(self._more_done, key, error=message.replace(str(path), shown))
+            self.app.call_from_thread(self._more_done, key, error=_in_own_words(exc, path, shown))
             return
         except OSError as exc:
             self.app.call_from_thread(self._more_done, key, error=f"cannot read it: {exc.strerror}")
@@ -1009,6 +1022,16 @@ def _describe(upload: PreparedUpload) -> str:
 def _result_markup(text: str, kind: str) -> str:
     colour = {"sent": "$success", "unknown": "$warning"}.get(kind, "$error")
     return f"[{colour}]{escape(text)}[/]"
+
+
+class _Stop(Exception):
+    """Raised from a progress callback to abandon hashing a file nobody wants any more."""
+
+
+def _in_own_words(exc: InputError, path: Path, shown: str) -> str:
+    """The core's problems about a file, naming it as the user typed it (not a long absolute path)."""
+    message = "; ".join(p.message for p in exc.problems)
+    return message.replace(repr(str(path)), shown).replace(str(path), shown)
 
 
 def _previous_lines(named: list[tuple[str, list[HistoryEntry]]], *, unknown_in_session: bool) -> list[str]:

@@ -102,6 +102,8 @@ class FilePanel(Vertical):
     def __init__(self, initial: str = "") -> None:
         super().__init__(id="file-panel")
         self._initial = initial
+        self._real_path: tuple[str, str] | None = None
+        """(escaped text in the input, the real path) for a name the terminal cannot show."""
         self.border_title = "File"
 
     def compose(self) -> ComposeResult:
@@ -133,12 +135,21 @@ class FilePanel(Vertical):
         self.query_one("#file-result").display = False
 
     def set_path(self, value: str) -> None:
-        """Put a path in the input (from the dialog or a paste elsewhere); posts PathEdited."""
-        self.query_one("#path", Input).value = value
+        """Put a path in the input (from the dialog or a paste elsewhere); posts PathEdited.
+
+        A path a terminal cannot show as is (bytes that are not UTF-8, a newline) is shown
+        escaped; the real path is kept and used while the input shows exactly that text.
+        """
+        shown = printable(value)
+        self._real_path = (shown, value) if shown != value else None
+        self.query_one("#path", Input).value = shown
 
     @on(Input.Changed, "#path")
     def _path_changed(self, event: Input.Changed) -> None:
         event.stop()
+        if self._real_path is not None and event.value == self._real_path[0]:
+            self.post_message(self.PathEdited(self._real_path[1]))
+            return
         cleaned = clean_path(event.value)
         if cleaned != event.value and cleaned:
             # A dropped path: show it unquoted; this fires Changed again with the clean value.
