@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 COLUMNS = (
     ("Time", 16),
     ("Outcome", 12),
-    ("Env", 7),
+    ("Env", 12),
     ("Candidate", 16),
     ("Job", 18),
     ("File", 22),
