@@ -579,7 +579,12 @@ class MainScreen(Screen[None]):
         if upload.fingerprint is None:
             return []
         try:
-            return self.kombo.history.previous_uploads(upload.application_id, upload.fingerprint.sha256)
+            return self.kombo.history.previous_uploads(
+                upload.application_id,
+                upload.fingerprint.sha256,
+                environment=self.kombo.connection.environment.label,
+                integration_id=upload.integration_id,
+            )
         except Exception:  # noqa: BLE001 - an unreadable log must not block sending
             return []
 
