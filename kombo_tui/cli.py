@@ -9,7 +9,6 @@ This module never imports textual at import time; only the command that opens th
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import sys
@@ -19,12 +18,11 @@ from enum import IntEnum
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import SecretStr
-
 from . import __version__
 from .core.errors import ApiError, InputError, KomboError, Problem, TransportError
-from .core.hints import hint_for
-from .core.settings import ConfigError, environment_label, load_settings
+
+# Heavier modules (asyncio, pydantic, settings, httpx) are imported by the commands that use
+# them: opening the TUI should not pay for them before its first frame.
 
 __all__ = ["ExitCode", "main"]
 
@@ -295,7 +293,7 @@ def _prepare_all(drafts: list[Any], *, require_target: bool = True) -> list[Any]
 @dataclass
 class Target:
     base_url: str
-    api_key: SecretStr | None
+    api_key: Any  # SecretStr | None
     env_label: str
     key_source: str
     integration_id: str | None
@@ -311,6 +309,10 @@ class Target:
 
 def _resolve_target(args: argparse.Namespace, *, start_sandbox: bool = True) -> Target:
     """Settings → where to send and with which key. Starts the sandbox for --sandbox."""
+    from pydantic import SecretStr
+
+    from .core.settings import environment_label, load_settings
+
     if getattr(args, "sandbox", False):
         from .sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
 
@@ -518,6 +520,8 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
                 ),
             )
 
+    import asyncio
+
     try:
         outcomes = asyncio.run(run())
     except KeyboardInterrupt:
@@ -582,6 +586,8 @@ def _report_outcome(out: Output, outcome: Any, env_label: str, many: bool) -> Ex
 
 
 def _describe_error(out: Output, error: KomboError) -> None:
+    from .core.hints import hint_for
+
     if isinstance(error, ApiError):
         out.note(f"kombo-tui: Kombo answered HTTP {error.status}: {error.code or 'no error code'}")
         if error.title:
@@ -786,6 +792,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:
         return ExitCode.BAD_INPUT if exc.code not in (0, None) else ExitCode.OK
+    from .core.settings import ConfigError
+
     out = Output(json_mode=bool(getattr(args, "json", False)), out=sys.stdout, err=sys.stderr)
     handlers = {
         "send": _cmd_send,

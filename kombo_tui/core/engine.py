@@ -9,9 +9,10 @@ whether the file is there before deciding to resend.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import datetime, timedelta, timezone
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -250,9 +251,33 @@ async def send_upload(
     before = await _attachment_ids(client, upload) if verify else None
     started_at = datetime.now(timezone.utc)
     outcome: SendOutcome
+    body_complete = [False]
+
+    def track(sent: int, total: int) -> None:
+        body_complete[0] = sent >= total
+        if progress is not None:
+            progress(sent, total)
+
     try:
-        result = await client.add_application_attachment(upload, progress=progress, on_retry=record)
+        result = await client.add_application_attachment(upload, progress=track, on_retry=record)
         outcome = SendOutcome("sent", upload, result=result)
+    except asyncio.CancelledError:
+        # Cancelled by the user: after the whole body went out, it may have landed.
+        if history is not None:
+            cancelled = SendOutcome(
+                "unknown" if body_complete[0] else "error",
+                upload,
+                error=TransportError(
+                    "cancelled after the whole body was sent"
+                    if body_complete[0]
+                    else "cancelled before the body was complete",
+                    sent=body_complete[0],
+                    kind="cancelled",
+                ),
+                started_at=started_at,
+            )
+            _record(history, cancelled, environment, candidate, job)
+        raise
     except FileChangedError as exc:
         outcome = SendOutcome("file_changed", upload, error=exc)
     except TransportError as exc:
@@ -265,12 +290,16 @@ async def send_upload(
     if verify and outcome.status in ("sent", "unknown"):
         outcome.verification = await verify_upload(client, upload, before=before, since=started_at)
     if history is not None:
-        entry = entry_from_outcome(outcome, environment=environment, candidate=candidate, job=job)
-        try:
-            outcome.history_id = history.record(entry)
-        except (sqlite3.Error, OSError) as exc:
-            outcome.notes.append(f"could not write the history ({exc})")
+        _record(history, outcome, environment, candidate, job)
     return outcome
+
+
+def _record(history: History, outcome: SendOutcome, environment: str, candidate: str | None, job: str | None) -> None:
+    entry = entry_from_outcome(outcome, environment=environment, candidate=candidate, job=job)
+    try:
+        outcome.history_id = history.record(entry)
+    except (sqlite3.Error, OSError) as exc:
+        outcome.notes.append(f"could not write the history ({exc})")
 
 
 async def send_batch(
@@ -283,6 +312,7 @@ async def send_batch(
     on_retry: Callable[[RetryNotice], None] | None = None,
     history: History | None = None,
     environment: str = "",
+    context: Sequence[tuple[str | None, str | None]] | None = None,
 ) -> list[SendOutcome]:
     """Send several uploads, at most ``concurrency`` at a time; one outcome per upload, in order.
 
@@ -292,9 +322,8 @@ async def send_batch(
 
     Args:
         progress: ``progress(index, bytes_sent, content_length)`` per upload.
+        context: ``(candidate, job)`` per upload, for the history.
     """
-    import asyncio
-
     limit = max(1, concurrency)
     slots = asyncio.Semaphore(limit)
 
@@ -312,6 +341,8 @@ async def send_batch(
                 on_retry=on_retry,
                 history=history,
                 environment=environment,
+                candidate=context[index][0] if context else None,
+                job=context[index][1] if context else None,
             )
 
     return list(await asyncio.gather(*(one(i, u) for i, u in enumerate(uploads))))

@@ -37,7 +37,7 @@ __all__ = [
     "restriction_warnings",
 ]
 
-CHUNK_SIZE = 3 * 1024 * 1024
+CHUNK_SIZE = 3 * 256 * 1024
 """Raw bytes read per chunk: a multiple of 3 so each chunk's base64 has no padding."""
 
 ProgressCallback = Callable[[int, int], None]
@@ -193,7 +193,7 @@ class PreparedUpload:
     async def aiter_body(self, progress: ProgressCallback | None = None) -> AsyncIterator[bytes]:
         """:meth:`iter_body` for an async sender, without blocking the event loop.
 
-        Each chunk (read, hash, base64: ~4 MiB) is produced in a worker thread: on loopback a
+        Each chunk (read, hash, base64: ~1 MiB) is produced in a worker thread: on loopback a
         socket accepts many chunks without ever suspending, so producing them on the loop
         would freeze a UI. ``progress`` runs on the loop, after the transport took a chunk.
         """
@@ -404,6 +404,8 @@ def prepare(
     name = (draft.name if draft.name is not None else _default_name(draft)) or ""
     if not name.strip():
         problems.append(Problem("name", "the attachment needs a name (--name)"))
+    elif any("\ud800" <= ch <= "\udfff" for ch in name):
+        problems.append(Problem("name", "contains bytes that are not valid text (UTF-8); give a readable name"))
     elif "." not in name.strip(".") or name.endswith("."):
         warnings.append(f"name {name!r} has no extension; the ATS may not open it (e.g. Resume.pdf)")
     if len(name.encode("utf-8", "replace")) > 255:

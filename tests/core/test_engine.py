@@ -68,3 +68,52 @@ async def test_outcome_is_recorded_in_history(upload, tmp_path: Path) -> None:  
     [entry] = history.entries()
     assert entry.outcome == "verified_present" and entry.verified == "present"
     assert entry.candidate == "Jane Doe" and entry.sha256 == upload.fingerprint.sha256
+
+
+async def test_cancel_after_the_body_is_recorded_as_unknown(upload, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    sent_all = asyncio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        sent_all.set()
+        await asyncio.sleep(30)  # the answer never comes in time
+        return httpx.Response(200)
+
+    history = History(tmp_path / "h.sqlite3")
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(handler))
+    async with client:
+        task = asyncio.create_task(send_upload(client, upload, history=history, environment="EU"))
+        await asyncio.wait_for(sent_all.wait(), 5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    [entry] = history.entries()
+    assert entry.outcome == "unknown" and "cancelled after the whole body" in (entry.error_message or "")
+
+
+async def test_batch_records_candidate_and_job(upload, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from kombo_tui.core.engine import send_batch
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        request.read()
+        return httpx.Response(200, json={"status": "success", "data": {}, "warnings": []})
+
+    history = History(tmp_path / "h.sqlite3")
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(handler))
+    async with client:
+        outcomes = await send_batch(client, [upload], history=history, environment="EU", context=[("Jane Doe", "Engineer")])
+    assert [o.status for o in outcomes] == ["sent"]
+    [entry] = history.entries()
+    assert (entry.candidate, entry.job) == ("Jane Doe", "Engineer")
+
+
+def test_name_with_undecodable_bytes_is_a_name_problem(tmp_path: Path) -> None:
+    from kombo_tui.core.errors import InputError
+
+    path = tmp_path / "cv.pdf"
+    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with pytest.raises(InputError) as info:
+        prepare(Draft(integration_id="x:y", application_id="A", file=path, name="cv-\udcff.pdf"))
+    assert [p.field for p in info.value.problems] == ["name"]
