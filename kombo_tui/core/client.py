@@ -358,14 +358,7 @@ class KomboClient:
             # One pass from bytes to models: ~3x faster than json.loads + per-item validation.
             envelope = _PageEnvelope[model].model_validate_json(response.content)  # type: ignore[valid-type]
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first["loc"])
-            raise ApiError(
-                status=200,
-                code=None,
-                title="Unexpected answer",
-                message=f"GET {path}: the answer does not match the API ({loc}: {first['msg']})",
-            ) from None
+            raise _mismatch(f"GET {path}", exc) from None
         page: Page[M] = envelope.data
         return page
 
@@ -642,15 +635,20 @@ def _warnings(response: httpx.Response) -> list[str]:
     return out
 
 
+def _mismatch(where: str, exc: ValidationError) -> ApiError:
+    """A 200 whose body does not have the shape the API documents."""
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    return ApiError(
+        status=200,
+        code=None,
+        title="Unexpected answer",
+        message=f"{where}: the answer does not match the API ({loc}: {first['msg']})",
+    )
+
+
 def _validate(model: type[M], data: Any, where: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ApiError(
-            status=200,
-            code=None,
-            title="Unexpected answer",
-            message=f"{where}: the answer does not match the API ({loc}: {first['msg']})",
-        ) from None
+        raise _mismatch(where, exc) from None
