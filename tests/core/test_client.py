@@ -277,3 +277,13 @@ def test_concurrency_limit_ignores_the_rate_window_reset() -> None:
     assert rate.retry_after == 57.0
     told = parse_error(_error(429, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", **{"retry-after": "3"}))
     assert told.retry_after == 3.0
+
+
+async def test_mis_shaped_answer_is_a_clear_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"status": "success", "data": {"next": None, "results": [{"no_id": 1}]}})
+
+    client, _ = _client(handler)
+    async with client:
+        with pytest.raises(ApiError, match=r"does not match the API \(data.results.0.id"):
+            await client.list_applications()
