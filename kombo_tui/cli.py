@@ -270,7 +270,39 @@ def _drafts_from_args(args: argparse.Namespace, default_integration: str | None)
     ]
 
 
-def _prepare_all(drafts: list[Any], *, require_target: bool = True) -> list[Any]:
+class _EarlyHashes:
+    """Hash the files in background threads while the command loads its modules.
+
+    hashlib releases the GIL, so a large file's sha256 is taken for free during imports.
+    Any problem is left for :func:`prepare` to report properly.
+    """
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        import threading
+
+        self._found: dict[Path, Any] = {}
+        self._threads = [threading.Thread(target=self._hash, args=(p,), daemon=True) for p in paths]
+        for thread in self._threads:
+            thread.start()
+
+    def _hash(self, path: Path) -> None:
+        from .core.sniff import check_file, fingerprint
+
+        try:
+            check_file(path)  # refuses FIFOs and devices without opening them
+            self._found[path] = fingerprint(path)
+        except Exception:  # noqa: BLE001 - prepare() checks again and says what is wrong
+            pass
+
+    def get(self, path: Path | None) -> Any:
+        for thread in self._threads:
+            thread.join()
+        return self._found.get(path) if path is not None else None
+
+
+def _prepare_all(
+    drafts: list[Any], *, require_target: bool = True, hashes: _EarlyHashes | None = None
+) -> list[Any]:
     """Validate every draft before anything is sent; problems name the file when several."""
     from .core.payload import prepare
 
@@ -278,7 +310,8 @@ def _prepare_all(drafts: list[Any], *, require_target: bool = True) -> list[Any]
     problems: list[Problem] = []
     for draft in drafts:
         try:
-            uploads.append(prepare(draft, require_target=require_target))
+            known = hashes.get(draft.file) if hashes is not None else None
+            uploads.append(prepare(draft, require_target=require_target, known_fingerprint=known))
         except InputError as exc:
             for problem in exc.problems:
                 if len(drafts) > 1 and draft.file is not None and problem.field not in ("integration", "application"):
@@ -441,13 +474,15 @@ def _duplicate_problems(history: Any, uploads: list[Any], environment: str) -> l
 
 
 def _cmd_send(args: argparse.Namespace, out: Output) -> int:
+    hashes = _EarlyHashes(args.files)  # first: it overlaps with the imports below
+
     from .core.client import KomboClient
     from .core.engine import send_batch
     from .core.history import History
 
     try:
         target = _resolve_target(args, start_sandbox=False)
-        uploads = _prepare_all(_drafts_from_args(args, target.integration_id))
+        uploads = _prepare_all(_drafts_from_args(args, target.integration_id), hashes=hashes)
     except InputError as exc:
         return _bad_input(out, exc.problems)
     if target.api_key is None:
