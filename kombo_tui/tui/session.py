@@ -10,8 +10,6 @@ import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pydantic import SecretStr
-
 if TYPE_CHECKING:
     import httpx
 
@@ -96,6 +94,8 @@ class Connection:
         async with self._lock:
             if self._client is not None:
                 return self._client
+            from pydantic import SecretStr
+
             from kombo_tui.core.client import KomboClient
 
             if self.sandbox:

@@ -2,13 +2,40 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
+    from kombo_tui.core.payload import Draft
     from kombo_tui.core.sniff import Fingerprint, Sniffed
+
+
+@dataclass(frozen=True)
+class DraftView:
+    """What the user has chosen so far, as the screen keeps it.
+
+    The same fields as the core's ``Draft`` (a pydantic model), converted only when a request
+    is prepared: the screen can hold and change a draft before pydantic is even imported.
+    """
+
+    integration_id: str | None = None
+    application_id: str | None = None
+    file: Path | None = None
+    data_url: str | None = None
+    name: str | None = None
+    type: str | None = None
+    content_type: str | None = None
+    remote_fields: dict[str, Any] | None = None
+
+    def updated(self, **changes: Any) -> DraftView:
+        return replace(self, **changes)
+
+    def to_core(self) -> Draft:
+        from kombo_tui.core.payload import Draft
+
+        return Draft(**asdict(self))
 
 
 @dataclass(frozen=True)

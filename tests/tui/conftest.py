@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from textual.widgets import Input, TextArea
 from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.tui.app import KomboApp
 
-from .states import PDF, SIZE, DropAfterSend  # noqa: F401 - re-exported for the tests
+from .states import PDF, SIZE, DropAfterSend, fields_ready  # noqa: F401 - re-exported for the tests
 
 
 @pytest.fixture(autouse=True)
@@ -21,6 +22,23 @@ def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cursors stay still so screenshots are deterministic."""
     monkeypatch.setattr(Input.cursor_blink, "_default", False)
     monkeypatch.setattr(TextArea.cursor_blink, "_default", False)
+
+
+@pytest.fixture(autouse=True)
+def _fields_ready(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``run_test`` hands over the app once the main screen's fields are mounted.
+
+    The first frame shows only the panels' frames; their fields are mounted right after it.
+    """
+    original = KomboApp.run_test
+
+    @asynccontextmanager
+    async def run_test(self: KomboApp, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        async with original(self, *args, **kwargs) as pilot:
+            await fields_ready(pilot)
+            yield pilot
+
+    monkeypatch.setattr(KomboApp, "run_test", run_test)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from the working directory, cursors do not blink and nothing shows the time.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,17 @@ def first_application(integration_id: str) -> str:
     return dataset(integration_id).live_applications[0].id
 
 
+async def fields_ready(pilot: Pilot[Any], timeout: float = 10.0) -> None:
+    """Wait until the main screen's fields are mounted (they follow the first frame)."""
+    app = pilot.app
+    assert isinstance(app, KomboApp)
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not app._main_screen().fields_ready:
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError("the main screen's fields were not mounted")
+        await asyncio.sleep(0.005)
+
+
 async def settle(pilot: Pilot[Any], delay: float = 0.5) -> None:
     await pilot.pause(delay)
     await pilot.app.workers.wait_for_complete()
@@ -90,7 +102,11 @@ async def _send(pilot: Pilot[Any]) -> None:
 class State:
     name: str
     make: Callable[[], KomboApp]
-    run_before: Callable[[Pilot[Any]], Awaitable[None]]
+    drive: Callable[[Pilot[Any]], Awaitable[None]]
+
+    async def run_before(self, pilot: Pilot[Any]) -> None:
+        await fields_ready(pilot)
+        await self.drive(pilot)
 
 
 async def _first_run(pilot: Pilot[Any]) -> None:

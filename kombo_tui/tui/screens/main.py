@@ -26,10 +26,9 @@ from textual.worker import get_current_worker
 
 from kombo_tui.core.connectors import is_supported, tool_id_of, tool_label
 from kombo_tui.core.errors import ApiError, InputError, KomboError, TransportError
-from kombo_tui.core.payload import Draft, PreparedUpload, prepare, restriction_warnings
 
 from ..paths import display_path
-from ..state import BatchFile, FileView, IntegrationView, PickedApplication, ResultKind, ResultView
+from ..state import BatchFile, DraftView, FileView, IntegrationView, PickedApplication, ResultKind, ResultView
 from ..widgets.attachment import AttachmentPanel
 from ..widgets.common import format_bytes, printable
 from ..widgets.file_panel import FilePanel
@@ -43,6 +42,7 @@ from .picker import PickerCache
 if TYPE_CHECKING:
     from kombo_tui.core.engine import SendOutcome
     from kombo_tui.core.history import HistoryEntry
+    from kombo_tui.core.payload import PreparedUpload
 
     from ..app import KomboApp
 
@@ -70,7 +70,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="main.theme", tooltip="Switch between light and dark", show=False),
     ]
 
-    draft: var[Draft] = var(Draft, init=False)
+    draft: var[DraftView] = var(DraftView, init=False)
     integration_view: var[IntegrationView] = var(IntegrationView, init=False)
     picked: var[PickedApplication | None] = var(None, init=False)
     file_view: var[FileView] = var(FileView, init=False)
@@ -102,6 +102,8 @@ class MainScreen(Screen[None]):
         self._next_key = 0
         self._unknown_key: tuple[str, ...] | None = None
         self._progress = (0, 0)
+        self.fields_ready = False
+        """True once every panel's fields are mounted (right after the first frame)."""
 
     @property
     def kombo(self) -> KomboApp:
@@ -137,9 +139,19 @@ class MainScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The first frame shows the header, the panel frames, the result line and the footer;
+        # the panels' fields are mounted right after it (their styles and layout are most of
+        # the cost of a frame).
         self.refresh_environment()
+        self.call_after_refresh(self._mount_fields)
+
+    async def _mount_fields(self) -> None:
+        with self.app.batch_update():
+            for panel in (TargetPanel, FilePanel, AttachmentPanel, RemoteFieldsPanel, PayloadPanel):
+                await self.query_one(panel).mount_fields()
+        self.fields_ready = True
         integration, application, file = self._initial
-        self.draft = Draft(integration_id=integration or None, application_id=application or None)
+        self.draft = DraftView(integration_id=integration or None, application_id=application or None)
         if integration:
             self._schedule_check(integration)
         if file:
@@ -160,7 +172,7 @@ class MainScreen(Screen[None]):
         value = event.value
         if value == (self.draft.integration_id or ""):
             return
-        self.draft = self.draft.model_copy(update={"integration_id": value or None})
+        self.draft = self.draft.updated(integration_id=value or None)
         self.integration_view = IntegrationView(value, checking=bool(value))
         self._schedule_check(value)
 
@@ -200,7 +212,7 @@ class MainScreen(Screen[None]):
     @on(TargetPanel.ApplicationEdited)
     def _application_edited(self, event: TargetPanel.ApplicationEdited) -> None:
         value = event.value
-        self.draft = self.draft.model_copy(update={"application_id": value or None})
+        self.draft = self.draft.updated(application_id=value or None)
         if self.picked is not None and self.picked.id != value:
             self.picked = PickedApplication(id=value) if value else None
         elif self.picked is None and value:
@@ -226,7 +238,7 @@ class MainScreen(Screen[None]):
         if picked is None:
             return
         self.query_one(TargetPanel).set_application_id(picked.id)
-        self.draft = self.draft.model_copy(update={"application_id": picked.id})
+        self.draft = self.draft.updated(application_id=picked.id)
         self.picked = picked
         self.query_one("#path", Input).focus()
 
@@ -240,7 +252,7 @@ class MainScreen(Screen[None]):
         self.workers.cancel_group(self, "file")
         if self._file_timer is not None:
             self._file_timer.stop()
-        self.draft = self.draft.model_copy(update={"file": None})
+        self.draft = self.draft.updated(file=None)
         if not value:
             self.file_view = FileView()
             return
@@ -332,7 +344,7 @@ class MainScreen(Screen[None]):
             view.sniffed.mime if view.sniffed else None,
         )
         if self._source == "data":
-            self.draft = self.draft.model_copy(update={"file": view.path})
+            self.draft = self.draft.updated(file=view.path)
 
     @on(FilePanel.BrowseRequested)
     def _browse_requested(self) -> None:
@@ -431,22 +443,22 @@ class MainScreen(Screen[None]):
         if event.field == "source":
             self._source = event.value or "data"
             if self._source == "data_url":
-                self.draft = self.draft.model_copy(update={"file": None, "data_url": self._data_url})
+                self.draft = self.draft.updated(file=None, data_url=self._data_url)
             else:
                 ready = self.file_view.path if self.file_view.state == "ready" else None
-                self.draft = self.draft.model_copy(update={"file": ready, "data_url": None})
+                self.draft = self.draft.updated(file=ready, data_url=None)
             return
         if event.field == "data_url":
             self._data_url = event.value
             if self._source == "data_url":
-                self.draft = self.draft.model_copy(update={"data_url": event.value})
+                self.draft = self.draft.updated(data_url=event.value)
             return
-        self.draft = self.draft.model_copy(update={event.field: event.value})
+        self.draft = self.draft.updated(**{event.field: event.value})
 
     @on(RemoteFieldsPanel.Edited)
     def _remote_edited(self, event: RemoteFieldsPanel.Edited) -> None:
         self._remote_error = event.error
-        self.draft = self.draft.model_copy(update={"remote_fields": event.remote_fields})
+        self.draft = self.draft.updated(remote_fields=event.remote_fields)
 
     # ------------------------------------------------------------------ derived state
 
@@ -457,9 +469,11 @@ class MainScreen(Screen[None]):
         self._recompute()
 
     def _prepare(self, *, require_target: bool) -> PreparedUpload:
+        from kombo_tui.core.payload import prepare
+
         view = self.file_view
         return prepare(
-            self.draft,
+            self.draft.to_core(),
             known_fingerprint=view.fingerprint if view.state == "ready" else None,
             known_sniffed=view.sniffed if view.state == "ready" else None,
             require_target=require_target,
@@ -482,6 +496,8 @@ class MainScreen(Screen[None]):
             except KomboError as exc:  # pragma: no cover - defensive
                 problems.append(str(exc))
         if upload is not None:
+            from kombo_tui.core.payload import restriction_warnings
+
             limits = restriction_warnings(upload, self.integration_view.restrictions)
             sniffed = upload.sniffed
             for warning in upload.warnings:
@@ -545,6 +561,8 @@ class MainScreen(Screen[None]):
 
     def _prepare_more(self, first: PreparedUpload | None) -> list[PreparedUpload] | None:
         """Validate every further file (each row shows its own problem); None if any is bad."""
+        from kombo_tui.core.payload import prepare
+
         uploads: list[PreparedUpload] = []
         seen = {first.fingerprint.sha256} if first is not None and first.fingerprint else set()
         updated: list[BatchFile] = []
@@ -556,7 +574,7 @@ class MainScreen(Screen[None]):
             elif item.state == "ready":
                 try:
                     upload = prepare(
-                        self.draft.model_copy(update={"file": item.path, "data_url": None, "name": None, "type": item.type, "content_type": None}),
+                        self.draft.updated(file=item.path, data_url=None, name=None, type=item.type, content_type=None).to_core(),
                         known_fingerprint=item.fingerprint,
                         known_sniffed=item.sniffed,
                     )

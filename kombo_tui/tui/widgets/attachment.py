@@ -11,14 +11,12 @@ from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
-from kombo_tui.core.models import CONTENT_TYPE_RE
-
-from .common import field_row
+from .common import DeferredFields, field_row
 
 TYPES = (("CV", "CV"), ("Cover letter", "COVER_LETTER"), ("Other", "OTHER"))
 
 
-class AttachmentPanel(Vertical):
+class AttachmentPanel(DeferredFields, Vertical):
     """The attachment object of the request, field by field, validated as you type."""
 
     @dataclass
@@ -52,7 +50,7 @@ class AttachmentPanel(Vertical):
         with field_row("data_url", row_id="data-url-row"):
             yield Input(placeholder="https://… (no auth; Kombo fetches it)", compact=True, id="data-url")
 
-    def on_mount(self) -> None:
+    def on_fields_mounted(self) -> None:
         self.query_one("#data-url-row").display = False
         self._note_name("")
         self._note_content_type("")
@@ -132,7 +130,11 @@ class AttachmentPanel(Vertical):
         note = self.query_one("#content-type-note", Static)
         field = self.query_one("#content-type", Input)
         value = value.strip()
-        bad = bool(value) and not CONTENT_TYPE_RE.match(value)
+        bad = False
+        if value:
+            from kombo_tui.core.models import CONTENT_TYPE_RE  # pydantic: not before the first frame
+
+            bad = not CONTENT_TYPE_RE.match(value)
         field.set_class(bad, "-invalid")
         if bad:
             note.update(f"[$error]✗ {escape(value)!s} is not a MIME type like application/pdf (type/subtype)[/]")

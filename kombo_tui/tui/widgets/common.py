@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Label
 
 
@@ -55,3 +56,36 @@ def printable(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
+
+
+class DeferredFields:
+    """Mixin for a panel painted in two steps: its frame in the first frame, its fields right after.
+
+    The panel composes as usual, but its children are mounted only when the screen calls
+    :meth:`mount_fields` (after the first refresh), so the first frame does not wait for the
+    styles and layout of every field. Until then the panel's methods that touch its children
+    return early; :meth:`on_fields_mounted` brings the children up to date.
+    """
+
+    fields_mounted = False
+    _deferred_fields: list[Widget] | None = None
+    _mounting_fields = False
+
+    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
+        if self.fields_mounted or self._mounting_fields:  # pragma: no cover - a recompose
+            await super().mount_composed_widgets(widgets)  # type: ignore[misc]
+            return
+        self._deferred_fields = widgets
+
+    async def mount_fields(self) -> None:
+        """Mount the composed children (once), then bring them up to date."""
+        if self.fields_mounted:
+            return
+        widgets, self._deferred_fields = self._deferred_fields or [], None
+        self._mounting_fields = True
+        await super().mount_composed_widgets(widgets)  # type: ignore[misc]
+        self.fields_mounted = True
+        self.on_fields_mounted()
+
+    def on_fields_mounted(self) -> None:
+        """Fill the children from the panel's state (override)."""

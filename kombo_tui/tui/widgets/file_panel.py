@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from ..paths import PathSuggester, clean_path
 from ..state import BatchFile, FileView
-from .common import field_row, format_bytes, printable
+from .common import DeferredFields, field_row, format_bytes, printable
 
 TYPES = (("CV", "CV"), ("Cover letter", "COVER_LETTER"), ("Other", "OTHER"))
 
@@ -67,7 +67,7 @@ class BatchRow(Vertical):
         self.set_class(bool(item.error), "-invalid")
 
 
-class FilePanel(Vertical):
+class FilePanel(DeferredFields, Vertical):
     """The path input and the inspected file (size, MIME and its source, warnings)."""
 
     file: reactive[FileView] = reactive(FileView, init=False)
@@ -129,10 +129,10 @@ class FilePanel(Vertical):
                 id="add-path",
             )
 
-    def on_mount(self) -> None:
+    def on_fields_mounted(self) -> None:
         self._refresh_view()
-        self.query_one("#batch").display = False
-        self.query_one("#file-result").display = False
+        self.watch_more((), self.more)
+        self.watch_result()
 
     def set_path(self, value: str) -> None:
         """Put a path in the input (from the dialog or a paste elsewhere); posts PathEdited.
@@ -180,6 +180,8 @@ class FilePanel(Vertical):
 
     def watch_more(self, old: tuple[BatchFile, ...], new: tuple[BatchFile, ...]) -> None:
         """Update rows in place (a row's Select keeps focus); mount and remove only what changed."""
+        if not self.fields_mounted:
+            return
         box = self.query_one("#batch", Vertical)
         rows = {row.item.key: row for row in box.query_children(BatchRow)}
         keys = {item.key for item in new}
@@ -195,6 +197,8 @@ class FilePanel(Vertical):
         self.border_subtitle = f"{len(new) + 1} files" if new else ""
 
     def watch_result(self) -> None:
+        if not self.fields_mounted:
+            return
         label = self.query_one("#file-result", Static)
         label.update(self.result)
         label.display = bool(self.result)
@@ -211,6 +215,8 @@ class FilePanel(Vertical):
         self._refresh_view()
 
     def _refresh_view(self) -> None:
+        if not self.fields_mounted:
+            return
         view = self.file
         info = self.query_one("#file-info", Static)
         warn = self.query_one("#file-warnings", Static)

@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from .common import format_bytes
+from .common import DeferredFields, format_bytes
 
 if TYPE_CHECKING:
     from kombo_tui.core.payload import PreparedUpload
@@ -21,7 +21,7 @@ FULL_BODY_LIMIT = 32 * 1024
 """Largest file whose full base64 the panel will show (bigger ones would bog the terminal)."""
 
 
-class PayloadPanel(VerticalScroll):
+class PayloadPanel(DeferredFields, VerticalScroll):
     """The request line, headers and JSON body; a status line for exports."""
 
     upload: reactive[PreparedUpload | None] = reactive(None, init=False, always_update=True)
@@ -41,8 +41,9 @@ class PayloadPanel(VerticalScroll):
         yield Static("", id="payload-body")
         yield Static("", id="payload-status", classes="detail")
 
-    def on_mount(self) -> None:
+    def on_fields_mounted(self) -> None:
         self._refresh_view()
+        self.watch_status()
 
     def watch_upload(self) -> None:
         self._refresh_view()
@@ -57,11 +58,15 @@ class PayloadPanel(VerticalScroll):
         self._refresh_view()
 
     def watch_status(self) -> None:
+        if not self.fields_mounted:
+            return
         status = self.query_one("#payload-status", Static)
         status.update(self.status)
         status.display = bool(self.status)
 
     def _refresh_view(self) -> None:
+        if not self.fields_mounted:
+            return
         body = self.query_one("#payload-body", Static)
         upload = self.upload
         self.text = ""

@@ -19,8 +19,8 @@ from textual.widgets import Collapsible, Input, Label, Select, Static, Switch, T
 
 from kombo_tui.core.connectors import REMOTE_FIELD_FAMILIES, FieldSpec, RemoteFieldFamily
 from kombo_tui.core.errors import InputError
-from kombo_tui.core.payload import parse_remote_fields
 
+from .common import DeferredFields
 
 
 def _field_id(spec: FieldSpec) -> str:
@@ -37,7 +37,7 @@ def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class RemoteFieldsPanel(VerticalScroll):
+class RemoteFieldsPanel(DeferredFields, VerticalScroll):
     """Forms from ``connectors.REMOTE_FIELD_FAMILIES`` and a raw JSON editor for the rest."""
 
     @dataclass
@@ -51,6 +51,8 @@ class RemoteFieldsPanel(VerticalScroll):
         self.border_title = "Remote fields"
         self.can_focus = False
         self._tool_id = tool_id
+        self._shown_tool = tool_id
+        """The tool the composed forms are arranged for."""
 
     def compose(self) -> ComposeResult:
         for family in self._ordered(self._tool_id):
@@ -88,14 +90,21 @@ class RemoteFieldsPanel(VerticalScroll):
                 yield Input(placeholder="(not set)", compact=True, id=fid)
         yield Static(spec.help, classes="help")
 
-    def on_mount(self) -> None:
+    def on_fields_mounted(self) -> None:
         self.query_one("#raw-json", TextArea).placeholder = '{"greenhouse": {"post_headers": {"On-Behalf-Of": "4080"}}}'
+        self._arrange()
 
     def set_tool(self, tool_id: str) -> None:
         """Open the integration's own connector and move it first."""
-        if tool_id == self._tool_id:
-            return
         self._tool_id = tool_id
+        if self.fields_mounted:
+            self._arrange()
+
+    def _arrange(self) -> None:
+        tool_id = self._tool_id
+        if tool_id == self._shown_tool:
+            return
+        self._shown_tool = tool_id
         ordered = self._ordered(tool_id)
         for family in ordered:
             box = self.query_one(f"#family-{family.key}", Collapsible)
@@ -140,6 +149,8 @@ class RemoteFieldsPanel(VerticalScroll):
         merged = _deep_merge(raw, structured)
         if not merged:
             return None, None
+        from kombo_tui.core.payload import parse_remote_fields
+
         try:
             return parse_remote_fields(merged), None
         except InputError as exc:

@@ -16,10 +16,10 @@ from textual.widgets import Button, Input, Label, Static
 from kombo_tui.core.connectors import ACTION_ID, is_supported, tool_id_of
 
 from ..state import IntegrationView, PickedApplication
-from .common import field_row, format_bytes
+from .common import DeferredFields, field_row, format_bytes
 
 
-class TargetPanel(Vertical):
+class TargetPanel(DeferredFields, Vertical):
     """Integration id with its live status and limits; the application with a picker."""
 
     integration: reactive[IntegrationView] = reactive(IntegrationView, init=False)
@@ -65,7 +65,7 @@ class TargetPanel(Vertical):
                 yield Button("Pick… F3", id="pick", compact=True)
         yield Static("", id="application-info", classes="detail")
 
-    def on_mount(self) -> None:
+    def on_fields_mounted(self) -> None:
         self._render_integration()
         self._render_application()
 
@@ -99,6 +99,8 @@ class TargetPanel(Vertical):
         self._render_application()
 
     def _render_integration(self) -> None:
+        if not self.fields_mounted:
+            return
         view = self.integration
         status = self.query_one("#integration-status", Static)
         limits = self.query_one("#integration-limits", Static)
@@ -150,6 +152,8 @@ class TargetPanel(Vertical):
         limits.update(_limits_text(view))
 
     def _render_application(self) -> None:
+        if not self.fields_mounted:
+            return
         info = self.query_one("#application-info", Static)
         picked = self.application
         if picked is None:
