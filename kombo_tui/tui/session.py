@@ -90,39 +90,41 @@ class Connection:
         self.base_url = self._initial_base_url()
 
     async def client(self) -> KomboClient:
-        """The client, created (and the sandbox started) on first call."""
+        """The client, created (and the sandbox started) on first call.
+
+        Importing the client (httpx, pydantic models), starting the sandbox and building the
+        client all happen in a thread: the event loop keeps painting meanwhile.
+        """
         async with self._lock:
-            if self._client is not None:
-                return self._client
-            from pydantic import SecretStr
-
-            from kombo_tui.core.client import KomboClient
-
-            if self.sandbox:
-                from kombo_tui.sandbox.data import SANDBOX_API_KEY
-
-                if self.transport is None and self._server is None:
-                    from kombo_tui.sandbox.server import SandboxServer
-
-                    server = SandboxServer()
-                    await asyncio.to_thread(server.start)
-                    self._server = server
-                if self._server is not None:
-                    self.base_url = self._server.base_url
-                self._client = KomboClient(
-                    SecretStr(SANDBOX_API_KEY), base_url=self.base_url, transport=self.transport
-                )
-            else:
-                settings = self.settings
-                assert settings is not None and settings.api_key is not None
-                self._client = KomboClient(
-                    settings.api_key,
-                    base_url=self.base_url,
-                    transport=self.transport,
-                    timeout=settings.timeout,
-                    upload_timeout=settings.upload_timeout,
-                )
+            if self._client is None:
+                self._client = await asyncio.to_thread(self._build_client)
             return self._client
+
+    def _build_client(self) -> KomboClient:
+        """Runs in a thread (see :meth:`client`)."""
+        from pydantic import SecretStr
+
+        from kombo_tui.core.client import KomboClient
+
+        if self.sandbox:
+            from kombo_tui.sandbox.data import SANDBOX_API_KEY
+
+            if self.transport is None and self._server is None:
+                from kombo_tui.sandbox.server import SandboxServer
+
+                self._server = SandboxServer().start()
+            if self._server is not None:
+                self.base_url = self._server.base_url
+            return KomboClient(SecretStr(SANDBOX_API_KEY), base_url=self.base_url, transport=self.transport)
+        settings = self.settings
+        assert settings is not None and settings.api_key is not None
+        return KomboClient(
+            settings.api_key,
+            base_url=self.base_url,
+            transport=self.transport,
+            timeout=settings.timeout,
+            upload_timeout=settings.upload_timeout,
+        )
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -37,7 +37,6 @@ from ..widgets.payload import PayloadPanel
 from ..widgets.remote import RemoteFieldsPanel
 from ..widgets.result import ResultPanel
 from ..widgets.target import TargetPanel
-from .picker import PickerCache
 
 if TYPE_CHECKING:
     from kombo_tui.core.engine import SendOutcome
@@ -45,6 +44,7 @@ if TYPE_CHECKING:
     from kombo_tui.core.payload import PreparedUpload
 
     from ..app import KomboApp
+    from .picker import PickerCache
 
 BATCH_CONCURRENCY = 3
 """Uploads of one batch in flight at once (the client also honours Kombo's concurrency limit)."""
@@ -150,6 +150,7 @@ class MainScreen(Screen[None]):
             for panel in (TargetPanel, FilePanel, AttachmentPanel, RemoteFieldsPanel, PayloadPanel):
                 await self.query_one(panel).mount_fields()
         self.fields_ready = True
+        self.kombo.main_ready()
         integration, application, file = self._initial
         self.draft = DraftView(integration_id=integration or None, application_id=application or None)
         if integration:
@@ -223,7 +224,7 @@ class MainScreen(Screen[None]):
         self.action_pick()
 
     def action_pick(self) -> None:
-        from .picker import ApplicationPicker
+        from .picker import ApplicationPicker, PickerCache
 
         integration_id = self.draft.integration_id
         if not integration_id:

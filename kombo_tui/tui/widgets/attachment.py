@@ -33,7 +33,7 @@ class AttachmentPanel(DeferredFields, Vertical):
         self._default_name = ""
         self._ready = False
 
-    def compose(self) -> ComposeResult:
+    def compose_fields(self) -> ComposeResult:
         with field_row("Name"):
             yield Input(placeholder="the file's name", compact=True, id="name")
         yield Static("", id="name-note", classes="detail")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widget import Widget
 from textual.widgets import Label
 
 
@@ -61,29 +63,35 @@ def printable(text: str) -> str:
 class DeferredFields:
     """Mixin for a panel painted in two steps: its frame in the first frame, its fields right after.
 
-    The panel composes as usual, but its children are mounted only when the screen calls
-    :meth:`mount_fields` (after the first refresh), so the first frame does not wait for the
-    styles and layout of every field. Until then the panel's methods that touch its children
-    return early; :meth:`on_fields_mounted` brings the children up to date.
+    The panel writes :meth:`compose_fields` instead of ``compose``; the fields are composed
+    and mounted only when the screen calls :meth:`mount_fields` (after the first refresh), so
+    the first frame does not wait for building, styling and laying out every field. Until
+    then the panel's methods that touch its children return early; :meth:`on_fields_mounted`
+    brings the children up to date.
     """
 
     fields_mounted = False
-    _deferred_fields: list[Widget] | None = None
-    _mounting_fields = False
+    _fields_wanted = False
 
-    async def mount_composed_widgets(self, widgets: list[Widget]) -> None:
-        if self.fields_mounted or self._mounting_fields:  # pragma: no cover - a recompose
-            await super().mount_composed_widgets(widgets)  # type: ignore[misc]
-            return
-        self._deferred_fields = widgets
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_class("-pending")  # type: ignore[attr-defined]  # keeps roughly its final height
+
+    def compose(self) -> ComposeResult:
+        if self._fields_wanted:
+            yield from self.compose_fields()
+
+    def compose_fields(self) -> ComposeResult:
+        """The panel's children (override)."""
+        yield from ()
 
     async def mount_fields(self) -> None:
-        """Mount the composed children (once), then bring them up to date."""
-        if self.fields_mounted:
+        """Compose and mount the children (once), then bring them up to date."""
+        if self._fields_wanted:
             return
-        widgets, self._deferred_fields = self._deferred_fields or [], None
-        self._mounting_fields = True
-        await super().mount_composed_widgets(widgets)  # type: ignore[misc]
+        self._fields_wanted = True
+        await self.recompose()  # type: ignore[attr-defined]
+        self.remove_class("-pending")  # type: ignore[attr-defined]
         self.fields_mounted = True
         self.on_fields_mounted()
 

@@ -106,7 +106,7 @@ class FilePanel(DeferredFields, Vertical):
         """(escaped text in the input, the real path) for a name the terminal cannot show."""
         self.border_title = "File"
 
-    def compose(self) -> ComposeResult:
+    def compose_fields(self) -> ComposeResult:
         with field_row("Path"):
             with Horizontal(classes="with-button"):
                 yield Input(

@@ -37,7 +37,7 @@ class PayloadPanel(DeferredFields, VerticalScroll):
         self.text = ""
         """The JSON body as shown (plain text)."""
 
-    def compose(self):  # type: ignore[no-untyped-def]
+    def compose_fields(self):  # type: ignore[no-untyped-def]
         yield Static("", id="payload-body")
         yield Static("", id="payload-status", classes="detail")
 

@@ -54,7 +54,7 @@ class RemoteFieldsPanel(DeferredFields, VerticalScroll):
         self._shown_tool = tool_id
         """The tool the composed forms are arranged for."""
 
-    def compose(self) -> ComposeResult:
+    def compose_fields(self) -> ComposeResult:
         for family in self._ordered(self._tool_id):
             mine = self._tool_id in family.tools
             title = family.label + ("  ← this integration" if mine else "")

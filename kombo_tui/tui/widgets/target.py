@@ -43,7 +43,7 @@ class TargetPanel(DeferredFields, Vertical):
         self._application_id = application_id
         self.border_title = "Target"
 
-    def compose(self) -> ComposeResult:
+    def compose_fields(self) -> ComposeResult:
         with field_row("Integration"):
             yield Input(
                 self._integration_id,
