@@ -147,7 +147,7 @@ class MainScreen(Screen[None]):
 
     async def _mount_fields(self) -> None:
         with self.app.batch_update():
-            for panel in (TargetPanel, FilePanel, AttachmentPanel, RemoteFieldsPanel, PayloadPanel):
+            for panel in (TargetPanel, FilePanel, AttachmentPanel, RemoteFieldsPanel, PayloadPanel, ResultPanel):
                 await self.query_one(panel).mount_fields()
         self.fields_ready = True
         self.kombo.main_ready()

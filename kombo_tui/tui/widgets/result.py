@@ -36,26 +36,40 @@ class ResultPanel(Vertical):
     class CancelRequested(Message):
         """Stop the upload in flight."""
 
+    fields_mounted = False
+
     def __init__(self) -> None:
         super().__init__(id="result-panel")
         self.border_title = "Result"
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="result-text")
-        with Horizontal(id="result-actions"):
-            yield Link("", id="log-url", tooltip="Enter or click opens it; the Copy button copies it")
-            yield Button("Copy log URL", id="copy-log", compact=True)
-            yield Button("Verify F5", id="verify", compact=True, variant="warning")
-            yield Button("Cancel esc", id="cancel", compact=True, variant="error")
-        yield ProgressBar(id="progress", show_eta=False)
+        yield Static("[dim]Nothing sent yet.[/]", id="result-text")
 
-    def on_mount(self) -> None:
+    async def mount_fields(self) -> None:
+        """The buttons and the progress bar (hidden until needed) follow the first frame."""
+        if self.fields_mounted:
+            return
+        await self.mount_all(
+            [
+                Horizontal(
+                    Link("", id="log-url", tooltip="Enter or click opens it; the Copy button copies it"),
+                    Button("Copy log URL", id="copy-log", compact=True),
+                    Button("Verify F5", id="verify", compact=True, variant="warning"),
+                    Button("Cancel esc", id="cancel", compact=True, variant="error"),
+                    id="result-actions",
+                ),
+                ProgressBar(id="progress", show_eta=False),
+            ]
+        )
+        self.fields_mounted = True
         self._refresh_view()
 
     def watch_result(self) -> None:
         self._refresh_view()
 
     def set_progress(self, sent: int, total: int) -> None:
+        if not self.fields_mounted:
+            return
         bar = self.query_one("#progress", ProgressBar)
         bar.update(total=max(total, 1), progress=sent)
 
@@ -77,6 +91,8 @@ class ResultPanel(Vertical):
             self.app.notify("log URL copied to the clipboard")
 
     def _refresh_view(self) -> None:
+        if not self.fields_mounted:
+            return
         view = self.result
         self.set_class(view.kind in ("error", "file_changed"), "-error")
         self.set_class(view.kind == "sent", "-sent")
