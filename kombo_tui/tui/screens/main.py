@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -50,6 +51,8 @@ BATCH_CONCURRENCY = 3
 """Uploads of one batch in flight at once (the client also honours Kombo's concurrency limit)."""
 CHECK_DELAY = 0.35
 """Seconds of quiet typing before the integration id is checked."""
+PROGRESS_INTERVAL = 0.05
+"""Seconds between two updates of the upload's progress bar (chunks may come faster)."""
 
 
 class MainScreen(Screen[None]):
@@ -104,6 +107,10 @@ class MainScreen(Screen[None]):
         self._progress = (0, 0)
         self.fields_ready = False
         """True once every panel's fields are mounted (right after the first frame)."""
+        self._bindings_pending = False
+        self._progress_shown = 0.0
+        """When the progress bar was last updated (monotonic seconds)."""
+        self._progress_timer: Timer | None = None
 
     @property
     def kombo(self) -> KomboApp:
@@ -528,12 +535,27 @@ class MainScreen(Screen[None]):
         return True
 
     def watch_sending(self) -> None:
-        self.refresh_bindings()
+        self._refresh_bindings_soon()
 
     def watch_result(self, old: ResultView, new: ResultView) -> None:
         # Refreshing bindings recomposes the footer: only when a binding's state changes.
         if bool(old.log_url) != bool(new.log_url):
-            self.refresh_bindings()
+            self._refresh_bindings_soon()
+
+    def _refresh_bindings_soon(self) -> None:
+        """Refresh the footer after the next frame, once however often it is asked for.
+
+        Recomposing the footer relays out the whole screen; done in the same loop turn as
+        the result panel's own change (sending starts or ends) the two would stall the loop
+        together.
+        """
+        if not self._bindings_pending:
+            self._bindings_pending = True
+            self.call_after_refresh(self._refresh_bindings_now)
+
+    def _refresh_bindings_now(self) -> None:
+        self._bindings_pending = False
+        self.refresh_bindings()
 
     def action_send(self) -> None:
         if self.sending:
@@ -667,8 +689,21 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ChoiceScreen(title, "\n".join(lines), choices, focus=focus, screen_id=screen_id), chosen)
 
     def _on_progress(self, sent: int, total: int) -> None:
+        """Called on the loop for every chunk the transport took: the bar moves at most every
+        ``PROGRESS_INTERVAL`` seconds (and always at the end)."""
         self._progress = (sent, total)
-        self.query_one(ResultPanel).set_progress(sent, total)
+        waited = time.monotonic() - self._progress_shown
+        if sent >= total or waited >= PROGRESS_INTERVAL:
+            self._show_progress()
+        elif self._progress_timer is None:
+            self._progress_timer = self.set_timer(PROGRESS_INTERVAL - waited, self._show_progress)
+
+    def _show_progress(self) -> None:
+        if self._progress_timer is not None:
+            self._progress_timer.stop()
+            self._progress_timer = None
+        self._progress_shown = time.monotonic()
+        self.query_one(ResultPanel).set_progress(*self._progress)
 
     def _on_batch_progress(self, index: int, sent: int, total: int) -> None:
         self._batch_progress[index] = (sent, total)
@@ -685,7 +720,11 @@ class MainScreen(Screen[None]):
         self._batch_progress = {i: (0, u.content_length) for i, u in enumerate(uploads)}
         retries: list[str] = []
         what = uploads[0].name if len(uploads) == 1 else f"{len(uploads)} files"
+        # The confirm dialog just closed: let that repaint go out in a frame of its own before
+        # the result panel grows (a relayout); together they would stall the loop.
+        await self.wait_for_refresh()
         self.result = ResultView("sending", f"Sending {what}…", lines=(f"{total:,} bytes of JSON",))
+        self._progress_shown = time.monotonic()
         self.query_one(ResultPanel).set_progress(0, total)
         self.first_file_result = ""
         if len(uploads) > 1:
@@ -747,7 +786,7 @@ class MainScreen(Screen[None]):
         if notes:
             self.result = replace(self.result, lines=self.result.lines + tuple(f"note: {n}" for n in dict.fromkeys(notes)))
         if first:
-            self.refresh_bindings()  # Verify becomes available
+            self._refresh_bindings_soon()  # Verify becomes available
 
     def _record(self, outcomes: list[SendOutcome], environment: str, candidate: str | None, job: str | None) -> None:
         """Log a batch (in a thread): send_batch takes no candidate/job, so the screen writes the rows."""
