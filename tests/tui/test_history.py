@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.widgets import Input, Static
 
@@ -175,3 +177,65 @@ async def test_history_in_command_palette(files: Path, make_app: Callable[..., K
         await settle(pilot)
         assert app.screen.id == "history"
         assert "No sends recorded yet" in app.screen.status_text  # type: ignore[attr-defined]
+
+
+class HangAfterBody(httpx.AsyncBaseTransport):
+    """Reads the whole request body, then never answers (the user cancels)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            await request.aread()
+            await asyncio.sleep(30)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_cancel_after_the_body_is_logged_once_and_verify_updates_that_row(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    history = History(files / "h.sqlite3")
+    app = make_app(history=history, wrap=HangAfterBody)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, "", "Jane_Doe_CV.pdf")
+        await pick_first(pilot)
+        picked = screen.picked
+        assert picked is not None and picked.candidate
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen._progress[0] and screen._progress[0] >= screen._progress[1]:
+                break
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.result.kind == "unknown"
+        # One row (the core's), with the names; the screen wrote none of its own.
+        [entry] = history.entries()
+        assert (entry.outcome, entry.candidate, entry.job) == ("unknown", picked.candidate, picked.job)
+        await pilot.press("f5")
+        await settle(pilot)
+        [entry] = history.entries()
+        assert (entry.verified, entry.outcome) == ("absent", "verified_absent")
+
+
+async def test_batch_rows_carry_candidate_and_job(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    (files / "doc2.pdf").write_bytes(files.joinpath("Jane_Doe_CV.pdf").read_bytes() + b"\n% another\n")
+    history = History(files / "h.sqlite3")
+    app = make_app(history=history)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, "", "Jane_Doe_CV.pdf")
+        await pick_first(pilot)
+        picked = screen.picked
+        assert picked is not None and picked.candidate
+        screen.query_one("#add-path", Input).value = "doc2.pdf"
+        screen.query_one("#add-path", Input).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        await send(pilot)
+        assert screen.result.kind == "sent", screen.result
+        entries = history.entries()
+        assert sorted(e.file_name for e in entries) == ["Jane_Doe_CV.pdf", "doc2.pdf"]  # once each
+        assert {(e.candidate, e.job, e.application_id) for e in entries} == {(picked.candidate, picked.job, picked.id)}

@@ -705,6 +705,10 @@ class MainScreen(Screen[None]):
         self._progress_shown = time.monotonic()
         self.query_one(ResultPanel).set_progress(*self._progress)
 
+    def _on_single_progress(self, sent: int, total: int) -> None:
+        self._batch_progress[0] = (sent, total)  # whether its body went out in full (on cancel)
+        self._on_progress(sent, total)
+
     def _on_batch_progress(self, index: int, sent: int, total: int) -> None:
         self._batch_progress[index] = (sent, total)
         self._on_progress(sum(s for s, _ in self._batch_progress.values()), self._progress[1])
@@ -746,7 +750,7 @@ class MainScreen(Screen[None]):
                     await send_upload(
                         client,
                         uploads[0],
-                        progress=self._on_progress,
+                        progress=self._on_single_progress,
                         on_retry=on_retry,
                         history=self.kombo.history,
                         environment=environment,
@@ -761,9 +765,10 @@ class MainScreen(Screen[None]):
                     concurrency=BATCH_CONCURRENCY,
                     progress=self._on_batch_progress,
                     on_retry=on_retry,
+                    history=self.kombo.history,
                     environment=environment,
+                    context=[(candidate, job)] * len(uploads),
                 )
-                await asyncio.to_thread(self._record, outcomes, environment, candidate, job)
         except asyncio.CancelledError:
             self._cancelled(uploads)
             raise
@@ -787,17 +792,6 @@ class MainScreen(Screen[None]):
             self.result = replace(self.result, lines=self.result.lines + tuple(f"note: {n}" for n in dict.fromkeys(notes)))
         if first:
             self._refresh_bindings_soon()  # Verify becomes available
-
-    def _record(self, outcomes: list[SendOutcome], environment: str, candidate: str | None, job: str | None) -> None:
-        """Log a batch (in a thread): send_batch takes no candidate/job, so the screen writes the rows."""
-        from kombo_tui.core.engine import entry_from_outcome
-
-        for outcome in outcomes:
-            entry = entry_from_outcome(outcome, environment=environment, candidate=candidate, job=job)
-            try:
-                outcome.history_id = self.kombo.history.record(entry)
-            except Exception as exc:  # noqa: BLE001 - the send stands; say the log missed it
-                outcome.notes.append(f"could not write the history ({exc})")
 
     def _batch_view(self, outcomes: list[SendOutcome]) -> ResultView:
         """One line per file in the result panel; each row of the File panel gets its own result."""
@@ -852,8 +846,9 @@ class MainScreen(Screen[None]):
         self._last_sent = [(u, None, None) for u in uploads]
         self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
         if complete:
+            # The core logged each of these as "unknown" (the body was out): Verify updates that row.
             self._unknown_key = _upload_key(uploads[0]) if uploads[0] in complete else self._unknown_key
-            ids = {id(u): self._record_cancelled_unknown(u) for u in complete}
+            ids = {id(u): self._cancelled_row(u) for u in complete}
             self._last_sent = [(u, ids.get(id(u)), None) for u in uploads]
             names = ", ".join(u.name for u in complete)
             self.result = ResultView(
@@ -871,22 +866,10 @@ class MainScreen(Screen[None]):
                 lines=(f"{sent:,} of {total:,} bytes were sent.",),
             )
 
-    def _record_cancelled_unknown(self, upload: PreparedUpload) -> int | None:
-        """The engine records nothing when cancelled; a body sent in full may have landed, so log it."""
-        from kombo_tui.core.engine import SendOutcome, entry_from_outcome
-
-        picked = self.picked if self.picked is not None and self.picked.id == upload.application_id else None
-        entry = entry_from_outcome(
-            SendOutcome("unknown", upload),
-            environment=self.kombo.connection.environment.label,
-            candidate=picked.candidate if picked else None,
-            job=picked.job if picked else None,
-        )
-        entry.error_message = "cancelled after the whole body was sent"
-        try:
-            return self.kombo.history.record(entry)
-        except Exception:  # noqa: BLE001 - the result panel already says the outcome is unknown
-            return None
+    def _cancelled_row(self, upload: PreparedUpload) -> int | None:
+        """The audit-log row the core wrote for a send cancelled after its body went out."""
+        previous = self._previous_sends(upload)
+        return next((entry.id for entry in previous if entry.outcome == "unknown"), None)
 
     def _outcome_view(self, outcome: SendOutcome) -> ResultView:
         from kombo_tui.core.hints import hint_for
