@@ -9,6 +9,7 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from kombo_tui.core.history import History
+from kombo_tui.tui.widgets.payload import PayloadPanel, _batch_summary
 from kombo_tui.tui.app import KomboApp
 from kombo_tui.tui.screens import main as main_module
 from kombo_tui.tui.widgets.file_panel import BatchRow
@@ -56,6 +57,11 @@ async def test_cv_and_cover_letter_in_one_go(files: Path, make_app: Callable[...
         row.query_one(Select).value = "COVER_LETTER"
         await settle(pilot)
         assert screen.extra_files[0].type == "COVER_LETTER"
+        # The payload shows the first request and a line per further file.
+        payload = screen.query_one(PayloadPanel)
+        assert payload.more == screen.extra_files
+        summary = _batch_summary(payload.more).plain
+        assert "File 2 of 2: doc2.pdf · COVER_LETTER" in summary and "application/pdf" in summary
 
         await pilot.press("ctrl+s")
         await pilot.pause()

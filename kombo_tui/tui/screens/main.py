@@ -141,6 +141,7 @@ class MainScreen(Screen[None]):
                     full=MainScreen.full_body,
                     base_url=MainScreen.base_url,
                     status=MainScreen.export_status,
+                    more=MainScreen.extra_files,
                 )
         yield ResultPanel().data_bind(result=MainScreen.result)
         yield Footer()

@@ -12,7 +12,8 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from .common import DeferredFields, format_bytes
+from ..state import BatchFile
+from .common import DeferredFields, format_bytes, printable
 
 if TYPE_CHECKING:
     from kombo_tui.core.payload import PreparedUpload
@@ -29,6 +30,8 @@ class PayloadPanel(DeferredFields, VerticalScroll):
     full: reactive[bool] = reactive(False, init=False)
     base_url: reactive[str] = reactive("", init=False)
     status: reactive[str] = reactive("", init=False)
+    more: reactive[tuple[BatchFile, ...]] = reactive(tuple, init=False)
+    """Further files of a batch: each is its own request, summed up under the first one's."""
 
     def __init__(self) -> None:
         super().__init__(id="payload-panel")
@@ -57,6 +60,9 @@ class PayloadPanel(DeferredFields, VerticalScroll):
     def watch_base_url(self) -> None:
         self._refresh_view()
 
+    def watch_more(self) -> None:
+        self._refresh_view()
+
     def watch_status(self) -> None:
         if not self.fields_mounted:
             return
@@ -78,6 +84,9 @@ class PayloadPanel(DeferredFields, VerticalScroll):
         from kombo_tui.core.export import upload_url
 
         head = Text()
+        if self.more:
+            head.append(f"File 1 of {len(self.more) + 1}", style="bold")
+            head.append(" · one request per file; the others below\n", style="dim")
         head.append("POST ", style="bold")
         head.append(upload_url(upload, self.base_url or "…"))
         head.append("\nAuthorization: ", style="dim")
@@ -105,4 +114,23 @@ class PayloadPanel(DeferredFields, VerticalScroll):
             parts.append(Text(note, style="italic"))
         for problem in self.problems:
             parts.append(Text(f"• {problem}", style="yellow"))
+        if self.more:
+            parts.append(_batch_summary(self.more))
         body.update(Group(*parts))  # type: ignore[arg-type]
+
+
+def _batch_summary(more: tuple[BatchFile, ...]) -> Text:
+    """One line per further file: the same request with its own name, type and data."""
+    total = len(more) + 1
+    out = Text()
+    for number, item in enumerate(more, start=2):
+        out.append(f"\nFile {number} of {total}: ", style="bold")
+        out.append(printable(item.path.name))
+        if item.state == "ready":
+            mime = item.sniffed.mime if item.sniffed else "?"
+            out.append(f" · {item.type} · {format_bytes(item.size or 0)} · {mime}", style="dim")
+        elif item.state == "inspecting":
+            out.append(" · reading…", style="dim")
+        if item.error:
+            out.append(f" · {item.error}", style="yellow")
+    return out
