@@ -45,6 +45,9 @@ class ExitCode(IntEnum):
     INTERRUPTED = 130
 
 
+CLI_CHUNK_SIZE = 3 * 1024 * 1024
+"""Raw bytes per streamed chunk for headless sends: no UI to keep responsive, so bigger."""
+
 SUBCOMMANDS = ("send", "preview", "sniff", "sandbox", "history", "serve")
 
 
@@ -497,6 +500,7 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
         )
     many = len(uploads) > 1
     for upload in uploads:
+        upload.chunk_size = CLI_CHUNK_SIZE
         prefix = f"{upload.name}: " if many else ""
         for warning in upload.warnings:
             out.warn(prefix + warning)

@@ -21,3 +21,24 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     return home
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hermetic by construction: a name lookup for anything but loopback fails at once.
+
+    (The sandbox, in-process or on 127.0.0.1, stands in for Kombo; nothing else is reached.)
+    """
+    import socket
+
+    from kombo_tui.core.settings import is_loopback_host
+
+    real = socket.getaddrinfo
+
+    def loopback_only(host: object, *args: object, **kwargs: object) -> object:
+        name = host.decode() if isinstance(host, bytes) else host
+        if name is None or (isinstance(name, str) and is_loopback_host(name)):
+            return real(host, *args, **kwargs)  # type: ignore[arg-type]
+        raise socket.gaierror(socket.EAI_NONAME, f"tests reach only loopback, not {name!r}")
+
+    monkeypatch.setattr(socket, "getaddrinfo", loopback_only)

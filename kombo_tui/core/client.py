@@ -15,6 +15,7 @@ import asyncio
 import email.utils
 import json
 import random
+import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -257,9 +258,15 @@ class KomboClient:
     @property
     def http(self) -> httpx.AsyncClient:
         if self._http is None:
+            transport = self._transport
+            if transport is None and self.base_url.startswith("http://"):
+                # Plain http is only ever allowed to loopback (check_base_url): no proxy should
+                # see it, and TLS is never used there, so the CA bundle (~20 ms) is not loaded;
+                # a context that trusts nothing keeps any stray TLS fail-closed.
+                transport = httpx.AsyncHTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
             self._http = httpx.AsyncClient(
                 base_url=self.base_url + "/",
-                transport=self._transport,
+                transport=transport,
                 timeout=httpx.Timeout(self.timeout),
                 headers={
                     "Authorization": f"Bearer {self._key.get_secret_value()}",

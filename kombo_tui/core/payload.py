@@ -87,6 +87,9 @@ class PreparedUpload:
     """Things worth a second look that do not stop the upload."""
     type_suggested: bool = False
     """True when ``type`` was chosen from the file name, not given."""
+    chunk_size: int = CHUNK_SIZE
+    """Raw bytes per streamed chunk (a multiple of 3). Larger is faster; smaller keeps a UI's
+    event loop freer, since each chunk is handed over in one piece."""
 
     # ------------------------------------------------------------------ body layout
 
@@ -131,6 +134,8 @@ class PreparedUpload:
             FileChangedError: the file's size or sha256 differs from the fingerprint; raised
                 before the last chunk, so the server never receives a complete body.
         """
+        if self.chunk_size <= 0 or self.chunk_size % 3:
+            raise ValueError("chunk_size must be a positive multiple of 3 (base64 works in 3-byte groups)")
         head, tail = self._head_tail()
         total = self.content_length
         sent = len(head)
@@ -152,7 +157,7 @@ class PreparedUpload:
             raise FileChangedError(f"{self.file} can no longer be read: {exc.strerror}") from None
         try:
             while True:
-                chunk = fh.read(CHUNK_SIZE)
+                chunk = fh.read(self.chunk_size)
                 if not chunk:
                     break
                 read += len(chunk)

@@ -61,12 +61,10 @@ def test_content_length_formula(pdf: Path) -> None:
 def test_any_bytes_stream_into_base64_that_decodes_back(
     tmp_path: Path, data: bytes, chunk: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kombo_tui.core.payload as payload
-
-    monkeypatch.setattr(payload, "CHUNK_SIZE", chunk)
     path = tmp_path / "blob.bin"
     path.write_bytes(data)
     upload = prepare(_draft(path, content_type="application/octet-stream", type="OTHER"))
+    upload.chunk_size = chunk
     body = b"".join(upload.iter_body())
     assert len(body) == upload.content_length
     doc = json.loads(body)

@@ -109,7 +109,7 @@ def test_app_renders_in_the_browser_and_takes_keys(served: str) -> None:
         page.wait_for_selector(".xterm-screen", timeout=30_000)
         page.mouse.click(700, 450)  # focus the terminal
         wait_for("SANDBOX", 30)
-        assert "Integration" in screen_text()
+        wait_for("Integration", 10)  # the fields mount right after the first frame
         page.wait_for_timeout(1000)  # let the first checks settle
         page.mouse.click(700, 450)
         before = len(frames)
