@@ -165,7 +165,8 @@ def test_dns_failure(monkeypatch: pytest.MonkeyPatch, cv: Path, capsys: pytest.C
     real = socket.getaddrinfo
 
     def fake(host: object, *args: object, **kw: object) -> object:
-        if host == "kombo-dns-failure.invalid":
+        name = host.decode() if isinstance(host, bytes) else host  # asyncio passes IDNA bytes
+        if name == "kombo-dns-failure.invalid":
             raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
         return real(host, *args, **kw)  # type: ignore[arg-type]
 
