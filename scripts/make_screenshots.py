@@ -2,6 +2,7 @@
 
     python scripts/make_screenshots.py            # every state
     python scripts/make_screenshots.py filled error
+    python scripts/make_screenshots.py browser    # browser.png, through the Chromium end-to-end test
 
 The states are the ones the snapshot tests check (tests/tui/states.py): in-process sandbox,
 120×40, fixed sample files in a temporary working directory, no blinking cursor, no clock.
@@ -44,8 +45,20 @@ async def render(state: State, folder: Path) -> Path:
     return path
 
 
+def browser_shot() -> None:
+    """Run the browser end-to-end test and keep the page it captured as screenshots/browser.png."""
+    import subprocess
+
+    env = {**os.environ, "SCREENSHOT_BROWSER_PNG": str(OUT / "browser.png")}
+    test = str(ROOT / "tests" / "e2e" / "test_browser.py")
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test], env=env, check=True)
+    print(OUT / "browser.png")
+
+
 async def main(names: list[str]) -> None:
     OUT.mkdir(exist_ok=True)
+    if not names or "browser" in names:
+        browser_shot()
     Input.cursor_blink._default = False  # type: ignore[attr-defined]
     TextArea.cursor_blink._default = False  # type: ignore[attr-defined]
     main_module.CHECK_DELAY = 0.01

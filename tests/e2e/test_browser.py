@@ -116,7 +116,8 @@ def test_app_renders_in_the_browser_and_takes_keys(served: str, tmp_path: Path) 
         wait_for("Help", 10)
         assert "Help" in "".join(frames[before:])
         page.wait_for_timeout(300)
-        shot = tmp_path / "browser.png"  # scripts/make_screenshots.py keeps the README's copy
+        # `scripts/make_screenshots.py browser` points this at screenshots/browser.png
+        shot = Path(os.environ.get("SCREENSHOT_BROWSER_PNG") or tmp_path / "browser.png")
         page.screenshot(path=str(shot))
         browser.close()
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
