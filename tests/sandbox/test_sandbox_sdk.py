@@ -375,15 +375,19 @@ def test_rate_limit_in_the_sdk() -> None:
 
 def test_concurrency_limit_in_the_sdk() -> None:
     integration_id = "lever:sandbox-lever"
-    config = SandboxConfig(latency=0.6, concurrency_limit=1)
+    # The slot is held for 2 s; the barrier makes the three calls start together even on a
+    # busy machine, so exactly one gets the slot.
+    config = SandboxConfig(latency=2.0, concurrency_limit=1)
     outcomes: list[str] = []
     lock = threading.Lock()
+    ready = threading.Barrier(3)
     with SandboxServer(config) as server:
 
         def upload(index: int) -> None:
             with Kombo(
                 api_key=SANDBOX_API_KEY, integration_id=integration_id, server_url=server.base_url
             ) as k:
+                ready.wait(10)
                 try:
                     k.ats.add_application_attachment(
                         application_id=live_application(integration_id, index),
