@@ -1,0 +1,29 @@
+"""The screen's plain draft mirrors the core's Draft field for field (it exists so the screen
+can keep a draft before pydantic is imported)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from kombo_tui.core.payload import Draft
+from kombo_tui.tui.state import DraftView
+
+
+def test_draft_view_has_the_core_drafts_fields() -> None:
+    assert [f.name for f in dataclasses.fields(DraftView)] == list(Draft.model_fields)
+
+
+def test_draft_view_converts_every_field() -> None:
+    view = DraftView(
+        integration_id="greenhouse:x",
+        application_id="APP1",
+        file=Path("cv.pdf"),
+        name="cv.pdf",
+        type="CV",
+        content_type="application/pdf",
+        remote_fields={"greenhouse": {"post_headers": {"On-Behalf-Of": "42"}}},
+    )
+    draft = view.to_core()
+    assert draft.model_dump() == dataclasses.asdict(view)
+    assert view.updated(name="b.pdf").to_core().name == "b.pdf"
