@@ -225,6 +225,28 @@ async def test_reads_retry_5xx_and_network_errors() -> None:
     assert data == {"environment_id": "env1"} and len(slept) == 2
 
 
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ConnectError("[Errno 111] Connection refused"),
+        httpx.ConnectError("[Errno -2] Name or service not known"),
+        httpx.ConnectError("[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+    ],
+)
+async def test_reads_fail_at_once_when_the_host_cannot_be_reached(exc: Exception) -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        raise exc
+
+    client, slept = _client(handler)
+    async with client:
+        with pytest.raises(TransportError):
+            await client.check_api_key()
+    assert calls == [1] and slept == []
+
+
 async def test_reads_do_not_retry_client_errors() -> None:
     calls: list[int] = []
 
