@@ -56,9 +56,11 @@ class _DropFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         exc = record.exc_info[1] if record.exc_info else None
-        while exc is not None:
+        seen: set[int] = set()
+        while exc is not None and id(exc) not in seen:  # a chain can loop back on itself
             if isinstance(exc, DroppedConnection):
                 return False
+            seen.add(id(exc))
             exc = exc.__cause__ or exc.__context__
         return True
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
 import signal
@@ -159,3 +160,21 @@ def test_sandbox_never_reads_the_shared_folder_nor_imports_textual() -> None:
         assert "shared/spec" not in text and "KOMBO-API-FACTS" not in text, source
         assert "import textual" not in text and "from textual" not in text, source
         assert "kombo_tui.tui" not in text, source
+
+
+def _record(exc: BaseException) -> logging.LogRecord:
+    return logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "boom", None, (type(exc), exc, None))
+
+
+def test_drop_filter_hides_deliberate_drops_and_survives_looping_chains() -> None:
+    from kombo_tui.sandbox.app import DroppedConnection
+    from kombo_tui.sandbox.server import _DropFilter
+
+    drop_filter = _DropFilter()
+    dropped = RuntimeError("wrapped")
+    dropped.__cause__ = DroppedConnection()
+    assert drop_filter.filter(_record(dropped)) is False
+    # Exception chains can loop (a → b → a); the filter must end, not spin the server thread.
+    first, second = ValueError("a"), OSError("b")
+    first.__context__, second.__context__ = second, first
+    assert drop_filter.filter(_record(first)) is True
