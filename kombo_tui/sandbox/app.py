@@ -43,7 +43,7 @@ from urllib.parse import unquote
 
 import httpx
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -462,9 +462,16 @@ class _Api:
         except ApiFailure as failure:
             return await self._finish(request, context, failure, interaction_id, None)
         except _BodyStreamFailed as failed:
-            # The client's side of the body failed (disconnect, or in-process the client's own
-            # exception while producing the body): not ours to answer; let it propagate.
-            raise failed.original from None
+            original = failed.original
+            if isinstance(original, ClientDisconnect):
+                # The client hung up mid-body (a cancelled or aborted upload): nothing was
+                # stored and nobody is listening for an answer.
+                _log.info("sandbox: %s %s: the client left before its body ended; nothing stored", request.method, path)
+                return Response(status_code=400)
+            # In-process, the client's own exception while producing the body: not ours to
+            # answer; let it propagate (without the wrapper, whose cause would loop back).
+            failed.__cause__ = failed.__context__ = None
+            raise original from None
         except Exception:  # a sandbox bug: answer like Kombo would, and say so in the log
             _log.exception("sandbox: unexpected error in %s %s", request.method, path)
             bug = ApiFailure(

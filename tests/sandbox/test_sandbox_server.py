@@ -19,7 +19,7 @@ from sandbox_helpers import headers
 
 import kombo_tui.sandbox
 from kombo_tui.sandbox.app import SandboxConfig
-from kombo_tui.sandbox.data import INTEGRATIONS, SANDBOX_API_KEY
+from kombo_tui.sandbox.data import INTEGRATIONS, SANDBOX_API_KEY, dataset
 from kombo_tui.sandbox.server import SandboxServer, check_loopback, describe, serve_forever
 
 
@@ -178,3 +178,37 @@ def test_drop_filter_hides_deliberate_drops_and_survives_looping_chains() -> Non
     first, second = ValueError("a"), OSError("b")
     first.__context__, second.__context__ = second, first
     assert drop_filter.filter(_record(first)) is True
+
+
+def test_a_client_that_hangs_up_mid_body_is_no_server_error() -> None:
+    """A cancelled upload: the body stops halfway and the socket closes. Nothing is stored and
+    uvicorn logs no 'Exception in ASGI application'."""
+    errors: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            errors.append(record)
+
+    keep = Keep(logging.ERROR)
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    try:
+        with SandboxServer() as server:
+            uvicorn_log.addHandler(keep)  # after start: uvicorn's logging set-up resets handlers
+            application = dataset("greenhouse:sandbox-greenhouse").live_applications[0].id
+            head = (
+                f"POST /v1/ats/applications/{application}/attachments HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+                f"authorization: Bearer {SANDBOX_API_KEY}\r\n"
+                "x-integration-id: greenhouse:sandbox-greenhouse\r\n"
+                "content-type: application/json\r\ncontent-length: 100000\r\n\r\n"
+            )
+            with socket.create_connection(("127.0.0.1", server.port)) as sock:
+                sock.sendall(head.encode() + b'{"attachment": {"name": "cv.pdf", "data": "JVBER')
+                time.sleep(0.2)
+            time.sleep(0.5)  # the server meets the hang-up
+            assert server.sandbox.upload_count() == 0
+            # The server still answers afterwards.
+            ok = httpx.get(f"{server.base_url}/check-api-key", headers=headers())
+            assert ok.status_code == 200
+    finally:
+        uvicorn_log.removeHandler(keep)
+    assert [r.getMessage() for r in errors] == []
