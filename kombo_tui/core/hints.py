@@ -57,6 +57,11 @@ def hint_for(error: KomboError) -> str:
             return "The host name could not be resolved. Check the region/base URL and your network or proxy."
         if error.kind == "tls":
             return "The TLS handshake failed. Check the base URL, proxy settings and system certificates."
+        if error.kind == "connect":
+            return (
+                "Nothing was sent: the server refused or did not answer the connection. "
+                "Check the region/base URL (is the sandbox or proxy running?) and try again."
+            )
         return "Nothing was received by Kombo. Check the network (or proxy) and try again."
     if isinstance(error, FileChangedError):
         return "The file changed while it was being sent. Choose it again and resend."
