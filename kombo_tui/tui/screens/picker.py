@@ -220,12 +220,13 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
     def _update_status(self, extra: str = "") -> None:
         total = len(self.source)
         if self._server_rows is not None:
-            text = f"{len(self._matches):,} application(s) of the candidate(s) found on the server · Esc closes, edit the filter to go back"
+            found = len(self._matches)
+            text = f"{_count(found, 'application')} of the matching candidates found on the server · Esc closes, edit the filter to go back"
         else:
             query = self.query_one("#filter", Input).value.strip()
             loaded = f"{total:,} loaded" + ("" if self.cache.complete else " · more on the server (scroll down or ctrl+l)")
             if query:
-                text = f"{len(self._matches):,} match(es) in {loaded}"
+                text = f"{_count(len(self._matches), 'match', 'matches')} in {loaded}"
             else:
                 text = loaded
         if self._loading:
@@ -357,3 +358,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
 
     def action_focus_table(self) -> None:
         self.query_one("#apps", VirtualTable).focus()
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
