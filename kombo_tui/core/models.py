@@ -97,6 +97,13 @@ class _Lenient(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True, defer_build=True)
 
 
+class _Listed(BaseModel):
+    """Items of long lists (20,000 applications): unknown fields are tolerated but not kept,
+    which halves the time to parse a page."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
+
+
 # --------------------------------------------------------------------------- request
 
 
@@ -259,12 +266,12 @@ class AttachmentRestrictions(_Lenient):
         return self.types.get(key)
 
 
-class EmailAddress(_Lenient):
+class EmailAddress(_Listed):
     email_address: str
     type: str | None = None
 
 
-class CandidateRef(_Lenient):
+class CandidateRef(_Listed):
     id: str
     remote_id: str | None = None
     first_name: str | None = None
@@ -280,20 +287,20 @@ class CandidateRef(_Lenient):
         return self.email_addresses[0].email_address if self.email_addresses else None
 
 
-class StageRef(_Lenient):
+class StageRef(_Listed):
     id: str | None = None
     remote_id: str | None = None
     name: str | None = None
     index: int | None = None
 
 
-class JobRef(_Lenient):
+class JobRef(_Listed):
     id: str
     remote_id: str | None = None
     name: str | None = None
 
 
-class Application(_Lenient):
+class Application(_Listed):
     """One item of ``GET /ats/applications``."""
 
     id: str
@@ -310,7 +317,7 @@ class Application(_Lenient):
     job: JobRef | None = None
 
 
-class CandidateApplication(_Lenient):
+class CandidateApplication(_Listed):
     id: str
     remote_id: str | None = None
     outcome: str | None = None
@@ -325,7 +332,7 @@ class Candidate(CandidateRef):
     applications: list[CandidateApplication] = Field(default_factory=list)
 
 
-class Job(_Lenient):
+class Job(_Listed):
     id: str
     remote_id: str | None = None
     name: str | None = None
