@@ -275,6 +275,11 @@ async def test_picker_filter_email_search_and_id(files: Path, make_app: Callable
         assert screen.draft.application_id == target.id
         assert screen.picked is not None and screen.picked.candidate == f"{target.candidate.first_name} {target.candidate.last_name}"
         assert target.candidate.first_name in text_of(app, "#application-info")
+        await pilot.pause()
+        assert app.focused is screen.query_one("#path", Input)  # the next step: the file
+        await pilot.press(*"typed")
+        assert screen.query_one("#path", Input).value == "typed"
+        screen.query_one("#path", Input).value = ""
 
         # Email search on the server.
         await pilot.press("f3")
@@ -387,3 +392,53 @@ async def test_help_and_command_palette(files: Path, make_app: Callable[..., Kom
         from textual.command import CommandPalette
 
         assert isinstance(app.screen, CommandPalette)
+
+
+async def test_key_bar_follows_the_bindings_and_its_keys_click(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    from kombo_tui.tui.widgets.keybar import KeyBar
+
+    app = make_app(wrap=SlowPost)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        bar = screen.query_one(KeyBar)
+        line = bar.render().plain
+        assert line.startswith(" f1 Help  f3 Pick application") and line.rstrip().endswith("▏^p palette")
+        assert "Cancel upload" not in line and len(line) == SIZE[0]
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert screen.sending
+        sending = bar.render()
+        assert "esc Cancel upload" in sending.plain
+        send_at = sending.plain.index("^s Send")
+        assert any(span.style.dim for span in sending.spans if span.start <= send_at < span.end)  # type: ignore[union-attr]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "Cancel upload" not in bar.render().plain
+        # A click on a key is that key.
+        await pilot.click(KeyBar, offset=(2, 0))
+        await pilot.pause()
+        assert app.screen.id == "help"
+
+
+async def test_typing_in_the_picker_table_goes_on_filtering(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        picker = app.screen
+        table = picker.query_one("#apps", VirtualTable)
+        await pilot.press("enter")  # an empty filter matches all: Enter moves to the table
+        await pilot.pause()
+        assert table.has_focus
+        await pilot.press(*"felix", "x", "backspace")
+        await pilot.pause()
+        search = picker.query_one("#filter", Input)
+        assert search.value == "felix" and search.has_focus
+        assert 1 <= table.row_count < 60

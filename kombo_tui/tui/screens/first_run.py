@@ -8,7 +8,9 @@ from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
+
+from ..widgets.keybar import KeyBar
 
 INTRO = """\
 [b]Welcome to kombo-tui[/b]
@@ -44,7 +46,7 @@ class FirstRunScreen(Screen[str]):
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Save key  ctrl+s", id="save", variant="primary")
                     yield Button("Open the sandbox  F9", id="sandbox", variant="success")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#api-key", Input).focus()

@@ -16,9 +16,10 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from ..widgets.common import format_bytes, printable
+from ..widgets.keybar import KeyBar
 from ..widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
@@ -105,7 +106,7 @@ class HistoryScreen(ModalScreen[None]):
             )
             yield Static("", id="history-status", classes="detail")
             yield VirtualTable(COLUMNS, id="history-table")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#history-filter", Input).focus()

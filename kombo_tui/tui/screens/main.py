@@ -22,7 +22,7 @@ from textual.markup import escape
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, TextArea
+from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from kombo_tui.core.connectors import is_supported, tool_id_of, tool_label
@@ -34,6 +34,7 @@ from ..widgets.attachment import AttachmentPanel
 from ..widgets.common import format_bytes, printable
 from ..widgets.file_panel import FilePanel
 from ..widgets.header import AppHeader
+from ..widgets.keybar import KeyBar
 from ..widgets.payload import PayloadPanel
 from ..widgets.remote import RemoteFieldsPanel
 from ..widgets.result import ResultPanel
@@ -144,7 +145,7 @@ class MainScreen(Screen[None]):
                     more=MainScreen.extra_files,
                 )
         yield ResultPanel().data_bind(result=MainScreen.result)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         # The first frame shows the header, the panel frames, the result line and the footer;

@@ -12,17 +12,18 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.markup import escape
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from kombo_tui.core.errors import KomboError
 
 from ..state import PickedApplication
+from ..widgets.keybar import KeyBar
 from ..widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
@@ -191,10 +192,11 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
                 placeholder="filter by candidate, email or job · paste an id and press F2 · F4 searches an email",
                 compact=True,
                 id="filter",
+                select_on_focus=False,  # typing in the table comes back here to go on filtering
             )
             yield Static("", id="picker-status", classes="detail")
             yield VirtualTable(COLUMNS, id="apps")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).focus()
@@ -332,6 +334,22 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         near_end = event.index >= len(self._matches) - LOAD_AHEAD
         if near_end and event.table.has_focus and self._server_rows is None and not self.cache.complete and not self._loading:
             self.load_next_page()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while the table has focus goes on filtering (backspace edits the filter too)."""
+        table = self.query_one("#apps", VirtualTable)
+        if not table.has_focus:
+            return
+        search = self.query_one("#filter", Input)
+        if event.is_printable and event.character:
+            search.insert_text_at_cursor(event.character)
+        elif event.key == "backspace":
+            search.action_delete_left()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+        search.focus()
 
     # ------------------------------------------------------------------ actions
 

@@ -25,6 +25,14 @@ _HEADLINE_STYLE = {
 }
 
 
+_IDLE = (
+    "[dim]Nothing sent yet.\n\n"
+    "ctrl+s sends once an application and a file are chosen, after you confirm. Progress, "
+    "Kombo's warnings, errors with their log link and what to do about them appear here; "
+    "if the answer is lost, F5 checks whether the file arrived.[/]"
+)
+
+
 class ResultPanel(Vertical):
     """Headline, warnings, error details with log link and hint, Verify; the progress bar."""
 
@@ -43,7 +51,7 @@ class ResultPanel(Vertical):
         self.border_title = "Result"
 
     def compose(self) -> ComposeResult:
-        yield Static("[dim]Nothing sent yet.[/]", id="result-text")
+        yield Static(_IDLE, id="result-text")
 
     async def mount_fields(self) -> None:
         """The buttons and the progress bar (hidden until needed) follow the first frame."""
@@ -116,7 +124,7 @@ class ResultPanel(Vertical):
         if view.verification:
             colour = {True: "$success", False: "$error"}.get(view.verification_found, "$warning")  # type: ignore[arg-type]
             lines.append(f"[{colour}]Verify: {escape(view.verification)}[/]")
-        self.query_one("#result-text", Static).update("\n".join(lines) or "[dim]Nothing sent yet.[/]")
+        self.query_one("#result-text", Static).update("\n".join(lines) or _IDLE)
         link = self.query_one("#log-url", Link)
         link.text = view.log_url or ""
         link.url = view.log_url or ""
