@@ -21,7 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="kombo-shots-config-"))
-os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="kombo-shots-data-")  # sends go to a scratch history
 os.environ["TZ"] = "UTC"  # the history state shows fixed times
 time.tzset()
 for name in [n for n in os.environ if n.startswith("KOMBO_")]:
@@ -36,6 +35,9 @@ OUT = ROOT / "screenshots"
 
 
 async def render(state: State, folder: Path) -> Path:
+    # Each state starts with an empty audit log, as each snapshot test does: a send logged by
+    # one state would make the next one ask "send again?".
+    os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="kombo-shots-data-")
     app = state.make()
     async with app.run_test(size=SIZE) as pilot:
         await state.run_before(pilot)
