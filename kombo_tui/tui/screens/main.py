@@ -29,6 +29,7 @@ from kombo_tui.core.connectors import is_supported, tool_id_of, tool_label
 from kombo_tui.core.errors import ApiError, InputError, KomboError, TransportError
 
 from ..paths import display_path
+from ..perf import settle_gc
 from ..state import BatchFile, DraftView, FileView, IntegrationView, PickedApplication, ResultKind, ResultView
 from ..widgets.attachment import AttachmentPanel
 from ..widgets.common import format_bytes, printable
@@ -721,6 +722,7 @@ class MainScreen(Screen[None]):
         from kombo_tui.core.engine import send_batch, send_upload
 
         self.sending = True
+        settle_gc()  # no full collection of the app's long-lived objects mid-upload
         total = sum(u.content_length for u in uploads)
         self._progress = (0, total)
         self._batch_progress = {i: (0, u.content_length) for i, u in enumerate(uploads)}

@@ -7,7 +7,6 @@ rows on screen), so no keystroke builds thousands of rows.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
@@ -22,6 +21,7 @@ from textual.widgets import Input, Static
 
 from kombo_tui.core.errors import KomboError
 
+from ..perf import settle_gc
 from ..state import PickedApplication
 from ..widgets.keybar import KeyBar
 from ..widgets.virtual_table import VirtualTable
@@ -148,18 +148,6 @@ def matching(rows: list[Row], query: str) -> list[int]:
     return [i for i, row in enumerate(rows) if all(w in row.hay for w in words)]
 
 
-def _settle_gc() -> None:
-    """Move every object alive now out of the collector's sight (``gc.freeze``).
-
-    With thousands of rows loaded (and the app's own long-lived objects), a full collection
-    walks a few hundred thousand objects: 100 ms or more on a slow machine, landing on some
-    keystroke. Frozen objects are still freed when nothing refers to them; only reference
-    cycles among them would wait, and the app creates few. Keystrokes then pay only for the
-    objects made since.
-    """
-    gc.freeze()
-
-
 class ApplicationPicker(ModalScreen[PickedApplication | None]):
     """A table of applications: type to filter, scroll to load more, F4 email search, F2 id."""
 
@@ -200,7 +188,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).focus()
-        _settle_gc()
+        settle_gc()
         self._apply_filter("")
         if not self.cache.rows and not self.cache.complete:
             self.load_next_page()
@@ -267,7 +255,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
             return
         self._loading = False
         self._update_status()
-        _settle_gc()
+        settle_gc()
 
     def _add_loaded(self, new_rows: Iterable[Row]) -> None:
         start = len(self.cache.rows)
