@@ -17,6 +17,7 @@ from kombo_tui.sandbox.data import dataset
 from kombo_tui.tui.app import KomboApp
 from kombo_tui.tui.screens import main as main_module
 from kombo_tui.tui.screens.main import MainScreen
+from kombo_tui.tui.widgets.keybar import KeyBar
 from kombo_tui.tui.widgets.virtual_table import VirtualTable
 
 from .states import SIZE, DropAfterSend
@@ -397,8 +398,6 @@ async def test_help_and_command_palette(files: Path, make_app: Callable[..., Kom
 async def test_key_bar_follows_the_bindings_and_its_keys_click(
     files: Path, make_app: Callable[..., KomboApp]
 ) -> None:
-    from kombo_tui.tui.widgets.keybar import KeyBar
-
     app = make_app(wrap=SlowPost)
     async with app.run_test(size=SIZE) as pilot:
         screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")

@@ -210,8 +210,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
     def _update_status(self, extra: str = "") -> None:
         total = len(self.source)
         if self._server_rows is not None:
-            found = len(self._matches)
-            text = f"{_count(found, 'application')} of the matching candidates found on the server · Esc closes, edit the filter to go back"
+            text = f"{_count(len(self._matches), 'application')} of the matching candidates found on the server · Esc closes, edit the filter to go back"
         else:
             query = self.query_one("#filter", Input).value.strip()
             loaded = f"{total:,} loaded" + ("" if self.cache.complete else " · more on the server (scroll down or ctrl+l)")
