@@ -22,8 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import asyncio  # noqa: E402
+
 import httpx  # noqa: E402
 
+from kombo_tui.core.client import KomboClient  # noqa: E402  (imported before any timing)
 from kombo_tui.sandbox.data import SANDBOX_API_KEY, dataset  # noqa: E402
 from kombo_tui.sandbox.server import SandboxServer  # noqa: E402
 
@@ -33,10 +36,6 @@ UPLOAD_TARGET = "lever:sandbox-lever"
 
 def list_all(base_url: str, key: str, integration_id: str = BIG, page_size: int = 250) -> list[str]:
     """Every application id of the integration, through the project's own client."""
-    import asyncio
-
-    from kombo_tui.core.client import KomboClient
-
     async def go() -> list[str]:
         ids: list[str] = []
         async with KomboClient(key, base_url=base_url, integration_id=integration_id) as client:
