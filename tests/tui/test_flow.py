@@ -441,3 +441,21 @@ async def test_typing_in_the_picker_table_goes_on_filtering(
         search = picker.query_one("#filter", Input)
         assert search.value == "felix" and search.has_focus
         assert 1 <= table.row_count < 60
+
+
+async def test_result_panel_keeps_its_rows_on_tall_screens_and_gives_them_back_on_short_ones(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panel = main_screen(app).query_one("#result-panel")
+        guide = panel.query_one("#result-guide")
+        assert panel.outer_size.height == 8 and guide.display  # idle: the guide fills the rows
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert main_screen(app).has_class("-short")
+        assert panel.outer_size.height == 3 and not guide.display
+        await pilot.resize_terminal(*SIZE)
+        await settle(pilot)
+        assert panel.outer_size.height == 8 and guide.display

@@ -169,6 +169,11 @@ class MainScreen(Screen[None]):
             self._on_path(file)
         self.query_one("#integration", Input).focus()
 
+    def on_resize(self, event: events.Resize) -> None:
+        # The result panel keeps 8 rows so that sending does not relayout the screen; a short
+        # terminal needs those rows for the form.
+        self.set_class(event.size.height < 32, "-short")
+
     def refresh_environment(self) -> None:
         env = self.kombo.connection.environment
         header = self.query_one(AppHeader)

@@ -25,12 +25,13 @@ _HEADLINE_STYLE = {
 }
 
 
-_IDLE = (
-    "[dim]Nothing sent yet.\n\n"
-    "ctrl+s sends once an application and a file are chosen, after you confirm. Progress, "
+_IDLE = "[dim]Nothing sent yet.[/]"
+_GUIDE = (
+    "[dim]ctrl+s sends once an application and a file are chosen, after you confirm. Progress, "
     "Kombo's warnings, errors with their log link and what to do about them appear here; "
     "if the answer is lost, F5 checks whether the file arrived.[/]"
 )
+"""Shown under the idle line where the terminal is tall enough (hidden on short screens)."""
 
 
 class ResultPanel(Vertical):
@@ -47,11 +48,12 @@ class ResultPanel(Vertical):
     fields_mounted = False
 
     def __init__(self) -> None:
-        super().__init__(id="result-panel")
+        super().__init__(id="result-panel", classes="-idle")
         self.border_title = "Result"
 
     def compose(self) -> ComposeResult:
         yield Static(_IDLE, id="result-text")
+        yield Static(_GUIDE, id="result-guide")
 
     async def mount_fields(self) -> None:
         """The buttons and the progress bar (hidden until needed) follow the first frame."""
@@ -125,6 +127,7 @@ class ResultPanel(Vertical):
             colour = {True: "$success", False: "$error"}.get(view.verification_found, "$warning")  # type: ignore[arg-type]
             lines.append(f"[{colour}]Verify: {escape(view.verification)}[/]")
         self.query_one("#result-text", Static).update("\n".join(lines) or _IDLE)
+        self.set_class(not lines, "-idle")  # the guide shows under the idle line (CSS)
         link = self.query_one("#log-url", Link)
         link.text = view.log_url or ""
         link.url = view.log_url or ""
