@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import Callable
@@ -225,6 +226,25 @@ async def test_applications_pages_cover_everything_once(
         assert pages == 80
         assert len(seen) == 20_000 == len(set(seen))
         assert seen == [a.id for a in dataset("workday:sandbox-big").live_applications]
+
+
+async def test_the_next_page_is_encoded_while_the_client_reads_this_one(
+    make_client: Callable[..., httpx.AsyncClient],
+) -> None:
+    seed = 90210  # a data set of its own: the encoded items are cached per data set
+    async with make_client(SandboxConfig(seed=seed)) as c:
+        data = dataset("greenhouse:sandbox-greenhouse", seed)
+        ids = [a.id for a in data.live_applications]
+        first = (await c.get("/ats/applications", params={"page_size": 10})).json()["data"]
+        assert [a["id"] for a in first["results"]] == ids[:10]
+        cached = lambda chunk: [("application", i, False) in data.wire_cache for i in chunk]  # noqa: E731
+        deadline = asyncio.get_running_loop().time() + 5
+        while not all(cached(ids[10:20])):
+            assert asyncio.get_running_loop().time() < deadline, "page 2 was never encoded ahead"
+            await asyncio.sleep(0.01)
+        assert not any(cached(ids[20:30]))  # one page ahead, not the whole list
+        second = (await c.get("/ats/applications", params={"page_size": 10, "cursor": first["next"]})).json()
+        assert [a["id"] for a in second["data"]["results"]] == ids[10:20]
 
 
 async def test_default_page_size_is_100(make_client: Callable[..., httpx.AsyncClient]) -> None:
