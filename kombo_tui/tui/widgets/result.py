@@ -53,7 +53,6 @@ class ResultPanel(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static(_IDLE, id="result-text")
-        yield Static(_GUIDE, id="result-guide")
 
     async def mount_fields(self) -> None:
         """The buttons and the progress bar (hidden until needed) follow the first frame."""
@@ -61,6 +60,7 @@ class ResultPanel(Vertical):
             return
         await self.mount_all(
             [
+                Static(_GUIDE, id="result-guide"),
                 Horizontal(
                     Link("", id="log-url", tooltip="Enter or click opens it; the Copy button copies it"),
                     Button("Copy log URL", id="copy-log", compact=True),
