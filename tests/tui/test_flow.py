@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import stat
 from collections.abc import Callable
@@ -459,3 +460,57 @@ async def test_result_panel_keeps_its_rows_on_tall_screens_and_gives_them_back_o
         await pilot.resize_terminal(*SIZE)
         await settle(pilot)
         assert panel.outer_size.height == 8 and guide.display
+
+
+async def test_ctrl_o_chooses_the_file_in_a_dialog(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    from textual_fspicker import FileOpen
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "")
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.3)  # not settle(): the dialog's worker waits for the choice
+        dialog = app.screen
+        assert isinstance(dialog, FileOpen)
+        dialog.query_one(Input).value = "cover-letter.pdf"
+        dialog.query_one(Input).focus()
+        await pilot.press("enter")
+        await settle(pilot, 0.3)
+        assert app.screen is screen
+        assert Path(screen.query_one("#path", Input).value).name == "cover-letter.pdf"
+        assert screen.file_view.state == "ready"
+        assert screen.prepared is not None and screen.prepared.name == "cover-letter.pdf"
+
+
+async def test_data_url_source_builds_a_request_without_data(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    from textual.widgets import RadioButton
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "")
+        screen.query_one("#source-url", RadioButton).value = True
+        await settle(pilot)
+        assert screen.query_one("#data-url-row").display
+        screen.query_one("#data-url", Input).value = "ftp://files.example.com/cv.pdf"
+        screen.query_one("#name", Input).value = "cv.pdf"
+        await settle(pilot)
+        assert screen.prepared is None
+        assert any("data_url" in p for p in screen.preview_problems)
+        screen.query_one("#data-url", Input).value = "https://files.example.com/cv.pdf"
+        await settle(pilot)
+        upload = screen.prepared
+        assert upload is not None and upload.data_url == "https://files.example.com/cv.pdf" and upload.file is None
+        attachment = upload.preview()["attachment"]
+        assert attachment["data_url"] == "https://files.example.com/cv.pdf" and "data" not in attachment
+        from rich.console import Console
+
+        console = Console(width=100, record=True, file=io.StringIO())
+        console.print(screen.query_one("#payload-body", Static).content)
+        shown = console.export_text()
+        assert '"data_url": "https://files.example.com/cv.pdf"' in shown and '"data":' not in shown
+        # The sandbox, like a careful stand-in, fetches only from loopback: Kombo's error comes back.
+        await send(pilot)
+        assert screen.result.kind == "error"
+        assert screen.result.code == "REMOTE.INPUT_INVALID"
