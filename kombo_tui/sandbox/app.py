@@ -160,11 +160,6 @@ class Interaction:
     code: str | None
 
 
-def _render_all(applications: list[Application], data: Dataset) -> None:
-    for app in applications:
-        render.application_bytes(app, data)
-
-
 class Sandbox:
     """The sandbox's state: configuration, uploaded files, limits and a log of interactions.
 
@@ -181,11 +176,6 @@ class Sandbox:
         self.rate_limiter = RateLimiter(config.rate_limit, config.rate_window)
         self.concurrency = ConcurrencyGate(config.concurrency_limit)
         self.errors = ErrorInjector(config.error_rate)
-
-    def render_ahead(self, applications: list[Application], data: Dataset) -> None:
-        """Encode these applications in a background thread (the wire cache keeps them)."""
-        if not all(("application", a.id, False) in data.wire_cache for a in applications):
-            threading.Thread(target=_render_all, args=(applications, data), name="kombo-sandbox-render", daemon=True).start()
 
     # ------------------------------------------------------------------ configuration
 
@@ -769,7 +759,7 @@ class _Api:
         if next_cursor is not None:
             # While the client reads this page, encode the next one (each item once, cached).
             offset = _decode_cursor(next_cursor, "applications", ctx.integration.id)
-            self.sandbox.render_ahead(items[offset : offset + page_size], data)
+            render.encode_ahead(items[offset : offset + page_size], data)
         return Response(body, media_type="application/json")
 
     async def list_candidates(self, ctx: _Context) -> Response:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -71,11 +72,28 @@ def page_bytes(next_cursor: str | None, items: Iterable[bytes]) -> bytes:
 
 def application_bytes(app: Application, dataset: Dataset) -> bytes:
     """:func:`application_json` encoded, cached on the data set (pages are served often)."""
-    key = ("application", app.id, False)
+    key = _application_key(app)
     cached = dataset.wire_cache.get(key)
     if cached is None:
         cached = dataset.wire_cache[key] = encode(application_json(app, dataset.integration))
     return cached
+
+
+def _application_key(app: Application) -> tuple[str, str, bool]:
+    return ("application", app.id, False)
+
+
+def encode_ahead(applications: list[Application], dataset: Dataset) -> None:
+    """Encode these applications into the cache in a short-lived thread (a page the client is
+    about to ask for), unless they are all there already."""
+    if all(_application_key(app) in dataset.wire_cache for app in applications):
+        return
+
+    def encode_all() -> None:
+        for app in applications:
+            application_bytes(app, dataset)
+
+    threading.Thread(target=encode_all, name="kombo-sandbox-encode", daemon=True).start()
 
 
 def candidate_bytes(candidate: Candidate, dataset: Dataset, include_deleted: bool) -> bytes:
