@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from .client import KomboClient, RetryNotice, UploadResult
 from .errors import ApiError, FileChangedError, KomboError, TransportError
-from .hints import hint_for
+from .hints import counted, hint_for
 from .history import History, HistoryEntry
 from .models import Attachment
 from .payload import PreparedUpload, ProgressCallback
@@ -54,8 +54,8 @@ class Verification:
             return f"could not check the attachments: {self.error}"
         if self.found:
             names = ", ".join(m.file_name or m.id for m in self.matches)
-            return f"the file is on the application ({names}; {self.total} attachment(s) in all)"
-        return f"no attachment with this name on the application ({self.total} attachment(s) in all)"
+            return f"the file is on the application ({names}; {counted(self.total, 'attachment')} in all)"
+        return f"no attachment with this name on the application ({counted(self.total, 'attachment')} in all)"
 
     def to_json(self) -> dict[str, Any]:
         return {

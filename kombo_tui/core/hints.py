@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .errors import ApiError, FileChangedError, InputError, KomboError, TransportError
 
-__all__ = ["HINTS", "hint_for"]
+__all__ = ["HINTS", "counted", "hint_for"]
 
 HINTS: dict[str, str] = {
     "PLATFORM.RATE_LIMIT_EXCEEDED": "Too many requests in this time window. Wait for the reset and try again.",
@@ -68,3 +68,8 @@ def hint_for(error: KomboError) -> str:
     if isinstance(error, InputError):
         return "Fix the named field(s); nothing was sent."
     return ""
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 attachment``, ``2 attachments``, ``1,204 matches`` (give ``plural`` when not noun + s)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

@@ -50,3 +50,11 @@ def test_a_failure_after_sending_is_an_unknown_outcome() -> None:
 def test_local_problems() -> None:
     assert "Choose it again" in hint_for(FileChangedError("changed"))
     assert "nothing was sent" in hint_for(InputError("bad"))
+
+
+def test_counted_nouns() -> None:
+    from kombo_tui.core.hints import counted
+
+    assert counted(1, "attachment") == "1 attachment"
+    assert counted(0, "attachment") == "0 attachments"
+    assert counted(1204, "match", "matches") == "1,204 matches"

@@ -147,7 +147,7 @@ async def test_history_screen_filter_details_copy_and_open(
         await pilot.press(*"inactive")
         await settle(pilot)
         assert table.row_count == 1
-        assert "1 send(s) match" in app.screen.status_text  # type: ignore[attr-defined]
+        assert "1 send matches" in app.screen.status_text  # type: ignore[attr-defined]
         row = table.rows[0]
         assert "✗ error" in row and "INTEGRATION.INACTIVE" in row and "cover-letter.pdf" in row
         await pilot.press("enter")  # one match: its details

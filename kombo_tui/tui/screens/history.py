@@ -18,6 +18,8 @@ from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from kombo_tui.core.hints import counted
+
 from ..widgets.common import format_bytes, printable
 from ..widgets.keybar import KeyBar
 from ..widgets.virtual_table import VirtualTable
@@ -130,7 +132,8 @@ class HistoryScreen(ModalScreen[None]):
             text = "No sends match this filter." if search.strip() else "No sends recorded yet."
         else:
             more = f" (newest {LIMIT:,})" if len(entries) >= LIMIT else ""
-            text = f"{len(entries):,} send(s){more}" + (" match" if search.strip() else "")
+            verb = (" matches" if len(entries) == 1 else " match") if search.strip() else ""
+            text = f"{counted(len(entries), 'send')}{more}{verb}"
             text += " · Enter shows details, the log URL and how to open it"
         self._status(text)
 

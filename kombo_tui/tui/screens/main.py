@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 
 from kombo_tui.core.connectors import is_supported, tool_id_of, tool_label
 from kombo_tui.core.errors import ApiError, InputError, KomboError, TransportError
+from kombo_tui.core.hints import counted
 
 from ..paths import display_path
 from ..perf import settle_gc
@@ -1107,7 +1108,7 @@ def _previous_lines(named: list[tuple[str, list[HistoryEntry]]], *, unknown_in_s
                 f"[b {colour}]⚠ {which}{'already' if which else 'Already'} sent on {local_time(entry.at)} (outcome {escape(outcome)}), {escape(entry.environment)}[/]"
             )
         if len(previous) > 3:
-            lines.append(f"[$error]  … and {len(previous) - 3} earlier send(s) (F9 shows them all)[/]")
+            lines.append(f"[$error]  … and {counted(len(previous) - 3, 'earlier send')} (F9 shows them all)[/]")
     if any(previous for _, previous in named) or unknown_in_session:
         lines.append("[dim]Sending again attaches a second copy. Verify re-reads the application's attachments.[/]")
     return lines

@@ -20,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from kombo_tui.core.errors import KomboError
+from kombo_tui.core.hints import counted
 
 from ..perf import settle_gc
 from ..state import PickedApplication
@@ -210,12 +211,12 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
     def _update_status(self, extra: str = "") -> None:
         total = len(self.source)
         if self._server_rows is not None:
-            text = f"{_count(len(self._matches), 'application')} of the matching candidates found on the server · Esc closes, edit the filter to go back"
+            text = f"{counted(len(self._matches), 'application')} of the matching candidates found on the server · Esc closes, edit the filter to go back"
         else:
             query = self.query_one("#filter", Input).value.strip()
             loaded = f"{total:,} loaded" + ("" if self.cache.complete else " · more on the server (scroll down or ctrl+l)")
             if query:
-                text = f"{_count(len(self._matches), 'match', 'matches')} in {loaded}"
+                text = f"{counted(len(self._matches), 'match', 'matches')} in {loaded}"
             else:
                 text = loaded
         if self._loading:
@@ -363,7 +364,3 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
 
     def action_focus_table(self) -> None:
         self.query_one("#apps", VirtualTable).focus()
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else many or one + 's'}"
