@@ -18,7 +18,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import IO, Any
 
-from . import __version__
+from ._version import __version__
 from .core.errors import ApiError, InputError, KomboError, Problem, TransportError
 
 # Heavier modules (asyncio, pydantic, settings, httpx) are imported by the commands that use
@@ -384,7 +384,7 @@ def _resolve_target(args: argparse.Namespace, *, start_sandbox: bool = True) -> 
 
 
 def _request_line(target: Target, upload: Any) -> dict[str, Any]:
-    from .core.client import encode_path_segment
+    from .core.net import encode_path_segment
 
     app = encode_path_segment(upload.application_id) if upload.application_id else "{application_id}"
     return {
@@ -503,7 +503,7 @@ def _cmd_send(args: argparse.Namespace, out: Output) -> int:
         upload.chunk_size = CLI_CHUNK_SIZE
         prefix = f"{upload.name}: " if many else ""
         for warning in upload.warnings:
-            out.warn(prefix + warning)
+            out.warn(f"{prefix}{warning}")
         if upload.type_suggested:
             out.note(f"{prefix}type {upload.type.value} (guessed from the name; set --type to choose)")
     if args.dry_run:
@@ -725,7 +725,7 @@ def _cmd_history(args: argparse.Namespace, out: Output) -> int:
 
 
 def _cmd_sandbox(args: argparse.Namespace, out: Output) -> int:
-    from .core.settings import is_loopback_host
+    from .core.net import is_loopback_host
     from .sandbox.app import SandboxConfig
     from .sandbox.server import serve_forever
 
@@ -782,12 +782,12 @@ def tui_command(args: argparse.Namespace) -> list[str]:
 def _cmd_serve(args: argparse.Namespace, out: Output) -> int:
     import shlex
 
-    from .core.settings import is_loopback_host
+    from .core.net import is_loopback_host
 
     if not is_loopback_host(args.host):
         return _bad_input(out, [Problem("host", f"{args.host!r} is not a loopback address; the app would be open to the network with your key")])
     if args.base_url:
-        from .core.settings import check_base_url
+        from .core.net import check_base_url
 
         check_base_url(args.base_url)
     from textual_serve.server import Server

@@ -31,7 +31,7 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     import socket
 
-    from kombo_tui.core.settings import is_loopback_host
+    from kombo_tui.core.net import is_loopback_host
 
     real = socket.getaddrinfo
 

@@ -20,12 +20,11 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
-from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from .. import __version__
+from .._version import __version__
 from .connectors import ACTION_ID
 from .errors import ApiError, FileChangedError, TransportError
 from .models import (
@@ -38,8 +37,8 @@ from .models import (
     Page,
     Tool,
 )
+from .net import REGIONS, check_base_url, encode_path_segment
 from .payload import PreparedUpload, ProgressCallback
-from .settings import REGIONS, check_base_url
 
 __all__ = [
     "KomboClient",
@@ -50,18 +49,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def encode_path_segment(value: str) -> str:
-    """Percent-encode ``value`` into exactly one path segment.
-
-    ``/ ? # %`` and spaces are encoded; an id made only of dots (``.``, ``..``) is encoded
-    too, so it can never climb out of its place in the path.
-    """
-    encoded = quote(value, safe="")
-    if encoded and set(encoded) == {"."}:
-        encoded = encoded.replace(".", "%2E")
-    return encoded
 
 
 @dataclass(frozen=True)

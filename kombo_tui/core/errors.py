@@ -18,6 +18,8 @@ __all__ = [
     "FileChangedError",
     "InputError",
     "KomboError",
+    "NOTICE_CODES",
+    "Notice",
     "Problem",
     "TransportError",
 ]
@@ -38,6 +40,38 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something worth the user's attention that does not stop the send (a warning).
+
+    Front doors route a notice by :attr:`field` and :attr:`code`, never by its wording.
+    """
+
+    field: str
+    """Where it belongs: ``file``, ``name``, ``content_type`` or ``type``."""
+    code: str
+    """A stable identifier, e.g. ``generic_mime`` (see :data:`NOTICE_CODES`)."""
+    message: str
+    """What to know, in plain words."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+NOTICE_CODES = frozenset(
+    {
+        "name_without_extension",  # the attachment's name has no extension
+        "name_too_long",  # over 255 bytes
+        "sniff_note",  # the sniffer's remark: name and content disagree, a guess, ...
+        "generic_mime",  # the content type says little (application/octet-stream, ...)
+        "type_not_accepted",  # the integration takes no attachments of this type
+        "too_large",  # above the integration's published size limit
+        "mime_not_accepted",  # not among the integration's accepted MIME types
+    }
+)
+"""Every :attr:`Notice.code` the core emits."""
 
 
 class InputError(KomboError):

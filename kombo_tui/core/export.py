@@ -11,7 +11,7 @@ import os
 import shlex
 from pathlib import Path
 
-from .client import encode_path_segment
+from .net import encode_path_segment
 from .payload import PreparedUpload, ProgressCallback
 
 __all__ = ["DEFAULT_BODY_NAME", "curl_command", "upload_url", "write_body"]

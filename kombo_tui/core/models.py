@@ -7,11 +7,19 @@ and codes over time and a support tool must never crash on a new one.
 
 from __future__ import annotations
 
-import re
 from enum import Enum
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictStr,
+    field_validator,
+)
+
+from .mime import CONTENT_TYPE_RE
 
 __all__ = [
     "ATS_ERROR_CODES",
@@ -39,7 +47,6 @@ __all__ = [
     "WorkableFields",
 ]
 
-CONTENT_TYPE_RE = re.compile(r"^[\w.-]+/[\w.-]+$")
 """The spec's pattern for ``attachment.content_type`` (``^[\\w.-]+\\/[\\w.-]+$``)."""
 
 

@@ -22,9 +22,17 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .errors import FileChangedError, InputError, Problem
-from .models import CONTENT_TYPE_RE, AttachmentRestrictions, AttachmentType, RemoteFields
-from .sniff import Fingerprint, Sniffed, check_file, fingerprint, sniff_file, suggest_type
+from .errors import FileChangedError, InputError, Notice, Problem
+from .mime import CONTENT_TYPE_RE, same_type
+from .models import AttachmentRestrictions, AttachmentType, RemoteFields
+from .sniff import (
+    Fingerprint,
+    Sniffed,
+    check_file,
+    fingerprint,
+    sniff_file,
+    suggest_type,
+)
 
 __all__ = [
     "CHUNK_SIZE",
@@ -83,7 +91,7 @@ class PreparedUpload:
     fingerprint: Fingerprint | None = None
     sniffed: Sniffed | None = None
     remote_fields: dict[str, Any] | None = None
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
     """Things worth a second look that do not stop the upload."""
     type_suggested: bool = False
     """True when ``type`` was chosen from the file name, not given."""
@@ -259,7 +267,7 @@ class PreparedUpload:
             "sha256": self.fingerprint.sha256 if self.fingerprint else None,
             "remote_fields": self.remote_fields,
             "content_length": self.content_length,
-            "warnings": list(self.warnings),
+            "warnings": [str(w) for w in self.warnings],
         }
 
 
@@ -372,7 +380,7 @@ def prepare(
         InputError: every problem found, each naming its field.
     """
     problems: list[Problem] = []
-    warnings: list[str] = []
+    warnings: list[Notice] = []
 
     integration_id = (draft.integration_id or "").strip()
     if not integration_id and require_target:
@@ -412,9 +420,17 @@ def prepare(
     elif any("\ud800" <= ch <= "\udfff" for ch in name):
         problems.append(Problem("name", "contains bytes that are not valid text (UTF-8); give a readable name"))
     elif "." not in name.strip(".") or name.endswith("."):
-        warnings.append(f"name {name!r} has no extension; the ATS may not open it (e.g. Resume.pdf)")
+        warnings.append(
+            Notice(
+                "name",
+                "name_without_extension",
+                f"name {name!r} has no extension; the ATS may not open it (e.g. Resume.pdf)",
+            )
+        )
     if len(name.encode("utf-8", "replace")) > 255:
-        warnings.append("name is longer than 255 bytes; some ATSs cut or refuse long names")
+        warnings.append(
+            Notice("name", "name_too_long", "name is longer than 255 bytes; some ATSs cut or refuse long names")
+        )
 
     kind: AttachmentType | None = None
     suggested = False
@@ -445,11 +461,15 @@ def prepare(
             )
     if sniffed is not None:
         if sniffed.note:
-            warnings.append(sniffed.note)
+            warnings.append(Notice("file", "sniff_note", sniffed.note))
         if content_type == sniffed.mime and sniffed.generic:
             warnings.append(
-                f"content type {content_type} is generic; Kombo asks for a meaningful one: "
-                "set the content type"
+                Notice(
+                    "content_type",
+                    "generic_mime",
+                    f"content type {content_type} is generic; Kombo asks for a meaningful one: "
+                    "set the content type",
+                )
             )
     if draft.file is not None and content_type is None and not draft.data_url:
         problems.append(Problem("content_type", "required when sending the file's data"))
@@ -481,7 +501,7 @@ def prepare(
 
 def restriction_warnings(
     upload: PreparedUpload, restrictions: AttachmentRestrictions | None
-) -> list[str]:
+) -> list[Notice]:
     """What the integration's published limits say about this upload (size, MIME, type)."""
     if restrictions is None:
         return []
@@ -489,21 +509,31 @@ def restriction_warnings(
     if rule is None:
         return []
     if not rule.is_supported:
-        return [f"this integration does not accept attachments of type {upload.type.value}"]
-    out: list[str] = []
+        return [
+            Notice("type", "type_not_accepted", f"this integration does not accept attachments of type {upload.type.value}")
+        ]
+    out: list[Notice] = []
     if rule.max_file_size_bytes is not None and upload.size > rule.max_file_size_bytes:
         out.append(
-            f"file is {upload.size:,} bytes, above this integration's limit of "
-            f"{int(rule.max_file_size_bytes):,} bytes for {upload.type.value}"
+            Notice(
+                "file",
+                "too_large",
+                f"file is {upload.size:,} bytes, above this integration's limit of "
+                f"{int(rule.max_file_size_bytes):,} bytes for {upload.type.value}",
+            )
         )
     if (
         rule.accepted_mime_types is not None
         and upload.content_type is not None
-        and upload.content_type not in rule.accepted_mime_types
+        and not any(same_type(upload.content_type, accepted) for accepted in rule.accepted_mime_types)
     ):
         out.append(
-            f"{upload.content_type} is not among the types this integration accepts for "
-            f"{upload.type.value}: {', '.join(rule.accepted_mime_types)}"
+            Notice(
+                "content_type",
+                "mime_not_accepted",
+                f"{upload.content_type} is not among the types this integration accepts for "
+                f"{upload.type.value}: {', '.join(rule.accepted_mime_types)}",
+            )
         )
     return out
 

@@ -8,7 +8,6 @@ platform config dir. The key is a :class:`~pydantic.SecretStr` and is never prin
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import stat
 import sys
@@ -18,9 +17,14 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
-from .errors import InputError, KomboError
+from .errors import KomboError
+from .net import REGIONS, check_base_url
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,28 +33,18 @@ else:  # pragma: no cover
 
 __all__ = [
     "APP_NAME",
-    "REGIONS",
     "ConfigError",
     "KeySource",
     "Settings",
-    "check_base_url",
     "config_path",
     "data_dir",
     "environment_label",
-    "is_loopback_host",
     "load_settings",
     "read_config",
     "save_config",
 ]
 
 APP_NAME = "kombo-tui"
-
-REGIONS: dict[str, str] = {
-    "eu": "https://api.kombo.dev/v1",
-    "us": "https://api.us.kombo.dev/v1",
-    "ca": "https://api.ca.kombo.dev/v1",
-}
-"""Kombo's API base URLs per region (EU is the default)."""
 
 KeySource = Literal["env", ".env", "config", "sandbox", "none"]
 
@@ -125,39 +119,6 @@ def save_config(updates: dict[str, Any], path: Path | None = None) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return path
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for ``localhost``, 127.0.0.0/8 and ``::1``."""
-    if not host:
-        return False
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def check_base_url(url: str) -> str:
-    """Validate a base URL: https anywhere, plain http only to a loopback host.
-
-    Raises:
-        InputError: on field ``base_url``.
-    """
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError.single("base_url", f"{url!r} is not an http(s) URL with a host")
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise InputError.single(
-            "base_url",
-            f"refusing plain http to {parts.hostname}: the API key would travel in clear; "
-            "use https (plain http is allowed only to a loopback host)",
-        )
-    if parts.username or parts.password:
-        raise InputError.single("base_url", "credentials in the URL are not allowed")
-    return url.strip().rstrip("/")
 
 
 def environment_label(base_url: str, *, sandbox: bool = False) -> str:

@@ -19,8 +19,9 @@ from .client import KomboClient
 from .engine import SendOutcome, send_upload
 from .errors import InputError
 from .models import Application
+from .net import check_base_url
 from .payload import Draft, PreparedUpload, prepare
-from .settings import check_base_url, load_settings
+from .settings import load_settings
 
 __all__ = ["list_applications", "make_client", "preview", "prepare_file", "run_sync", "send"]
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from kombo_tui.core.mime import CONTENT_TYPE_RE
 from kombo_tui.core.models import AttachmentType, OracleCategory
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
     "parse_upload_body",
 ]
 
-CONTENT_TYPE_PATTERN = re.compile(r"^[\w.-]+/[\w.-]+$", re.ASCII)
+CONTENT_TYPE_PATTERN = CONTENT_TYPE_RE
 """``attachment.content_type`` per the spec (``\\w`` as in JavaScript: ASCII only)."""
 
 DATE_TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?)?Z?$")

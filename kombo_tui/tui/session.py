@@ -56,12 +56,14 @@ class Connection:
     def _initial_base_url(self) -> str:
         if self.sandbox:
             return SANDBOX_TEST_URL if self.transport is not None else "http://127.0.0.1/v1"
+        from kombo_tui.core.net import REGIONS
+
         if self.settings is None:
-            return "https://api.kombo.dev/v1"
+            return REGIONS["eu"]
         try:
             return self.settings.resolved_base_url()
         except Exception:  # noqa: BLE001 - shown as the badge; the client reports it
-            return self.settings.base_url or "https://api.kombo.dev/v1"
+            return self.settings.base_url or REGIONS["eu"]
 
     @property
     def environment(self) -> Environment:

@@ -9,7 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kombo_tui.core.client import KomboClient, RetryPolicy, encode_path_segment, parse_error
+from kombo_tui.core.client import KomboClient, RetryPolicy, parse_error
+from kombo_tui.core.net import encode_path_segment
 from kombo_tui.core.errors import ApiError, TransportError
 from kombo_tui.core.models import ATS_ERROR_CODES
 from kombo_tui.core.payload import Draft, prepare

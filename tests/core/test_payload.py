@@ -157,9 +157,12 @@ def test_warnings_for_name_without_extension_and_generic_type(tmp_path: Path) ->
     path = tmp_path / "blob"
     path.write_bytes(b"".join(hashlib.sha256(bytes([i])).digest() for i in range(64)))
     upload = prepare(_draft(path, type="OTHER"))
-    text = " ".join(upload.warnings)
-    assert "no extension" in text
-    assert "generic" in text
+    by_code = {w.code: w for w in upload.warnings}
+    assert by_code["name_without_extension"].field == "name"
+    assert "no extension" in by_code["name_without_extension"].message
+    assert by_code["generic_mime"].field == "content_type"
+    assert "generic" in str(by_code["generic_mime"])
+    assert upload.describe()["warnings"] == [w.message for w in upload.warnings]
 
 
 def test_non_utf8_file_name_becomes_replacement_chars(tmp_path: Path) -> None:
@@ -200,11 +203,15 @@ def test_restriction_warnings(pdf: Path) -> None:
             }
         }
     )
-    text = " ".join(restriction_warnings(upload, limits))
+    notices = restriction_warnings(upload, limits)
+    assert [(n.field, n.code) for n in notices] == [("file", "too_large"), ("content_type", "mime_not_accepted")]
+    text = " ".join(map(str, notices))
     assert "above this integration's limit of 10 bytes" in text
     assert "application/pdf is not among" in text
     cover = prepare(_draft(pdf, type="COVER_LETTER"))
-    assert "does not accept attachments of type COVER_LETTER" in restriction_warnings(cover, limits)[0]
+    (refusal,) = restriction_warnings(cover, limits)
+    assert refusal.code == "type_not_accepted"
+    assert "does not accept attachments of type COVER_LETTER" in refusal.message
     other = prepare(_draft(pdf, type="OTHER"))
     assert restriction_warnings(other, limits) == []
     assert restriction_warnings(other, None) == []
@@ -226,3 +233,32 @@ def test_connector_oracle_choices_match_the_model() -> None:
     from kombo_tui.core.models import OracleCategory
 
     assert ORACLE_CATEGORIES == tuple(c.value for c in OracleCategory)
+
+
+def test_every_notice_code_is_declared(tmp_path: Path, pdf: Path) -> None:
+    from kombo_tui.core.errors import NOTICE_CODES
+
+    blob = tmp_path / "blob"
+    blob.write_bytes(b"".join(hashlib.sha256(bytes([i])).digest() for i in range(64)))
+    upload = prepare(_draft(blob, type="OTHER", name="x" * 300))
+    limits = AttachmentRestrictions.model_validate(
+        {"types": {"OTHER": {"is_supported": True, "max_file_size_bytes": 1, "accepted_mime_types": ["image/png"]}}}
+    )
+    codes = {w.code for w in [*upload.warnings, *restriction_warnings(upload, limits)]}
+    assert codes >= {"name_without_extension", "name_too_long", "generic_mime", "too_large", "mime_not_accepted"}
+    assert codes <= NOTICE_CODES
+
+
+def test_rtf_cv_meets_a_limit_that_lists_rtf_under_either_spelling(tmp_path: Path) -> None:
+    """Regression: an RTF CV sniffed as text/rtf was refused by limits listing application/rtf."""
+    path = tmp_path / "cv.rtf"
+    path.write_bytes(b"{\\rtf1\\ansi Jane Doe}\n")
+    upload = prepare(_draft(path, type="CV"))
+    assert upload.content_type == "application/rtf"
+    for spelling in ("application/rtf", "text/rtf"):
+        limits = AttachmentRestrictions.model_validate(
+            {"types": {"CV": {"is_supported": True, "max_file_size_bytes": None, "accepted_mime_types": [spelling]}}}
+        )
+        assert restriction_warnings(upload, limits) == []
+    typed = prepare(_draft(path, type="CV", content_type="text/rtf"))
+    assert restriction_warnings(typed, limits) == []

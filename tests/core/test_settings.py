@@ -9,10 +9,9 @@ from pathlib import Path
 import pytest
 
 from kombo_tui.core.errors import InputError
+from kombo_tui.core.net import REGIONS, check_base_url
 from kombo_tui.core.settings import (
-    REGIONS,
     ConfigError,
-    check_base_url,
     config_path,
     environment_label,
     load_settings,

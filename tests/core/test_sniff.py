@@ -190,7 +190,7 @@ REAL_FILES = [
     ("pixel.gif", make_assets.make_gif(), "image/gif", False, None),
     ("cv.txt", TEXT, "text/plain", False, None),
     ("lebenslauf.txt", TEXT_DE, "text/plain", False, None),
-    ("cv.rtf", RTF, "text/rtf", False, None),
+    ("cv.rtf", RTF, "application/rtf", False, None),
     ("cv.html", HTML, "text/html", False, None),
     ("bundle.zip", plain_zip(), "application/zip", False, None),
     ("no_extension", make_assets.make_pdf(), "application/pdf", False, None),

@@ -516,14 +516,13 @@ class MainScreen(Screen[None]):
             from kombo_tui.core.payload import restriction_warnings
 
             limits = restriction_warnings(upload, self.integration_view.restrictions)
-            sniffed = upload.sniffed
-            for warning in upload.warnings:
-                if sniffed is not None and (warning == sniffed.note or "generic" in warning):
-                    file_warnings.append(warning)
-                elif "extension" not in warning:
-                    problems.append(warning)
-            file_warnings.extend(limits)
-            problems.extend(limits)
+            for notice in upload.warnings:
+                if notice.code in ("sniff_note", "generic_mime"):
+                    file_warnings.append(notice.message)
+                elif notice.code != "name_without_extension":  # the attachment panel says it
+                    problems.append(notice.message)
+            file_warnings.extend(n.message for n in limits)
+            problems.extend(n.message for n in limits)
         if self._remote_error:
             problems.append(f"remote_fields: {self._remote_error}")
         self.file_warnings = tuple(_for_screen(w) for w in file_warnings)
