@@ -16,7 +16,7 @@ import pytest
 from kombo_tui.cli import ExitCode, main
 
 SCHEMA = json.loads(
-    (Path(__file__).parents[1] / "kombo_tui/core/schemas/add_application_attachment.request.json").read_text()
+    (Path(__file__).parents[1] / "tests/data/add_application_attachment.request.json").read_text()
 )
 KEY = "sk_cli_test_key_do_not_print_42"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

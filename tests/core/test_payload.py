@@ -17,7 +17,7 @@ from kombo_tui.core.models import AttachmentRestrictions, AttachmentType
 from kombo_tui.core.payload import Draft, base64_length, parse_remote_fields, prepare, restriction_warnings
 
 SCHEMA = json.loads(
-    (Path(__file__).parents[2] / "kombo_tui/core/schemas/add_application_attachment.request.json").read_text()
+    (Path(__file__).parents[2] / "tests/data/add_application_attachment.request.json").read_text()
 )
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

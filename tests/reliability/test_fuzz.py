@@ -21,7 +21,7 @@ from kombo_tui.core.models import ErrorEnvelope, SuccessEnvelope
 from kombo_tui.sandbox.app import create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
 
-SCHEMAS = Path(__file__).parents[2] / "kombo_tui" / "core" / "schemas"
+SCHEMAS = Path(__file__).parents[2] / "tests" / "data"
 ERROR_SCHEMA = json.loads((SCHEMAS / "error_response.json").read_text())
 REQUEST_SCHEMA = json.loads((SCHEMAS / "add_application_attachment.request.json").read_text())
 
