@@ -289,7 +289,7 @@ class _EarlyHashes:
             thread.start()
 
     def _hash(self, path: Path) -> None:
-        from .core.sniff import check_file, fingerprint
+        from .core.files import check_file, fingerprint
 
         try:
             check_file(path)  # refuses FIFOs and devices without opening them
@@ -653,7 +653,8 @@ def _describe_error(out: Output, error: KomboError) -> None:
 
 
 def _cmd_sniff(args: argparse.Namespace, out: Output) -> int:
-    from .core.sniff import check_file, sniff_file, suggest_type
+    from .core.files import check_file
+    from .core.sniff import sniff_file, suggest_type
 
     results: list[dict[str, Any]] = []
     failed = False

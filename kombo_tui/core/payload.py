@@ -23,16 +23,10 @@ from urllib.parse import unquote, urlsplit
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import FileChangedError, InputError, Notice, Problem
+from .files import Fingerprint, check_file, fingerprint
 from .mime import CONTENT_TYPE_RE, same_type
 from .models import AttachmentRestrictions, AttachmentType, RemoteFields
-from .sniff import (
-    Fingerprint,
-    Sniffed,
-    check_file,
-    fingerprint,
-    sniff_file,
-    suggest_type,
-)
+from .sniff import Sniffed, sniff_file, suggest_type
 
 __all__ = [
     "CHUNK_SIZE",

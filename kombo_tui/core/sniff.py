@@ -21,20 +21,16 @@ Typical use::
 
 from __future__ import annotations
 
-import errno
 import functools
-import hashlib
 import os
 import re
-import stat
 import struct
 import unicodedata
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .errors import FileChangedError, InputError
+from .files import Fingerprint, check_file, fingerprint, open_regular, read_prefix
 from .mime import (
     _ALWAYS_GENERIC,
     _CONTAINER_FAMILY,
@@ -109,21 +105,6 @@ class Sniffed:
     def is_guess(self) -> bool:
         """True when the MIME does not come from the content (no libmagic, or nothing to read)."""
         return self.source != "libmagic"
-
-
-@dataclass(frozen=True)
-class Fingerprint:
-    """Identity of a file's content at the moment it was chosen.
-
-    Attributes:
-        size: Size in bytes.
-        sha256: Hex SHA-256 of the whole content.
-        mtime_ns: Modification time in nanoseconds.
-    """
-
-    size: int
-    sha256: str
-    mtime_ns: int
 
 
 # --------------------------------------------------------------------------- libmagic
@@ -393,217 +374,12 @@ def sniff_file(path: str | os.PathLike[str], *, name: str | None = None) -> Snif
     Raises:
         InputError: The path is not a readable, non-empty regular file (field ``file``).
     """
-    fd, _ = _open_regular(path)
+    fd, _ = open_regular(path)
     try:
-        data = _read_prefix(fd, path)
+        data = read_prefix(fd, path, PREFIX_SIZE)
     finally:
         os.close(fd)
     return sniff_bytes(data, name if name is not None else os.path.basename(os.fspath(path)))
-
-
-def _read_prefix(fd: int, path: str | os.PathLike[str]) -> bytes:
-    chunks: list[bytes] = []
-    remaining = PREFIX_SIZE
-    while remaining > 0:
-        try:
-            chunk = os.read(fd, remaining)
-        except BlockingIOError:  # cannot happen for a regular file; never wait for one
-            break
-        except OSError as exc:
-            raise InputError.single("file", f"{_show(path)} could not be read: {_reason(exc)}") from exc
-        if not chunk:
-            break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
-# --------------------------------------------------------------------------- file checks
-
-
-def _show(path: str | os.PathLike[str]) -> str:
-    """The path quoted for a one-line message (control characters escaped, long ones cut)."""
-    text = os.fsdecode(os.fspath(path))
-    if len(text) > 240:
-        text = text[:110] + "…" + text[-110:]
-    if not text.isprintable():
-        return repr(text)
-    return f"'{text}'"
-
-
-def _reason(exc: OSError) -> str:
-    return exc.strerror.lower() if exc.strerror else str(exc)
-
-
-_KINDS = (
-    (stat.S_ISDIR, "is a directory, not a file"),
-    (stat.S_ISFIFO, "is a named pipe (FIFO), not a regular file"),
-    (stat.S_ISSOCK, "is a socket, not a regular file"),
-    (stat.S_ISCHR, "is a character device, not a regular file"),
-    (stat.S_ISBLK, "is a block device, not a regular file"),
-)
-
-
-def _kind_problem(mode: int) -> str | None:
-    for test, message in _KINDS:
-        if test(mode):
-            return message
-    return None if stat.S_ISREG(mode) else "is not a regular file"
-
-
-def _stat_problem(path: str | os.PathLike[str], exc: OSError) -> str:
-    shown = _show(path)
-    if exc.errno == errno.ELOOP:
-        return f"{shown} is a symbolic link loop (too many levels of symbolic links)"
-    if isinstance(exc, FileNotFoundError):
-        try:
-            is_link = stat.S_ISLNK(os.lstat(path).st_mode)
-        except OSError:
-            is_link = False
-        if is_link:
-            try:
-                target = os.readlink(path)
-            except OSError:
-                return f"{shown} is a broken symbolic link (its target does not exist)"
-            return f"{shown} is a broken symbolic link: its target {_show(target)} does not exist"
-        return f"{shown} does not exist"
-    if exc.errno == errno.ENOTDIR:
-        return f"{shown} does not exist (a part of the path is not a directory)"
-    if isinstance(exc, PermissionError):
-        return f"{shown} cannot be reached: permission denied"
-    if exc.errno == errno.ENAMETOOLONG:
-        return f"{shown} is too long a name"
-    return f"{shown} cannot be opened: {_reason(exc)}"
-
-
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NONBLOCK", 0)
-    | getattr(os, "O_CLOEXEC", 0)
-    | getattr(os, "O_NOCTTY", 0)
-    | getattr(os, "O_BINARY", 0)
-)
-
-
-def _open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
-    """Open ``path`` for reading if it is a readable, non-empty regular file.
-
-    The type is decided from ``os.stat`` before opening (a FIFO is never opened), the open uses
-    ``O_NONBLOCK`` and the type is checked again on the descriptor, in case the path changed
-    in between.
-
-    Returns:
-        The open descriptor (the caller closes it) and its ``fstat``.
-
-    Raises:
-        InputError: With field ``file`` and a one-line message naming the path and the problem.
-    """
-    try:
-        if not os.fspath(path):
-            raise InputError.single("file", "no file given (the path is empty)")
-    except TypeError as exc:
-        raise InputError.single("file", f"{path!r} is not a path") from exc
-    shown = _show(path)
-    try:
-        before = os.stat(path)
-    except ValueError as exc:  # embedded NUL
-        raise InputError.single("file", f"{shown} is not a valid path ({exc})") from exc
-    except OSError as exc:
-        raise InputError.single("file", _stat_problem(path, exc)) from exc
-    problem = _kind_problem(before.st_mode)
-    if problem:
-        raise InputError.single("file", f"{shown} {problem}")
-    try:
-        fd = os.open(path, _OPEN_FLAGS)
-    except PermissionError as exc:
-        raise InputError.single("file", f"{shown} cannot be read: permission denied") from exc
-    except OSError as exc:
-        raise InputError.single("file", _stat_problem(path, exc)) from exc
-    try:
-        after = os.fstat(fd)
-        problem = _kind_problem(after.st_mode)
-        if problem:
-            raise InputError.single("file", f"{shown} {problem}")
-        if after.st_size == 0:
-            raise InputError.single("file", f"{shown} is empty (0 bytes)")
-    except BaseException:
-        os.close(fd)
-        raise
-    return fd, after
-
-
-def check_file(path: str | os.PathLike[str]) -> os.stat_result:
-    """Check that ``path`` is a non-empty regular file this process can read.
-
-    Never blocks: the type comes from ``os.stat`` before anything is opened, and the file is
-    opened with ``O_NONBLOCK`` (and closed again) to prove it is readable.
-
-    Args:
-        path: The file the user chose.
-
-    Returns:
-        The file's ``stat`` (taken on the open descriptor).
-
-    Raises:
-        InputError: With one problem on field ``file`` whose message names the path and says
-            what is wrong: it does not exist, is a broken symlink or a symlink loop, is a
-            directory, a FIFO, a socket or a device, cannot be read, or is empty.
-    """
-    fd, result = _open_regular(path)
-    os.close(fd)
-    return result
-
-
-# --------------------------------------------------------------------------- fingerprint
-
-
-def fingerprint(
-    path: str | os.PathLike[str],
-    *,
-    chunk_size: int = 1 << 20,
-    progress: Callable[[int, int], None] | None = None,
-) -> Fingerprint:
-    """Hash a file with SHA-256, streaming it in chunks (memory stays flat).
-
-    Args:
-        path: The file (checked like :func:`check_file`).
-        chunk_size: Bytes read per step.
-        progress: Called as ``progress(done, total)`` once before reading and after each chunk.
-
-    Returns:
-        Size, SHA-256 and modification time of the content that was hashed.
-
-    Raises:
-        InputError: The path is not a readable, non-empty regular file.
-        FileChangedError: The file changed (size or modification time) while being hashed.
-        ValueError: ``chunk_size`` is not positive.
-    """
-    if chunk_size <= 0:
-        raise ValueError("chunk_size must be positive")
-    fd, before = _open_regular(path)
-    try:
-        digest = hashlib.sha256()
-        total = before.st_size
-        done = 0
-        if progress is not None:
-            progress(0, total)
-        while True:
-            try:
-                chunk = os.read(fd, chunk_size)
-            except OSError as exc:
-                raise InputError.single("file", f"{_show(path)} could not be read: {_reason(exc)}") from exc
-            if not chunk:
-                break
-            digest.update(chunk)
-            done += len(chunk)
-            if progress is not None:
-                progress(done, total)
-        after = os.fstat(fd)
-    finally:
-        os.close(fd)
-    if done != total or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
-        raise FileChangedError(f"{_show(path)} changed while it was being read; choose it again")
-    return Fingerprint(size=done, sha256=digest.hexdigest(), mtime_ns=before.st_mtime_ns)
 
 
 # --------------------------------------------------------------------------- type suggestion

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from kombo_tui.core.files import Fingerprint
     from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
     from kombo_tui.core.payload import Draft
-    from kombo_tui.core.sniff import Fingerprint, Sniffed
+    from kombo_tui.core.sniff import Sniffed
 
 
 @dataclass(frozen=True)

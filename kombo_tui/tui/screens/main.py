@@ -293,7 +293,7 @@ class MainScreen(Screen[None]):
         else:
             # A FIFO, a device, a symlink loop…: the core says exactly what (without opening
             # anything that could block).
-            from kombo_tui.core.sniff import check_file
+            from kombo_tui.core.files import check_file
 
             try:
                 check_file(path)
@@ -307,7 +307,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="file", exit_on_error=False)
     def inspect_file(self, path: Path, shown: str) -> None:
         """Check, sniff and hash in a thread; post the result to the screen."""
-        from kombo_tui.core.sniff import check_file, fingerprint, sniff_file
+        from kombo_tui.core.files import check_file, fingerprint
+        from kombo_tui.core.sniff import sniff_file
 
         worker = get_current_worker()
         try:
@@ -412,7 +413,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, group="batch-file", exit_on_error=False)
     def inspect_more(self, key: int, path: Path, shown: str) -> None:
         """Check, sniff and hash a further file in a thread (like the first one)."""
-        from kombo_tui.core.sniff import check_file, fingerprint, sniff_file
+        from kombo_tui.core.files import check_file, fingerprint
+        from kombo_tui.core.sniff import sniff_file
 
         try:
             check_file(path)
