@@ -22,39 +22,19 @@ Typical use::
 from __future__ import annotations
 
 import functools
+import io
 import os
 import re
-import struct
 import unicodedata
-import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 from .files import Fingerprint, check_file, fingerprint, open_regular, read_prefix
-from .mime import (
-    _ALWAYS_GENERIC,
-    _CONTAINER_FAMILY,
-    _CONTAINERS,
-    _WEAK,
-    DOCX,
-    EMPTY,
-    OCTET_STREAM,
-    PPTX,
-    XLSX,
-    mime_for_name,
-)
-from .mime import (
-    MIME_RE as _MIME_RE,
-)
-from .mime import (
-    canonical as _canonical,
-)
-from .mime import (
-    extension_of as _extension,
-)
-from .mime import (
-    is_textual as _textual,
-)
+from .mime import _ALWAYS_GENERIC, _CONTAINER_FAMILY, _CONTAINERS, _WEAK, EMPTY, OCTET_STREAM, mime_for_name
+from .mime import canonical as _canonical
+from .mime import extension_of as _extension
+from .mime import is_textual as _textual
 from .models import AttachmentType
 
 __all__ = [
@@ -144,165 +124,85 @@ def magic_available() -> bool:
     return _load_magic()[0] is not None
 
 
-# --------------------------------------------------------------------------- ZIP refinement
-
-
-@dataclass(frozen=True)
-class _ZipEntry:
-    name: str
-    data: bytes | None
-    """The (decompressed, bounded) content, or its beginning when the prefix cuts it."""
-    complete: bool = False
-    """True when :attr:`data` is the whole entry."""
-
-
-_LOCAL_HEADER = b"PK\x03\x04"
-_MAX_ENTRIES = 32
-_MAX_ENTRY_DATA = 256 * 1024
-
-
-def _zip_entries(prefix: bytes) -> list[_ZipEntry]:
-    """Walk the ZIP local file headers found in ``prefix`` (no central directory needed).
-
-    Stops quietly at the end of the prefix, at anything unexpected or after
-    :data:`_MAX_ENTRIES`. Stored and deflated content is kept (at most
-    :data:`_MAX_ENTRY_DATA` bytes of it), whole or as far as the prefix goes.
-    """
-    entries: list[_ZipEntry] = []
-    pos = 0
-    end = len(prefix)
-    while len(entries) < _MAX_ENTRIES and prefix.startswith(_LOCAL_HEADER, pos) and pos + 30 <= end:
-        flags, method = struct.unpack_from("<HH", prefix, pos + 6)
-        csize, _usize, name_len, extra_len = struct.unpack_from("<IIHH", prefix, pos + 18)
-        name_at = pos + 30
-        data_at = name_at + name_len + extra_len
-        if data_at > end:
-            break
-        raw_name = prefix[name_at : name_at + name_len]
-        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437", "replace")
-        if csize == 0xFFFFFFFF:  # ZIP64: the real size is in extra field 0x0001
-            csize = _zip64_csize(prefix[name_at + name_len : data_at])
-        encrypted = bool(flags & 0x1)
-        data: bytes | None = None
-        complete = False
-        next_at: int | None = None
-        if flags & 0x8 and method == 8 and not encrypted:
-            # Sizes follow the data (streamed ZIP): find the end by inflating.
-            inflater = zlib.decompressobj(-15)
-            try:
-                out = inflater.decompress(prefix[data_at:], _MAX_ENTRY_DATA)
-            except zlib.error:
-                break
-            data = out
-            complete = inflater.eof
-            if inflater.eof:
-                data_end = end - len(inflater.unused_data)
-                found = prefix.find(_LOCAL_HEADER, data_end, data_end + 32)
-                next_at = found if found >= 0 else None
-        elif flags & 0x8 or csize is None:
-            found = prefix.find(_LOCAL_HEADER, data_at)
-            next_at = found if found >= 0 else None
-        else:
-            data_end = data_at + csize
-            if not encrypted:
-                # A truncated entry still yields its beginning (enough for [Content_Types].xml).
-                data = _inflate(method, prefix[data_at : min(data_end, end)])
-                complete = data is not None and data_end <= end
-            next_at = data_end if data_end < end else None
-        entries.append(_ZipEntry(name, data, complete))
-        if next_at is None:
-            break
-        pos = next_at
-    return entries
-
-
-def _zip64_csize(extra: bytes) -> int | None:
-    at = 0
-    while at + 4 <= len(extra):
-        header_id, size = struct.unpack_from("<HH", extra, at)
-        if header_id == 0x0001 and size >= 16:
-            return int(struct.unpack_from("<Q", extra, at + 12)[0])
-        at += 4 + size
-    return None
-
-
-def _inflate(method: int, data: bytes) -> bytes | None:
-    if method == 0:
-        return data[:_MAX_ENTRY_DATA]
-    if method == 8:
-        try:
-            return zlib.decompressobj(-15).decompress(data, _MAX_ENTRY_DATA)
-        except zlib.error:
-            return None
-    return None
-
-
-_MAIN_PART_RE = re.compile(rb"""ContentType\s*=\s*["']([\w.+/-]+?)\.main\+xml["']""")
-_MACRO_MAIN_PARTS = {
-    "application/vnd.ms-word.document.macroEnabled": "application/vnd.ms-word.document.macroEnabled.12",
-    "application/vnd.ms-word.template.macroEnabledTemplate": "application/vnd.ms-word.template.macroEnabled.12",
-    "application/vnd.ms-excel.sheet.macroEnabled": "application/vnd.ms-excel.sheet.macroEnabled.12",
-    "application/vnd.ms-excel.template.macroEnabled": "application/vnd.ms-excel.template.macroEnabled.12",
-    "application/vnd.ms-powerpoint.presentation.macroEnabled": "application/vnd.ms-powerpoint.presentation.macroEnabled.12",
-    "application/vnd.ms-powerpoint.slideshow.macroEnabled": "application/vnd.ms-powerpoint.slideshow.macroEnabled.12",
-    "application/vnd.ms-powerpoint.template.macroEnabled": "application/vnd.ms-powerpoint.template.macroEnabled.12",
-}
-
-
-def _office_mime(prefix: bytes) -> str | None:
-    """The specific MIME of an OOXML / ODF / EPUB file from the ZIP entries in ``prefix``."""
-    entries = _zip_entries(prefix)
-    if not entries:
-        return None
-    for entry in entries[:3]:
-        # ODF and EPUB: a `mimetype` entry (first and stored, by the spec) holding the MIME.
-        if entry.name == "mimetype" and entry.data is not None and entry.complete:
-            text = entry.data.decode("ascii", "replace").strip()
-            if _MIME_RE.match(text):
-                return text
-    names = [entry.name for entry in entries]
-    for entry in entries:
-        if entry.name == "[Content_Types].xml" and entry.data is not None:
-            for match in _MAIN_PART_RE.finditer(entry.data):
-                main = match.group(1).decode("ascii")
-                if main.startswith("application/vnd.openxmlformats-officedocument."):
-                    return main
-                if main in _MACRO_MAIN_PARTS:
-                    return _MACRO_MAIN_PARTS[main]
-    if "[Content_Types].xml" in names or "_rels/.rels" in names:
-        for folder, mime in (("word/", DOCX), ("xl/", XLSX), ("ppt/", PPTX)):
-            if any(n.startswith(folder) for n in names):
-                return mime
-    return None
 
 
 # --------------------------------------------------------------------------- sniffing
 
+_ZIP_LOCAL_HEADER = b"PK\x03\x04"
+_ZIP_ANSWERS = frozenset({OCTET_STREAM, "application/zip", "application/x-zip-compressed"})
+"""libmagic's answers for a ZIP it could not identify further (worth asking :mod:`.ooxml`)."""
 
-def sniff_bytes(prefix: bytes | bytearray | memoryview, name: str | None = None) -> Sniffed:
-    """Sniff content already in memory (only the first :data:`PREFIX_SIZE` bytes are used).
+
+def sniff_bytes(content: bytes | bytearray | memoryview, name: str | None = None) -> Sniffed:
+    """Sniff content already in memory.
+
+    libmagic sees the first :data:`PREFIX_SIZE` bytes. A ZIP that libmagic calls generic is
+    refined into DOCX, XLSX, ODT... only when ``content`` is the whole ZIP (its directory is
+    at the end); the beginning of one is not refined.
 
     Args:
-        prefix: The start of the file (or all of it).
+        content: The file's content, or its beginning.
         name: The file name, to compare the content with its extension and as the fallback
             when libmagic is missing.
 
     Returns:
         What the content is, where that answer comes from and any remark for the user.
     """
-    data = bytes(memoryview(prefix)[:PREFIX_SIZE])
+    view = memoryview(content)
+    return _sniff(bytes(view[:PREFIX_SIZE]), name, lambda: _refine(io.BytesIO(view)))
+
+
+def sniff_file(path: str | os.PathLike[str], *, name: str | None = None) -> Sniffed:
+    """Sniff a file on disk from its first :data:`PREFIX_SIZE` bytes (and a ZIP's directory).
+
+    The file is opened by :func:`~kombo_tui.core.files.open_regular`, so a directory, FIFO,
+    device, empty or unreadable file raises :class:`~kombo_tui.core.errors.InputError` instead
+    of blocking or reading forever. A huge (or sparse) file costs one bounded read; a ZIP that
+    libmagic calls generic costs a bounded look at its central directory as well.
+
+    Args:
+        path: The file.
+        name: The name to judge the extension by (default: the path's last component, the
+            name of a symlink rather than of its target).
+
+    Returns:
+        What the content is (see :class:`Sniffed`).
+
+    Raises:
+        InputError: The path is not a readable, non-empty regular file (field ``file``).
+    """
+    fd, _ = open_regular(path)
+    try:
+        data = read_prefix(fd, path, PREFIX_SIZE)
+        judged_name = name if name is not None else os.path.basename(os.fspath(path))
+        return _sniff(data, judged_name, lambda: _refine(os.fdopen(fd, "rb", closefd=False)))
+    finally:
+        os.close(fd)
+
+
+def _refine(file: BinaryIO) -> str | None:
+    from . import ooxml  # zipfile is imported only when a ZIP needs a closer look
+
+    with file:
+        return ooxml.refine(file)
+
+
+def _sniff(data: bytes, name: str | None, refine: Callable[[], str | None]) -> Sniffed:
     name_mime = mime_for_name(name)
     if not data:
         return Sniffed(EMPTY, "none", True, None, "there is no content (0 bytes)", name_mime)
     module, reason = _load_magic()
     if module is not None:
         try:
-            mime = str(module.from_buffer(data, mime=True))
+            mime = _canonical(str(module.from_buffer(data, mime=True))) or OCTET_STREAM
             description: str | None = str(module.from_buffer(data))
         except Exception as exc:  # noqa: BLE001 - any libmagic failure means "fall back"
             reason = f"libmagic failed ({exc})"
         else:
-            return _from_content(mime, description, data, name, name_mime)
+            if mime in _ZIP_ANSWERS and data.startswith(_ZIP_LOCAL_HEADER):
+                mime = refine() or mime
+            generic, note = _judge(mime, name, name_mime)
+            return Sniffed(mime, "libmagic", generic, description, note, name_mime)
     return _from_name(name, name_mime, reason or "libmagic is not available")
 
 
@@ -315,18 +215,6 @@ def _from_name(name: str | None, name_mime: str | None, reason: str) -> Sniffed:
     return Sniffed(
         name_mime, "extension", generic, None, f"{reason}: guessed from the extension", name_mime
     )
-
-
-def _from_content(
-    mime: str, description: str | None, data: bytes, name: str | None, name_mime: str | None
-) -> Sniffed:
-    mime = _canonical(mime) or OCTET_STREAM
-    if data.startswith(_LOCAL_HEADER) and mime in {OCTET_STREAM, "application/zip", "application/x-zip-compressed"}:
-        refined = _office_mime(data)
-        if refined is not None:
-            mime = refined
-    generic, note = _judge(mime, name, name_mime)
-    return Sniffed(mime, "libmagic", generic, description, note, name_mime)
 
 
 def _judge(mime: str, name: str | None, name_mime: str | None) -> tuple[bool, str | None]:
@@ -354,32 +242,6 @@ def _judge(mime: str, name: str | None, name_mime: str | None) -> tuple[bool, st
             return True, f"libmagic only sees plain text; the name suggests {name_mime}"
         return True, f"the name says {ext} but the content looks like {mime}"
     return False, f"the name says {ext} but the content looks like {mime}"
-
-
-def sniff_file(path: str | os.PathLike[str], *, name: str | None = None) -> Sniffed:
-    """Sniff a file on disk from its first :data:`PREFIX_SIZE` bytes.
-
-    The file is checked first (:func:`check_file`), so a directory, FIFO, device, empty or
-    unreadable file raises :class:`~kombo_tui.core.errors.InputError` instead of blocking or
-    reading forever. A huge (or sparse) file costs one bounded read.
-
-    Args:
-        path: The file.
-        name: The name to judge the extension by (default: the path's last component, the
-            name of a symlink rather than of its target).
-
-    Returns:
-        What the content is (see :class:`Sniffed`).
-
-    Raises:
-        InputError: The path is not a readable, non-empty regular file (field ``file``).
-    """
-    fd, _ = open_regular(path)
-    try:
-        data = read_prefix(fd, path, PREFIX_SIZE)
-    finally:
-        os.close(fd)
-    return sniff_bytes(data, name if name is not None else os.path.basename(os.fspath(path)))
 
 
 # --------------------------------------------------------------------------- type suggestion

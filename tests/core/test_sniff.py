@@ -37,6 +37,23 @@ from kombo_tui.core.sniff import (
     suggest_type,
 )
 
+from .zips import (
+    DOCM,
+    DOCX,
+    ODT,
+    PPTX,
+    XLSX,
+    D,
+    S,
+    build_zip,
+    docx_with_a_thumbnail_first,
+    docx_with_extra_parts,
+    docx_with_padded_content_types,
+    odt_with_deflated_mimetype,
+    ooxml_with_thumbnail,
+    plain_zip,
+)
+
 REPO = Path(__file__).resolve().parents[2]
 ASSETS = REPO / "assets"
 
@@ -51,15 +68,6 @@ def _load_make_assets() -> ModuleType:
 
 make_assets = _load_make_assets()
 
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-DOCM = "application/vnd.ms-word.document.macroEnabled.12"
-ODT = "application/vnd.oasis.opendocument.text"
-ODS = "application/vnd.oasis.opendocument.spreadsheet"
-
-D, S = zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED
-
 
 @pytest.fixture(autouse=True)
 def _fresh_magic_loader() -> object:
@@ -70,79 +78,6 @@ def _fresh_magic_loader() -> object:
     loader.cache_clear()
 
 
-# --------------------------------------------------------------------------- builders
-
-
-def build_zip(entries: list[tuple[str, bytes, int]], *, streamed: bool = False) -> bytes:
-    """A ZIP with entries in this order; ``streamed`` writes sizes in data descriptors."""
-    if not streamed:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w") as archive:
-            for name, data, method in entries:
-                info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
-                info.compress_type = method
-                archive.writestr(info, data)
-        return buffer.getvalue()
-
-    class Unseekable(io.RawIOBase):
-        def __init__(self) -> None:
-            self.data = bytearray()
-
-        def writable(self) -> bool:
-            return True
-
-        def write(self, b: bytes) -> int:  # type: ignore[override]
-            self.data += b
-            return len(b)
-
-    sink = Unseekable()
-    with zipfile.ZipFile(sink, "w") as archive:
-        for name, data, method in entries:
-            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
-            info.compress_type = method
-            with archive.open(info, "w") as handle:
-                handle.write(data)
-    return bytes(sink.data)
-
-
-def content_types(main: str, part: str) -> bytes:
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-        '<Default Extension="jpeg" ContentType="image/jpeg"/>'
-        f'<Override PartName="/{part}" ContentType="{main}.main+xml"/>'
-        "</Types>"
-    ).encode()
-
-
-def ooxml_with_thumbnail(main: str, part: str, *, streamed: bool = False) -> bytes:
-    """OOXML as some writers (e.g. Word for Mac) lay it out: a JPEG thumbnail before the body.
-
-    libmagic only scans a few KB between local headers, so it cannot see ``word/`` and
-    answers ``application/zip``.
-    """
-    thumbnail = make_assets.make_jpeg() + os.urandom(9000)
-    return build_zip(
-        [
-            ("[Content_Types].xml", content_types(main, part), D),
-            ("_rels/.rels", b"<Relationships/>", D),
-            ("docProps/thumbnail.jpeg", thumbnail, S),
-            (part, b"<document/>", D),
-        ],
-        streamed=streamed,
-    )
-
-
-def odt_with_deflated_mimetype() -> bytes:
-    """An ODT whose ``mimetype`` entry is compressed (against the spec; libmagic gives up)."""
-    return build_zip([("mimetype", ODT.encode(), D), ("content.xml", b"<x/>", D)])
-
-
-def plain_zip() -> bytes:
-    return build_zip([("notes.txt", b"hello", D), ("photo.png", make_assets.make_png(4, 4), S)])
-
-
 RTF = rb"{\rtf1\ansi\deff0 {\fonttbl {\f0 Times New Roman;}} \f0\fs24 Jane Doe\par Curriculum Vitae\par }"
 HTML = b"<!DOCTYPE html>\n<html><head><title>Jane Doe</title></head><body><h1>CV</h1></body></html>\n"
 TEXT = b"Jane Doe\nSenior Backend Engineer\nBerlin, Germany\n"
@@ -150,9 +85,10 @@ TEXT_DE = "Jürgen Müller – Lebenslauf\nMünchen, Deutschland\n".encode()
 
 
 def _libmagic_mime(data: bytes) -> str:
+    """What libmagic says about the part of ``data`` that sniffing shows it."""
     import magic
 
-    return str(magic.from_buffer(data, mime=True))
+    return str(magic.from_buffer(data[:PREFIX_SIZE], mime=True))
 
 
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -248,6 +184,7 @@ def test_symlink_is_judged_by_its_own_name(tmp_path: Path) -> None:
 REFINED = [
     ("thumbnail.docx", lambda: ooxml_with_thumbnail(DOCX, "word/document.xml"), DOCX),
     ("thumbnail-streamed.docx", lambda: ooxml_with_thumbnail(DOCX, "word/document.xml", streamed=True), DOCX),
+    ("thumbnail-first-100kB.docx", lambda: docx_with_a_thumbnail_first(100_000), DOCX),
     ("thumbnail.xlsx", lambda: ooxml_with_thumbnail(XLSX, "xl/workbook.xml"), XLSX),
     ("thumbnail.pptx", lambda: ooxml_with_thumbnail(PPTX, "ppt/presentation.xml"), PPTX),
     ("macros.docm", lambda: ooxml_with_thumbnail("application/vnd.ms-word.document.macroEnabled", "word/document.xml"), DOCM),
@@ -267,29 +204,83 @@ def test_office_files_libmagic_calls_zip_are_refined(tmp_path: Path, name: str, 
     assert _libmagic_mime(data) == "application/zip"
     result = sniff_file(_write(tmp_path, name, data))
     assert (result.mime, result.source, result.generic, result.note) == (mime, "libmagic", False, None)
+    assert sniff_bytes(data, name) == result
 
 
-def test_refinement_from_a_short_prefix_reads_content_types() -> None:
-    data = make_assets.make_docx()
-    # Cut inside the first entry's compressed [Content_Types].xml: the partial inflate still
-    # reaches the main part's Override.
-    header_end = 30 + len("[Content_Types].xml")
-    cut = next(
-        n for n in range(header_end + 10, len(data))
-        if b"wordprocessingml.document.main+xml" in zlib.decompressobj(-15).decompress(data[header_end:n])
-    )
-    assert _libmagic_mime(data[:cut]) == "application/zip"
-    result = sniff_bytes(data[:cut], "letter.docx")
-    assert result.mime == DOCX and result.generic is False
+def test_a_docx_whose_first_part_is_a_100kb_thumbnail_is_a_docx(tmp_path: Path) -> None:
+    """Review §3.5: the part before [Content_Types].xml and word/ is bigger than the 64 KiB
+    prefix, which the old local-header walker never got past (it answered generic ZIP)."""
+    data = docx_with_a_thumbnail_first(100_000)
+    assert len(data) > 100_000 > PREFIX_SIZE
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.namelist()[0] == "docProps/thumbnail.jpeg"
+        assert archive.testzip() is None
+    result = sniff_file(_write(tmp_path, "Jane_Doe_CV.docx", data))
+    assert (result.mime, result.generic, result.note) == (DOCX, False, None)
 
 
-def test_a_truncated_mimetype_entry_is_not_trusted() -> None:
-    data = build_zip([("mimetype", ODS.encode(), S), ("content.xml", b"<x/>", D)])
-    prefix = data[: 30 + len("mimetype") + 20]  # "application/vnd.oas"
-    result = sniff_bytes(prefix, "sheet.ods")
-    assert result.mime != "application/vnd.oas"
+def test_sniff_bytes_refines_only_a_whole_zip() -> None:
+    data = ooxml_with_thumbnail(DOCX, "word/document.xml")
+    assert sniff_bytes(data, "letter.docx").mime == DOCX
+    # The beginning of the same file (everything but the end of its central directory): libmagic
+    # still says ZIP, and without the directory nothing is refined.
+    for cut in (len(data) // 2, len(data) - 1):
+        result = sniff_bytes(data[:cut], "letter.docx")
+        assert (result.mime, result.generic) == ("application/zip", True)
+        assert result.note is not None and "could not be confirmed" in result.note
+
+
+@pytest.mark.parametrize("cut", ["inside-the-mimetype-part", "before-the-directory", "inside-the-directory"])
+def test_a_truncated_zip_is_not_refined(cut: str) -> None:
+    data = odt_with_deflated_mimetype()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        mimetype = archive.getinfo("mimetype")
+        directory = archive.start_dir
+    at = {
+        "inside-the-mimetype-part": mimetype.header_offset + 30 + len("mimetype") + mimetype.compress_size // 2,
+        "before-the-directory": directory,
+        "inside-the-directory": directory + 20,
+    }[cut]
+    result = sniff_bytes(data[:at], "letter.odt")
     assert result.mime in {"application/zip", "application/octet-stream"}
     assert result.generic is True
+
+
+def _damaged_content_types(data: bytes) -> bytes:
+    """Flip one byte in the middle of the compressed [Content_Types].xml (the CRC no longer matches)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        info = archive.getinfo("[Content_Types].xml")
+    at = info.header_offset + 30 + len(info.filename) + len(info.extra) + info.compress_size // 2
+    return data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :]
+
+
+CORRUPT = {
+    "truncated-end-record": lambda data: data[:-10],
+    "directory-signature-overwritten": lambda data: data.replace(b"PK\x01\x02", b"XX\x01\x02", 1),
+    "content-types-crc-mismatch": _damaged_content_types,
+}
+
+
+@pytest.mark.parametrize("damage", CORRUPT, ids=list(CORRUPT))
+def test_a_corrupt_zip_gets_the_generic_answer_without_raising(tmp_path: Path, damage: str) -> None:
+    data = CORRUPT[damage](ooxml_with_thumbnail(DOCX, "word/document.xml"))
+    assert _libmagic_mime(data) == "application/zip"
+    for result in (sniff_file(_write(tmp_path, "letter.docx", data)), sniff_bytes(data, "letter.docx")):
+        assert (result.mime, result.source, result.generic) == ("application/zip", "libmagic", True)
+        assert result.note == (
+            "the content is a ZIP archive (application/zip) that may hold a .docx file, but it could not be confirmed"
+        )
+
+
+def test_a_zip_over_the_limits_is_not_refined(tmp_path: Path) -> None:
+    from kombo_tui.core import ooxml
+
+    too_many_parts = docx_with_extra_parts(ooxml.MAX_ENTRIES)
+    huge_content_types = docx_with_padded_content_types(ooxml.MAX_PART_SIZE)
+    for data in (too_many_parts, huge_content_types):
+        assert _libmagic_mime(data) == "application/zip"
+        result = sniff_file(_write(tmp_path, "letter.docx", data))
+        assert (result.mime, result.generic) == ("application/zip", True)
 
 
 def test_zip_with_a_word_folder_but_no_package_parts_stays_zip(tmp_path: Path) -> None:
@@ -310,20 +301,36 @@ def test_docx_renamed_to_pdf_is_flagged(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- sniff_bytes
 
 
-def test_sniff_bytes_uses_only_the_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sniff_bytes_gives_libmagic_the_prefix_and_zipfile_only_a_whole_zip(monkeypatch: pytest.MonkeyPatch) -> None:
     import magic
 
+    from kombo_tui.core import ooxml
+
     seen: list[int] = []
+    refined: list[int] = []
+    real_refine = ooxml.refine
 
     def recording(data: bytes, mime: bool = False) -> str:
         seen.append(len(data))
         return str(magic.from_buffer(data, mime=mime))
 
+    def recording_refine(file: io.BytesIO) -> str | None:
+        refined.append(len(file.getbuffer()))
+        return real_refine(file)
+
     monkeypatch.setattr(sniff, "_load_magic", lambda: (SimpleNamespace(from_buffer=recording), None))
+    monkeypatch.setattr(ooxml, "refine", recording_refine)
     text_then_binary = b"Jane Doe from Berlin.\n" * (PREFIX_SIZE // 22 + 1) + bytes(range(256)) * 4096
     for given in (text_then_binary, memoryview(text_then_binary), bytearray(text_then_binary)):
         assert sniff_bytes(given, "cv.txt").mime == "text/plain"
     assert seen and set(seen) == {PREFIX_SIZE}
+    assert refined == []  # not a ZIP: zipfile is never asked
+    seen.clear()
+    docx = docx_with_a_thumbnail_first(100_000)
+    for given in (docx, memoryview(docx), bytearray(docx)):
+        assert sniff_bytes(given, "cv.docx").mime == DOCX
+    assert set(seen) == {PREFIX_SIZE}
+    assert refined == [len(docx)] * 3  # the whole ZIP
 
 
 def test_sniff_bytes_empty() -> None:
