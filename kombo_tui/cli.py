@@ -654,7 +654,8 @@ def _describe_error(out: Output, error: KomboError) -> None:
 
 def _cmd_sniff(args: argparse.Namespace, out: Output) -> int:
     from .core.files import check_file
-    from .core.sniff import sniff_file, suggest_type
+    from .core.naming import suggest_type
+    from .core.sniff import sniff_file
 
     results: list[dict[str, Any]] = []
     failed = False

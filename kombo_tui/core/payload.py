@@ -26,7 +26,8 @@ from .errors import FileChangedError, InputError, Notice, Problem
 from .files import Fingerprint, check_file, fingerprint
 from .mime import CONTENT_TYPE_RE, same_type
 from .models import AttachmentRestrictions, AttachmentType, RemoteFields
-from .sniff import Sniffed, sniff_file, suggest_type
+from .naming import suggest_type
+from .sniff import Sniffed, sniff_file
 
 __all__ = [
     "CHUNK_SIZE",

@@ -1,22 +1,23 @@
-"""What is this file? MIME detection, file checks, a type suggestion and a fingerprint.
+"""What format is this file? MIME detection from content, with a clear word about doubt.
 
-Everything here reads a **bounded prefix** of a file (:data:`PREFIX_SIZE` bytes), decides
-from ``os.stat`` before opening anything (so a FIFO or a device can never block), and opens
-with ``O_NONBLOCK``. MIME detection uses libmagic through python-magic when both are present,
-imported lazily on first use; without them it falls back to a guess from the file name and
-says so (:attr:`Sniffed.is_guess`).
+MIME detection uses libmagic through python-magic when both are present, imported lazily on
+first use; without them the answer is a guess from the file name, and :class:`Sniffed` says
+so (:attr:`Sniffed.is_guess`). libmagic sees a **bounded prefix** of the file
+(:data:`PREFIX_SIZE` bytes), read through :func:`kombo_tui.core.files.open_regular`, which
+never blocks on a FIFO or a device. The answer is then judged against the name: a PNG called
+``cv.pdf``, or a bare ZIP called ``letter.docx``, comes with a note for the user.
 
-libmagic's answer is refined where it is too generic: an Office Open XML or OpenDocument file
-that libmagic reports as ``application/zip`` (it only looks at the first few ZIP entries, e.g.
-a DOCX with a thumbnail before ``word/``) is identified from its ``[Content_Types].xml``,
-its ``mimetype`` entry or its entry names.
+A ZIP that libmagic cannot identify further (it only looks at the first few entries, so a
+DOCX with a big thumbnail first is "just a ZIP") is handed to :mod:`kombo_tui.core.ooxml`,
+which reads the archive's central directory. The rest lives next door: the MIME vocabulary in
+:mod:`~kombo_tui.core.mime`, the file checks and the fingerprint in :mod:`~kombo_tui.core.files`,
+the CV / cover-letter suggestion in :mod:`~kombo_tui.core.naming` (all still importable from
+here, as they used to live here).
 
 Typical use::
 
-    stat = check_file(path)            # raises InputError(field="file") with a clear message
     sniffed = sniff_file(path)         # Sniffed(mime=..., source="libmagic", generic=..., note=...)
-    kind = suggest_type(path.name)     # AttachmentType.CV / COVER_LETTER / None
-    print_ = fingerprint(path)         # Fingerprint(size, sha256, mtime_ns), streamed
+    sniffed = sniff_bytes(data, "cv.pdf")
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from __future__ import annotations
 import functools
 import io
 import os
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal
@@ -35,7 +34,7 @@ from .mime import _ALWAYS_GENERIC, _CONTAINER_FAMILY, _CONTAINERS, _WEAK, EMPTY,
 from .mime import canonical as _canonical
 from .mime import extension_of as _extension
 from .mime import is_textual as _textual
-from .models import AttachmentType
+from .naming import suggest_type
 
 __all__ = [
     "PREFIX_SIZE",
@@ -51,9 +50,10 @@ __all__ = [
 ]
 
 PREFIX_SIZE = 64 * 1024
-"""How many bytes of a file are read to sniff it (never more)."""
+"""How many bytes of a file libmagic is shown (a ZIP's directory may be read as well, see :mod:`.ooxml`)."""
 
 Source = Literal["libmagic", "extension", "none"]
+
 
 @dataclass(frozen=True)
 class Sniffed:
@@ -242,51 +242,3 @@ def _judge(mime: str, name: str | None, name_mime: str | None) -> tuple[bool, st
             return True, f"libmagic only sees plain text; the name suggests {name_mime}"
         return True, f"the name says {ext} but the content looks like {mime}"
     return False, f"the name says {ext} but the content looks like {mime}"
-
-
-# --------------------------------------------------------------------------- type suggestion
-
-_CV_WORDS = frozenset({"cv", "resume", "lebenslauf", "curriculum", "vitae"})
-_COVER_WORDS = frozenset(
-    {"cover", "coverletter", "anschreiben", "motivation", "motivationsschreiben", "lettre",
-     "motivationletter", "motivationsbrief"}
-)
-_CV_SUFFIXES = ("lebenslauf",)
-_COVER_SUFFIXES = ("anschreiben", "motivationsschreiben")
-_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
-
-
-def _words(file_name: str) -> list[str]:
-    base = re.split(r"[\\/]", file_name)[-1]
-    ext = _extension(base)
-    if ext is not None:
-        base = base[: -len(ext)]
-    plain = "".join(
-        c for c in unicodedata.normalize("NFKD", base) if not unicodedata.combining(c)
-    ).replace("ß", "ss")
-    return [w.lower() for w in _WORD_RE.findall(plain)]
-
-
-def suggest_type(file_name: str) -> AttachmentType | None:
-    """Suggest CV or COVER_LETTER from words in a file name (the user decides otherwise).
-
-    Words are split on punctuation, digits and camelCase, compared case- and
-    accent-insensitively: ``cv``, ``resume``/``résumé``, ``lebenslauf``, ``curriculum`` mean
-    a CV; ``cover``/``coverletter``, ``anschreiben``, ``motivation``/``motivationsschreiben``,
-    ``lettre`` mean a cover letter. German compounds ending in ``-lebenslauf`` or
-    ``-anschreiben`` count too. A name with words of both kinds is ambiguous.
-
-    Args:
-        file_name: A file name or path, e.g. ``Jane_Doe_CV_2024.pdf``.
-
-    Returns:
-        The suggested type, or None when the name does not say (or says both).
-    """
-    words = _words(file_name)
-    cv = any(w in _CV_WORDS or w.endswith(_CV_SUFFIXES) for w in words)
-    cover = any(w in _COVER_WORDS or w.endswith(_COVER_SUFFIXES) for w in words)
-    if cv and not cover:
-        return AttachmentType.CV
-    if cover and not cv:
-        return AttachmentType.COVER_LETTER
-    return None

@@ -350,7 +350,7 @@ class MainScreen(Screen[None]):
     def _file_ready(self, view: FileView) -> None:
         if self.file_view.path != view.path:
             return
-        from kombo_tui.core.sniff import suggest_type
+        from kombo_tui.core.naming import suggest_type
 
         assert view.path is not None
         self.file_view = view
@@ -398,7 +398,7 @@ class MainScreen(Screen[None]):
 
     @on(FilePanel.AddRequested)
     def _add_requested(self, event: FilePanel.AddRequested) -> None:
-        from kombo_tui.core.sniff import suggest_type
+        from kombo_tui.core.naming import suggest_type
 
         path = Path(os.path.expanduser(event.value))
         if not path.is_absolute():
