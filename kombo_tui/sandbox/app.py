@@ -50,7 +50,7 @@ from starlette.types import Receive, Scope, Send
 
 from kombo_tui.core.connectors import ACTION_ID
 
-from . import render
+from . import wire
 from .data import (
     DEFAULT_SEED,
     INTEGRATIONS,
@@ -369,7 +369,7 @@ _ROUTES: tuple[_Route, ...] = (
     _Route(("ats", "jobs"), {"GET": "list_jobs"}, ats=True),
     _Route(("ats", "actions", ACTION_ID), {"GET": "application_action_meta"}, ats=True),
     _Route(
-        ("ats", "actions", render.CANDIDATE_ACTION_ID), {"GET": "candidate_action_meta"}, ats=True
+        ("ats", "actions", wire.CANDIDATE_ACTION_ID), {"GET": "candidate_action_meta"}, ats=True
     ),
 )
 
@@ -676,7 +676,7 @@ class _Api:
                 "PLATFORM.INTEGRATION_NOT_FOUND",
                 f"No integration with ID {integration_id!r} exists in this environment.",
             )
-        return _success(render.integration_json(integration), with_warnings=False)
+        return _success(wire.integration_json(integration), with_warnings=False)
 
     async def tools(self, ctx: _Context) -> Response:
         category = ctx.params["category"]
@@ -687,7 +687,7 @@ class _Api:
                 f"category: must be one of hris, ats, assessment, lms (got {category!r})",
             )
         tools = (
-            [render.tool_json(tool_id, label) for tool_id, label in render.TOOL_LABELS.items()]
+            [wire.tool_json(tool_id, label) for tool_id, label in wire.TOOL_LABELS.items()]
             if category == "ats"
             else []
         )
@@ -755,11 +755,11 @@ class _Api:
         if filters:
             items = [a for a in items if all(f(a) for f in filters)]
         page, next_cursor = self._page(ctx, "applications", items, page_size)
-        body = render.page_bytes(next_cursor, (render.application_bytes(a, data) for a in page))
+        body = wire.page_bytes(next_cursor, (wire.application_bytes(a, data) for a in page))
         if next_cursor is not None:
             # While the client reads this page, encode the next one (each item once, cached).
             offset = _decode_cursor(next_cursor, "applications", ctx.integration.id)
-            render.encode_ahead(items[offset : offset + page_size], data)
+            wire.encode_ahead(items[offset : offset + page_size], data)
         return Response(body, media_type="application/json")
 
     async def list_candidates(self, ctx: _Context) -> Response:
@@ -805,8 +805,8 @@ class _Api:
         if updated_after is not None:
             items = [c for c in items if c.updated + 90 > updated_after]
         page, next_cursor = self._page(ctx, "candidates", items, page_size)
-        body = render.page_bytes(
-            next_cursor, (render.candidate_bytes(c, data, include_deleted) for c in page)
+        body = wire.page_bytes(
+            next_cursor, (wire.candidate_bytes(c, data, include_deleted) for c in page)
         )
         return Response(body, media_type="application/json")
 
@@ -837,7 +837,7 @@ class _Api:
             raise _input_invalid(problems) from None
 
         data = self.sandbox.dataset(ctx.integration.id)
-        rendered = [render.job_json(job, data) for job in data.jobs]
+        rendered = [wire.job_json(job, data) for job in data.jobs]
         items = []
         for job, doc in zip(data.jobs, rendered, strict=True):
             if ids is not None and job.id not in ids:
@@ -871,7 +871,7 @@ class _Api:
     async def application_action_meta(self, ctx: _Context) -> Response:
         assert ctx.integration is not None
         return _success(
-            {"attachment_restrictions": render.restrictions_json(ctx.integration)},
+            {"attachment_restrictions": wire.restrictions_json(ctx.integration)},
             with_warnings=False,
         )
 
@@ -931,13 +931,13 @@ class _Api:
         warnings = []
         if integration.supports_application_attachments:
             results = (
-                [render.existing_cv_json(application, integration)]
+                [wire.existing_cv_json(application, integration)]
                 if application.has_existing_cv
                 else []
             )
         else:
             results = [
-                render.existing_cv_json(a, integration)
+                wire.existing_cv_json(a, integration)
                 for a in application.candidate.applications
                 if a.has_existing_cv
             ]
@@ -959,7 +959,7 @@ class _Api:
         self._check_active(integration)
         candidate = self._candidate(ctx)
         results = [
-            render.existing_cv_json(a, integration, candidate_view=True)
+            wire.existing_cv_json(a, integration, candidate_view=True)
             for a in candidate.applications
             if a.has_existing_cv
         ]
@@ -1127,7 +1127,7 @@ class _Api:
             "warnings": [{"message": message} for message in warnings],
         }
         if self.config.drop_after_store:
-            return _DroppingResponse(render.encode(body_json), media_type="application/json")
+            return _DroppingResponse(wire.encode(body_json), media_type="application/json")
         return JSONResponse(body_json)
 
     def _remote_fields(

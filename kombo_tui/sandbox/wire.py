@@ -1,4 +1,11 @@
-"""Records → Kombo's wire JSON, with every key the spec (and SDK 1.4.0) requires."""
+"""Demo records → Kombo's wire JSON, with every key the spec (and SDK 1.4.0) requires.
+
+The endpoints hand records from :mod:`.data` to these functions and send what comes back.
+List pages are the hot path (20,000 applications): items are encoded once, cached on the
+data set (:func:`application_bytes`, :func:`candidate_bytes`), joined into a page without
+re-parsing (:func:`page_bytes`), and the next page is encoded while the client reads this
+one (:func:`encode_ahead`).
+"""
 
 from __future__ import annotations
 
@@ -115,6 +122,19 @@ def _remote_url(integration: SandboxIntegration, kind: str, remote_id: str) -> s
     return f"https://{integration.tool_id}.sandbox.invalid/{kind}/{remote_id}"
 
 
+def _location_json(city: str | None, country: str, raw: str) -> dict[str, Any]:
+    """A ``location`` object; the sandbox knows no state, street or zip code."""
+    return {
+        "city": city,
+        "country": country,
+        "raw": raw,
+        "state": None,
+        "street_1": None,
+        "street_2": None,
+        "zip_code": None,
+    }
+
+
 def _stage_json(stage: Stage) -> dict[str, Any]:
     return {
         "id": stage.id,
@@ -221,15 +241,9 @@ def candidate_json(
                 "username": handle,
             }
         ],
-        "location": {
-            "city": candidate.city,
-            "country": candidate.country,
-            "raw": f"{candidate.city}, {candidate.country}",
-            "state": None,
-            "street_1": None,
-            "street_2": None,
-            "zip_code": None,
-        },
+        "location": _location_json(
+            candidate.city, candidate.country, f"{candidate.city}, {candidate.country}"
+        ),
         "custom_fields": {},
         "integration_fields": [],
         "remote_url": _remote_url(integration, "candidates", candidate.remote_id),
@@ -304,15 +318,11 @@ def job_json(job: Job, dataset: Dataset) -> dict[str, Any]:
         "salary_amount_to": job.salary_to,
         "salary_currency": job.currency,
         "salary_period": "YEAR",
-        "location": {
-            "city": None if job.city.startswith("Remote") else job.city,
-            "country": job.country,
-            "raw": job.city if job.city.startswith("Remote") else f"{job.city}, {job.country}",
-            "state": None,
-            "street_1": None,
-            "street_2": None,
-            "zip_code": None,
-        },
+        "location": (
+            _location_json(None, job.country, job.city)
+            if job.city.startswith("Remote")
+            else _location_json(job.city, job.country, f"{job.city}, {job.country}")
+        ),
         "custom_fields": {},
         "integration_fields": [],
         "remote_url": _remote_url(integration, "jobs", job.remote_id),
