@@ -10,7 +10,14 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_helpers import AUTH, b64, first_application_id, headers, pdf_body, sandbox_of
+from sandbox_helpers import (
+    AUTH,
+    b64,
+    first_application_id,
+    headers,
+    pdf_body,
+    sandbox_of,
+)
 
 from kombo_tui.core.connectors import ACTION_ID, SUPPORTED_TOOLS
 from kombo_tui.sandbox.app import SandboxConfig
@@ -861,7 +868,7 @@ def test_data_url_from_a_real_loopback_server(tmp_path: Any) -> None:
     (tmp_path / "cv.pdf").write_bytes(content)
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib signature
             pass
 
     files = http.server.ThreadingHTTPServer(
@@ -907,12 +914,14 @@ async def test_interactions_are_logged(client: httpx.AsyncClient) -> None:
 async def test_a_sandbox_bug_still_answers_in_kombos_envelope(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kombo_tui.sandbox import app as app_module
+    from kombo_tui.sandbox import routing
 
-    async def broken(self: Any, ctx: Any) -> Any:
+    async def broken(ctx: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(app_module._Api, "list_jobs", broken)
+    matched = routing.match(["ats", "jobs"])
+    assert matched is not None
+    monkeypatch.setitem(matched[0].methods, "GET", broken)
     error = assert_error(
         await client.get("/ats/jobs"), 500, "PLATFORM.UNKNOWN_ERROR", in_message="sandbox"
     )

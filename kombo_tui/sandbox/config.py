@@ -1,0 +1,78 @@
+"""How a sandbox behaves: one frozen :class:`SandboxConfig`.
+
+It exists on its own so the ``kombo-tui sandbox`` command, the TUI's ``--sandbox`` mode and the
+tests can describe a sandbox (including the ways it can be told to misbehave) without reading
+the request pipeline. ``Sandbox.configure()`` swaps it for a changed copy while running.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .data import DEFAULT_SEED, SANDBOX_API_KEY
+
+if TYPE_CHECKING:
+    import httpx
+
+__all__ = ["MB", "SandboxConfig"]
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SandboxConfig:
+    """How the sandbox behaves, including the ways it can be told to misbehave."""
+
+    api_key: str = SANDBOX_API_KEY
+    """The only bearer token accepted."""
+    latency: float = 0.0
+    """Seconds to wait before answering. Uploads wait while holding their concurrency slot."""
+    rate_limit: int | None = None
+    """Requests per ``rate_window`` per key; None: unlimited (headers report a nominal 10,000)."""
+    rate_window: float = 60.0
+    """Length of the rate-limit window in seconds."""
+    concurrency_limit: int = 30
+    """Action requests (attachment uploads and reads) in flight per integration."""
+    error_rate: float = 0.0
+    """Share of requests answered with a 5xx (0..1, deterministic, cycling 500/502/503)."""
+    drop_after_store: bool = False
+    """Store each upload, then drop the connection before the response is complete."""
+    fetch_timeout: float = 10.0
+    """Timeout in seconds for downloading ``attachment.data_url``."""
+    fetch_max_bytes: int = 50 * MB
+    """Largest file fetched from a ``data_url``."""
+    seed: int = DEFAULT_SEED
+    """Seed of the demo data (and of upload ids)."""
+    max_body_bytes: int = 100 * MB
+    """Largest request body accepted (413 ``PLATFORM.INPUT_INVALID`` above it)."""
+    environment_id: str = "sandbox"
+    """What ``GET /check-api-key`` reports."""
+    fetch_remote: bool = False
+    """Download ``data_url`` from any host; by default only loopback URLs are fetched, so
+    the sandbox never reaches beyond this machine unless asked to."""
+    fetch_transport: httpx.AsyncBaseTransport | None = field(
+        default=None, repr=False, compare=False
+    )
+    """Transport used to fetch ``data_url`` (tests inject one; None: the network)."""
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.latency < 0:
+            problems.append("latency must be >= 0")
+        if self.rate_limit is not None and self.rate_limit < 1:
+            problems.append("rate_limit must be >= 1 or None")
+        if self.rate_window <= 0:
+            problems.append("rate_window must be > 0")
+        if self.concurrency_limit < 1:
+            problems.append("concurrency_limit must be >= 1")
+        if not 0 <= self.error_rate <= 1:
+            problems.append("error_rate must be between 0 and 1")
+        if self.fetch_timeout <= 0:
+            problems.append("fetch_timeout must be > 0")
+        if self.fetch_max_bytes < 1 or self.max_body_bytes < 1:
+            problems.append("fetch_max_bytes and max_body_bytes must be >= 1")
+        if not self.api_key.strip():
+            problems.append("api_key must not be blank")
+        if problems:
+            raise ValueError("; ".join(problems))
