@@ -20,6 +20,7 @@ import binascii
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -55,7 +56,11 @@ _GREENHOUSE_HEADER = "On-Behalf-Of"
 
 @dataclass(frozen=True)
 class InputProblem:
-    """One invalid field."""
+    """One invalid field.
+
+    Deliberately independent of :class:`kombo_tui.core.errors.Problem`: the sandbox is a
+    second opinion on the client, so it shares none of the client's validation code.
+    """
 
     field: str
     message: str
@@ -283,6 +288,68 @@ def _url_problem(url: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Value:
+    """A remote field that holds a value: what it accepts and where the value is kept."""
+
+    keep_as: str
+    """The :class:`UploadRequest` field that receives it."""
+    expected: str = ""
+    """What it must be, for the message (``a boolean``); unused when ``choices`` is given."""
+    accepts: Callable[[Any], bool] = lambda value: False
+    choices: tuple[str, ...] = ()
+
+    def problem(self, value: Any) -> str | None:
+        """None when the value is acceptable, else what is wrong with it."""
+        if self.choices:
+            if value in self.choices:
+                return None
+            return f"must be one of {', '.join(self.choices)} (got {value!r})"
+        return None if self.accepts(value) else f"expected {self.expected}, got {_type_name(value)}"
+
+
+@dataclass(frozen=True)
+class _Object:
+    """A remote-field object: its known keys (anything else is a problem)."""
+
+    fields: dict[str, _Value | _Object]
+    unknown: str = "unknown field"
+
+
+_REMOTE_FIELD_RULES: dict[str, _Object] = {
+    "oracle": _Object(
+        {
+            "override_document_category": _Value("oracle_category", choices=_ORACLE_CATEGORIES),
+            "multi_post_to_all_current_applications": _Value(
+                "oracle_multi_post", "a boolean", lambda value: isinstance(value, bool)
+            ),
+        }
+    ),
+    "greenhouse": _Object(
+        {
+            "post_headers": _Object(
+                {
+                    _GREENHOUSE_HEADER: _Value(
+                        "greenhouse_on_behalf_of",
+                        "a string or null",
+                        lambda value: value is None or isinstance(value, str),
+                    )
+                },
+                unknown=f"unknown header (only {_GREENHOUSE_HEADER})",
+            )
+        }
+    ),
+    "workable": _Object(
+        {
+            "on_behalf_of_user_remote_id": _Value(
+                "workable_on_behalf_of", "a string", lambda value: isinstance(value, str)
+            )
+        }
+    ),
+}
+"""The remote-field families the sandbox checks (per the spec); other families are ignored."""
+
+
 def _check_remote_fields(
     remote: Any, allow_oracle: bool, problems: list[InputProblem]
 ) -> dict[str, Any]:
@@ -295,121 +362,44 @@ def _check_remote_fields(
         )
         return out
     out["remote_fields"] = remote
-
-    oracle = remote.get("oracle", _MISSING)
-    if oracle is not _MISSING:
-        if not allow_oracle:
+    for family, rules in _REMOTE_FIELD_RULES.items():
+        if family not in remote:
+            continue
+        if family == "oracle" and not allow_oracle:
             problems.append(
                 InputProblem(
                     "remote_fields.oracle",
                     "not allowed on this endpoint (candidate attachments take greenhouse and workable only)",
                 )
             )
-        elif not isinstance(oracle, dict):
-            problems.append(
-                InputProblem(
-                    "remote_fields.oracle", f"expected an object, got {_type_name(oracle)}"
-                )
-            )
-        else:
-            for key in oracle:
-                if key not in (
-                    "override_document_category",
-                    "multi_post_to_all_current_applications",
-                ):
-                    problems.append(InputProblem(f"remote_fields.oracle.{key}", "unknown field"))
-            category = oracle.get("override_document_category", _MISSING)
-            if category is not _MISSING:
-                if category in _ORACLE_CATEGORIES:
-                    out["oracle_category"] = category
-                else:
-                    problems.append(
-                        InputProblem(
-                            "remote_fields.oracle.override_document_category",
-                            f"must be one of {', '.join(_ORACLE_CATEGORIES)} (got {category!r})",
-                        )
-                    )
-            multi = oracle.get("multi_post_to_all_current_applications", _MISSING)
-            if multi is not _MISSING:
-                if isinstance(multi, bool):
-                    out["oracle_multi_post"] = multi
-                else:
-                    problems.append(
-                        InputProblem(
-                            "remote_fields.oracle.multi_post_to_all_current_applications",
-                            f"expected a boolean, got {_type_name(multi)}",
-                        )
-                    )
-
-    greenhouse = remote.get("greenhouse", _MISSING)
-    if greenhouse is not _MISSING:
-        if not isinstance(greenhouse, dict):
-            problems.append(
-                InputProblem(
-                    "remote_fields.greenhouse", f"expected an object, got {_type_name(greenhouse)}"
-                )
-            )
-        else:
-            for key in greenhouse:
-                if key != "post_headers":
-                    problems.append(
-                        InputProblem(f"remote_fields.greenhouse.{key}", "unknown field")
-                    )
-            headers = greenhouse.get("post_headers", _MISSING)
-            if headers is not _MISSING:
-                if not isinstance(headers, dict):
-                    problems.append(
-                        InputProblem(
-                            "remote_fields.greenhouse.post_headers",
-                            f"expected an object, got {_type_name(headers)}",
-                        )
-                    )
-                else:
-                    for key in headers:
-                        if key != _GREENHOUSE_HEADER:
-                            problems.append(
-                                InputProblem(
-                                    f"remote_fields.greenhouse.post_headers.{key}",
-                                    "unknown header (only On-Behalf-Of)",
-                                )
-                            )
-                    value = headers.get(_GREENHOUSE_HEADER, _MISSING)
-                    if value is not _MISSING:
-                        if value is None or isinstance(value, str):
-                            out["greenhouse_on_behalf_of_given"] = True
-                            out["greenhouse_on_behalf_of"] = value
-                        else:
-                            problems.append(
-                                InputProblem(
-                                    "remote_fields.greenhouse.post_headers.On-Behalf-Of",
-                                    f"expected a string or null, got {_type_name(value)}",
-                                )
-                            )
-
-    workable = remote.get("workable", _MISSING)
-    if workable is not _MISSING:
-        if not isinstance(workable, dict):
-            problems.append(
-                InputProblem(
-                    "remote_fields.workable", f"expected an object, got {_type_name(workable)}"
-                )
-            )
-        else:
-            for key in workable:
-                if key != "on_behalf_of_user_remote_id":
-                    problems.append(InputProblem(f"remote_fields.workable.{key}", "unknown field"))
-            value = workable.get("on_behalf_of_user_remote_id", _MISSING)
-            if value is not _MISSING:
-                if isinstance(value, str):
-                    out["workable_on_behalf_of"] = value
-                else:
-                    problems.append(
-                        InputProblem(
-                            "remote_fields.workable.on_behalf_of_user_remote_id",
-                            f"expected a string, got {_type_name(value)}",
-                        )
-                    )
+            continue
+        _check_object(remote[family], rules, f"remote_fields.{family}", problems, out)
+    # An explicit null On-Behalf-Of counts as given (it asks for Kombo's default user).
+    out["greenhouse_on_behalf_of_given"] = "greenhouse_on_behalf_of" in out
     return out
+
+
+def _check_object(
+    value: Any, rules: _Object, path: str, problems: list[InputProblem], out: dict[str, Any]
+) -> None:
+    """Check one object against its rules: unknown keys first, then each known key in order."""
+    if not isinstance(value, dict):
+        problems.append(InputProblem(path, f"expected an object, got {_type_name(value)}"))
+        return
+    for key in value:
+        if key not in rules.fields:
+            problems.append(InputProblem(f"{path}.{key}", rules.unknown))
+    for key, rule in rules.fields.items():
+        if key not in value:
+            continue
+        if isinstance(rule, _Object):
+            _check_object(value[key], rule, f"{path}.{key}", problems, out)
+            continue
+        problem = rule.problem(value[key])
+        if problem is None:
+            out[rule.keep_as] = value[key]
+        else:
+            problems.append(InputProblem(f"{path}.{key}", problem))
 
 
 # --------------------------------------------------------------------------- base64
