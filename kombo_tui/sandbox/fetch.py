@@ -1,21 +1,23 @@
 """Downloading ``attachment.data_url``, as Kombo does, without keeping the bytes.
 
 Only the size, the sha256 and the content type are kept. By default the sandbox downloads
-from loopback addresses only (checked for the first request and for every redirect), so a
-demo never reaches beyond this machine unless it was started with ``fetch_remote``.
+from loopback hosts only (core's rule, :func:`kombo_tui.core.net.is_loopback_host`, checked for
+the first request and for every redirect), so a demo never reaches beyond this machine unless
+it was started with ``fetch_remote``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 from dataclasses import dataclass
 
 import httpx
 
+from kombo_tui.core.mime import CONTENT_TYPE_RE
+from kombo_tui.core.net import is_loopback_host
+
 from .config import SandboxConfig
 from .errors import ApiFailure
-from .validation import CONTENT_TYPE_PATTERN
 
 __all__ = ["FileFacts", "fetch"]
 
@@ -57,7 +59,7 @@ async def fetch(url: str, content_type: str | None, config: SandboxConfig) -> Fi
     async def check_host(request: httpx.Request) -> None:
         # Runs for the first request and for every redirect.
         host = request.url.host
-        if not config.fetch_remote and not _is_loopback_host(host):
+        if not config.fetch_remote and not is_loopback_host(host):
             raise ApiFailure(
                 400,
                 "REMOTE.INPUT_INVALID",
@@ -96,7 +98,7 @@ async def fetch(url: str, content_type: str | None, config: SandboxConfig) -> Fi
 
     if content_type is None:
         media_type = header.split(";", 1)[0].strip().lower()
-        if not media_type or not CONTENT_TYPE_PATTERN.match(media_type):
+        if not media_type or not CONTENT_TYPE_RE.match(media_type):
             raise ApiFailure(
                 400,
                 "REMOTE.INPUT_INVALID",
@@ -106,11 +108,3 @@ async def fetch(url: str, content_type: str | None, config: SandboxConfig) -> Fi
         content_type = media_type
     return FileFacts(size, digest.hexdigest(), content_type, "data_url")
 
-
-def _is_loopback_host(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False

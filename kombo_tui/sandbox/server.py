@@ -23,6 +23,8 @@ from typing import TextIO
 import uvicorn
 from starlette.applications import Starlette
 
+from kombo_tui.core.net import is_loopback_host
+
 from .app import DroppedConnection, Sandbox, SandboxConfig, create_app
 from .data import DEFAULT_INTEGRATION_ID, INTEGRATIONS, users_of
 
@@ -30,25 +32,28 @@ __all__ = ["SandboxServer", "check_loopback", "serve_forever"]
 
 
 def check_loopback(host: str) -> None:
-    """Raise ValueError unless ``host`` is a loopback address (or ``localhost``).
+    """Raise ValueError unless ``host`` is a loopback host (core's rule, the one the CLI applies).
 
-    The sandbox accepts a well-known key and stores whatever it is sent: it must never be
-    reachable from another machine.
+    That is ``localhost`` and names under it, 127.0.0.0/8 and ``::1``
+    (:func:`kombo_tui.core.net.is_loopback_host`). The sandbox accepts a well-known key and
+    stores whatever it is sent: it must never be reachable from another machine.
     """
-    if host == "localhost":
-        return
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        raise ValueError(
-            f"the sandbox only listens on loopback; {host!r} is not a loopback address "
-            "(use 127.0.0.1, ::1 or localhost)"
-        ) from None
-    if not address.is_loopback:
+    if not is_loopback_host(host):
         raise ValueError(
             f"the sandbox only listens on loopback; {host!r} is not a loopback address "
             "(use 127.0.0.1, ::1 or localhost)"
         )
+
+
+def _bind_address(host: str) -> str:
+    """The address to bind for a loopback host: a ``localhost`` name binds 127.0.0.1 itself
+    (never whatever a resolver says the name is)."""
+    literal = host.strip("[]")
+    try:
+        ipaddress.ip_address(literal)
+    except ValueError:
+        return "127.0.0.1"
+    return literal
 
 
 class _DropFilter(logging.Filter):
@@ -76,7 +81,7 @@ def _install_drop_filter() -> None:
 
 def _bind(host: str, port: int) -> socket.socket:
     check_loopback(host)
-    resolved = "127.0.0.1" if host == "localhost" else host.strip("[]")
+    resolved = _bind_address(host)
     family = socket.AF_INET6 if ":" in resolved else socket.AF_INET
     # proto must say TCP explicitly: asyncio only sets TCP_NODELAY on accepted sockets whose
     # proto is IPPROTO_TCP, and without it every response waits ~40 ms for a delayed ACK.

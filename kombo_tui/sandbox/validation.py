@@ -42,7 +42,9 @@ __all__ = [
 ]
 
 CONTENT_TYPE_PATTERN = CONTENT_TYPE_RE
-"""``attachment.content_type`` per the spec (``\\w`` as in JavaScript: ASCII only)."""
+"""``attachment.content_type`` per the spec: core's :data:`~kombo_tui.core.mime.CONTENT_TYPE_RE`
+(``\\w`` as in JavaScript: ASCII only). A pattern is a fact, not a rule of the client, so the
+second opinion shares it."""
 
 DATE_TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?)?Z?$")
 """The spec's pattern for ``updated_after`` / ``remote_created_after``."""
@@ -223,7 +225,7 @@ def _check_attachment(
             )
         )
         content_type = None
-    elif not CONTENT_TYPE_PATTERN.match(content_type):
+    elif not CONTENT_TYPE_RE.match(content_type):
         problems.append(
             InputProblem(
                 "attachment.content_type",

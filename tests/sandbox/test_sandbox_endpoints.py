@@ -10,14 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_helpers import (
-    AUTH,
-    b64,
-    first_application_id,
-    headers,
-    pdf_body,
-    sandbox_of,
-)
+from sandbox_helpers import AUTH, b64, first_application_id, headers, pdf_body, sandbox_of
 
 from kombo_tui.core.connectors import ACTION_ID, SUPPORTED_TOOLS
 from kombo_tui.sandbox.app import SandboxConfig
@@ -545,6 +538,35 @@ async def test_greenhouse_without_on_behalf_of_warns(client: httpx.AsyncClient) 
     assert "No On-Behalf-Of given" in null_given.json()["warnings"][0]["message"]
 
 
+@pytest.mark.parametrize(
+    "integration_id",
+    ["greenhouse:sandbox-greenhouse", "oraclerecruiting:sandbox-oracle", "workable:sandbox-workable"],
+)
+@pytest.mark.parametrize("content_type", ["text/rtf", "application/rtf", "Text/RTF"])
+async def test_an_rtf_cv_is_accepted_whichever_way_rtf_is_spelled(
+    client: httpx.AsyncClient, integration_id: str, content_type: str
+) -> None:
+    # libmagic calls RTF text/rtf, the restrictions list application/rtf: one type.
+    application_id = await first_application_id(client, integration_id)
+    body = pdf_body(name="cv.rtf", content_type=content_type, data=b64(b"{\\rtf1 Jane}"))
+    response = await client.post(
+        f"/ats/applications/{application_id}/attachments",
+        json=body,
+        headers={"X-Integration-Id": integration_id},
+    )
+    assert response.status_code == 200, response.text
+    [stored] = sandbox_of(client).attachments(integration_id, application_id)
+    assert stored.content_type == content_type  # stored as given
+
+
+async def test_a_type_outside_the_restrictions_is_still_refused(client: httpx.AsyncClient) -> None:
+    application_id = await first_application_id(client)
+    body = pdf_body(content_type="application/zip")
+    response = await client.post(f"/ats/applications/{application_id}/attachments", json=body)
+    assert_error(response, 400, "REMOTE.INPUT_INVALID", in_message="application/rtf")
+    assert sandbox_of(client).upload_count() == 0
+
+
 async def test_unknown_on_behalf_of_user_is_remote_error(client: httpx.AsyncClient) -> None:
     application_id = await first_application_id(client)
     response = await client.post(
@@ -844,6 +866,7 @@ async def test_data_url_only_from_loopback_by_default(
             "http://127.0.0.1:9/cv.pdf",
             "http://localhost/cv.pdf",
             "http://[::1]:8000/cv.pdf",
+            "http://files.localhost/cv.pdf",  # names under localhost are loopback (RFC 6761)
         ):
             assert (await c.post(path, json=url_body(url))).status_code == 200, url
         refused = await c.post(path, json=url_body("https://files.example.com/cv.pdf"))
@@ -854,7 +877,7 @@ async def test_data_url_only_from_loopback_by_default(
         redirected = await c.post(path, json=url_body("http://127.0.0.1/hop"))
         assert_error(redirected, 400, "REMOTE.INPUT_INVALID", in_message="'files.example.com'")
         assert not any("example.com" in url for url in fetched)
-        assert sandbox_of(c).upload_count() == 3
+        assert sandbox_of(c).upload_count() == 4
 
 
 def test_data_url_from_a_real_loopback_server(tmp_path: Any) -> None:

@@ -33,9 +33,19 @@ def test_non_loopback_hosts_are_refused(host: str) -> None:
         serve_forever(host=host, port=0, out=io.StringIO())
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.0.0.2", "localhost", "LOCALHOST", "demo.localhost", "::1", "[::1]"]
+)
 def test_loopback_hosts_are_accepted(host: str) -> None:
     check_loopback(host)
+
+
+def test_a_name_under_localhost_binds_127_0_0_1() -> None:
+    # The CLI accepts `--host demo.localhost` (core's loopback rule); the server used to refuse
+    # it with a ValueError. It binds 127.0.0.1 itself rather than trusting a resolver.
+    with SandboxServer(host="demo.localhost") as server:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", server.base_url)
+        assert httpx.get(server.base_url + "/check-api-key", headers=headers(None)).status_code == 200
 
 
 def test_start_stop_and_base_url() -> None:

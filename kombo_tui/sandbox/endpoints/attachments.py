@@ -24,6 +24,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from kombo_tui.core.connectors import families_for_tool
+from kombo_tui.core.mime import same_type
 
 from .. import wire
 from ..config import MB
@@ -31,13 +32,7 @@ from ..data import Application, Candidate, SandboxIntegration, attachment_restri
 from ..errors import ApiFailure, BodyStreamFailed, DroppingResponse, input_invalid
 from ..fetch import FileFacts, fetch
 from ..store import StoredAttachment
-from ..validation import (
-    InputProblems,
-    UploadRequest,
-    base64_stats,
-    decode_body,
-    parse_upload_body,
-)
+from ..validation import InputProblems, UploadRequest, base64_stats, decode_body, parse_upload_body
 from . import Context, success
 
 __all__ = [
@@ -162,7 +157,8 @@ async def _upload(ctx: Context, *, to_candidate: bool) -> Response:
             400, "PLATFORM.INPUT_INVALID", f"{field_name}: the file is empty (0 bytes)."
         )
     if type_limits is not None and type_limits.accepted_mime_types is not None:
-        if facts.content_type.lower() not in type_limits.accepted_mime_types:
+        # One type, several spellings (text/rtf is application/rtf): compare canonical forms.
+        if not any(same_type(facts.content_type, m) for m in type_limits.accepted_mime_types):
             raise ApiFailure(
                 400,
                 "REMOTE.INPUT_INVALID",
