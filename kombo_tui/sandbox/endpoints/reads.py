@@ -115,7 +115,7 @@ class ListQuery(Generic[T]):
     page_size: int
     include_deleted: bool
     offset: int
-    predicates: list[Predicate[T]]
+    predicates: tuple[Predicate[T], ...]
 
     def select(self, items: list[T]) -> list[T]:
         """The items every predicate keeps (the list itself when there is no filter)."""
@@ -148,7 +148,7 @@ def parse_list_query(ctx: Context, kind: str, filters: Sequence[Filter[T]]) -> L
         offset = _decode_cursor(query.text("cursor"), kind, ctx.ats.id)
     except InputProblems as problems:
         raise input_invalid(problems) from None
-    return ListQuery(page_size, include_deleted, offset, predicates)
+    return ListQuery(page_size, include_deleted, offset, tuple(predicates))
 
 
 def _page(ctx: Context, kind: str, items: list[T], query: ListQuery[Any]) -> tuple[list[T], str | None]:
