@@ -19,7 +19,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -39,6 +39,9 @@ from .models import (
 )
 from .net import REGIONS, check_base_url, encode_path_segment
 from .payload import PreparedUpload, ProgressCallback
+
+if TYPE_CHECKING:
+    from .exchanges import ExchangeLog
 
 __all__ = [
     "KomboClient",
@@ -198,6 +201,8 @@ class KomboClient:
         upload_timeout: seconds to wait for an upload's answer.
         retry: policy for automatic retries.
         on_retry: called before each retry so the user can see it.
+        exchanges: records every request, answer and retry wait (None: nothing is recorded,
+            at no cost).
 
     Use as ``async with KomboClient(...) as client:``.
     """
@@ -214,6 +219,7 @@ class KomboClient:
         retry: RetryPolicy | None = None,
         on_retry: Callable[[RetryNotice], None] | None = None,
         sleep: Callable[[float], Any] = asyncio.sleep,
+        exchanges: ExchangeLog | None = None,
     ) -> None:
         raw = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
         raw = raw.strip()
@@ -227,6 +233,7 @@ class KomboClient:
         self._key = SecretStr(raw)
         self.base_url = check_base_url(base_url) if transport is None else base_url.rstrip("/")
         self.integration_id = integration_id
+        self.exchanges = exchanges
         self._transport = transport
         self.timeout = timeout
         self.upload_timeout = upload_timeout
@@ -251,7 +258,10 @@ class KomboClient:
                 # see it, and TLS is never used there, so the CA bundle (~20 ms) is not loaded;
                 # a context that trusts nothing keeps any stray TLS fail-closed.
                 transport = httpx.AsyncHTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
-            self._http = httpx.AsyncClient(
+            make: Callable[..., httpx.AsyncClient] = (
+                httpx.AsyncClient if self.exchanges is None else self.exchanges.http_client
+            )
+            self._http = make(
                 base_url=self.base_url + "/",
                 transport=transport,
                 timeout=httpx.Timeout(self.timeout),
@@ -294,6 +304,14 @@ class KomboClient:
         return error
 
     def _notify(self, notice: RetryNotice) -> None:
+        if self.exchanges is not None:
+            self.exchanges.wait(
+                notice.delay,
+                notice.reason,
+                method=notice.method,
+                url=f"{self.base_url}/{notice.path}",
+                attempt=notice.attempt,
+            )
         if self.on_retry is not None:
             self.on_retry(notice)
 
@@ -546,6 +564,7 @@ class KomboClient:
                 headers=headers,
                 content=body(),
                 timeout=httpx.Timeout(self.timeout, read=self.upload_timeout),
+                extensions=None if self.exchanges is None else self.exchanges.upload_extensions(upload),
             )
             try:
                 response = await self.http.send(request)
