@@ -699,21 +699,34 @@ def _ms(start: float | None, end: float | None) -> float | None:
 
 
 def _phases(started: float, marks: dict[str, float], headers_at: float | None, end: float) -> Timings:
-    get = marks.get
-    connect_at = get("connect_tcp.started")
-    connected = get("start_tls.complete") or get("connect_tcp.complete")
-    request_at = get("send_request_headers.started")
-    sent_at = get("send_request_body.complete") or get("send_request_headers.complete")
-    answered_at = get("receive_response_headers.complete") or headers_at
-    if request_at is None:
+    """Phases from httpcore's trace marks; a phase that failed ends at its failure."""
+
+    def first(*names: str) -> float | None:
+        for name in names:
+            if name in marks:
+                return marks[name]
+        return None
+
+    if not marks:
         # No trace (an in-process transport): only the answer's side is known.
-        return Timings(wait=_ms(started, headers_at), receive=_ms(headers_at, end if headers_at else None))
+        return Timings(wait=_ms(started, headers_at or end), receive=_ms(headers_at, end if headers_at else None))
+    connect_at = marks.get("connect_tcp.started")
+    request_at = marks.get("send_request_headers.started")
+    sent_at = first(
+        "send_request_body.complete",
+        "send_request_body.failed",
+        "send_request_headers.complete",
+        "send_request_headers.failed",
+    )
+    answered_at = marks.get("receive_response_headers.complete") or headers_at
     return Timings(
-        blocked=_ms(started, connect_at or request_at),
-        connect=_ms(connect_at, connected),
-        ssl=_ms(get("start_tls.started"), get("start_tls.complete")),
+        blocked=_ms(started, connect_at or request_at or end),
+        connect=_ms(
+            connect_at, first("start_tls.complete", "start_tls.failed", "connect_tcp.complete", "connect_tcp.failed")
+        ),
+        ssl=_ms(marks.get("start_tls.started"), first("start_tls.complete", "start_tls.failed")),
         send=_ms(request_at, sent_at),
-        wait=_ms(sent_at, answered_at),
+        wait=_ms(sent_at, answered_at or marks.get("receive_response_headers.failed")),
         receive=_ms(answered_at, end if answered_at else None),
         traced=True,
     )

@@ -332,7 +332,7 @@ def _exchange(entry: Mapping[str, Any], fallback_id: int) -> Exchange:
     return Exchange(
         id=int(entry.get("_id", fallback_id)),
         kind="http",
-        started=datetime.fromisoformat(entry["startedDateTime"]),
+        started=_parse_time(entry["startedDateTime"]),
         method=request["method"],
         url=request["url"],
         request_headers=[(h["name"], h["value"]) for h in request["headers"]],
@@ -357,7 +357,7 @@ def _wait(record: Mapping[str, Any], method: str, url: str, follows: int | None)
     return Exchange(
         id=int(record.get("_id", 0)),
         kind="wait",
-        started=datetime.fromisoformat(str(record["startedDateTime"])),
+        started=_parse_time(str(record["startedDateTime"])),
         method=method,
         url=url,
         duration=seconds,
@@ -367,6 +367,11 @@ def _wait(record: Mapping[str, Any], method: str, url: str, follows: int | None)
         follows=follows,
         complete=True,
     )
+
+
+def _parse_time(text: str) -> datetime:
+    """ISO 8601 as HAR writers spell it (a trailing ``Z`` is not read by Python 3.10)."""
+    return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
 
 
 # --------------------------------------------------------------------------- validation
@@ -437,7 +442,7 @@ class _Checker:
         started = self.need(entry, "startedDateTime", str, where)
         if started is not None:
             try:
-                datetime.fromisoformat(started)
+                _parse_time(started)
             except ValueError:
                 self.problems.append(f"{where}.startedDateTime: not ISO 8601 ({started!r})")
         total = self.need(entry, "time", (int, float), where)

@@ -322,3 +322,22 @@ def test_an_exchange_survives_its_json_form() -> None:
     assert again.to_dict() == wait.to_dict()
     body = Body(size=3, mime="text/plain", text="abc")
     assert Body.from_dict(body.to_dict()) == body and body.pretty() == "abc"
+
+
+async def test_a_refused_connection_is_recorded_with_the_time_spent_connecting() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    log = ExchangeLog()
+    async with KomboClient(KEY, base_url=f"http://127.0.0.1:{port}/v1", exchanges=log) as client:
+        with pytest.raises(TransportError) as caught:
+            await client.check_api_key()
+    assert caught.value.kind == "connect"
+    [refused] = log.entries()
+    assert refused.status is None and refused.error is not None
+    assert refused.error.startswith("no response: ConnectError")
+    t = refused.timings
+    assert t.traced and t.connect is not None and t.send is None and t.wait is None
+    assert refused.body_sent is False

@@ -237,3 +237,18 @@ def test_the_validator_refuses_what_is_not_a_har() -> None:
     assert validate_har({"log": {"version": "1.2", "creator": {"name": "x", "version": "1"}, "entries": [3]}}) == [
         "log.entries[0]: expected an object, got int"
     ]
+
+
+def test_a_har_from_another_tool_and_a_wait_without_its_exchange_read_back() -> None:
+    doc = _valid_doc()
+    doc["log"]["entries"][0]["startedDateTime"] = "2026-12-01T10:00:00.250Z"  # as browsers write it
+    back = read_har(doc)
+    assert len(back) == 1 and back[0].status == 200 and back[0].started.utcoffset() is not None
+    assert back[0].timings.connect == 2.5 and back[0].timings.blocked is None and not back[0].timings.traced
+
+    log = ExchangeLog(max_entries=1)
+    log.wait(2.0, "HTTP 429", method="POST", url="http://kombo.test/v1/x", attempt=1)
+    loose = to_har(log.entries())
+    assert validate_har(loose) == [] and loose["log"]["entries"] == []
+    [wait] = read_har(loose)
+    assert (wait.kind, wait.wait_seconds, wait.method, wait.follows) == ("wait", 2.0, "POST", None)
