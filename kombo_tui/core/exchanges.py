@@ -19,7 +19,8 @@ Timings come from httpcore's ``trace`` request extension (connect, TLS, sending,
 the first byte, download). In-process transports (``httpx.ASGITransport``, ``MockTransport``)
 emit no trace: there the time before the answer's headers is all counted as *wait*.
 
-The log is bounded by a count and a byte budget (oldest entries go first), tells listeners
+The recording itself (an ``httpx.AsyncClient`` subclass and the trace callback) is in
+:mod:`kombo_tui.core.recording`. The log is bounded by a count and a byte budget (oldest entries go first), tells listeners
 about each exchange as it completes (:meth:`ExchangeLog.subscribe`), and can tag exchanges
 with a scope (:meth:`ExchangeLog.scope`) so a front door can find the exchanges of one send
 among concurrent ones. It is safe to use from the tasks of one event loop and from other
@@ -44,9 +45,6 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 if TYPE_CHECKING:
-    from httpx._client import UseClientDefault
-    from httpx._types import AuthTypes
-
     from .payload import PreparedUpload
 
 __all__ = [
@@ -55,7 +53,6 @@ __all__ = [
     "Exchange",
     "ExchangeLog",
     "Listener",
-    "RecordingClient",
     "Timings",
     "UPLOAD_EXTENSION",
     "redact_header",
@@ -412,6 +409,8 @@ class ExchangeLog:
 
     def http_client(self, **kwargs: Any) -> httpx.AsyncClient:
         """An ``httpx.AsyncClient`` (same arguments) that records its exchanges here."""
+        from .recording import RecordingClient
+
         return RecordingClient(exchanges=self, **kwargs)
 
     @staticmethod
@@ -444,7 +443,7 @@ class ExchangeLog:
                     hint = f"{name}: {value}"
                     break
         exchange = Exchange(
-            id=next(self._ids),
+            id=self._new_id(),
             kind="wait",
             started=self._now(),
             method=method,
@@ -465,28 +464,21 @@ class ExchangeLog:
         mono = time.perf_counter() if mono is None else mono
         return datetime.fromtimestamp(self._wall0 + (mono - self._mono0), tz=timezone.utc)
 
-    def _begin(self, request: httpx.Request, upload: PreparedUpload | None) -> _Recording:
-        started = time.perf_counter()
-        headers = _header_pairs(request.headers)
-        secret = _secret_of(request.headers)
-        exchange = Exchange(
-            id=next(self._ids),
-            kind="http",
-            started=self._now(started),
-            method=request.method,
-            url=str(request.url),
-            request_headers=[(k, redact_header(k, v)) for k, v in headers],
-            request_body=_request_body(request, upload, self.body_limit, secret),
-            scope=_SCOPE.get(),
-            upload=upload,
-        )
-        self._append(exchange)
-        return _Recording(self, exchange, started, secret)
+    # ------------------------------------------------------------------ for the recorder
+    # (kombo_tui.core.recording fills exchanges in; these keep the log's books)
+
+    def _new_id(self) -> int:
+        return next(self._ids)
 
     def _append(self, exchange: Exchange) -> None:
         with self._lock:
             self._entries.append(exchange)
             self._evict()
+
+    def _finished(self, exchange: Exchange) -> None:
+        """An HTTP exchange is complete: remember it as this task's last, then as completed."""
+        _LAST.set((self, exchange))
+        self._completed(exchange)
 
     def _completed(self, exchange: Exchange) -> None:
         size = _estimate(exchange)
@@ -512,224 +504,6 @@ class ExchangeLog:
             old = self._entries.popleft()
             self._bytes -= old._bytes
             self.evicted += 1
-
-
-class _Recording:
-    """One request in flight: collects trace marks, then fills in its :class:`Exchange`."""
-
-    __slots__ = ("exchange", "log", "marks", "secret", "started")
-
-    def __init__(self, log: ExchangeLog, exchange: Exchange, started: float, secret: str | None) -> None:
-        self.log = log
-        self.exchange = exchange
-        self.started = started
-        self.secret = secret
-        self.marks: dict[str, float] = {}
-
-    async def trace(self, name: str, info: dict[str, Any]) -> None:
-        """httpcore's ``trace`` extension: note when each phase started and ended."""
-        # "connection.connect_tcp.started" -> "connect_tcp.started"; "http11.send_request_body.complete" ...
-        event = name.partition(".")[2]
-        if event.endswith(".started"):
-            self.marks.setdefault(event, time.perf_counter())
-        else:
-            self.marks[event] = time.perf_counter()
-
-    def answered(self, response: httpx.Response) -> float:
-        """The answer's headers arrived."""
-        now = time.perf_counter()
-        exchange = self.exchange
-        exchange.status = response.status_code
-        exchange.reason = response.reason_phrase
-        exchange.http_version = response.http_version
-        exchange.response_headers = [(k, redact_header(k, v)) for k, v in _header_pairs(response.headers)]
-        stream = response.extensions.get("network_stream")
-        if stream is not None:
-            address = stream.get_extra_info("server_addr")
-            if isinstance(address, tuple) and len(address) >= 2:
-                exchange.server_address = str(address[0])
-        return now
-
-    def finished(self, response: httpx.Response, headers_at: float, *, streamed: bool) -> None:
-        """The answer was read (or handed over unread, ``streamed``)."""
-        end = time.perf_counter()
-        mime = response.headers.get("content-type", "")
-        if streamed:
-            length = response.headers.get("content-length")
-            size = int(length) if length and length.isdigit() else -1
-            body = Body(size=size, mime=mime, note="streamed to the caller, not kept")
-        else:
-            body = _bounded(response.content, mime, self.log.body_limit, self.secret)
-        self.exchange.response_body = body
-        self._close(end, headers_at)
-
-    def failed(self, exc: BaseException, headers_at: float | None = None) -> None:
-        """No (complete) answer: the transport failed, a body broke off, or the task was cancelled.
-
-        ``status`` stays (or becomes) None; headers that did arrive are kept.
-        """
-        end = time.perf_counter()
-        name, detail = type(exc).__name__, str(exc)
-        text = f"{name}: {detail}" if detail else name
-        if self.secret and self.secret in text:
-            text = text.replace(self.secret, MASK)
-        exchange = self.exchange
-        if exchange.status is None:
-            exchange.error = f"no response: {text}"
-        else:
-            # Headers without their body are no answer: the client cannot tell what happened
-            # (a stored upload whose confirmation was lost). What did arrive stays visible.
-            seen = f"HTTP {exchange.status} {exchange.reason}".rstrip()
-            exchange.error = f"no response: the answer broke off after its headers ({seen}): {text}"
-            exchange.status = None
-        self._close(end, headers_at)
-
-    def _close(self, end: float, headers_at: float | None) -> None:
-        exchange = self.exchange
-        marks = self.marks
-        exchange.timings = _phases(self.started, marks, headers_at, end)
-        exchange.duration = end - self.started
-        if "send_request_body.complete" in marks:
-            exchange.body_sent = True
-        elif marks:
-            exchange.body_sent = False
-        exchange.complete = True
-        _LAST.set((self.log, exchange))
-        self.log._completed(exchange)
-
-
-class RecordingClient(httpx.AsyncClient):
-    """An ``httpx.AsyncClient`` that records each request it sends in an :class:`ExchangeLog`.
-
-    Build it with :meth:`ExchangeLog.http_client`. Everything else is httpx's: the override
-    of :meth:`send` adds the ``trace`` extension, notes the answer (or the failure) and lets
-    exceptions through unchanged.
-    """
-
-    def __init__(self, *, exchanges: ExchangeLog, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.exchanges = exchanges
-
-    async def send(
-        self,
-        request: httpx.Request,
-        *,
-        stream: bool = False,
-        auth: AuthTypes | UseClientDefault | None = httpx.USE_CLIENT_DEFAULT,
-        follow_redirects: bool | UseClientDefault = httpx.USE_CLIENT_DEFAULT,
-    ) -> httpx.Response:
-        """Send as httpx does, recording the exchange."""
-        upload = request.extensions.pop(UPLOAD_EXTENSION, None)
-        recording = self.exchanges._begin(request, upload)
-        request.extensions = {**request.extensions, "trace": recording.trace}
-        try:
-            response = await super().send(request, stream=True, auth=auth, follow_redirects=follow_redirects)
-        except BaseException as exc:
-            recording.failed(exc)
-            raise
-        headers_at = recording.answered(response)
-        if stream:
-            recording.finished(response, headers_at, streamed=True)
-            return response
-        try:
-            await response.aread()
-        except BaseException as exc:
-            await response.aclose()
-            recording.failed(exc, headers_at)
-            raise
-        recording.finished(response, headers_at, streamed=False)
-        return response
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def _header_pairs(headers: httpx.Headers) -> list[tuple[str, str]]:
-    encoding = headers.encoding
-    return [(k.decode(encoding), v.decode(encoding)) for k, v in headers.raw]
-
-
-def _secret_of(headers: httpx.Headers) -> str | None:
-    """The bearer token, to scrub it from texts (too short a token would mangle words)."""
-    value = headers.get("authorization")
-    if not value:
-        return None
-    token = value.partition(" ")[2].strip() or value.strip()
-    return token if len(token) >= 8 else None
-
-
-def _bounded(data: bytes, mime: str, limit: int, secret: str | None) -> Body:
-    size = len(data)
-    if size > limit:
-        return Body(size=size, mime=mime, note=f"{size:,} bytes, not kept")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return Body(size=size, mime=mime, note=f"{size:,} bytes of binary data, not kept")
-    if secret and secret in text:
-        text = text.replace(secret, MASK)
-    return Body(size=size, mime=mime, text=text)
-
-
-def _request_body(
-    request: httpx.Request, upload: PreparedUpload | None, limit: int, secret: str | None
-) -> Body | None:
-    mime = request.headers.get("content-type", "")
-    if upload is not None:
-        # Described from what the payload layer knows: the stream itself is never touched.
-        text = json.dumps(upload.preview(), ensure_ascii=False, separators=(",", ":"))
-        note = None
-        if upload.file is not None and upload.fingerprint is not None:
-            note = "data elided: " + upload.elided_data().strip("<>")
-        return Body(size=upload.content_length, mime=mime, text=text, note=note, elided=note is not None)
-    length = request.headers.get("content-length")
-    if isinstance(request.stream, httpx.ByteStream):
-        content = request.content
-        return _bounded(content, mime, limit, secret) if content else None
-    if length is None or length == "0":
-        return None
-    size = int(length) if length.isdigit() else -1
-    return Body(size=size, mime=mime, note="streamed body, not kept")
-
-
-def _ms(start: float | None, end: float | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return max(0.0, (end - start) * 1000.0)
-
-
-def _phases(started: float, marks: dict[str, float], headers_at: float | None, end: float) -> Timings:
-    """Phases from httpcore's trace marks; a phase that failed ends at its failure."""
-
-    def first(*names: str) -> float | None:
-        for name in names:
-            if name in marks:
-                return marks[name]
-        return None
-
-    if not marks:
-        # No trace (an in-process transport): only the answer's side is known.
-        return Timings(wait=_ms(started, headers_at or end), receive=_ms(headers_at, end if headers_at else None))
-    connect_at = marks.get("connect_tcp.started")
-    request_at = marks.get("send_request_headers.started")
-    sent_at = first(
-        "send_request_body.complete",
-        "send_request_body.failed",
-        "send_request_headers.complete",
-        "send_request_headers.failed",
-    )
-    answered_at = marks.get("receive_response_headers.complete") or headers_at
-    return Timings(
-        blocked=_ms(started, connect_at or request_at or end),
-        connect=_ms(
-            connect_at, first("start_tls.complete", "start_tls.failed", "connect_tcp.complete", "connect_tcp.failed")
-        ),
-        ssl=_ms(marks.get("start_tls.started"), first("start_tls.complete", "start_tls.failed")),
-        send=_ms(request_at, sent_at),
-        wait=_ms(sent_at, answered_at or marks.get("receive_response_headers.failed")),
-        receive=_ms(answered_at, end if answered_at else None),
-        traced=True,
-    )
 
 
 def _estimate(exchange: Exchange) -> int:
