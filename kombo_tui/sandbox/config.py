@@ -15,6 +15,8 @@ from .data import DEFAULT_SEED, SANDBOX_API_KEY
 if TYPE_CHECKING:
     import httpx
 
+    from .allowlist import AllowRule
+
 __all__ = ["MB", "SandboxConfig"]
 
 MB = 1024 * 1024
@@ -48,9 +50,17 @@ class SandboxConfig:
     """Largest request body accepted (413 ``PLATFORM.INPUT_INVALID`` above it)."""
     environment_id: str = "sandbox"
     """What ``GET /check-api-key`` reports."""
+    fetch_allow: tuple[str, ...] = ()
+    """The only URLs ``data_url`` is downloaded from: http(s) origins
+    (``http://127.0.0.1:8000``) or origins with a path prefix
+    (``http://127.0.0.1:8000/files/``). Empty by default: nothing is fetched, so a client
+    cannot use the sandbox to probe this machine's ports. Other URLs get a 400
+    ``PLATFORM.INPUT_INVALID`` without being contacted (see :mod:`.allowlist`)."""
     fetch_remote: bool = False
-    """Download ``data_url`` from any host; by default only loopback URLs are fetched, so
-    the sandbox never reaches beyond this machine unless asked to."""
+    """For demos that want the network: also download ``data_url`` from any host that is not
+    this machine (loopback names and non-global IP literals stay refused unless listed in
+    ``fetch_allow``). Names are not resolved beforehand: a public name pointing at this
+    machine is fetched. Off by default."""
     fetch_transport: httpx.AsyncBaseTransport | None = field(
         default=None, repr=False, compare=False
     )
@@ -74,5 +84,22 @@ class SandboxConfig:
             problems.append("fetch_max_bytes and max_body_bytes must be >= 1")
         if not self.api_key.strip():
             problems.append("api_key must not be blank")
+        if isinstance(self.fetch_allow, str):
+            problems.append("fetch_allow must be a tuple of URLs, not one string")
+        elif self.fetch_allow:
+            from .allowlist import parse_rule  # httpx: loaded only when there is a rule
+
+            object.__setattr__(self, "fetch_allow", tuple(self.fetch_allow))
+            for entry in self.fetch_allow:
+                try:
+                    parse_rule(entry)
+                except ValueError as exc:
+                    problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
+
+    def fetch_rules(self) -> tuple[AllowRule, ...]:
+        """``fetch_allow``, parsed (the entries were checked when the config was made)."""
+        from .allowlist import parse_rule
+
+        return tuple(parse_rule(entry) for entry in self.fetch_allow)

@@ -1,23 +1,31 @@
 """Downloading ``attachment.data_url``, as Kombo does, without keeping the bytes.
 
-Only the size, the sha256 and the content type are kept. By default the sandbox downloads
-from loopback hosts only (core's rule, :func:`kombo_tui.core.net.is_loopback_host`, checked for
-the first request and for every redirect), so a demo never reaches beyond this machine unless
-it was started with ``fetch_remote``.
+Only the size, the sha256 and the content type are kept. The sandbox downloads only from what
+its configuration allows (:mod:`.allowlist`: ``fetch_allow`` entries, and with ``fetch_remote``
+any host that is not this machine), checked before the first request and again for every
+redirect. A URL that is not allowed is answered with ``PLATFORM.INPUT_INVALID`` without being
+contacted.
+
+Failures of an allowed download are reported with fixed messages (no status code, reason,
+header or exception text of the file server), so the answer never tells a client more about
+the server than "it did not hand over a usable file".
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import httpx
 
 from kombo_tui.core.mime import CONTENT_TYPE_RE
-from kombo_tui.core.net import is_loopback_host
 
-from .config import SandboxConfig
+from .allowlist import is_allowed
 from .errors import ApiFailure
+
+if TYPE_CHECKING:
+    from .config import SandboxConfig
 
 __all__ = ["FileFacts", "fetch"]
 
@@ -39,13 +47,16 @@ async def fetch(url: str, content_type: str | None, config: SandboxConfig) -> Fi
     Args:
         url: ``attachment.data_url`` (already validated as an http(s) URL).
         content_type: ``attachment.content_type`` if given; otherwise the response's header.
-        config: Timeout, size limit, transport and whether non-loopback hosts are allowed.
+        config: Timeout, size limit, transport and which URLs may be fetched.
 
     Raises:
-        ApiFailure: ``REMOTE.INPUT_INVALID`` naming ``attachment.data_url`` (or
-            ``attachment.content_type``) when the file cannot be used.
+        ApiFailure: ``PLATFORM.INPUT_INVALID`` naming ``attachment.data_url`` when the URL (or
+            a redirect) is not allowed; ``REMOTE.INPUT_INVALID`` naming
+            ``attachment.data_url`` (or ``attachment.content_type``) when the file cannot be
+            used.
     """
     limit = config.fetch_max_bytes
+    rules = config.fetch_rules()
     digest = hashlib.sha256()
     size = 0
 
@@ -56,17 +67,26 @@ async def fetch(url: str, content_type: str | None, config: SandboxConfig) -> Fi
             f"attachment.data_url: could not download the file: {reason}",
         )
 
-    async def check_host(request: httpx.Request) -> None:
-        # Runs for the first request and for every redirect.
-        host = request.url.host
-        if not config.fetch_remote and not is_loopback_host(host):
-            raise ApiFailure(
-                400,
-                "REMOTE.INPUT_INVALID",
-                f"attachment.data_url: the sandbox only downloads from loopback addresses "
-                f"(127.0.0.1, ::1, localhost), not from {host!r}. Serve the file locally, "
-                "or start the sandbox with remote fetching allowed (fetch_remote).",
-            )
+    def refused(what: str) -> ApiFailure:
+        return ApiFailure(
+            400,
+            "PLATFORM.INPUT_INVALID",
+            f"attachment.data_url: {what} not one the sandbox may download from. The sandbox "
+            "fetches only URLs its configuration allows (SandboxConfig.fetch_allow); send the "
+            "file as attachment.data instead.",
+        )
+
+    try:
+        first = httpx.URL(url)
+    except httpx.InvalidURL:
+        raise refused("the URL is") from None
+    if not is_allowed(first, rules, remote=config.fetch_remote):
+        raise refused("the URL is")
+
+    async def check_redirect(request: httpx.Request) -> None:
+        # Runs for the first request (allowed above) and for every redirect.
+        if not is_allowed(request.url, rules, remote=config.fetch_remote):
+            raise refused("it redirects to a URL that is")
 
     try:
         async with httpx.AsyncClient(
@@ -75,13 +95,13 @@ async def fetch(url: str, content_type: str | None, config: SandboxConfig) -> Fi
             follow_redirects=True,
             max_redirects=5,
             trust_env=False,
-            event_hooks={"request": [check_host]},
+            event_hooks={"request": [check_redirect]},
         ) as client:
-            async with client.stream("GET", url) as response:
+            async with client.stream("GET", first) as response:
                 if response.status_code != 200:
-                    raise failed(f"the server answered HTTP {response.status_code}.")
+                    raise failed("the file server did not answer 200 OK.")
                 declared = response.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > limit:
+                if declared.isascii() and declared.isdigit() and int(declared) > limit:
                     raise failed(f"the file is larger than {limit:,} bytes.")
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
@@ -93,8 +113,10 @@ async def fetch(url: str, content_type: str | None, config: SandboxConfig) -> Fi
         raise
     except httpx.TimeoutException:
         raise failed(f"timed out after {config.fetch_timeout:g} seconds.") from None
-    except httpx.HTTPError as exc:
-        raise failed(f"{type(exc).__name__}: {exc}".rstrip(": ") + ".") from None
+    except httpx.TooManyRedirects:
+        raise failed("too many redirects.") from None
+    except httpx.HTTPError:
+        raise failed("the file server could not be reached or broke off the transfer.") from None
 
     if content_type is None:
         media_type = header.split(";", 1)[0].strip().lower()
@@ -103,8 +125,7 @@ async def fetch(url: str, content_type: str | None, config: SandboxConfig) -> Fi
                 400,
                 "REMOTE.INPUT_INVALID",
                 "attachment.content_type: not given, and the data_url response has no "
-                f"usable Content-Type header (got {header or 'none'!r}). Give attachment.content_type.",
+                "usable Content-Type header. Give attachment.content_type.",
             )
         content_type = media_type
     return FileFacts(size, digest.hexdigest(), content_type, "data_url")
-

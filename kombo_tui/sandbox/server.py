@@ -259,9 +259,11 @@ def describe(base_url: str, config: SandboxConfig) -> str:
     if config.drop_after_store:
         knobs.append("drop after store")
     if config.fetch_remote:
-        knobs.append("data_url downloads from any host")
+        knobs.append("data_url downloads from the network (any host but this machine)")
     if knobs:
         lines += ["", "  Misbehaving on purpose: " + ", ".join(knobs)]
+    if config.fetch_allow:
+        lines += ["", "  data_url downloads allowed from: " + ", ".join(config.fetch_allow)]
     lines += [
         "",
         f"  Try:  curl -H 'Authorization: Bearer {config.api_key}' "

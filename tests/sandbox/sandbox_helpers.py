@@ -11,6 +11,7 @@ from kombo_tui.sandbox.app import Sandbox
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
 
 AUTH = {"Authorization": f"Bearer {SANDBOX_API_KEY}"}
+RATE_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
 
 
 def headers(integration_id: str | None = DEFAULT_INTEGRATION_ID) -> dict[str, str]:
@@ -50,3 +51,19 @@ async def first_application_id(client: httpx.AsyncClient, integration_id: str | 
     assert response.status_code == 200, response.text
     application_id: str = response.json()["data"]["results"][0]["id"]
     return application_id
+
+
+def assert_error(
+    response: httpx.Response, status: int, code: str, *, in_message: str = ""
+) -> dict[str, Any]:
+    """Kombo's error envelope with this status and code (and a message containing the words)."""
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert body["status"] == "error"
+    assert set(body["error"]) == {"code", "title", "message", "log_url"}
+    assert body["error"]["code"] == code
+    assert in_message in body["error"]["message"]
+    for name in RATE_HEADERS:
+        assert name in response.headers
+    error: dict[str, Any] = body["error"]
+    return error

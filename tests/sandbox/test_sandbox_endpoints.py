@@ -10,29 +10,22 @@ from typing import Any
 
 import httpx
 import pytest
-from sandbox_helpers import AUTH, b64, first_application_id, headers, pdf_body, sandbox_of
+from sandbox_helpers import (
+    AUTH,
+    RATE_HEADERS,
+    assert_error,
+    b64,
+    first_application_id,
+    headers,
+    pdf_body,
+    sandbox_of,
+)
 
 from kombo_tui.core.connectors import ACTION_ID, SUPPORTED_TOOLS
 from kombo_tui.sandbox.app import SandboxConfig
 from kombo_tui.sandbox.data import INTEGRATIONS, SANDBOX_API_KEY, dataset
 
-RATE_HEADERS = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-
-
-def assert_error(
-    response: httpx.Response, status: int, code: str, *, in_message: str = ""
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert body["status"] == "error"
-    assert set(body["error"]) == {"code", "title", "message", "log_url"}
-    assert body["error"]["code"] == code
-    assert in_message in body["error"]["message"]
-    for name in RATE_HEADERS:
-        assert name in response.headers
-    error: dict[str, Any] = body["error"]
-    return error
 
 
 # --------------------------------------------------------------------------- auth and headers
@@ -766,161 +759,6 @@ async def test_inactive_and_permission_missing(client: httpx.AsyncClient) -> Non
         "INTEGRATION.INACTIVE",
     )
     assert sandbox_of(client).upload_count() == 0
-
-
-# --------------------------------------------------------------------------- data_url
-
-
-def _file_server(routes: dict[str, httpx.Response]) -> httpx.MockTransport:
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/slow":
-            raise httpx.ReadTimeout("timed out", request=request)
-        if request.url.path == "/refused":
-            raise httpx.ConnectError("connection refused", request=request)
-        return routes.get(request.url.path, httpx.Response(404, text="not found"))
-
-    return httpx.MockTransport(handler)
-
-
-async def test_data_url_is_fetched(make_client: Callable[..., httpx.AsyncClient]) -> None:
-    content = b"%PDF-1.7\n" + b"y" * 3000
-    transport = _file_server(
-        {
-            "/cv.pdf": httpx.Response(
-                200, content=content, headers={"Content-Type": "application/pdf; qs=0.9"}
-            ),
-            "/big.pdf": httpx.Response(
-                200, content=b"z" * 5000, headers={"Content-Type": "application/pdf"}
-            ),
-            "/untyped": httpx.Response(200, content=b"abc"),
-        }
-    )
-    config = SandboxConfig(fetch_transport=transport, fetch_max_bytes=4096, fetch_remote=True)
-    async with make_client(config) as c:
-        application_id = await first_application_id(c)
-        path = f"/ats/applications/{application_id}/attachments"
-
-        def url_body(url: str, **extra: Any) -> dict[str, Any]:
-            return {"attachment": {"name": "cv.pdf", "type": "CV", "data_url": url, **extra}}
-
-        ok = await c.post(path, json=url_body("https://files.example.com/cv.pdf"))
-        assert ok.status_code == 200, ok.text
-        [stored] = sandbox_of(c).attachments("greenhouse:sandbox-greenhouse", application_id)
-        assert stored.content_type == "application/pdf"  # from the response header
-        assert stored.size == len(content) and stored.sha256 == hashlib.sha256(content).hexdigest()
-        assert stored.source == "data_url"
-
-        given = await c.post(
-            path,
-            json=url_body("https://files.example.com/cv.pdf", content_type="application/msword"),
-        )
-        assert given.status_code == 200
-        assert (
-            sandbox_of(c)
-            .attachments("greenhouse:sandbox-greenhouse", application_id)[-1]
-            .content_type
-            == "application/msword"
-        )
-
-        for url, words in (
-            ("https://files.example.com/missing.pdf", "HTTP 404"),
-            ("https://files.example.com/big.pdf", "larger than 4,096 bytes"),
-            ("https://files.example.com/slow", "timed out"),
-            ("https://files.example.com/refused", "ConnectError"),
-            ("https://files.example.com/untyped", "attachment.content_type"),
-        ):
-            error = assert_error(
-                await c.post(path, json=url_body(url)),
-                400,
-                "REMOTE.INPUT_INVALID",
-                in_message=words,
-            )
-            assert (
-                "attachment.data_url" in error["message"]
-                or "attachment.content_type" in error["message"]
-            )
-        assert sandbox_of(c).upload_count() == 2
-
-
-async def test_data_url_only_from_loopback_by_default(
-    make_client: Callable[..., httpx.AsyncClient],
-) -> None:
-    fetched: list[str] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        fetched.append(str(request.url))
-        if request.url.host == "127.0.0.1" and request.url.path == "/hop":
-            return httpx.Response(302, headers={"Location": "https://files.example.com/cv.pdf"})
-        return httpx.Response(
-            200, content=b"%PDF-1.7 x", headers={"Content-Type": "application/pdf"}
-        )
-
-    async with make_client(SandboxConfig(fetch_transport=httpx.MockTransport(handler))) as c:
-        application_id = await first_application_id(c)
-        path = f"/ats/applications/{application_id}/attachments"
-
-        def url_body(url: str) -> dict[str, Any]:
-            return {"attachment": {"name": "cv.pdf", "type": "CV", "data_url": url}}
-
-        for url in (
-            "http://127.0.0.1:9/cv.pdf",
-            "http://localhost/cv.pdf",
-            "http://[::1]:8000/cv.pdf",
-            "http://files.localhost/cv.pdf",  # names under localhost are loopback (RFC 6761)
-        ):
-            assert (await c.post(path, json=url_body(url))).status_code == 200, url
-        refused = await c.post(path, json=url_body("https://files.example.com/cv.pdf"))
-        assert_error(
-            refused, 400, "REMOTE.INPUT_INVALID", in_message="only downloads from loopback"
-        )
-        # A loopback URL that redirects elsewhere is stopped at the redirect.
-        redirected = await c.post(path, json=url_body("http://127.0.0.1/hop"))
-        assert_error(redirected, 400, "REMOTE.INPUT_INVALID", in_message="'files.example.com'")
-        assert not any("example.com" in url for url in fetched)
-        assert sandbox_of(c).upload_count() == 4
-
-
-def test_data_url_from_a_real_loopback_server(tmp_path: Any) -> None:
-    import functools
-    import http.server
-    import threading
-
-    from kombo_tui.sandbox.server import SandboxServer
-
-    content = b"%PDF-1.7\n" + bytes(range(256)) * 100
-    (tmp_path / "cv.pdf").write_bytes(content)
-
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib signature
-            pass
-
-    files = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path))
-    )
-    thread = threading.Thread(target=files.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with SandboxServer() as server:
-            application_id = dataset("greenhouse:sandbox-greenhouse").live_applications[8].id
-            url = f"http://127.0.0.1:{files.server_address[1]}/cv.pdf"
-            response = httpx.post(
-                f"{server.base_url}/ats/applications/{application_id}/attachments",
-                json={"attachment": {"name": "cv.pdf", "type": "CV", "data_url": url}},
-                headers=headers(),
-            )
-            assert response.status_code == 200, response.text
-            [stored] = server.sandbox.attachments("greenhouse:sandbox-greenhouse", application_id)
-            assert stored.sha256 == hashlib.sha256(content).hexdigest()
-            assert stored.content_type == "application/pdf"  # SimpleHTTPRequestHandler's guess
-            missing = httpx.post(
-                f"{server.base_url}/ats/applications/{application_id}/attachments",
-                json={"attachment": {"name": "x.pdf", "type": "CV", "data_url": url + ".missing"}},
-                headers=headers(),
-            )
-            assert_error(missing, 400, "REMOTE.INPUT_INVALID", in_message="HTTP 404")
-    finally:
-        files.shutdown()
-        files.server_close()
 
 
 async def test_interactions_are_logged(client: httpx.AsyncClient) -> None:
