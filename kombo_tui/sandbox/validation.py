@@ -31,6 +31,7 @@ from kombo_tui.core.models import AttachmentType, OracleCategory
 __all__ = [
     "CONTENT_TYPE_PATTERN",
     "DATE_TIME_PATTERN",
+    "EMAIL_PATTERN",
     "Base64Stats",
     "InputProblem",
     "InputProblems",
@@ -45,6 +46,14 @@ CONTENT_TYPE_PATTERN = CONTENT_TYPE_RE
 """``attachment.content_type`` per the spec: core's :data:`~kombo_tui.core.mime.CONTENT_TYPE_RE`
 (``\\w`` as in JavaScript: ASCII only). A pattern is a fact, not a rule of the client, so the
 second opinion shares it."""
+
+EMAIL_PATTERN = re.compile(
+    r"(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+"""The candidates ``email`` filter (``format: email``): a dot-atom local part of at most 64
+characters, ``@``, and a host name (labels of letters, digits and inner hyphens). ASCII only; no
+quoted local parts, comments or address literals. Use with ``fullmatch``."""
 
 DATE_TIME_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?)?Z?$")
 """The spec's pattern for ``updated_after`` / ``remote_created_after``."""
@@ -475,18 +484,51 @@ class Query:
             return None
         return values[-1]
 
-    def csv(self, name: str, allowed: tuple[str, ...] | None = None) -> list[str] | None:
-        """A comma-separated list (repeated parameters are merged); None when absent."""
+    def csv(
+        self, name: str, allowed: tuple[str, ...] | None = None, *, blank_is_all: bool = False
+    ) -> list[str] | None:
+        """A comma-separated list (repeated parameters are merged); None when absent.
+
+        Args:
+            name: The parameter.
+            allowed: The values the list may hold (an enum list); None: any.
+            blank_is_all: The spec says "leave this blank to get results matching all
+                values": a blank list is None (no filter). Otherwise a blank list is refused.
+        """
         values = self._multi.get(name)
         if values is None:
             return None
         items = [item.strip() for value in values for item in value.split(",")]
         items = [item for item in items if item]
+        if not items:
+            if blank_is_all:
+                return None
+            raise InputProblems.one(
+                name, "must not be blank: give a comma-separated list, or leave the parameter out"
+            )
         if allowed is not None:
             bad = [item for item in items if item not in allowed]
             if bad:
                 raise InputProblems.one(name, f"{bad[0]!r} is not one of {', '.join(allowed)}")
         return items
+
+    def one_of(self, name: str, allowed: tuple[str, ...]) -> str | None:
+        """One value of an enum (blanks around it ignored); None when absent."""
+        value = self.text(name)
+        if value is None:
+            return None
+        if value.strip() not in allowed:
+            raise InputProblems.one(name, f"must be one of {', '.join(allowed)} (got {value!r})")
+        return value.strip()
+
+    def email(self, name: str) -> str | None:
+        """An email address (the spec's ``format: email``, kept to plain ASCII); None when absent."""
+        value = self.text(name)
+        if value is None:
+            return None
+        if len(value) > 254 or not EMAIL_PATTERN.fullmatch(value):
+            raise InputProblems.one(name, f"must be an email address like jane@example.com (got {value!r})")
+        return value
 
     def boolean(self, name: str, default: bool = False) -> bool:
         value = self.text(name)

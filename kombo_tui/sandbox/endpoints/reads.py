@@ -6,6 +6,13 @@ keeps), :func:`parse_list_query` reads the common parameters, the filters and th
 that order, and :meth:`ListQuery.select` keeps the items every predicate accepts. Cursors
 are opaque to clients: a checksummed (kind, integration, offset) triple, so a cursor from
 another list, integration or a hand edit is refused with ``PLATFORM.INPUT_INVALID``.
+
+Blank filters follow the spec, parameter by parameter: the enum lists whose description says
+"leave this blank to get results matching all values" (``outcomes``, ``statuses``,
+``employment_types``, ``visibilities``) treat a blank value as not given; the deprecated
+single-value enums (``outcome``, ``status``) take exactly one of their values; the ID and code
+lists (``ids``, ``job_ids``, ``job_codes``, ...) refuse a blank value; ``email`` must be an
+email address. Every refusal is ``PLATFORM.INPUT_INVALID`` naming the parameter.
 """
 
 from __future__ import annotations
@@ -158,8 +165,18 @@ def _page(ctx: Context, kind: str, items: list[T], query: ListQuery[Any]) -> tup
     return page, next_cursor
 
 
-def _csv(allowed: tuple[str, ...] | None = None) -> Callable[[Query, str], list[str] | None]:
-    return lambda query, name: query.csv(name, allowed)
+def _csv(
+    allowed: tuple[str, ...] | None = None, *, blank_is_all: bool = False
+) -> Callable[[Query, str], list[str] | None]:
+    return lambda query, name: query.csv(name, allowed, blank_is_all=blank_is_all)
+
+
+def _one_of(allowed: tuple[str, ...]) -> Callable[[Query, str], list[str] | None]:
+    def read(query: Query, name: str) -> list[str] | None:
+        value = query.one_of(name, allowed)
+        return None if value is None else [value]
+
+    return read
 
 
 def _is_in(attribute: Callable[[T], object]) -> Callable[[list[str]], Predicate[T]]:
@@ -190,8 +207,8 @@ _APPLICATION_FILTERS: tuple[Filter[Application], ...] = (
     Filter("remote_created_after", Query.date_time, lambda t: lambda a: a.created > t),
     Filter("ids", _csv(), _is_in(lambda a: a.id)),
     Filter("remote_ids", _csv(), _is_in(lambda a: a.remote_id)),
-    Filter("outcomes", _csv(_OUTCOMES), _is_in(lambda a: a.outcome)),
-    Filter("outcome", _csv(_OUTCOMES), _is_in(lambda a: a.outcome)),
+    Filter("outcomes", _csv(_OUTCOMES, blank_is_all=True), _is_in(lambda a: a.outcome)),
+    Filter("outcome", _one_of(_OUTCOMES), _is_in(lambda a: a.outcome)),
     Filter("job_ids", _csv(), _is_in(lambda a: a.job.id)),
     Filter("job_remote_ids", _csv(), _is_in(lambda a: a.job.remote_id)),
     Filter("current_stage_ids", _csv(), _is_in(lambda a: a.stage.id)),
@@ -224,7 +241,7 @@ _CANDIDATE_FILTERS: tuple[Filter[Candidate], ...] = (
     Filter("ids", _csv(), _is_in(lambda c: c.id)),
     Filter("remote_ids", _csv(), _is_in(lambda c: c.remote_id)),
     Filter("job_ids", _csv(), lambda ids: _applied_to_any(frozenset(ids))),
-    Filter("email", Query.text, _equal_folded(lambda c: c.email)),
+    Filter("email", Query.email, _equal_folded(lambda c: c.email)),
     Filter("first_name", Query.text, _equal_folded(lambda c: c.first_name)),
     Filter("last_name", Query.text, _equal_folded(lambda c: c.last_name)),
 )
@@ -264,10 +281,16 @@ _JOB_FILTERS: tuple[Filter[_JobRow], ...] = (
     Filter("remote_ids", _csv(), _is_in(lambda r: r.job.remote_id)),
     Filter("job_codes", _csv(), _is_in(lambda r: r.job.job_code)),
     Filter("post_url", Query.text, lambda url: lambda r: r.doc["post_url"] == url),
-    Filter("statuses", _csv(_JOB_STATUSES), _is_in(lambda r: r.job.status)),
-    Filter("status", _csv(_JOB_STATUSES), _is_in(lambda r: r.job.status)),
-    Filter("employment_types", _csv(_EMPLOYMENT_TYPES), _is_in(lambda r: r.job.employment_type)),
-    Filter("visibilities", _csv(_VISIBILITIES), _is_in(lambda r: r.doc["visibility"])),
+    Filter("statuses", _csv(_JOB_STATUSES, blank_is_all=True), _is_in(lambda r: r.job.status)),
+    Filter("status", _one_of(_JOB_STATUSES), _is_in(lambda r: r.job.status)),
+    Filter(
+        "employment_types",
+        _csv(_EMPLOYMENT_TYPES, blank_is_all=True),
+        _is_in(lambda r: r.job.employment_type),
+    ),
+    Filter(
+        "visibilities", _csv(_VISIBILITIES, blank_is_all=True), _is_in(lambda r: r.doc["visibility"])
+    ),
     Filter(
         "name_contains",
         Query.text,
