@@ -12,10 +12,12 @@ Request pipeline (every ``/v1`` request, in this order; :meth:`_Pipeline.run`):
 4. injected 5xx (``error_rate``), before any work is done;
 5. ATS endpoints: ``X-Integration-Id`` → 400 ``PLATFORM.INPUT_INVALID`` when missing, 404
    ``PLATFORM.INTEGRATION_NOT_FOUND`` when unknown, 409 ``INTEGRATION.SETUP_INCOMPLETE``;
-6. action endpoints (attachment uploads and reads): a concurrency slot per integration → 429
+6. path parameters: a control character (C0, DEL, C1; raw or percent-encoded) → 400
+   ``PLATFORM.INPUT_INVALID`` naming the parameter;
+7. action endpoints (attachment uploads and reads): a concurrency slot per integration → 429
    ``PLATFORM.CONCURRENCY_LIMIT_EXCEEDED`` (no ``Retry-After``: back off, as Kombo says);
-7. the endpoint itself (:mod:`.endpoints`);
-8. finish (:meth:`_Pipeline.finish`): errors become Kombo's envelope, rate-limit (and
+8. the endpoint itself (:mod:`.endpoints`);
+9. finish (:meth:`_Pipeline.finish`): errors become Kombo's envelope, rate-limit (and
    concurrency) headers are added, the interaction is logged.
 
 Every response carries ``ratelimit-limit`` / ``ratelimit-remaining`` / ``ratelimit-reset``;
@@ -23,7 +25,11 @@ action endpoints add ``Concurrency-Limit`` / ``Concurrency-Remaining``.
 
 Which endpoint answers is decided by :mod:`.routing`, on the *raw* (still percent-encoded)
 path: an application id containing ``/``, ``?``, ``#`` or ``..`` arrives intact when the
-client encodes it, and is visibly mangled when it does not.
+client encodes it, and is visibly mangled when it does not. Starlette routes nothing itself
+(:class:`_EveryRequest` hands it every HTTP request, whatever its path or method): its path
+regexes stop at a newline and its 404/405 answers are plain text, and every answer of the
+sandbox is Kombo's JSON envelope — an unknown path or method too. The one exception is the
+plain-text help at ``/``.
 
 The other pieces: :mod:`.config` (``SandboxConfig``), :mod:`.state` (``Sandbox``), :mod:`.errors`
 (the error envelope and the faults it can fake), :mod:`.wire` (records → JSON), :mod:`.fetch`
@@ -35,11 +41,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import NoReturn
 
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.routing import Route as StarletteRoute
+from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
+from starlette.types import Receive, Scope, Send
 
 from . import routing
 from .config import SandboxConfig
@@ -53,6 +61,7 @@ from .errors import (
     error_response,
 )
 from .state import Interaction, Sandbox
+from .validation import CONTROL_CHARACTERS
 
 __all__ = [
     "DroppedConnection",
@@ -64,9 +73,6 @@ __all__ = [
 
 _log = logging.getLogger("kombo_tui.sandbox")
 
-_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-
 def create_app(config: SandboxConfig | None = None) -> Starlette:
     """A new sandbox app with its own state (``app.state.sandbox``).
 
@@ -75,14 +81,29 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
     """
     sandbox = Sandbox(config or SandboxConfig())
     pipeline = _Pipeline(sandbox)
-    app = Starlette(
-        routes=[
-            StarletteRoute("/", pipeline.handle, methods=_ALL_METHODS),
-            StarletteRoute("/{path:path}", pipeline.handle, methods=_ALL_METHODS),
-        ]
-    )
+    app = Starlette(routes=[_EveryRequest(pipeline)])
     app.state.sandbox = sandbox
     return app
+
+
+class _EveryRequest(BaseRoute):
+    """The one Starlette route: every HTTP request goes to the pipeline, whatever its path
+    (newlines and other control characters included) or method."""
+
+    def __init__(self, pipeline: _Pipeline) -> None:
+        self.app = request_response(pipeline.handle)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        """Every HTTP request (the sandbox serves no websockets)."""
+        return (Match.FULL, {}) if scope["type"] == "http" else (Match.NONE, {})
+
+    def url_path_for(self, name: str, /, **path_params: object) -> NoReturn:
+        """The sandbox names no routes."""
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer through the pipeline."""
+        await self.app(scope, receive, send)
 
 
 class _Pipeline:
@@ -95,7 +116,7 @@ class _Pipeline:
         """Entry point for every request (Starlette calls it with the request)."""
         path, segments = routing.split_path(request.scope)
         if not segments or segments[0] != "v1":
-            return _index(request)
+            return _index(request, path)
         interaction_id = self.sandbox.new_interaction_id()
         matched = routing.match(segments[1:])
         if matched is None:
@@ -142,7 +163,8 @@ class _Pipeline:
         return await self.finish(request, route, ctx, None, interaction_id, response)
 
     async def run(self, route: routing.Route, ctx: Context) -> Response:
-        """Steps 1-7: latency, auth, rate, injected 5xx, integration, concurrency, endpoint."""
+        """Steps 1-8: latency, auth, rate, injected 5xx, integration, path parameters,
+        concurrency, endpoint."""
         config = self.sandbox.config
         request = ctx.request
         if config.latency and not route.action:
@@ -174,6 +196,8 @@ class _Pipeline:
                     "is available and no actions can be performed. Ask the customer to finish "
                     "connecting it.",
                 )
+
+        _check_path_params(ctx.params)
 
         endpoint = route.methods["GET" if request.method == "HEAD" else request.method]
         if not route.action:
@@ -211,7 +235,7 @@ class _Pipeline:
         interaction_id: str,
         response: Response | None,
     ) -> Response:
-        """Step 8: the error envelope, limit headers and the interaction log, for any answer."""
+        """Step 9: the error envelope, limit headers and the interaction log, for any answer."""
         if failure is not None:
             response = error_response(failure, interaction_id)
             if request.method == "POST" and not (ctx and ctx.body_consumed):
@@ -229,7 +253,7 @@ class _Pipeline:
             Interaction(
                 id=interaction_id,
                 method=request.method,
-                path=request.url.path,
+                path=request.scope["path"],  # not request.url: that fails on a non-UTF-8 query
                 integration_id=ctx.integration.id if ctx and ctx.integration else None,
                 status=response.status_code,
                 code=failure.code if failure else None,
@@ -302,16 +326,31 @@ def _integration_from_header(request: Request) -> SandboxIntegration:
     return integration
 
 
+def _check_path_params(params: dict[str, str]) -> None:
+    """Step 6: no control character in a path parameter (an ID never holds one)."""
+    for name, value in params.items():
+        if CONTROL_CHARACTERS.search(value):
+            raise ApiFailure(
+                400,
+                "PLATFORM.INPUT_INVALID",
+                f"{name}: must not contain control characters (got {value!r})",
+            )
+
+
 def _concurrency_headers(limit: int, remaining: int) -> dict[str, str]:
     return {"Concurrency-Limit": str(limit), "Concurrency-Remaining": str(remaining)}
 
 
-def _index(request: Request) -> Response:
-    """Plain-text help at ``/``; anything else outside ``/v1`` is a plain 404."""
-    if request.url.path not in ("/", ""):
-        return Response(
-            "Not Found: the API lives under /v1\n", status_code=404, media_type="text/plain"
+def _index(request: Request, path: str) -> Response:
+    """Plain-text help at ``/``; anything else outside ``/v1`` is Kombo's 404 envelope."""
+    if path not in ("/", ""):
+        failure = ApiFailure(
+            404,
+            "PLATFORM.INPUT_INVALID",
+            f"No endpoint {request.method} {path}: the API lives under /v1",
+            log=False,
         )
+        return error_response(failure, "")
     lines = [
         "kombo-tui sandbox: a Kombo-compatible API for demos and tests.",
         f"Base URL: {request.base_url}v1",

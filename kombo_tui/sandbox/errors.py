@@ -10,6 +10,7 @@ balancer's HTML for 502/503) and the connection dropped after an upload was stor
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from starlette.responses import JSONResponse, Response
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "LOG_URL_BASE",
+    "MALFORMED_REQUEST_BODY",
     "TITLES",
     "ApiFailure",
     "BodyStreamFailed",
@@ -79,6 +81,23 @@ class ApiFailure(Exception):
 def input_invalid(problems: InputProblems, status: int = 400) -> ApiFailure:
     """``PLATFORM.INPUT_INVALID`` listing every problem of a request."""
     return ApiFailure(status, "PLATFORM.INPUT_INVALID", str(problems))
+
+
+MALFORMED_REQUEST_BODY = json.dumps(
+    {
+        "status": "error",
+        "error": {
+            "code": "PLATFORM.INPUT_INVALID",
+            "title": TITLES["PLATFORM.INPUT_INVALID"],
+            "message": "Malformed HTTP request: the request line or a header is not valid "
+            "HTTP/1.1 (control characters and spaces in a path must be percent-encoded).",
+            "log_url": None,
+        },
+    },
+    separators=(",", ":"),
+).encode()
+"""The body of the 400 the HTTP server sends for a request it cannot parse (it never reaches
+the app; :mod:`.server` sends it), so even that answer is Kombo's envelope."""
 
 
 def error_response(failure: ApiFailure, interaction_id: str) -> Response:

@@ -20,13 +20,16 @@ import threading
 from types import TracebackType
 from typing import TextIO
 
+import h11
 import uvicorn
 from starlette.applications import Starlette
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from kombo_tui.core.net import is_loopback_host
 
 from .app import DroppedConnection, Sandbox, SandboxConfig, create_app
 from .data import DEFAULT_INTEGRATION_ID, INTEGRATIONS, users_of
+from .errors import MALFORMED_REQUEST_BODY
 
 __all__ = ["SandboxServer", "check_loopback", "serve_forever"]
 
@@ -102,6 +105,30 @@ def _base_url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}/v1"
 
 
+class _EnvelopeH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol, answering a request it cannot parse (a raw newline or control
+    character in the path, an oversized header...) with Kombo's JSON envelope instead of
+    uvicorn's plain-text 400: every answer of the sandbox is Kombo's envelope."""
+
+    def send_400_response(self, msg: str) -> None:
+        """Send the 400 (``msg`` is uvicorn's plain-text reason, logged by uvicorn already)."""
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(MALFORMED_REQUEST_BODY)).encode()),
+            (b"connection", b"close"),
+        ]
+        try:
+            for event in (
+                h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+                h11.Data(data=MALFORMED_REQUEST_BODY),
+                h11.EndOfMessage(),
+            ):
+                self.transport.write(self.conn.send(event) or b"")
+        except h11.LocalProtocolError:
+            pass  # a response was already under way: nothing sensible to add
+        self.transport.close()
+
+
 def _uvicorn_config(app: Starlette, log_level: str) -> uvicorn.Config:
     return uvicorn.Config(
         app,
@@ -109,7 +136,7 @@ def _uvicorn_config(app: Starlette, log_level: str) -> uvicorn.Config:
         access_log=log_level in ("debug", "trace"),
         lifespan="off",
         server_header=False,
-        http="h11",
+        http=_EnvelopeH11Protocol,
         ws="none",
         timeout_graceful_shutdown=2,
         h11_max_incomplete_event_size=64 * 1024,

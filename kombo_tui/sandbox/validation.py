@@ -30,6 +30,7 @@ from kombo_tui.core.models import AttachmentType, OracleCategory
 
 __all__ = [
     "CONTENT_TYPE_PATTERN",
+    "CONTROL_CHARACTERS",
     "DATE_TIME_PATTERN",
     "EMAIL_PATTERN",
     "Base64Stats",
@@ -46,6 +47,9 @@ CONTENT_TYPE_PATTERN = CONTENT_TYPE_RE
 """``attachment.content_type`` per the spec: core's :data:`~kombo_tui.core.mime.CONTENT_TYPE_RE`
 (``\\w`` as in JavaScript: ASCII only). A pattern is a fact, not a rule of the client, so the
 second opinion shares it."""
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+"""C0 controls, DEL and C1 controls: never part of an ID or a path segment."""
 
 EMAIL_PATTERN = re.compile(
     r"(?=[^@]{1,64}@)[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
