@@ -510,7 +510,7 @@ async def test_data_url_source_builds_a_request_without_data(
         console.print(screen.query_one("#payload-body", Static).content)
         shown = console.export_text()
         assert '"data_url": "https://files.example.com/cv.pdf"' in shown and '"data":' not in shown
-        # The sandbox, like a careful stand-in, fetches only from loopback: Kombo's error comes back.
+        # The sandbox fetches only URLs its configuration allows (none here): Kombo's error comes back.
         await send(pilot)
         assert screen.result.kind == "error"
-        assert screen.result.code == "REMOTE.INPUT_INVALID"
+        assert screen.result.code == "PLATFORM.INPUT_INVALID"
