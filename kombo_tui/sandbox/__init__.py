@@ -12,7 +12,8 @@ What callers use:
 How a request is answered, one module per stage: :mod:`.app` (the pipeline: auth, rate limit,
 injected faults, integration, concurrency, finish) → :mod:`.routing` (which endpoint, on the
 raw path) → :mod:`.endpoints` (``reads``, ``attachments``), which use :mod:`.validation`
-(the request rules), :mod:`.fetch` (``data_url`` downloads), :mod:`.wire` (records → JSON)
+(the request rules), :mod:`.fetch` (``data_url`` downloads, only from what :mod:`.allowlist`
+admits), :mod:`.wire` (records → JSON)
 and :mod:`.errors` (Kombo's error envelope and the faults it can fake). The state lives in
 :mod:`.config`, :mod:`.state`, :mod:`.store` and :mod:`.limits`.
 
