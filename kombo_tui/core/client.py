@@ -241,8 +241,6 @@ class KomboClient:
         self.on_retry = on_retry
         self._sleep = sleep
         self._http: httpx.AsyncClient | None = None
-        self.last_headers: httpx.Headers | None = None
-        """Headers of the last response (rate and concurrency budget)."""
 
     def __repr__(self) -> str:
         return f"KomboClient(base_url={self.base_url!r}, integration_id={self.integration_id!r})"
@@ -343,7 +341,6 @@ class KomboClient:
                 error: Exception = failure
                 reason = str(error)
             else:
-                self.last_headers = response.headers
                 if response.status_code == 200:
                     return response if raw else _success_data(response, f"GET {path}")
                 error = parse_error(response)
@@ -581,7 +578,6 @@ class KomboClient:
             if changed:
                 await response.aclose()
                 raise changed[0]
-            self.last_headers = response.headers
             if response.status_code == 200:
                 try:
                     data = _success_data(response, what)

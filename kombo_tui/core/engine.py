@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Literal
@@ -120,6 +120,7 @@ def error_json(error: KomboError) -> dict[str, Any]:
     base: dict[str, Any] = {"kind": type(error).__name__, "message": str(error), "hint": hint_for(error)}
     if isinstance(error, ApiError):
         base.update(
+            label=error.label,
             status=error.status,
             code=error.code,
             title=error.title,
@@ -317,15 +318,14 @@ async def send_batch(
     """Send several uploads, at most ``concurrency`` at a time; one outcome per upload, in order.
 
     Every upload gets an outcome (none is skipped). Concurrency-limit answers are retried by
-    the client; when Kombo reports ``Concurrency-Remaining``, no more than that many are
-    started at once.
+    the client; and once Kombo reports ``Concurrency-Remaining`` on an answer, no more uploads
+    are started at once than that answer allows (never fewer than one): see :class:`_Slots`.
 
     Args:
         progress: ``progress(index, bytes_sent, content_length)`` per upload.
         context: ``(candidate, job)`` per upload, for the history.
     """
-    limit = max(1, concurrency)
-    slots = asyncio.Semaphore(limit)
+    slots = _Slots(concurrency)
 
     async def one(index: int, upload: PreparedUpload) -> SendOutcome:
         async with slots:
@@ -333,7 +333,7 @@ async def send_batch(
                 if progress is not None:
                     progress(index, sent, total)
 
-            return await send_upload(
+            outcome = await send_upload(
                 client,
                 upload,
                 progress=report,
@@ -344,5 +344,46 @@ async def send_batch(
                 candidate=context[index][0] if context else None,
                 job=context[index][1] if context else None,
             )
+            if outcome.result is not None:
+                slots.kombo_reported(outcome.result.headers)
+            return outcome
 
     return list(await asyncio.gather(*(one(i, u) for i, u in enumerate(uploads))))
+
+
+class _Slots:
+    """How many uploads of one batch may be in flight: ``concurrency``, or fewer when Kombo says so.
+
+    Kombo counts actions in flight per integration, across every client, and puts
+    ``Concurrency-Remaining`` on each action's answer. When an upload's answer says ``R``
+    remain, the batch lets at most ``R + 1`` run at once from then on (the answering
+    upload's own slot frees as it ends), capped by ``concurrency`` and never below one, so
+    the batch always moves. Uploads already running are not stopped; only starts wait.
+    Owned by one batch: concurrent batches on one client never see each other's counts.
+    """
+
+    def __init__(self, concurrency: int) -> None:
+        self.cap = max(1, concurrency)
+        self.limit = self.cap
+        self.running = 0
+        self._changed = asyncio.Condition()
+
+    async def __aenter__(self) -> None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: self.running < self.limit)
+            self.running += 1
+
+    async def __aexit__(self, *exc: object) -> None:
+        async with self._changed:
+            self.running -= 1
+            self._changed.notify_all()
+
+    def kombo_reported(self, headers: Mapping[str, str]) -> None:
+        """Take the budget from an answer's headers (ignored when absent or not a number)."""
+        raw = next((v for k, v in headers.items() if k.lower() == "concurrency-remaining"), None)
+        try:
+            remaining = int(raw) if raw is not None else None
+        except ValueError:
+            remaining = None
+        if remaining is not None:
+            self.limit = max(1, min(self.cap, remaining + 1))

@@ -117,3 +117,65 @@ def test_name_with_undecodable_bytes_is_a_name_problem(tmp_path: Path) -> None:
     with pytest.raises(InputError) as info:
         prepare(Draft(integration_id="x:y", application_id="A", file=path, name="cv-\udcff.pdf"))
     assert [p.field for p in info.value.problems] == ["name"]
+
+
+def _batch(tmp_path: Path, count: int) -> list:  # type: ignore[type-arg]
+    uploads = []
+    for i in range(count):
+        path = tmp_path / f"cv{i}.pdf"
+        path.write_bytes(b"%PDF-1.4\n%%EOF\n" + bytes([i]))
+        uploads.append(prepare(Draft(integration_id="lever:x", application_id=f"APP{i}", file=path, type="CV")))
+    return uploads
+
+
+class _LimitedKombo:
+    """A fake Kombo whose integration takes ``capacity`` actions at once and says so on each answer."""
+
+    def __init__(self, capacity: int | None) -> None:
+        self.capacity = capacity
+        self.in_flight = 0
+        self.seen_at_start: dict[str, int] = {}
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        import asyncio
+
+        await request.aread()
+        self.in_flight += 1
+        self.seen_at_start[request.url.path.split("/")[-2]] = self.in_flight
+        await asyncio.sleep(0.02)
+        headers = {}
+        if self.capacity is not None:
+            headers["Concurrency-Remaining"] = str(max(0, self.capacity - self.in_flight))
+        self.in_flight -= 1
+        return httpx.Response(200, json={"status": "success", "data": {}, "warnings": []}, headers=headers)
+
+
+async def test_batch_starts_no_more_than_concurrency_remaining_allows(tmp_path: Path) -> None:
+    from kombo_tui.core.engine import send_batch
+
+    kombo = _LimitedKombo(capacity=2)
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(kombo))
+    async with client:
+        outcomes = await send_batch(client, _batch(tmp_path, 8), concurrency=4)
+    assert [o.status for o in outcomes] == ["sent"] * 8
+    # The first four start before any answer; after that Kombo's count rules.
+    assert max(kombo.seen_at_start[f"APP{i}"] for i in range(4)) == 4
+    assert max(kombo.seen_at_start[f"APP{i}"] for i in range(4, 8)) <= 2
+
+
+async def test_batch_without_the_header_keeps_its_concurrency_and_zero_never_stalls(tmp_path: Path) -> None:
+    from kombo_tui.core.engine import send_batch
+
+    kombo = _LimitedKombo(capacity=None)
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(kombo))
+    async with client:
+        outcomes = await send_batch(client, _batch(tmp_path, 8), concurrency=4)
+    assert [o.status for o in outcomes] == ["sent"] * 8
+    assert max(kombo.seen_at_start[f"APP{i}"] for i in range(4, 8)) == 4
+
+    kombo = _LimitedKombo(capacity=0)  # "0 remaining" on every answer: one at a time, never none
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(kombo))
+    async with client:
+        outcomes = await send_batch(client, _batch(tmp_path, 8), concurrency=4)
+    assert [o.status for o in outcomes] == ["sent"] * 8
+    assert max(kombo.seen_at_start[f"APP{i}"] for i in range(4, 8)) == 1
