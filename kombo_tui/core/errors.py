@@ -2,11 +2,13 @@
 
 Every failure a caller can meet is a :class:`KomboError`:
 
-- :class:`InputError`: the request was never sent because something the user gave is wrong.
+- :class:`InputError`: the request was never sent because something the user gave is wrong;
+  :class:`DuplicateUploadError` is the case "this file already went to this application".
 - :class:`ApiError`: Kombo (or the sandbox) answered with an error envelope.
 - :class:`TransportError`: the network failed; ``sent`` says whether the body may have
   reached the server (if it may have, the outcome of an upload is unknown).
 - :class:`FileChangedError`: the file changed between being chosen and being sent.
+- :class:`ConfigError`: the config file cannot be used.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "ApiError",
+    "ConfigError",
+    "DuplicateUploadError",
     "FileChangedError",
     "InputError",
     "KomboError",
@@ -86,6 +90,18 @@ class InputError(KomboError):
         return cls([Problem(field, message)])
 
 
+class DuplicateUploadError(InputError):
+    """The history shows this file (same sha256) already sent to this application; nothing was sent.
+
+    Each problem says when and with what outcome; after an unknown outcome it points to
+    verifying first. Sending anyway takes an explicit ``force``.
+    """
+
+
+class ConfigError(KomboError):
+    """The config file cannot be used (unsafe permissions, bad TOML)."""
+
+
 # Codes that mean "rejected before any work was done": safe to retry automatically.
 RETRYABLE_LIMIT_CODES = frozenset(
     {"PLATFORM.RATE_LIMIT_EXCEEDED", "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED"}
@@ -118,11 +134,16 @@ class ApiError(KomboError):
         """Seconds to wait before retrying, from ``ratelimit-reset`` / ``Retry-After``."""
         super().__init__(self.summary())
 
+    @property
+    def label(self) -> str:
+        """What names this error in one token: Kombo's code, else ``HTTP <status>``."""
+        return self.code or f"HTTP {self.status}"
+
     def summary(self) -> str:
-        head = self.code or f"HTTP {self.status}"
-        text = f"{head}: {self.message}" if self.message else head
+        """One line: the label, the title when it adds something, and the message."""
+        text = f"{self.label}: {self.message}" if self.message else self.label
         if self.title and self.title not in text:
-            text = f"{head} ({self.title}): {self.message}"
+            text = f"{self.label} ({self.title}): {self.message}"
         return text
 
     @property

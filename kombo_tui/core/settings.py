@@ -23,7 +23,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from .errors import KomboError
+from .errors import ConfigError
 from .net import REGIONS, check_base_url
 
 if sys.version_info >= (3, 11):
@@ -47,10 +47,6 @@ __all__ = [
 APP_NAME = "kombo-tui"
 
 KeySource = Literal["env", ".env", "config", "sandbox", "none"]
-
-
-class ConfigError(KomboError):
-    """The config file cannot be used (unsafe permissions, bad TOML)."""
 
 
 def config_path() -> Path:

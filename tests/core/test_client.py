@@ -62,6 +62,8 @@ def test_every_error_code_parses(code: str | None) -> None:
     assert err.message == f"msg {code}"
     assert err.log_url == "https://app.kombo.dev/x/logs?interactionId=1"
     assert err.status == 400
+    assert err.label == (code or "HTTP 400")
+    assert err.summary().startswith(f"{err.label}: msg {code}")
 
 
 @pytest.mark.parametrize(
