@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .errors import DuplicateUploadError, Problem
 from .settings import data_dir
+
+if TYPE_CHECKING:
+    from .payload import PreparedUpload
 
 __all__ = ["History", "HistoryEntry", "default_history_path"]
 
@@ -182,6 +186,61 @@ class History:
         with self._connect() as conn:
             rows = conn.execute(sql + " ORDER BY id DESC", args).fetchall()
         return [_entry(r) for r in rows]
+
+    def earlier_sends(self, upload: PreparedUpload, environment: str) -> list[HistoryEntry]:
+        """Was this already sent? Earlier sends that may have landed, newest first.
+
+        The same file (sha256) to the same application through the same integration in the
+        same environment, with an outcome of sent, unknown or verified present. Uploads by
+        ``data_url`` have no sha256 and never match.
+        """
+        if upload.fingerprint is None:
+            return []
+        return self.previous_uploads(
+            upload.application_id,
+            upload.fingerprint.sha256,
+            environment=environment,
+            integration_id=upload.integration_id,
+        )
+
+    def refuse_resends(
+        self,
+        uploads: Sequence[PreparedUpload],
+        environment: str,
+        *,
+        verify: str = "verify=True",
+        force: str = "force=True",
+    ) -> None:
+        """Raise if any of ``uploads`` was already sent (see :meth:`earlier_sends`).
+
+        Args:
+            verify: how the caller's user asks for verification (``--verify`` on the CLI).
+            force: how the caller's user sends anyway (``--force`` on the CLI).
+
+        Raises:
+            DuplicateUploadError: one problem per upload already sent, saying when and how it
+                ended; after an unknown outcome it says to verify first.
+        """
+        problems = []
+        for upload in uploads:
+            earlier = self.earlier_sends(upload, environment)
+            if earlier:
+                problems.append(_resend_problem(upload, earlier[0], verify=verify, force=force))
+        if problems:
+            raise DuplicateUploadError(problems)
+
+
+def _resend_problem(upload: PreparedUpload, last: HistoryEntry, *, verify: str, force: str) -> Problem:
+    assert upload.fingerprint is not None
+    unknown = last.outcome == "unknown"
+    state = "with an unknown outcome" if unknown else "successfully"
+    return Problem(
+        "file",
+        f"{upload.name} (sha256 {upload.fingerprint.sha256[:12]}…) was already sent {state} to "
+        f"application {upload.application_id} at {last.at}; "
+        + (f"check with {verify} first, or " if unknown else "")
+        + f"pass {force} to send it again",
+    )
 
 
 def _entry(row: sqlite3.Row) -> HistoryEntry:

@@ -108,3 +108,30 @@ def test_previous_uploads_stay_within_environment_and_integration(tmp_path: Path
     assert history.previous_uploads("APP1", "ab" * 32, environment="EU") == []
     assert history.previous_uploads("APP1", "ab" * 32, environment="SANDBOX", integration_id="lever:y") == []
     assert len(history.previous_uploads("APP1", "ab" * 32, environment="SANDBOX", integration_id="greenhouse:x")) == 1
+
+
+def test_earlier_sends_and_refused_resends(tmp_path: Path) -> None:
+    import pytest
+
+    from kombo_tui.core.errors import DuplicateUploadError, InputError
+    from kombo_tui.core.payload import Draft, prepare
+
+    path = tmp_path / "cv.pdf"
+    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    upload = prepare(Draft(integration_id="greenhouse:x", application_id="APP1", file=path, type="CV"))
+    assert upload.fingerprint is not None
+    history = History(tmp_path / "h.sqlite3")
+    history.refuse_resends([upload], "EU")  # nothing recorded yet: no complaint
+    history.record(_entry(environment="EU", sha256=upload.fingerprint.sha256, outcome="unknown", at="2026-01-02T03:04:05+00:00"))
+    history.record(_entry(environment="SANDBOX", sha256=upload.fingerprint.sha256))
+    assert [e.environment for e in history.earlier_sends(upload, "EU")] == ["EU"]
+    assert history.earlier_sends(upload, "US") == []
+    with pytest.raises(DuplicateUploadError) as info:
+        history.refuse_resends([upload], "EU", verify="--verify", force="--force")
+    assert isinstance(info.value, InputError)
+    [problem] = info.value.problems
+    assert problem.field == "file"
+    assert "with an unknown outcome to application APP1 at 2026-01-02T03:04:05+00:00" in problem.message
+    assert "check with --verify first, or pass --force" in problem.message
+    data_url = prepare(Draft(integration_id="greenhouse:x", application_id="APP1", data_url="https://x.example/cv.pdf", type="CV"))
+    assert history.earlier_sends(data_url, "EU") == []
