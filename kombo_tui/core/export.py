@@ -10,20 +10,49 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
+from typing import Any
 
 from .net import encode_path_segment
 from .payload import PreparedUpload, ProgressCallback
 
-__all__ = ["DEFAULT_BODY_NAME", "curl_command", "upload_url", "write_body"]
+__all__ = ["DEFAULT_BODY_NAME", "KEY_PLACEHOLDER", "curl_command", "request_line", "upload_url", "write_body"]
 
 DEFAULT_BODY_NAME = "body.json"
 """File name the body is written to when the caller does not choose one."""
 
+KEY_PLACEHOLDER = "$KOMBO_API_KEY"
+"""What stands for the API key wherever a request is shown: the key itself never is."""
+
 
 def upload_url(upload: PreparedUpload, base_url: str) -> str:
-    """The endpoint URL for this upload, with the application id percent-encoded."""
-    app = encode_path_segment(upload.application_id) if upload.application_id else "%7Bapplication_id%7D"
+    """The endpoint URL for this upload, with the application id percent-encoded.
+
+    An application not chosen yet shows as ``{application_id}``, percent-encoded like any
+    other id, so the URL stays one that could be sent.
+    """
+    app = encode_path_segment(upload.application_id or "{application_id}")
     return f"{base_url.rstrip('/')}/ats/applications/{app}/attachments"
+
+
+def request_line(upload: PreparedUpload, base_url: str) -> dict[str, Any]:
+    """The request's method, URL and headers, exactly as sent except for the key.
+
+    The one template behind the curl export and the CLI's preview and dry run; an unset
+    integration shows as ``{integration_id}``.
+
+    Returns:
+        ``{"method": "POST", "url": ..., "headers": {...}}``.
+    """
+    return {
+        "method": "POST",
+        "url": upload_url(upload, base_url),
+        "headers": {
+            "Authorization": f"Bearer {KEY_PLACEHOLDER}",
+            "X-Integration-Id": upload.integration_id or "{integration_id}",
+            "Content-Type": "application/json",
+            "Content-Length": str(upload.content_length),
+        },
+    }
 
 
 def write_body(upload: PreparedUpload, path: Path | str, progress: ProgressCallback | None = None) -> Path:
@@ -53,12 +82,15 @@ def curl_command(upload: PreparedUpload, base_url: str, body_path: Path | str = 
     The key stays in the environment (``$KOMBO_API_KEY``, expanded by the shell inside double
     quotes); every other value is quoted with :func:`shlex.quote`.
     """
-    integration = upload.integration_id or "{integration_id}"
+    request = request_line(upload, base_url)
+    headers = request["headers"]
     lines = [
-        "curl --fail-with-body -sS -X POST " + shlex.quote(upload_url(upload, base_url)),
-        '  -H "Authorization: Bearer $KOMBO_API_KEY"',
-        "  -H " + shlex.quote(f"X-Integration-Id: {integration}"),
-        "  -H 'Content-Type: application/json'",
+        f"curl --fail-with-body -sS -X {request['method']} " + shlex.quote(request["url"]),
+        # Double quotes, so the shell running the command expands the key from its environment.
+        f'  -H "Authorization: {headers["Authorization"]}"',
+        "  -H " + shlex.quote(f"X-Integration-Id: {headers['X-Integration-Id']}"),
+        "  -H " + shlex.quote(f"Content-Type: {headers['Content-Type']}"),
+        # Content-Length is left to curl, which counts the body file itself.
         "  --data-binary " + shlex.quote(f"@{body_path}"),
     ]
     return " \\\n".join(lines)
