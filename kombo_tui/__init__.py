@@ -19,12 +19,12 @@ from ._version import __version__
 
 _EXPORTS: dict[str, str] = {
     # one-call helpers (synchronous; work in notebooks)
-    "send": "kombo_tui.core.simple",
-    "preview": "kombo_tui.core.simple",
-    "prepare_file": "kombo_tui.core.simple",
-    "list_applications": "kombo_tui.core.simple",
-    "make_client": "kombo_tui.core.simple",
-    "run_sync": "kombo_tui.core.simple",
+    "send": "kombo_tui.core.api",
+    "preview": "kombo_tui.core.api",
+    "prepare_file": "kombo_tui.core.api",
+    "list_applications": "kombo_tui.core.api",
+    "make_client": "kombo_tui.core.api",
+    "run_sync": "kombo_tui.core.api",
     # building blocks
     "Draft": "kombo_tui.core.payload",
     "PreparedUpload": "kombo_tui.core.payload",
@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "ApiError": "kombo_tui.core.errors",
     "TransportError": "kombo_tui.core.errors",
     "InputError": "kombo_tui.core.errors",
+    "DuplicateUploadError": "kombo_tui.core.errors",
     "FileChangedError": "kombo_tui.core.errors",
     # the embedded sandbox
     "SandboxServer": "kombo_tui.sandbox.server",
@@ -68,11 +69,18 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover
     from .core.client import KomboClient, RetryPolicy
     from .core.engine import SendOutcome, send_batch, send_upload, verify_upload
-    from .core.errors import ApiError, FileChangedError, InputError, KomboError, TransportError
+    from .core.errors import (
+        ApiError,
+        DuplicateUploadError,
+        FileChangedError,
+        InputError,
+        KomboError,
+        TransportError,
+    )
     from .core.history import History
     from .core.models import AttachmentType
     from .core.payload import Draft, PreparedUpload, prepare
     from .core.settings import load_settings
-    from .core.simple import list_applications, make_client, prepare_file, preview, run_sync, send
+    from .core.api import list_applications, make_client, prepare_file, preview, run_sync, send
     from .core.sniff import sniff_file
     from .sandbox.server import SandboxServer

@@ -64,3 +64,93 @@ def test_send_without_a_key_is_an_input_error(tmp_path: Path) -> None:
     cv.write_text("hello")
     with pytest.raises(kombo_tui.InputError, match="api_key"):
         kombo_tui.send(cv, integration_id="lever:x", application_id="A")
+
+
+class _Kombo:
+    """A loopback stand-in that counts uploads and answers success."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.posts = 0
+        kombo = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                self.rfile.read(int(self.headers.get("content-length") or 0))
+                kombo.posts += 1
+                payload = b'{"status":"success","data":{},"warnings":[]}'
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_send_records_every_send_and_refuses_the_same_file_twice(tmp_path: Path) -> None:
+    kombo = _Kombo()
+    cv = tmp_path / "cv.pdf"
+    cv.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    where = {"api_key": "sk_library_test_key", "base_url": kombo.base_url, "integration_id": "lever:x", "application_id": "APP1"}
+    try:
+        first = kombo_tui.send(cv, **where)
+        assert first.status == "sent" and first.history_id is not None
+        [entry] = kombo_tui.History().entries()
+        assert (entry.id, entry.outcome, entry.application_id) == (first.history_id, "sent", "APP1")
+        assert entry.sha256 == first.upload.fingerprint.sha256  # type: ignore[union-attr]
+
+        with pytest.raises(kombo_tui.DuplicateUploadError, match=r"already sent successfully to application APP1 at \d{4}-") as info:
+            kombo_tui.send(cv, **where)
+        assert isinstance(info.value, kombo_tui.InputError) and "force=True" in str(info.value)
+        assert kombo.posts == 1
+
+        forced = kombo_tui.send(cv, force=True, **where)
+        assert forced.status == "sent" and kombo.posts == 2
+        assert [e.id for e in kombo_tui.History().entries()] == [forced.history_id, first.history_id]
+
+        unrecorded = kombo_tui.send(cv, history=False, **where)  # no history: no record, no check
+        assert unrecorded.history_id is None and kombo.posts == 3
+        assert len(kombo_tui.History().entries()) == 2
+    finally:
+        kombo.close()
+
+
+def test_refusal_after_an_unknown_outcome_points_to_verify(tmp_path: Path) -> None:
+    from kombo_tui.core.history import History, HistoryEntry
+    from kombo_tui.core.settings import environment_label
+
+    kombo = _Kombo()
+    cv = tmp_path / "cv.pdf"
+    cv.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    upload = kombo_tui.prepare_file(cv, integration_id="lever:x", application_id="APP1")
+    history = History(tmp_path / "own.sqlite3")
+    history.record(
+        HistoryEntry(
+            environment=environment_label(kombo.base_url),
+            integration_id="lever:x",
+            application_id="APP1",
+            file_name="cv.pdf",
+            type="CV",
+            outcome="unknown",
+            sha256=upload.fingerprint.sha256,  # type: ignore[union-attr]
+        )
+    )
+    try:
+        with pytest.raises(kombo_tui.DuplicateUploadError, match="with an unknown outcome.*check with verify=True first"):
+            kombo_tui.send(cv, api_key="sk_library_test_key", base_url=kombo.base_url, integration_id="lever:x",
+                           application_id="APP1", history=history)
+        assert kombo.posts == 0
+    finally:
+        kombo.close()

@@ -1,8 +1,11 @@
-"""Synchronous one-call helpers for scripts and notebooks.
+"""The one-call, synchronous API behind ``kombo_tui.send`` and friends (scripts, notebooks).
 
-They resolve the key and base URL the way the CLI does (arguments, ``KOMBO_*`` environment,
-``.env``, config file) and work inside Jupyter too, where an event loop is already running
-(the call then runs on a private loop in a worker thread).
+The key and base URL are resolved the way the CLI resolves them (:class:`~.target.Target`:
+arguments, ``KOMBO_*`` environment, ``.env``, config file), and :func:`send` gives the CLI's
+guarantee: every send is recorded in the local history, and the same file (sha256) is not
+sent to the same application twice unless asked (``force=True``). The helpers work inside
+Jupyter too, where an event loop is already running (the call then runs on a private loop in
+a worker thread).
 """
 
 from __future__ import annotations
@@ -11,17 +14,19 @@ import asyncio
 import threading
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import SecretStr
-
-from .client import KomboClient
 from .engine import SendOutcome, send_upload
-from .errors import InputError
-from .models import Application
-from .net import check_base_url
+from .history import History
 from .payload import Draft, PreparedUpload, prepare
 from .settings import load_settings
+from .target import Target
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+    from .client import KomboClient
+    from .models import Application
 
 __all__ = ["list_applications", "make_client", "preview", "prepare_file", "run_sync", "send"]
 
@@ -39,7 +44,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     def target() -> None:
         try:
             box["value"] = asyncio.run(coro)
-        except BaseException as exc:  # handed to the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
             box["error"] = exc
 
     worker = threading.Thread(target=target, name="kombo-tui-sync")
@@ -63,19 +68,8 @@ def make_client(
     Raises:
         InputError: no API key anywhere, or an unsafe base URL.
     """
-    settings = load_settings(region=region, base_url=base_url)
-    key = api_key if api_key is not None else settings.api_key
-    if key is None or not (key.get_secret_value() if isinstance(key, SecretStr) else key).strip():
-        raise InputError.single("api_key", "no API key: pass api_key= or set KOMBO_API_KEY")
-    url = check_base_url(base_url) if base_url else settings.resolved_base_url()
-    return KomboClient(
-        key,
-        base_url=url,
-        integration_id=integration_id or settings.integration_id,
-        timeout=kwargs.pop("timeout", settings.timeout),
-        upload_timeout=kwargs.pop("upload_timeout", settings.upload_timeout),
-        **kwargs,
-    )
+    target = Target.resolve(region=region, base_url=base_url, api_key=api_key, integration_id=integration_id)
+    return target.client(**kwargs)
 
 
 def prepare_file(
@@ -121,20 +115,44 @@ def send(
     base_url: str | None = None,
     region: str | None = None,
     verify: bool = False,
+    history: bool | History = True,
+    force: bool = False,
     **kwargs: Any,
 ) -> SendOutcome:
     """Prepare and send one file; returns the outcome (it does not raise for Kombo's errors).
 
+    Args:
+        file: the file to attach (or pass ``data_url=``).
+        verify: list the application's attachments before and after, and say whether the
+            file is there (resolves an unknown outcome without sending twice).
+        history: record the send in the local history (the default), in this
+            :class:`History`, or not at all (``False``, which also skips the check below).
+        force: send even though the history shows this file already sent (or with an
+            unknown outcome) to this application in this environment.
+        **kwargs: what :func:`prepare_file` takes (``integration_id``, ``application_id``,
+            ``type``, ``name``, ``content_type``, ``remote_fields``, ``data_url``).
+
+    Raises:
+        DuplicateUploadError: already sent, and ``force`` is not set. Nothing was sent.
+        InputError: anything else wrong with the input (no key, a bad file, ...).
+        sqlite3.Error: the history cannot be read (pass ``history=False`` to skip it).
+
     Example:
         >>> outcome = send("cv.pdf", integration_id="greenhouse:abc", application_id="APP1")
-        >>> outcome.status, outcome.warnings
+        >>> outcome.status, outcome.warnings, outcome.history_id
     """
+    target = Target.resolve(region=region, base_url=base_url, api_key=api_key)
+    kwargs.setdefault("integration_id", target.integration_id)
     upload = prepare_file(file, **kwargs)
-    client = make_client(api_key, base_url=base_url, region=region)
+    target.require_key()
+    log = (History() if history is True else history) or None
+    if log is not None and not force:
+        log.refuse_resends([upload], target.environment)
+    client = target.client()
 
     async def go() -> SendOutcome:
         async with client:
-            return await send_upload(client, upload, verify=verify)
+            return await send_upload(client, upload, verify=verify, history=log, environment=target.environment)
 
     return run_sync(go())
 
