@@ -333,3 +333,72 @@ def test_manifest(server: Recorder, cv: Path, tmp_path: Path, capsys: pytest.Cap
     manifest.write_text('[{"path": "x"}]')
     code, _, err = _run(capsys, "send", "--manifest", str(manifest), *BASE)
     assert code == ExitCode.BAD_INPUT and "manifest[0]" in err
+
+
+def test_serve_with_a_plain_http_base_url_is_bad_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import textual_serve.server
+
+    def never(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the server must not start")
+
+    monkeypatch.setattr(textual_serve.server.Server, "serve", never)
+    code, out, err = _run(capsys, "serve", "--base-url", "http://example.com")
+    assert code == ExitCode.BAD_INPUT
+    assert "kombo-tui: error: base_url: refusing plain http to example.com" in err
+    assert "Traceback" not in err and out == ""
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "unreadable"])
+def test_a_broken_history_is_bad_input_not_a_traceback(
+    damage: str, server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kombo_tui.core.history import default_history_path
+
+    path = default_history_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if damage == "corrupt":
+        path.write_bytes(b"this is not an SQLite database, just some text " * 50)
+    else:
+        path.mkdir()  # a directory where the database should be: sqlite cannot open it
+    code, out, err = _run(capsys, "history")
+    assert code == ExitCode.BAD_INPUT and out == ""
+    assert f"kombo-tui: error: history: cannot use the local history {path}" in err
+    code, out, _ = _run(capsys, "history", "--json")
+    assert code == ExitCode.BAD_INPUT and json.loads(out)["status"] == "bad_input"
+    code, _, err = _run(capsys, "send", str(cv), *BASE)  # the resend check reads the history first
+    assert code == ExitCode.BAD_INPUT and "error: history" in err
+    assert server.requests == []
+
+
+@pytest.mark.parametrize(
+    ("failure", "exit_code", "status"),
+    [
+        (KeyboardInterrupt(), ExitCode.INTERRUPTED, None),
+        (OSError(28, "No space left on device", "/tmp/x"), ExitCode.BAD_INPUT, "bad_input"),
+        (BrokenPipeError(32, "Broken pipe"), ExitCode.OK, None),
+        ("api", ExitCode.API_ERROR, "error"),
+        ("transport", ExitCode.TRANSPORT, "unknown"),
+    ],
+)
+def test_every_failure_of_a_command_maps_to_an_exit_code(
+    failure: object, exit_code: ExitCode, status: str | None, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], cv: Path
+) -> None:
+    from kombo_tui.cli import commands
+    from kombo_tui.core.errors import ApiError, TransportError
+
+    if failure == "api":
+        failure = ApiError(status=503, code=None, title=None, message="down")
+    elif failure == "transport":
+        failure = TransportError("the connection broke", sent=True, kind="protocol")
+
+    def fail(*args: Any) -> int:
+        assert isinstance(failure, BaseException)
+        raise failure
+
+    monkeypatch.setattr(commands, "cmd_sniff", fail)
+    code, out, err = _run(capsys, "sniff", str(cv), "--json")
+    assert code == exit_code and "Traceback" not in err
+    if status is not None:
+        assert json.loads(out)["status"] == status
+    if isinstance(failure, ApiError):
+        assert "Kombo answered HTTP 503" in err

@@ -54,7 +54,7 @@ async def test_sync_helpers_work_under_a_running_loop() -> None:
     with pytest.raises(ZeroDivisionError):
 
         async def boom() -> None:
-            1 / 0
+            raise ZeroDivisionError("boom")
 
         kombo_tui.run_sync(boom())
 

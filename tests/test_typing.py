@@ -1,4 +1,4 @@
-"""The core keeps `mypy --strict` clean (a notebook user leans on its types)."""
+"""The core and the CLI keep `mypy --strict` clean (a notebook user leans on the core's types)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_core_is_strictly_typed() -> None:
+def test_core_and_cli_are_strictly_typed() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "kombo_tui/core"],
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "kombo_tui/core", "kombo_tui/cli"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -103,6 +103,11 @@ class FieldSpec:
     help: str
     choices: tuple[str, ...] = ()
     cli_flag: str = ""
+    """The ``kombo-tui send`` flag that sets this field (the CLI's parser is built from these)."""
+    cli_help: str = ""
+    """The flag's one-line ``--help`` text."""
+    cli_metavar: str = ""
+    """The flag's value placeholder in ``--help`` (none for a ``bool`` field: it takes no value)."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,8 @@ REMOTE_FIELD_FAMILIES: tuple[RemoteFieldFamily, ...] = (
                 help="Overrides the document category Oracle files the attachment under.",
                 choices=ORACLE_CATEGORIES,
                 cli_flag="--oracle-category",
+                cli_help="Oracle document category (IRC_CANDIDATE_RESUME, ...)",
+                cli_metavar="C",
             ),
             FieldSpec(
                 path=("oracle", "multi_post_to_all_current_applications"),
@@ -137,6 +144,7 @@ REMOTE_FIELD_FAMILIES: tuple[RemoteFieldFamily, ...] = (
                 kind="bool",
                 help="Also attach the file to every current application of the candidate.",
                 cli_flag="--oracle-multi-post",
+                cli_help="Oracle: post to all current applications",
             ),
         ),
     ),
@@ -151,6 +159,8 @@ REMOTE_FIELD_FAMILIES: tuple[RemoteFieldFamily, ...] = (
                 kind="text",
                 help="Greenhouse user shown as having added the file (Kombo sends a default).",
                 cli_flag="--greenhouse-on-behalf-of",
+                cli_help="Greenhouse On-Behalf-Of user id",
+                cli_metavar="ID",
             ),
         ),
     ),
@@ -165,6 +175,8 @@ REMOTE_FIELD_FAMILIES: tuple[RemoteFieldFamily, ...] = (
                 kind="text",
                 help="Workable user shown in the UI as the one who added the file.",
                 cli_flag="--workable-on-behalf-of",
+                cli_help="Workable on_behalf_of_user_remote_id",
+                cli_metavar="ID",
             ),
         ),
     ),

@@ -1,0 +1,178 @@
+"""The commands around sending: ``sniff``, ``history``, ``sandbox``, ``serve``, and the app itself.
+
+Each imports what it needs when it runs; opening the app imports textual only here, inside
+:func:`cmd_tui`, so the headless commands never load it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from ..core.errors import InputError, Problem
+from .diagnostics import ExitCode, Output, bad_input
+from .parser import build_tui_parser
+
+__all__ = ["cmd_history", "cmd_sandbox", "cmd_serve", "cmd_sniff", "cmd_tui", "tui_command"]
+
+
+def cmd_sniff(args: argparse.Namespace, out: Output) -> int:
+    """``kombo-tui sniff``: each file's MIME type, found the way ``send`` finds it."""
+    from ..core.files import check_file
+    from ..core.naming import suggest_type
+    from ..core.sniff import sniff_file
+
+    results: list[dict[str, Any]] = []
+    failed = False
+    for path in args.files:
+        try:
+            st = check_file(path)
+            found = sniff_file(path)
+        except InputError as exc:
+            failed = True
+            for problem in exc.problems:
+                out.note(f"kombo-tui: error: {problem}")
+            results.append({"file": str(path), "ok": False, "error": str(exc.problems[0].message)})
+            continue
+        suggestion = suggest_type(path.name)
+        row = {
+            "file": str(path),
+            "ok": True,
+            "size": st.st_size,
+            "mime": found.mime,
+            "source": found.source,
+            "generic": found.generic,
+            "description": found.description,
+            "note": found.note,
+            "suggested_type": suggestion.value if suggestion else None,
+        }
+        results.append(row)
+        if not out.json_mode:
+            flags = []
+            if found.source != "libmagic":
+                flags.append(f"guessed from {found.source}")
+            if found.generic:
+                flags.append("generic")
+            extra = f"  [{', '.join(flags)}]" if flags else ""
+            kind = f"  type: {row['suggested_type']}" if row["suggested_type"] else ""
+            out.out.write(f"{path}: {found.mime} ({st.st_size:,} bytes){extra}{kind}\n")
+            if found.note:
+                out.warn(f"{path}: {found.note}")
+    if out.json_mode:
+        out.document({"ok": not failed, "files": results})
+    return ExitCode.BAD_INPUT if failed else ExitCode.OK
+
+
+def cmd_history(args: argparse.Namespace, out: Output) -> int:
+    """``kombo-tui history``: the local audit log, newest first.
+
+    A history that cannot be read (corrupt, unreadable) raises ``sqlite3.Error`` or
+    ``OSError``, which :func:`kombo_tui.cli.main` reports as bad input.
+    """
+    from ..core.history import History
+
+    entries = History().entries(limit=max(1, args.limit), search=args.search)
+    if out.json_mode:
+        out.document({"ok": True, "entries": [e.to_json() for e in entries]})
+        return ExitCode.OK
+    if not entries:
+        out.info("no uploads recorded yet")
+        return ExitCode.OK
+    for e in entries:
+        who = " / ".join(p for p in (e.candidate, e.job) if p)
+        code = f"  {e.error_code}" if e.error_code else ""
+        out.out.write(
+            f"{e.at}  {e.outcome:<16} {e.environment:<8} {e.file_name} ({e.type}, {e.size or 0:,} B) "
+            f"→ {e.application_id} via {e.integration_id}{'  ' + who if who else ''}{code}\n"
+        )
+        if e.log_url:
+            out.out.write(f"    log: {e.log_url}\n")
+    return ExitCode.OK
+
+
+def cmd_sandbox(args: argparse.Namespace, out: Output) -> int:
+    """``kombo-tui sandbox``: serve the Kombo-compatible sandbox on loopback until Ctrl-C."""
+    from ..core.net import is_loopback_host
+    from ..sandbox.app import SandboxConfig
+    from ..sandbox.server import serve_forever
+
+    if not is_loopback_host(args.host):
+        return bad_input(out, [Problem("host", f"{args.host!r} is not a loopback address; the sandbox serves 127.0.0.1 only")])
+    if not 0 <= args.error_rate <= 1:
+        return bad_input(out, [Problem("error-rate", "must be between 0 and 1")])
+    extra: dict[str, Any] = {}
+    if args.seed is not None:
+        extra["seed"] = args.seed
+    if args.max_body_mb is not None:
+        extra["max_body_bytes"] = int(args.max_body_mb * 1024 * 1024)
+    try:
+        config = SandboxConfig(
+            latency=args.latency,
+            rate_limit=args.rate_limit,
+            rate_window=args.rate_window,
+            concurrency_limit=args.concurrency_limit,
+            error_rate=args.error_rate,
+            drop_after_store=args.drop_after_store,
+            **extra,
+        )
+    except ValueError as exc:
+        return bad_input(out, [Problem("sandbox", str(exc))])
+    try:
+        serve_forever(args.host, args.port, config, out=out.out, log_level=args.log_level)
+    except OSError as exc:
+        return bad_input(out, [Problem("port", f"cannot listen on {args.host}:{args.port}: {exc.strerror}")])
+    except KeyboardInterrupt:
+        out.note("sandbox stopped")
+        return ExitCode.INTERRUPTED
+    return ExitCode.OK
+
+
+def tui_command(args: argparse.Namespace) -> list[str]:
+    """The command line that opens the TUI with the same target flags."""
+    cmd = [sys.executable, "-m", "kombo_tui"]
+    if args.sandbox:
+        cmd.append("--sandbox")
+    if args.region:
+        cmd += ["--region", args.region]
+    if args.base_url:
+        cmd += ["--base-url", args.base_url]
+    if args.integration:
+        cmd += ["--integration", args.integration]
+    if args.application:
+        cmd += ["--application", args.application]
+    return cmd
+
+
+def cmd_serve(args: argparse.Namespace, out: Output) -> int:
+    """``kombo-tui serve``: the app in a browser tab (textual-serve), on loopback only.
+
+    Raises:
+        InputError: ``--base-url`` is unsafe (checked here, before any server starts).
+    """
+    import shlex
+
+    from ..core.net import check_base_url, is_loopback_host
+
+    if not is_loopback_host(args.host):
+        return bad_input(out, [Problem("host", f"{args.host!r} is not a loopback address; the app would be open to the network with your key")])
+    if args.base_url:
+        check_base_url(args.base_url)
+    from textual_serve.server import Server
+
+    command = " ".join(shlex.quote(part) for part in tui_command(args))
+    out.note(f"kombo-tui in the browser: http://{args.host}:{args.port}  (Ctrl-C to stop)")
+    Server(command, host=args.host, port=args.port, title="kombo-tui").serve()
+    return ExitCode.OK
+
+
+def cmd_tui(argv: Sequence[str]) -> int:
+    """Open the terminal app (the default without a command); textual is imported only here."""
+    args = build_tui_parser().parse_args(argv)
+    try:
+        from ..tui.app import run_app
+    except ImportError as exc:  # pragma: no cover - the TUI ships with the package
+        print(f"kombo-tui: the terminal app is not available: {exc}", file=sys.stderr)
+        return ExitCode.BAD_INPUT
+    return int(run_app(args) or 0)

@@ -1,0 +1,100 @@
+"""The script contract of the headless commands: exit codes, and what goes to stdout or stderr.
+
+stdout carries data (with ``--json`` exactly one JSON document and nothing else), stderr
+carries diagnostics (errors, warnings, progress), and the process ends with an
+:class:`ExitCode`. Every command reports through :class:`Output`, so the contract lives here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any, TextIO
+
+from ..core.errors import ApiError, KomboError, Problem, TransportError
+
+__all__ = ["ExitCode", "Output", "bad_input", "describe_error"]
+
+
+class ExitCode(IntEnum):
+    """Exit codes of the headless commands (scripts rely on them)."""
+
+    OK = 0
+    """Sent (warnings go to stderr and into --json output)."""
+    BAD_INPUT = 2
+    """Bad input: nothing was sent."""
+    API_ERROR = 3
+    """Kombo answered with an error."""
+    TRANSPORT = 4
+    """Network failure; stderr says whether the body may have been received."""
+    INTERRUPTED = 130
+
+
+@dataclass
+class Output:
+    """stdout for data, stderr for diagnostics; --json keeps stdout to one document."""
+
+    json_mode: bool
+    out: TextIO
+    err: TextIO
+
+    def info(self, text: str) -> None:
+        """A line of data for people: stdout, or stderr when stdout is the JSON document."""
+        print(text, file=self.err if self.json_mode else self.out)
+
+    def note(self, text: str) -> None:
+        """A diagnostic line (stderr)."""
+        print(text, file=self.err)
+
+    def warn(self, text: str) -> None:
+        """A warning (stderr), prefixed ``warning:``."""
+        print(f"warning: {text}", file=self.err)
+
+    def document(self, doc: dict[str, Any]) -> None:
+        """The one JSON document of a --json run (stdout)."""
+        json.dump(doc, self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")
+
+
+def bad_input(out: Output, problems: Sequence[Problem], **extra: Any) -> ExitCode:
+    """Report input problems (one line each on stderr, and the JSON document); exit code 2."""
+    for problem in problems:
+        out.note(f"kombo-tui: error: {problem}")
+    if out.json_mode:
+        out.document(
+            {
+                "ok": False,
+                "status": "bad_input",
+                "error": {"kind": "InputError", "problems": [{"field": p.field, "message": p.message} for p in problems]},
+                **extra,
+            }
+        )
+    return ExitCode.BAD_INPUT
+
+
+def describe_error(out: Output, error: KomboError) -> None:
+    """Tell on stderr what went wrong: Kombo's code and log, or what the network did, and a hint."""
+    from ..core.hints import hint_for
+
+    if isinstance(error, ApiError):
+        out.note(f"kombo-tui: Kombo answered {error.label}" + (f" (HTTP {error.status})" if error.code else ""))
+        if error.title:
+            out.note(f"  {error.title}")
+        if error.message:
+            out.note(f"  {error.message}")
+        if error.log_url:
+            out.note(f"  log: {error.log_url}")
+    elif isinstance(error, TransportError):
+        out.note(f"kombo-tui: {error}")
+        out.note(
+            "  the body may have been received: the outcome is unknown"
+            if error.sent
+            else "  nothing was received by the server"
+        )
+    else:
+        out.note(f"kombo-tui: {error}")
+    hint = hint_for(error)
+    if hint:
+        out.note(f"  hint: {hint}")

@@ -1,0 +1,365 @@
+"""``kombo-tui send`` and ``kombo-tui preview``: from flags to requests, and how each send ended.
+
+Flags (or a ``--manifest``) become drafts, every draft is validated before anything is sent,
+then the uploads go through the core's engine and each outcome is reported on stdout/stderr
+(or in the one ``--json`` document) with its exit code. ``send`` starts hashing the files
+before it imports the heavy modules, so the sha256 of a large file costs nothing extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import ApiError, InputError, Problem
+from .diagnostics import ExitCode, Output, describe_error
+from .parser import remote_fields_from_args
+
+if TYPE_CHECKING:
+    from ..core.engine import SendOutcome
+    from ..core.payload import Draft, PreparedUpload
+    from ..core.files import Fingerprint
+    from ..core.target import Target
+
+__all__ = ["CLI_CHUNK_SIZE", "cmd_preview", "cmd_send", "report_outcome", "resolve_target"]
+
+CLI_CHUNK_SIZE = 3 * 1024 * 1024
+"""Raw bytes per streamed chunk for headless sends: no UI to keep responsive, so bigger."""
+
+NO_KEY_ADVICE = "set KOMBO_API_KEY (environment or .env), save one in the app, or use --sandbox"
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+def resolve_target(args: argparse.Namespace) -> Target:
+    """The target of ``--sandbox`` / ``--region`` / ``--base-url`` (the sandbox is not started)."""
+    from ..core.target import Target
+
+    spec = None
+    if getattr(args, "sandbox", False):
+        from ..sandbox.embedded import embedded
+
+        spec = embedded()
+    return Target.resolve(sandbox=spec, region=args.region, base_url=args.base_url)
+
+
+def _read_manifest(path: Path) -> list[dict[str, Any]]:
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError.single("manifest", f"cannot read {path}: {exc.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError.single("manifest", f"{path} is not valid JSON ({exc})") from None
+    if not isinstance(entries, list) or not entries:
+        raise InputError.single("manifest", 'must be a non-empty JSON list like [{"file": "cv.pdf", "type": "CV"}]')
+    known = {"file", "type", "name", "content_type"}
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            raise InputError.single(f"manifest[{i}]", 'each entry needs "file": "path"')
+        extra = set(entry) - known
+        if extra:
+            raise InputError.single(f"manifest[{i}]", f"unknown keys {sorted(extra)}; known: {sorted(known)}")
+    base = path.parent
+    return [{**e, "file": base / Path(e["file"]).expanduser()} for e in entries]
+
+
+def _per_file(values: list[str] | None, count: int, flag: str) -> list[str | None]:
+    if not values:
+        return [None] * count
+    if len(values) != count:
+        raise InputError.single(flag.lstrip("-"), f"give {flag} once per file ({count} file(s), {len(values)} {flag})")
+    return list(values)
+
+
+def drafts_from_args(args: argparse.Namespace, default_integration: str | None) -> list[Draft]:
+    """One Draft per file (or one for --data-url).
+
+    Raises:
+        InputError: flags that do not fit together, or an unusable manifest.
+    """
+    from ..core.payload import Draft
+
+    remote = remote_fields_from_args(args)
+    integration_id = args.integration or default_integration
+    if args.manifest is not None:
+        if args.files or args.data_url:
+            raise InputError.single("manifest", "give files either on the command line or in --manifest, not both")
+        return [
+            Draft(
+                integration_id=integration_id,
+                application_id=args.application,
+                remote_fields=remote,
+                file=e["file"],
+                type=e.get("type"),
+                name=e.get("name"),
+                content_type=e.get("content_type"),
+            )
+            for e in _read_manifest(args.manifest)
+        ]
+    files: list[Path | None] = list(args.files) or [None]
+    if args.data_url and args.files and len(args.files) > 1:
+        raise InputError.single("data_url", "--data-url sends one file; do not combine it with several files")
+    types = _per_file(args.type, len(files), "--type")
+    names = _per_file(args.name, len(files), "--name")
+    ctypes = _per_file(args.content_type, len(files), "--content-type")
+    return [
+        Draft(
+            integration_id=integration_id,
+            application_id=args.application,
+            remote_fields=remote,
+            file=f,
+            data_url=args.data_url,
+            type=t,
+            name=n,
+            content_type=c,
+        )
+        for f, t, n, c in zip(files, types, names, ctypes, strict=True)
+    ]
+
+
+class EarlyHashes:
+    """Hash the files in background threads while the command loads its modules.
+
+    hashlib releases the GIL, so a large file's sha256 is taken for free during imports.
+    Any problem is left for :func:`~kombo_tui.core.payload.prepare` to report properly.
+    """
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        import threading
+
+        self._found: dict[Path, Fingerprint] = {}
+        self._threads = [threading.Thread(target=self._hash, args=(p,), daemon=True) for p in paths]
+        for thread in self._threads:
+            thread.start()
+
+    def _hash(self, path: Path) -> None:
+        from ..core.files import check_file, fingerprint
+
+        try:
+            check_file(path)  # refuses FIFOs and devices without opening them
+            self._found[path] = fingerprint(path)
+        except Exception:  # noqa: BLE001 - prepare() checks again and says what is wrong
+            pass
+
+    def get(self, path: Path | None) -> Fingerprint | None:
+        """The file's fingerprint once every hash is done (None when it could not be taken)."""
+        for thread in self._threads:
+            thread.join()
+        return self._found.get(path) if path is not None else None
+
+
+def prepare_all(
+    drafts: list[Draft], *, require_target: bool = True, hashes: EarlyHashes | None = None
+) -> list[PreparedUpload]:
+    """Validate every draft before anything is sent; problems name the file when several.
+
+    Raises:
+        InputError: every problem of every draft.
+    """
+    from ..core.payload import prepare
+
+    uploads = []
+    problems: list[Problem] = []
+    for draft in drafts:
+        try:
+            known = hashes.get(draft.file) if hashes is not None else None
+            uploads.append(prepare(draft, require_target=require_target, known_fingerprint=known))
+        except InputError as exc:
+            for problem in exc.problems:
+                if len(drafts) > 1 and draft.file is not None and problem.field not in ("integration", "application"):
+                    problem = Problem(f"{draft.file}: {problem.field}", problem.message)
+                if problem not in problems:
+                    problems.append(problem)
+    if problems:
+        raise InputError(problems)
+    return uploads
+
+
+# --------------------------------------------------------------------------- preview
+
+
+def cmd_preview(args: argparse.Namespace, out: Output) -> int:
+    """``kombo-tui preview``: the exact request (key and, unless --full, data elided); never sends."""
+    from ..core.export import request_line
+
+    target = resolve_target(args)
+    # A preview may leave the target open: it shows placeholders instead.
+    uploads = prepare_all(drafts_from_args(args, target.integration_id), require_target=False)
+    docs = []
+    for upload in uploads:
+        for warning in upload.warnings:
+            out.warn(f"{upload.name}: {warning}" if len(uploads) > 1 else str(warning))
+        request = request_line(upload, target.base_url)
+        if out.json_mode:
+            docs.append({**request, "body": upload.preview(full=args.full), "request": upload.describe()})
+            continue
+        out.out.write(f"{request['method']} {request['url']}\n")
+        for name, value in request["headers"].items():
+            out.out.write(f"{name}: {value}\n")
+        out.out.write("\n")
+        if args.full:
+            for chunk in upload.iter_body():  # streamed: flat memory for any size
+                out.out.write(chunk.decode())
+            out.out.write("\n")
+        else:
+            out.out.write(json.dumps(upload.preview(), indent=2, ensure_ascii=False) + "\n")
+    if out.json_mode:
+        if len(docs) == 1:
+            out.document({"ok": True, "status": "preview", **docs[0]})
+        else:
+            out.document({"ok": True, "status": "preview", "requests": docs})
+    return ExitCode.OK
+
+
+# --------------------------------------------------------------------------- send
+
+
+def _progress_printer(out: Output) -> Callable[[int, int], None] | None:
+    if out.json_mode or not out.err.isatty():
+        return None
+    last = [-1]
+
+    def show(sent: int, total: int) -> None:
+        pct = int(sent * 100 / total) if total else 100
+        if pct != last[0]:
+            last[0] = pct
+            out.err.write(f"\rsending… {pct:3d}% of {total:,} bytes")
+            if sent >= total:
+                out.err.write("\n")
+            out.err.flush()
+
+    return show
+
+
+def _dry_run(out: Output, target: Target, uploads: list[PreparedUpload]) -> int:
+    from ..core.export import request_line
+
+    if out.json_mode:
+        docs = [{**request_line(u, target.base_url), "body": u.preview(), "request": u.describe()} for u in uploads]
+        if len(docs) == 1:
+            out.document({"ok": True, "status": "dry_run", **docs[0]})
+        else:
+            out.document({"ok": True, "status": "dry_run", "requests": docs})
+    else:
+        for u in uploads:
+            out.info(f"dry run: would send {u.name} ({u.type.value}, {u.content_type}, {u.size:,} bytes)")
+        out.info(f"  to application {uploads[0].application_id} via {uploads[0].integration_id} ({target.environment})")
+    return ExitCode.OK
+
+
+def cmd_send(args: argparse.Namespace, out: Output) -> int:
+    """``kombo-tui send``: validate everything, refuse a resend, send, report each outcome."""
+    hashes = EarlyHashes(args.files)  # first: it overlaps with the imports below
+
+    from ..core.engine import send_batch
+    from ..core.history import History
+
+    target = resolve_target(args)
+    uploads = prepare_all(drafts_from_args(args, target.integration_id), hashes=hashes)
+    target.require_key(NO_KEY_ADVICE)
+    many = len(uploads) > 1
+    for upload in uploads:
+        upload.chunk_size = CLI_CHUNK_SIZE
+        prefix = f"{upload.name}: " if many else ""
+        for warning in upload.warnings:
+            out.warn(f"{prefix}{warning}")
+        if upload.type_suggested:
+            out.note(f"{prefix}type {upload.type.value} (guessed from the name; set --type to choose)")
+    if args.dry_run:
+        return _dry_run(out, target, uploads)
+
+    history = History()
+    # An in-process sandbox starts empty on every run: earlier sandbox sends cannot be there.
+    if not args.force and not target.is_sandbox:
+        history.refuse_resends(uploads, target.environment, verify="--verify", force="--force")
+
+    sent_fully: dict[int, bool] = {}
+    printer = _progress_printer(out) if not many else None
+
+    def progress(index: int, sent: int, total: int) -> None:
+        sent_fully[index] = sent >= total
+        if printer is not None:
+            printer(sent, total)
+
+    with target:
+        client = target.client()
+
+        async def run() -> list[SendOutcome]:
+            async with client:
+                return await send_batch(
+                    client,
+                    uploads,
+                    progress=progress,
+                    verify=args.verify,
+                    history=history,
+                    environment=target.environment,
+                    on_retry=lambda n: out.note(
+                        f"retrying in {n.delay:.1f}s (attempt {n.attempt + 1} of {n.max_attempts}): {n.reason}"
+                    ),
+                )
+
+        import asyncio
+
+        try:
+            outcomes = asyncio.run(run())
+        except KeyboardInterrupt:
+            if any(sent_fully.values()):
+                out.note("kombo-tui: interrupted after a whole body was sent: the outcome is unknown; "
+                         "check the application's attachments (send --verify) before resending")
+            else:
+                out.note("kombo-tui: interrupted before any body was complete: nothing was stored")
+            return ExitCode.INTERRUPTED
+
+    codes = [report_outcome(out, o, target.environment, many) for o in outcomes]
+    if out.json_mode:
+        docs = [o.to_json() for o in outcomes]
+        for doc in docs:
+            doc["environment"] = target.environment
+        if many:
+            out.document({"ok": all(c == ExitCode.OK for c in codes), "status": "batch", "results": docs})
+        else:
+            out.document(docs[0])
+    for severity in (ExitCode.TRANSPORT, ExitCode.API_ERROR, ExitCode.BAD_INPUT):
+        if severity in codes:
+            return severity
+    return ExitCode.OK
+
+
+def report_outcome(out: Output, outcome: SendOutcome, env_label: str, many: bool) -> ExitCode:
+    """Tell the user how one send ended; return its exit code."""
+    upload = outcome.upload
+    prefix = f"{upload.name}: " if many else ""
+    for warning in outcome.warnings:
+        out.warn(prefix + warning)
+    for note in outcome.notes:
+        out.warn(prefix + note)
+    if outcome.status == "sent":
+        if not out.json_mode:
+            out.info(
+                f"sent {upload.name} ({upload.type.value}, {upload.content_type}, {upload.size:,} bytes) "
+                f"to application {upload.application_id} via {upload.integration_id} ({env_label})"
+            )
+        if outcome.verification is not None:
+            out.note(f"{prefix}verify: {outcome.verification.summary()}")
+        return ExitCode.OK
+    error = outcome.error
+    assert error is not None
+    if many:
+        out.note(f"{upload.name}: not sent ({outcome.status})")
+    describe_error(out, error)
+    if outcome.verification is not None:
+        out.note(f"{prefix}verify: {outcome.verification.summary()}")
+        if outcome.landed and outcome.status == "unknown":
+            out.note(f"{prefix}the answer was lost, but the file is on the application: do not send it again")
+            return ExitCode.OK
+    elif outcome.status == "unknown":
+        out.note(f"{prefix}check the application's attachments (send --verify) before resending")
+    if isinstance(error, ApiError):
+        return ExitCode.API_ERROR
+    if outcome.status == "file_changed":
+        return ExitCode.BAD_INPUT
+    return ExitCode.TRANSPORT
