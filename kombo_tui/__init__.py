@@ -67,20 +67,82 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .core.client import KomboClient, RetryPolicy
-    from .core.engine import SendOutcome, send_batch, send_upload, verify_upload
-    from .core.errors import (
-        ApiError,
-        DuplicateUploadError,
-        FileChangedError,
-        InputError,
-        KomboError,
-        TransportError,
+    # "X as X": explicit re-exports, for type checkers and linters (the names load lazily above).
+    from .core.api import (
+        list_applications as list_applications,
     )
-    from .core.history import History
-    from .core.models import AttachmentType
-    from .core.payload import Draft, PreparedUpload, prepare
-    from .core.settings import load_settings
-    from .core.api import list_applications, make_client, prepare_file, preview, run_sync, send
-    from .core.sniff import sniff_file
-    from .sandbox.server import SandboxServer
+    from .core.api import (
+        make_client as make_client,
+    )
+    from .core.api import (
+        prepare_file as prepare_file,
+    )
+    from .core.api import (
+        preview as preview,
+    )
+    from .core.api import (
+        run_sync as run_sync,
+    )
+    from .core.api import (
+        send as send,
+    )
+    from .core.client import (
+        KomboClient as KomboClient,
+    )
+    from .core.client import (
+        RetryPolicy as RetryPolicy,
+    )
+    from .core.engine import (
+        SendOutcome as SendOutcome,
+    )
+    from .core.engine import (
+        send_batch as send_batch,
+    )
+    from .core.engine import (
+        send_upload as send_upload,
+    )
+    from .core.engine import (
+        verify_upload as verify_upload,
+    )
+    from .core.errors import (
+        ApiError as ApiError,
+    )
+    from .core.errors import (
+        DuplicateUploadError as DuplicateUploadError,
+    )
+    from .core.errors import (
+        FileChangedError as FileChangedError,
+    )
+    from .core.errors import (
+        InputError as InputError,
+    )
+    from .core.errors import (
+        KomboError as KomboError,
+    )
+    from .core.errors import (
+        TransportError as TransportError,
+    )
+    from .core.history import (
+        History as History,
+    )
+    from .core.models import (
+        AttachmentType as AttachmentType,
+    )
+    from .core.payload import (
+        Draft as Draft,
+    )
+    from .core.payload import (
+        PreparedUpload as PreparedUpload,
+    )
+    from .core.payload import (
+        prepare as prepare,
+    )
+    from .core.settings import (
+        load_settings as load_settings,
+    )
+    from .core.sniff import (
+        sniff_file as sniff_file,
+    )
+    from .sandbox.server import (
+        SandboxServer as SandboxServer,
+    )

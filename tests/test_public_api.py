@@ -77,7 +77,7 @@ class _Kombo:
         kombo = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("content-length") or 0))
                 kombo.posts += 1
                 payload = b'{"status":"success","data":{},"warnings":[]}'

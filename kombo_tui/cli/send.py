@@ -20,8 +20,8 @@ from .parser import remote_fields_from_args
 
 if TYPE_CHECKING:
     from ..core.engine import SendOutcome
-    from ..core.payload import Draft, PreparedUpload
     from ..core.files import Fingerprint
+    from ..core.payload import Draft, PreparedUpload
     from ..core.target import Target
 
 __all__ = ["CLI_CHUNK_SIZE", "cmd_preview", "cmd_send", "report_outcome", "resolve_target"]

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from kombo_tui.core.client import KomboClient, RetryPolicy, parse_error
-from kombo_tui.core.net import encode_path_segment
 from kombo_tui.core.errors import ApiError, TransportError
 from kombo_tui.core.models import ATS_ERROR_CODES
+from kombo_tui.core.net import encode_path_segment
 from kombo_tui.core.payload import Draft, prepare
 
 KEY = "sk_test_client_key_123"
