@@ -402,3 +402,12 @@ def test_every_failure_of_a_command_maps_to_an_exit_code(
         assert json.loads(out)["status"] == status
     if isinstance(failure, ApiError):
         assert "Kombo answered HTTP 503" in err
+
+
+def test_an_invalid_setting_is_bad_input(monkeypatch: pytest.MonkeyPatch, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KOMBO_API_KEY", KEY)
+    monkeypatch.setenv("KOMBO_REGION", "EU")  # regions are lower-case: eu, us, ca
+    code, out, err = _run(capsys, "send", str(cv), *BASE, "--json")
+    assert code == ExitCode.BAD_INPUT and "Traceback" not in err
+    assert "kombo-tui: error: config: setting region (KOMBO_REGION" in err
+    assert json.loads(out)["status"] == "bad_input"

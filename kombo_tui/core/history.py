@@ -19,8 +19,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .config import data_dir
 from .errors import DuplicateUploadError, Problem
-from .settings import data_dir
 
 if TYPE_CHECKING:
     from .payload import PreparedUpload

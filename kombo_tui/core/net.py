@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from .errors import InputError
 
-__all__ = ["REGIONS", "check_base_url", "encode_path_segment", "is_loopback_host"]
+__all__ = ["REGIONS", "check_base_url", "encode_path_segment", "environment_label", "is_loopback_host"]
 
 REGIONS: dict[str, str] = {
     "eu": "https://api.kombo.dev/v1",
@@ -73,3 +73,14 @@ def encode_path_segment(value: str) -> str:
     if encoded and set(encoded) == {"."}:
         encoded = encoded.replace(".", "%2E")
     return encoded
+
+
+def environment_label(base_url: str, *, sandbox: bool = False) -> str:
+    """The badge shown to the user: SANDBOX, EU, US, CA or the custom host."""
+    if sandbox:
+        return "SANDBOX"
+    for region, url in REGIONS.items():
+        if base_url.rstrip("/") == url:
+            return region.upper()
+    host = urlsplit(base_url).netloc
+    return host or base_url

@@ -1,35 +1,31 @@
-"""Where the API key, region and defaults come from, and where the config file lives.
+"""Where the API key, region and defaults come from: the pydantic-settings model.
 
 Precedence, highest first: explicit arguments (CLI flags), the process environment
 (``KOMBO_*``), a ``.env`` file in the working directory, the TOML config file in the
 platform config dir. The key is a :class:`~pydantic.SecretStr` and is never printed; only
 *where it came from* is shown.
+
+The config file itself (paths, reading, writing) lives in :mod:`.config`, which does not
+import pydantic; its names are re-exported here, as is :func:`.net.environment_label`.
 """
 
 from __future__ import annotations
 
 import os
-import stat
-import sys
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
+from .config import APP_NAME, KeySource, config_path, data_dir, read_config, save_config
 from .errors import ConfigError
-from .net import REGIONS, check_base_url
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from .net import REGIONS, check_base_url, environment_label
 
 __all__ = [
     "APP_NAME",
@@ -44,92 +40,8 @@ __all__ = [
     "save_config",
 ]
 
-APP_NAME = "kombo-tui"
-
-KeySource = Literal["env", ".env", "config", "sandbox", "none"]
-
-
-def config_path() -> Path:
-    """The TOML config file (``$XDG_CONFIG_HOME/kombo-tui/config.toml`` on Linux)."""
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
-
-
-def data_dir() -> Path:
-    """The platform data dir (history database lives here)."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-def read_config(path: Path | None = None) -> dict[str, Any]:
-    """Read the config file; refuse one that other users can read.
-
-    Raises:
-        ConfigError: the file is group/world readable or is not valid TOML.
-    """
-    path = path or config_path()
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return {}
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    if os.name == "posix" and st.st_mode & (stat.S_IRGRP | stat.S_IROTH | stat.S_IWGRP | stat.S_IWOTH):
-        raise ConfigError(
-            f"config file {path} is readable by other users (mode {stat.S_IMODE(st.st_mode):o}); "
-            f"it may hold the API key. Run: chmod 600 '{path}'"
-        )
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    return data
-
-
-def save_config(updates: dict[str, Any], path: Path | None = None) -> Path:
-    """Merge ``updates`` into the config file, written atomically with mode 0600.
-
-    A value of None removes the key.
-    """
-    import tomli_w
-
-    path = path or config_path()
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    current = read_config(path)
-    for key, value in updates.items():
-        if value is None:
-            current.pop(key, None)
-        else:
-            current[key] = value
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            tomli_w.dump(current, fh)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def environment_label(base_url: str, *, sandbox: bool = False) -> str:
-    """The badge shown to the user: SANDBOX, EU, US, CA or the custom host."""
-    if sandbox:
-        return "SANDBOX"
-    for region, url in REGIONS.items():
-        if base_url.rstrip("/") == url:
-            return region.upper()
-    host = urlsplit(base_url).netloc
-    return host or base_url
-
-
 # pydantic-settings builds sources from the class; the config file's data reaches it here.
-_CONFIG_DATA: ContextVar[dict[str, Any]] = ContextVar("kombo_tui_config_data", default={})
+_CONFIG_DATA: ContextVar[dict[str, Any]] = ContextVar("kombo_tui_config_data")
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -184,7 +96,7 @@ class Settings(BaseSettings):
             init_settings,
             env_settings,
             dotenv_settings,
-            _TomlSource(settings_cls, _CONFIG_DATA.get()),
+            _TomlSource(settings_cls, _CONFIG_DATA.get({})),
         )
 
     def resolved_base_url(self) -> str:
@@ -204,13 +116,16 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """Resolve settings from overrides, environment, ``.env`` and the config file.
 
     Raises:
-        ConfigError: the config file is unsafe or invalid.
+        ConfigError: the config file is unsafe or invalid, or a value (from any source) does
+            not fit its setting, e.g. ``KOMBO_REGION=EU``.
     """
     data = read_config(config_file)
     overrides = {k: v for k, v in overrides.items() if v is not None}
     token = _CONFIG_DATA.set(data)
     try:
         settings = Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError("; ".join(_invalid_setting(err) for err in exc.errors())) from None
     finally:
         _CONFIG_DATA.reset(token)
     if settings.api_key is not None and not settings.api_key.get_secret_value().strip():
@@ -228,3 +143,10 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     if "key_source" not in overrides:
         settings.key_source = source
     return settings
+
+
+def _invalid_setting(err: Any) -> str:
+    """One invalid value, named as the user would set it (never echoing the key)."""
+    name = str(err["loc"][0]) if err["loc"] else "settings"
+    shown = "" if name == "api_key" else f" (got {err['input']!r})"
+    return f"setting {name} (KOMBO_{name.upper()}, .env or the config file): {err['msg']}{shown}"

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
     from .client import KomboClient
+    from .config import PlainSettings
+    from .settings import Settings
 
 __all__ = ["SANDBOX_LABEL", "LocalServer", "SandboxSpec", "Target"]
 
@@ -121,14 +123,22 @@ class Target:
             )
         from pydantic import SecretStr
 
-        from .settings import environment_label, load_settings
+        from .config import plain_settings
+        from .net import environment_label
 
-        settings = load_settings(region=region, base_url=base_url)
+        # The common case without pydantic-settings (a send from a script should not wait
+        # for it); load_settings stays the authority for everything else.
+        settings: PlainSettings | Settings | None = plain_settings(region=region, base_url=base_url)
+        if settings is None:
+            from .settings import load_settings
+
+            settings = load_settings(region=region, base_url=base_url)
         url = settings.resolved_base_url()
-        key: SecretStr | None = settings.api_key
+        found = settings.api_key
+        key = SecretStr(found) if isinstance(found, str) else found
         source: str = settings.key_source
         if api_key is not None:
-            raw = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+            raw = api_key if isinstance(api_key, str) else api_key.get_secret_value()
             key, source = (SecretStr(raw), "argument") if raw.strip() else (None, "none")
         return cls(
             base_url=url,
