@@ -26,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     "make_client": "kombo_tui.core.api",
     "run_sync": "kombo_tui.core.api",
     # building blocks
-    "Draft": "kombo_tui.core.payload",
+    "Draft": "kombo_tui.core.draft",
     "PreparedUpload": "kombo_tui.core.payload",
     "prepare": "kombo_tui.core.payload",
     "KomboClient": "kombo_tui.core.client",
@@ -92,6 +92,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.client import (
         RetryPolicy as RetryPolicy,
     )
+    from .core.draft import (
+        Draft as Draft,
+    )
     from .core.engine import (
         SendOutcome as SendOutcome,
     )
@@ -127,9 +130,6 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .core.models import (
         AttachmentType as AttachmentType,
-    )
-    from .core.payload import (
-        Draft as Draft,
     )
     from .core.payload import (
         PreparedUpload as PreparedUpload,

@@ -333,6 +333,9 @@ def test_manifest(server: Recorder, cv: Path, tmp_path: Path, capsys: pytest.Cap
     manifest.write_text('[{"path": "x"}]')
     code, _, err = _run(capsys, "send", "--manifest", str(manifest), *BASE)
     assert code == ExitCode.BAD_INPUT and "manifest[0]" in err
+    manifest.write_text(json.dumps([{"file": cv.name, "type": 5}]))
+    code, _, err = _run(capsys, "send", "--manifest", str(manifest), *BASE)
+    assert code == ExitCode.BAD_INPUT and "error: manifest[0].type: must be text, not 5" in err
 
 
 def test_serve_with_a_plain_http_base_url_is_bad_input(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -21,7 +21,7 @@ from .parser import remote_fields_from_args
 if TYPE_CHECKING:
     from ..core.engine import SendOutcome
     from ..core.files import Fingerprint
-    from ..core.payload import Draft, PreparedUpload
+    from ..core.payload import DraftFields, PreparedUpload
     from ..core.target import Target
 
 __all__ = ["CLI_CHUNK_SIZE", "cmd_preview", "cmd_send", "report_outcome", "resolve_target"]
@@ -63,6 +63,9 @@ def _read_manifest(path: Path) -> list[dict[str, Any]]:
         extra = set(entry) - known
         if extra:
             raise InputError.single(f"manifest[{i}]", f"unknown keys {sorted(extra)}; known: {sorted(known)}")
+        for key in ("type", "name", "content_type"):
+            if entry.get(key) is not None and not isinstance(entry[key], str):
+                raise InputError.single(f"manifest[{i}].{key}", f"must be text, not {entry[key]!r}")
     base = path.parent
     return [{**e, "file": base / Path(e["file"]).expanduser()} for e in entries]
 
@@ -75,29 +78,30 @@ def _per_file(values: list[str] | None, count: int, flag: str) -> list[str | Non
     return list(values)
 
 
-def drafts_from_args(args: argparse.Namespace, default_integration: str | None) -> list[Draft]:
-    """One Draft per file (or one for --data-url).
+def drafts_from_args(args: argparse.Namespace, default_integration: str | None) -> list[DraftFields]:
+    """One draft per file (or one for --data-url), as the fields of a Draft.
+
+    Plain fields rather than :class:`~kombo_tui.core.draft.Draft` models: a send never
+    imports pydantic before its first byte is on the wire.
 
     Raises:
         InputError: flags that do not fit together, or an unusable manifest.
     """
-    from ..core.payload import Draft
-
     remote = remote_fields_from_args(args)
     integration_id = args.integration or default_integration
     if args.manifest is not None:
         if args.files or args.data_url:
             raise InputError.single("manifest", "give files either on the command line or in --manifest, not both")
         return [
-            Draft(
-                integration_id=integration_id,
-                application_id=args.application,
-                remote_fields=remote,
-                file=e["file"],
-                type=e.get("type"),
-                name=e.get("name"),
-                content_type=e.get("content_type"),
-            )
+            {
+                "integration_id": integration_id,
+                "application_id": args.application,
+                "remote_fields": remote,
+                "file": e["file"],
+                "type": e.get("type"),
+                "name": e.get("name"),
+                "content_type": e.get("content_type"),
+            }
             for e in _read_manifest(args.manifest)
         ]
     files: list[Path | None] = list(args.files) or [None]
@@ -107,16 +111,16 @@ def drafts_from_args(args: argparse.Namespace, default_integration: str | None) 
     names = _per_file(args.name, len(files), "--name")
     ctypes = _per_file(args.content_type, len(files), "--content-type")
     return [
-        Draft(
-            integration_id=integration_id,
-            application_id=args.application,
-            remote_fields=remote,
-            file=f,
-            data_url=args.data_url,
-            type=t,
-            name=n,
-            content_type=c,
-        )
+        {
+            "integration_id": integration_id,
+            "application_id": args.application,
+            "remote_fields": remote,
+            "file": f,
+            "data_url": args.data_url,
+            "type": t,
+            "name": n,
+            "content_type": c,
+        }
         for f, t, n, c in zip(files, types, names, ctypes, strict=True)
     ]
 
@@ -153,25 +157,26 @@ class EarlyHashes:
 
 
 def prepare_all(
-    drafts: list[Draft], *, require_target: bool = True, hashes: EarlyHashes | None = None
+    drafts: list[DraftFields], *, require_target: bool = True, hashes: EarlyHashes | None = None
 ) -> list[PreparedUpload]:
     """Validate every draft before anything is sent; problems name the file when several.
 
     Raises:
         InputError: every problem of every draft.
     """
-    from ..core.payload import prepare
+    from ..core.payload import prepare_fields
 
     uploads = []
     problems: list[Problem] = []
     for draft in drafts:
+        file = draft.get("file")
         try:
-            known = hashes.get(draft.file) if hashes is not None else None
-            uploads.append(prepare(draft, require_target=require_target, known_fingerprint=known))
+            known = hashes.get(file) if hashes is not None else None
+            uploads.append(prepare_fields(**draft, require_target=require_target, known_fingerprint=known))
         except InputError as exc:
             for problem in exc.problems:
-                if len(drafts) > 1 and draft.file is not None and problem.field not in ("integration", "application"):
-                    problem = Problem(f"{draft.file}: {problem.field}", problem.message)
+                if len(drafts) > 1 and file is not None and problem.field not in ("integration", "application"):
+                    problem = Problem(f"{file}: {problem.field}", problem.message)
                 if problem not in problems:
                     problems.append(problem)
     if problems:

@@ -16,16 +16,16 @@ from collections.abc import Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .draft import Draft
 from .engine import SendOutcome, send_upload
 from .history import History
-from .payload import Draft, PreparedUpload, prepare
+from .payload import PreparedUpload, prepare
 from .settings import load_settings
 from .target import Target
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from .client import KomboClient
+    from .config import SecretText
     from .models import Application
 
 __all__ = ["list_applications", "make_client", "preview", "prepare_file", "run_sync", "send"]
@@ -56,7 +56,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def make_client(
-    api_key: str | SecretStr | None = None,
+    api_key: str | SecretText | None = None,
     *,
     base_url: str | None = None,
     region: str | None = None,
@@ -111,7 +111,7 @@ def preview(file: str | Path | None = None, *, full: bool = False, **kwargs: Any
 def send(
     file: str | Path | None = None,
     *,
-    api_key: str | SecretStr | None = None,
+    api_key: str | SecretText | None = None,
     base_url: str | None = None,
     region: str | None = None,
     verify: bool = False,
@@ -160,7 +160,7 @@ def send(
 def list_applications(
     integration_id: str,
     *,
-    api_key: str | SecretStr | None = None,
+    api_key: str | SecretText | None = None,
     base_url: str | None = None,
     region: str | None = None,
     limit: int | None = None,

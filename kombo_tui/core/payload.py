@@ -1,7 +1,7 @@
 """From what the user chose (a :class:`Draft`) to a validated, streamable request.
 
 :func:`prepare` checks everything before a byte is sent and reports every problem by its
-field. The resulting :class:`PreparedUpload` streams the JSON body: base64 is produced
+field (:func:`prepare_fields` does the same from the fields one by one, without a Draft). The resulting :class:`PreparedUpload` streams the JSON body: base64 is produced
 chunk by chunk while sending, with an exact ``Content-Length``, so memory stays flat
 whatever the file size. While streaming it re-checks the size and sha256 taken when the
 file was chosen and stops before the last byte if the file changed.
@@ -17,28 +17,45 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
+from .enums import AttachmentType
 from .errors import FileChangedError, InputError, Notice, Problem
 from .files import Fingerprint, check_file, fingerprint
 from .mime import CONTENT_TYPE_RE, same_type
-from .models import AttachmentRestrictions, AttachmentType, RemoteFields
 from .naming import suggest_type
 from .sniff import Sniffed, sniff_file
+
+if TYPE_CHECKING:
+    from .draft import Draft
+    from .models import AttachmentRestrictions
+
+# Nothing here imports pydantic: building and streaming a request does not need it (the
+# command line's first byte goes out sooner). Draft, a pydantic model, lives in .draft and is
+# still importable from here; remote fields are validated with pydantic only when given.
 
 __all__ = [
     "CHUNK_SIZE",
     "Draft",
+    "DraftFields",
     "PreparedUpload",
     "base64_length",
     "display_path",
     "parse_remote_fields",
     "prepare",
+    "prepare_fields",
     "restriction_warnings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``from kombo_tui.core.payload import Draft`` keeps working; pydantic loads only then.
+    if name == "Draft":
+        from .draft import Draft
+
+        return Draft
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 CHUNK_SIZE = 3 * 256 * 1024
 """Raw bytes read per chunk: a multiple of 3 so each chunk's base64 has no padding."""
@@ -47,29 +64,22 @@ ProgressCallback = Callable[[int, int], None]
 """``progress(bytes_of_body_sent, content_length)``."""
 
 
+class DraftFields(TypedDict, total=False):
+    """A :class:`Draft`'s fields as plain keyword arguments of :func:`prepare_fields`."""
+
+    integration_id: str | None
+    application_id: str | None
+    file: Path | None
+    data_url: str | None
+    name: str | None
+    type: str | None
+    content_type: str | None
+    remote_fields: dict[str, Any] | None
+
+
 def base64_length(size: int) -> int:
     """Length of the padded base64 of ``size`` bytes: 4·⌈n/3⌉."""
     return 4 * ((size + 2) // 3)
-
-
-class Draft(BaseModel):
-    """What the user has chosen so far; immutable (replace with ``model_copy(update=...)``)."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    integration_id: str | None = None
-    application_id: str | None = None
-    file: Path | None = None
-    """A local file to send as ``data`` (base64)."""
-    data_url: str | None = None
-    """Or a URL Kombo downloads the file from."""
-    name: str | None = None
-    """File name shown in the ATS; defaults to the file's name."""
-    type: str | None = None
-    """CV, COVER_LETTER or OTHER; suggested from the name when empty."""
-    content_type: str | None = None
-    """MIME type; sniffed from the file when empty."""
-    remote_fields: dict[str, Any] | None = None
 
 
 @dataclass
@@ -155,7 +165,7 @@ class PreparedUpload:
         digest = hashlib.sha256()
         read = 0
         try:
-            fh = open(self.file, "rb")  # noqa: SIM115 - closed in finally; generator
+            fh = open(self.file, "rb")
         except OSError as exc:
             raise FileChangedError(f"{self.file} can no longer be read: {exc.strerror}") from None
         try:
@@ -294,6 +304,10 @@ def parse_remote_fields(value: str | dict[str, Any] | None) -> dict[str, Any] | 
             ) from None
     if not isinstance(value, dict):
         raise InputError.single("remote_fields", "must be a JSON object like {\"greenhouse\": {...}}")
+    from pydantic import ValidationError
+
+    from .models import RemoteFields
+
     try:
         model = RemoteFields.model_validate(value)
     except ValidationError as exc:
@@ -337,11 +351,11 @@ def display_path(path: str | os.PathLike[str]) -> str:
     return os.fsencode(path).decode("utf-8", errors="replace")
 
 
-def _default_name(draft: Draft) -> str | None:
-    if draft.file is not None:
-        return display_path(draft.file.name)
-    if draft.data_url:
-        path = urlsplit(draft.data_url).path
+def _default_name(file: Path | None, data_url: str | None) -> str | None:
+    if file is not None:
+        return display_path(file.name)
+    if data_url:
+        path = urlsplit(data_url).path
         last = unquote(path.rsplit("/", 1)[-1])
         return last or None
     return None
@@ -374,42 +388,79 @@ def prepare(
     Raises:
         InputError: every problem found, each naming its field.
     """
+    return prepare_fields(
+        integration_id=draft.integration_id,
+        application_id=draft.application_id,
+        file=draft.file,
+        data_url=draft.data_url,
+        name=draft.name,
+        type=draft.type,
+        content_type=draft.content_type,
+        remote_fields=draft.remote_fields,
+        known_fingerprint=known_fingerprint,
+        known_sniffed=known_sniffed,
+        require_target=require_target,
+    )
+
+
+def prepare_fields(
+    *,
+    integration_id: str | None = None,
+    application_id: str | None = None,
+    file: Path | None = None,
+    data_url: str | None = None,
+    name: str | None = None,
+    type: str | None = None,  # noqa: A002 - the API's name
+    content_type: str | None = None,
+    remote_fields: dict[str, Any] | None = None,
+    known_fingerprint: Fingerprint | None = None,
+    known_sniffed: Sniffed | None = None,
+    require_target: bool = True,
+) -> PreparedUpload:
+    """:func:`prepare` from a draft's fields given one by one (see :class:`Draft`).
+
+    The same checks, without building a :class:`Draft`: a Draft is a pydantic model, and the
+    command line sends without importing pydantic (its first byte goes out sooner).
+
+    Raises:
+        InputError: every problem found, each naming its field.
+    """
     problems: list[Problem] = []
     warnings: list[Notice] = []
 
-    integration_id = (draft.integration_id or "").strip()
+    integration_id = (integration_id or "").strip()
     if not integration_id and require_target:
         problems.append(Problem("integration", "no integration id given (--integration or KOMBO_INTEGRATION_ID)"))
-    application_id = (draft.application_id or "").strip()
+    application_id = (application_id or "").strip()
     if not application_id and require_target:
         problems.append(Problem("application", "no application id given (--application)"))
     elif any(ord(ch) < 32 or ord(ch) == 127 for ch in application_id):
         problems.append(Problem("application", "contains control characters"))
 
-    if draft.file is not None and draft.data_url:
+    if file is not None and data_url:
         problems.append(Problem("file", "give either a file or a data_url, not both"))
-    elif draft.file is None and not draft.data_url:
+    elif file is None and not data_url:
         problems.append(Problem("file", "give a file to send (or a data_url for Kombo to fetch)"))
 
     fp: Fingerprint | None = None
     sniffed: Sniffed | None = None
-    if draft.file is not None and not draft.data_url:
+    if file is not None and not data_url:
         try:
-            check_file(draft.file)
-            sniffed = known_sniffed or sniff_file(draft.file)
-            fp = known_fingerprint or fingerprint(draft.file)
+            check_file(file)
+            sniffed = known_sniffed or sniff_file(file)
+            fp = known_fingerprint or fingerprint(file)
         except InputError as exc:
             problems.extend(exc.problems)
         except FileChangedError as exc:
             problems.append(Problem("file", str(exc)))
         except OSError as exc:
-            problems.append(Problem("file", f"cannot read {draft.file}: {exc.strerror}"))
-    if draft.data_url:
-        problem = _check_data_url(draft.data_url)
+            problems.append(Problem("file", f"cannot read {file}: {exc.strerror}"))
+    if data_url:
+        problem = _check_data_url(data_url)
         if problem:
             problems.append(problem)
 
-    name = (draft.name if draft.name is not None else _default_name(draft)) or ""
+    name = (name if name is not None else _default_name(file, data_url)) or ""
     if not name.strip():
         problems.append(Problem("name", "the attachment needs a name (--name)"))
     elif any("\ud800" <= ch <= "\udfff" for ch in name):
@@ -429,16 +480,16 @@ def prepare(
 
     kind: AttachmentType | None = None
     suggested = False
-    if draft.type:
+    if type:
         try:
-            kind = AttachmentType(draft.type.strip().upper())
+            kind = AttachmentType(type.strip().upper())
         except ValueError:
-            problems.append(Problem("type", f"{draft.type!r} is not one of CV, COVER_LETTER, OTHER"))
+            problems.append(Problem("type", f"{type!r} is not one of CV, COVER_LETTER, OTHER"))
     else:
         kind = suggest_type(name) or AttachmentType.OTHER
         suggested = True
 
-    content_type = draft.content_type.strip() if draft.content_type else None
+    content_type = content_type.strip() if content_type else None
     if content_type is not None:
         if not CONTENT_TYPE_RE.match(content_type):
             problems.append(
@@ -466,12 +517,12 @@ def prepare(
                     "set the content type",
                 )
             )
-    if draft.file is not None and content_type is None and not draft.data_url:
+    if file is not None and content_type is None and not data_url:
         problems.append(Problem("content_type", "required when sending the file's data"))
 
     remote: dict[str, Any] | None = None
     try:
-        remote = parse_remote_fields(draft.remote_fields)
+        remote = parse_remote_fields(remote_fields)
     except InputError as exc:
         problems.extend(exc.problems)
 
@@ -484,8 +535,8 @@ def prepare(
         name=name,
         type=kind,
         content_type=content_type,
-        file=draft.file if not draft.data_url else None,
-        data_url=draft.data_url,
+        file=file if not data_url else None,
+        data_url=data_url,
         fingerprint=fp,
         sniffed=sniffed,
         remote_fields=remote,

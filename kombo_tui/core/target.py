@@ -2,7 +2,7 @@
 
 A :class:`Target` is resolved once, from what the caller chose (the embedded sandbox, a region
 or a base URL, perhaps a key and an integration) over the settings (``KOMBO_*`` environment,
-``.env``, config file). It says which base URL, which key (a ``SecretStr``, never shown),
+``.env``, config file). It says which base URL, which key (a :class:`~.config.Secret`, never shown),
 which environment label the user sees and the history is kept under, and which integration
 to use when none is given.
 
@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .config import Secret, SecretText
 from .errors import InputError
 
 if TYPE_CHECKING:
-    from pydantic import SecretStr
-
     from .client import KomboClient
     from .config import PlainSettings
     from .settings import Settings
@@ -72,7 +71,7 @@ class Target:
     """
 
     base_url: str
-    api_key: SecretStr | None
+    api_key: Secret | None
     environment: str
     """The label the user sees and the history is kept under: SANDBOX, EU, US, CA or a host."""
     key_source: str
@@ -92,7 +91,7 @@ class Target:
         sandbox: SandboxSpec | None = None,
         region: str | None = None,
         base_url: str | None = None,
-        api_key: str | SecretStr | None = None,
+        api_key: str | SecretText | None = None,
         integration_id: str | None = None,
     ) -> Target:
         """Resolve the target from the caller's choice over the settings.
@@ -111,18 +110,14 @@ class Target:
         if sandbox is not None:
             if region or base_url:
                 raise InputError.single("base_url", "choose the sandbox or a region / base URL, not both")
-            from pydantic import SecretStr
-
             return cls(
                 base_url=SANDBOX_PENDING_URL,
-                api_key=SecretStr(sandbox.api_key),
+                api_key=Secret(sandbox.api_key),
                 environment=SANDBOX_LABEL,
                 key_source="sandbox",
                 integration_id=integration_id or sandbox.integration_id,
                 sandbox=sandbox,
             )
-        from pydantic import SecretStr
-
         from .config import plain_settings
         from .net import environment_label
 
@@ -135,11 +130,11 @@ class Target:
             settings = load_settings(region=region, base_url=base_url)
         url = settings.resolved_base_url()
         found = settings.api_key
-        key = SecretStr(found) if isinstance(found, str) else found
+        key = None if found is None else Secret(found.get_secret_value())
         source: str = settings.key_source
         if api_key is not None:
             raw = api_key if isinstance(api_key, str) else api_key.get_secret_value()
-            key, source = (SecretStr(raw), "argument") if raw.strip() else (None, "none")
+            key, source = (Secret(raw), "argument") if raw.strip() else (None, "none")
         return cls(
             base_url=url,
             api_key=key,
@@ -181,7 +176,7 @@ class Target:
     ) -> None:
         self.close()
 
-    def require_key(self, advice: str = "pass api_key= or set KOMBO_API_KEY") -> SecretStr:
+    def require_key(self, advice: str = "pass api_key= or set KOMBO_API_KEY") -> Secret:
         """The key, or an :class:`InputError` on ``api_key`` that ends with ``advice``."""
         if self.api_key is None:
             raise InputError.single("api_key", f"no API key: {advice}")

@@ -139,7 +139,8 @@ def test_plain_settings_agree_with_load_settings(
     if plain is None:
         return
     full = load_settings(**args)
-    assert (plain.api_key, plain.key_source) == (
+    assert KEY not in repr(plain)
+    assert (plain.api_key.get_secret_value() if plain.api_key else None, plain.key_source) == (
         full.api_key.get_secret_value() if full.api_key else None,
         full.key_source,
     )
