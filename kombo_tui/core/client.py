@@ -392,12 +392,14 @@ class KomboClient:
     async def get_integration(self, integration_id: str | None = None) -> IntegrationDetails:
         """``GET /integrations/{id}``: tool, status, setup status, write actions."""
         from .models import IntegrationDetails
+
         iid = integration_id or self.integration_id or ""
         return await self._get_model(IntegrationDetails, f"integrations/{encode_path_segment(iid)}")
 
     async def get_tools(self, category: str = "ats") -> list[Tool]:
         """``GET /tools/{category}``: tools enabled in this environment, with coverage."""
         from .models import Tool
+
         data = await self._get(f"tools/{encode_path_segment(category)}")
         tools = data.get("tools", []) if isinstance(data, dict) else []
         return [_validate(Tool, t, "tools") for t in tools]
@@ -418,6 +420,7 @@ class KomboClient:
     ) -> Page[Application]:
         """One page of ``GET /ats/applications`` (page_size 1–250)."""
         from .models import Application
+
         params = {
             "cursor": cursor,
             "page_size": page_size,
@@ -456,6 +459,7 @@ class KomboClient:
     ) -> Page[Candidate]:
         """``GET /ats/candidates`` with their applications (email is case-insensitive)."""
         from .models import Candidate
+
         params = {
             "email": email,
             "first_name": first_name,
@@ -477,6 +481,7 @@ class KomboClient:
     ) -> Page[Job]:
         """``GET /ats/jobs``."""
         from .models import Job
+
         params = {"name_contains": name_contains, "cursor": cursor, "page_size": page_size}
         return await self._get_page(
             Job, "ats/jobs", params=params, headers=self._integration_header(integration_id)
@@ -490,6 +495,7 @@ class KomboClient:
         None when Kombo does not know them.
         """
         from .models import AttachmentRestrictions
+
         data = await self._get(f"ats/actions/{ACTION_ID}", headers=self._integration_header(integration_id))
         raw = data.get("attachment_restrictions") if isinstance(data, dict) else None
         return None if raw is None else _validate(AttachmentRestrictions, raw, "attachment_restrictions")
@@ -499,6 +505,7 @@ class KomboClient:
     ) -> list[Attachment]:
         """``GET /ats/applications/{id}/attachments``: what the ATS has now."""
         from .models import Attachment
+
         path = f"ats/applications/{encode_path_segment(application_id)}/attachments"
         data = await self._get(path, headers=self._integration_header(integration_id))
         results = data.get("results", []) if isinstance(data, dict) else []
