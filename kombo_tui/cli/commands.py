@@ -7,6 +7,7 @@ Each imports what it needs when it runs; opening the app imports textual only he
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +16,7 @@ from ..core.errors import InputError, Problem
 from .diagnostics import ExitCode, Output, bad_input
 from .parser import build_tui_parser
 
-__all__ = ["cmd_history", "cmd_sandbox", "cmd_serve", "cmd_sniff", "cmd_tui", "tui_command"]
+__all__ = ["cmd_history", "cmd_sandbox", "cmd_serve", "cmd_sniff", "cmd_tui", "tui_arguments"]
 
 
 def cmd_sniff(args: argparse.Namespace, out: Output) -> int:
@@ -129,41 +130,59 @@ def cmd_sandbox(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
-def tui_command(args: argparse.Namespace) -> list[str]:
-    """The command line that opens the TUI with the same target flags."""
-    cmd = [sys.executable, "-m", "kombo_tui"]
+def tui_arguments(args: argparse.Namespace) -> list[str]:
+    """The TUI's arguments for the same target flags (each browser session runs it with them)."""
+    flags: list[str] = []
     if args.sandbox:
-        cmd.append("--sandbox")
+        flags.append("--sandbox")
     if args.region:
-        cmd += ["--region", args.region]
+        flags += ["--region", args.region]
     if args.base_url:
-        cmd += ["--base-url", args.base_url]
+        flags += ["--base-url", args.base_url]
     if args.integration:
-        cmd += ["--integration", args.integration]
+        flags += ["--integration", args.integration]
     if args.application:
-        cmd += ["--application", args.application]
-    return cmd
+        flags += ["--application", args.application]
+    return flags
 
 
 def cmd_serve(args: argparse.Namespace, out: Output) -> int:
-    """``kombo-tui serve``: the app in a browser tab (textual-serve), on loopback only.
+    """``kombo-tui serve``: the app in a browser tab, on loopback only, behind a token.
 
-    Raises:
-        InputError: ``--base-url`` is unsafe (checked here, before any server starts).
+    Every refusal (a non-loopback host, an unsafe ``--base-url``, a bad token in
+    ``KOMBO_TUI_SERVE_TOKEN``, a port in use) is bad input (exit 2), checked before any
+    server starts.
     """
-    import shlex
-
     from ..core.net import check_base_url, is_loopback_host
 
     if not is_loopback_host(args.host):
         return bad_input(out, [Problem("host", f"{args.host!r} is not a loopback address; the app would be open to the network with your key")])
     if args.base_url:
-        check_base_url(args.base_url)
-    from textual_serve.server import Server
+        try:
+            check_base_url(args.base_url)
+        except InputError as exc:
+            return bad_input(out, exc.problems)
+    from ..web.guard import TOKEN_ENV, resolve_token
+    from ..web.server import serve, session_command
 
-    command = " ".join(shlex.quote(part) for part in tui_command(args))
-    out.note(f"kombo-tui in the browser: http://{args.host}:{args.port}  (Ctrl-C to stop)")
-    Server(command, host=args.host, port=args.port, title="kombo-tui").serve()
+    try:
+        token = resolve_token(os.environ)
+    except ValueError as exc:
+        return bad_input(out, [Problem(TOKEN_ENV, str(exc))])
+    try:
+        serve(
+            session_command(tui_arguments(args)),
+            token=token,
+            host=args.host,
+            port=args.port,
+            max_sessions=args.max_sessions,
+            public_url=args.public_url,
+            out=out.err,
+        )
+    except ValueError as exc:
+        return bad_input(out, [Problem("serve", str(exc))])
+    except OSError as exc:
+        return bad_input(out, [Problem("port", f"cannot listen on {args.host}:{args.port}: {exc.strerror}")])
     return ExitCode.OK
 
 

@@ -92,10 +92,21 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (default 50)")
     history.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
-    serve = sub.add_parser("serve", help="serve the terminal app in a web browser", description="Serve the app as a web page (textual-serve) on loopback; each browser tab runs its own app.")
+    serve = sub.add_parser(
+        "serve",
+        help="serve the terminal app in a web browser",
+        description="Serve the app as a web page (textual-serve) on loopback; each browser tab runs its own app. "
+        "Open the printed URL: it carries the access token (set it with KOMBO_TUI_SERVE_TOKEN).",
+    )
     add_target_args(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--max-sessions", type=int, default=3, metavar="N", help="browser sessions (app processes) at once (default 3)")
+    serve.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the https address a proxy (e.g. a Jupyter server) shows the app under: allowed as one more Host and Origin",
+    )
 
     sandbox = sub.add_parser("sandbox", help="run the embedded Kombo sandbox", description="Serve a Kombo-compatible API on loopback until Ctrl-C.")
     sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")

@@ -1,8 +1,9 @@
 """Browser mode end to end: `kombo-tui serve --sandbox` in headless Chromium, on loopback only.
 
-Skips (saying why) where Debian's chromium is not installed. Chromium is started with every
-host but 127.0.0.1 mapped to "not found" and every non-loopback request aborted, so the page's
-web-font link never leaves the machine.
+The page is opened through the printed URL, whose token the server keeps in a cookie; a
+browser without it is turned away. Skips (saying why) where Debian's chromium is not installed.
+Chromium is started with every host but 127.0.0.1 mapped to "not found" and every non-loopback
+request aborted, so the page's web-font link never leaves the machine.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +36,7 @@ def _free_port() -> int:
 
 @pytest.fixture
 def served() -> Iterator[str]:
+    """`kombo-tui serve --sandbox` on a free port; yields the printed URL (with its token)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KOMBO_")}
     proc = subprocess.Popen(
@@ -41,24 +44,24 @@ def served() -> Iterator[str]:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail(f"serve did not start: {proc.stderr.read().decode() if proc.stderr else ''}")
-    yield url
+    printed: list[str] = []
+    reader = threading.Thread(target=lambda: printed.extend(proc.stderr or ()), daemon=True)
+    reader.start()
+    deadline = time.monotonic() + 30
+    while not (found := re.search(rf"http://127\.0\.0\.1:{port}/\?token=\S+", "".join(printed))):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail(f"serve did not start: {''.join(printed)}")
+        time.sleep(0.1)
+    yield found.group(0)
     proc.terminate()
     try:
-        proc.wait(timeout=10)
+        proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(timeout=10)
 
 
 def test_app_renders_in_the_browser_and_takes_keys(served: str, tmp_path: Path) -> None:
@@ -104,6 +107,10 @@ def test_app_renders_in_the_browser_and_takes_keys(served: str, tmp_path: Path) 
 
         page.route("**/*", only_loopback)
         page.on("websocket", on_socket)
+        base = served.split("?")[0]
+        stranger = browser.new_context().new_page()  # no token, no cookie
+        refused = stranger.goto(base)
+        assert refused is not None and refused.status == 403 and "token" in stranger.content()
         page.goto(served)
         page.wait_for_selector(".xterm-screen", timeout=30_000)
         page.mouse.click(700, 450)  # focus the terminal
@@ -118,6 +125,11 @@ def test_app_renders_in_the_browser_and_takes_keys(served: str, tmp_path: Path) 
         # `scripts/make_screenshots.py browser` points this at screenshots/browser.png
         shot = Path(os.environ.get("SCREENSHOT_BROWSER_PNG") or tmp_path / "browser.png")
         page.screenshot(path=str(shot))
+        again = page.goto(base)  # the cookie alone opens the app again
+        assert again is not None and again.status == 200
+        page.wait_for_selector(".xterm-screen", timeout=30_000)
+        before = len(frames)
+        wait_for("Integration", 30, since=before)
         browser.close()
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert all("127.0.0.1" not in u for u in off_box)
