@@ -8,6 +8,7 @@ keeps the key out of every log and child environment.
 
 - :mod:`kombo_tui.web.guard`: the admission rules (token, Host, Origin), pure and small.
 - :mod:`kombo_tui.web.server`: the aiohttp server that applies them and runs the sessions.
+- :mod:`kombo_tui.web.session`: one tab's app process, started without secrets in its environment.
 - :mod:`kombo_tui.web.redaction`: keeps secrets out of what the server prints and logs.
 - :mod:`kombo_tui.web.app_process`: the entry point each session's app process runs.
 

@@ -9,12 +9,10 @@ tracebacks with their locals. This module keeps the parts and replaces the door:
   ``?token=`` or the cookie), the websocket also the Origin check, and refusals are a short
   plain 403;
 - at most ``max_sessions`` app processes run at once; one more websocket gets a 503 saying so;
-- app processes start without a shell, from an environment without the key or the token; the
-  key travels on a pipe (see :mod:`~kombo_tui.web.app_process`);
+- each app process is a :class:`~kombo_tui.web.session.Session`: no shell, no secrets in its
+  environment (the key travels on a pipe), ``http(s)`` links only;
 - logging is plain and redacted (:mod:`~kombo_tui.web.redaction`), with no access log (its
-  lines would carry ``?token=``);
-- the app may only open ``http(s)`` links in the browser (a ``javascript:`` link would run in
-  the page's origin).
+  lines would carry ``?token=``).
 """
 
 from __future__ import annotations
@@ -28,19 +26,19 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any
-from urllib.parse import quote, urlsplit
+from typing import IO
+from urllib.parse import quote
 
 import jinja2
 import textual_serve
 from aiohttp import WSMsgType, web
 from aiohttp.typedefs import Handler, Middleware
-from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
-from .app_process import KEY_ENV, KEY_FD_ENV
-from .guard import TOKEN_ENV, TOKEN_PARAM, Guard, parse_public_url
+from .app_process import KEY_ENV
+from .guard import TOKEN_PARAM, Guard, parse_public_url
 from .redaction import Redactor, secrets_kept_out
+from .session import STOP_TIMEOUT, Session, session_command
 
 __all__ = ["DEFAULT_MAX_SESSIONS", "WebServer", "serve", "serve_until", "session_command"]
 
@@ -49,10 +47,6 @@ log = logging.getLogger("kombo_tui.web")
 DEFAULT_MAX_SESSIONS = 3
 """App processes that may run at once (each holds ~40 MiB)."""
 
-STOP_TIMEOUT = 5.0
-"""Seconds an app process gets to quit before it is killed."""
-
-_SECRET_ENV = (KEY_ENV, TOKEN_ENV)
 _PACKAGE_DIR = Path(textual_serve.__file__).parent
 _TEXT = "text/plain"
 _PAGE_HEADERS = {
@@ -61,15 +55,6 @@ _PAGE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": "frame-ancestors 'self'",
 }
-
-
-def session_command(app_args: Sequence[str]) -> list[str]:
-    """The command each browser session runs: kombo-tui's app with ``app_args``.
-
-    Args:
-        app_args: The app's own arguments, e.g. ``["--sandbox"]``.
-    """
-    return [sys.executable, "-m", "kombo_tui.web.app_process", *app_args]
 
 
 def _refuse(status: int, text: str) -> web.Response:
@@ -93,84 +78,6 @@ def _dimension(value: str | None, default: int) -> int:
     except ValueError:
         return default
     return min(max(number, 1), 1000)
-
-
-class _AppProcess(AppService):
-    """One session's app process: no shell, no secrets in its environment, http(s) links only.
-
-    Overrides two private methods of textual-serve 1.1's ``AppService`` (the environment and
-    the process start); the browser tests catch a change of that interface.
-    """
-
-    def __init__(self, argv: Sequence[str], key: str | None, **kwargs: Any) -> None:
-        super().__init__(" ".join(argv), **kwargs)
-        self._argv = list(argv)
-        self._key = key
-
-    def __repr__(self) -> str:
-        return f"<app process {self.app_service_id[:8]}>"
-
-    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
-        environment = super()._build_environment(width, height)
-        for name in (*_SECRET_ENV, KEY_FD_ENV):
-            environment.pop(name, None)
-        return environment
-
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
-        environment = self._build_environment(width, height)
-        pass_fds: tuple[int, ...] = ()
-        if self._key:
-            read_end, write_end = os.pipe()
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(self._key.encode("utf-8"))
-            environment[KEY_FD_ENV] = str(read_end)
-            pass_fds = (read_end,)
-        try:
-            process = await asyncio.create_subprocess_exec(
-                *self._argv,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-                env=environment,
-                pass_fds=pass_fds,
-            )
-        finally:
-            for fd in pass_fds:
-                os.close(fd)
-        assert process.stdin is not None
-        self._process = process
-        self._stdin = process.stdin
-        return process
-
-    async def run(self) -> None:
-        """Relay the process's output; when it ends, end the browser's session too."""
-        try:
-            await super().run()
-        finally:
-            await self.remote_close()
-
-    async def on_meta(self, data: bytes) -> None:
-        try:
-            meta = json.loads(data)
-        except ValueError:
-            return
-        if isinstance(meta, dict) and meta.get("type") == "open_url":
-            url = str(meta.get("url", ""))
-            if urlsplit(url).scheme.lower() not in ("http", "https"):
-                log.warning("the app asked the browser to open a non-http(s) link; not opened")
-                return
-        await super().on_meta(data)
-
-    async def stop_or_kill(self) -> None:
-        """Ask the app to quit; kill it if it has not within :data:`STOP_TIMEOUT`."""
-        try:
-            await asyncio.wait_for(self.stop(), STOP_TIMEOUT)
-        except (asyncio.TimeoutError, ConnectionError):
-            pass
-        process = self._process
-        if process is not None and process.returncode is None:
-            process.kill()
-            await process.wait()
 
 
 class WebServer:
@@ -215,7 +122,7 @@ class WebServer:
         self._key = key
         self._guard = Guard(token, port, host, self._public)
         self._downloads = DownloadManager()
-        self._sessions: set[_AppProcess] = set()
+        self._sessions: set[Session] = set()
         self._sockets: set[web.WebSocketResponse] = set()
         self._starting = 0
         self._runner: web.AppRunner | None = None
@@ -365,7 +272,7 @@ class WebServer:
         try:
             websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=1024 * 1024)
             await websocket.prepare(request)
-            session = _AppProcess(
+            session = Session(
                 self.command,
                 self._key,
                 write_bytes=websocket.send_bytes,
@@ -395,7 +302,7 @@ class WebServer:
             log.info("browser session ended (%d running)", len(self._sessions))
         return websocket
 
-    async def _relay(self, websocket: web.WebSocketResponse, session: _AppProcess) -> None:
+    async def _relay(self, websocket: web.WebSocketResponse, session: Session) -> None:
         """Pass the browser's keys, sizes and focus to the app; answer pings."""
         async for message in websocket:
             if message.type != WSMsgType.TEXT:
