@@ -176,7 +176,7 @@ class WebServer:
             ]
         )
         app.on_shutdown.append(self._on_shutdown)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=STOP_TIMEOUT)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2 * STOP_TIMEOUT)
         await runner.setup()
         try:
             site = web.TCPSite(runner, self.host, self.port)

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -60,16 +61,22 @@ def _own_origin(server: WebServer) -> dict[str, str]:
     return {"Origin": _base(server)}
 
 
+def _left(deadline: float) -> float:
+    """Seconds until ``deadline`` (a ``time.monotonic()`` value); fails the test once it passed."""
+    left = deadline - time.monotonic()
+    assert left > 0, "timed out"
+    return left
+
+
 async def _screen_until(ws: aiohttp.ClientWebSocketResponse, word: str, timeout: float = 15) -> str:
     """What the app drew, until ``word`` appears."""
-    seen = ""
-    async with asyncio.timeout(timeout):
-        while word not in seen:
-            message = await ws.receive()
-            if message.type == aiohttp.WSMsgType.BINARY:
-                seen += message.data.decode("utf-8", "replace")
-            elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
-                raise AssertionError(f"closed before {word!r} appeared; saw {seen!r}")
+    seen, deadline = "", time.monotonic() + timeout
+    while word not in seen:
+        message = await ws.receive(timeout=_left(deadline))
+        if message.type == aiohttp.WSMsgType.BINARY:
+            seen += message.data.decode("utf-8", "replace")
+        elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING):
+            raise AssertionError(f"closed before {word!r} appeared; saw {seen!r}")
     return seen
 
 
@@ -130,9 +137,9 @@ async def test_the_first_page_sets_the_cookie_and_the_cookie_admits_the_rest(
         await ws.send_json(["stdin", "q"])
         await _screen_until(ws, "echo:q")
         await ws.send_json(["ping", "42"])
-        async with asyncio.timeout(10):
-            while (message := await ws.receive()).type != aiohttp.WSMsgType.TEXT:
-                pass
+        deadline = time.monotonic() + 10
+        while (message := await ws.receive(timeout=_left(deadline))).type != aiohttp.WSMsgType.TEXT:
+            pass
         assert json.loads(message.data) == ["pong", "42"]
 
 
@@ -224,9 +231,9 @@ async def test_the_session_cap_refuses_one_more_and_frees_a_place_when_one_ends(
     assert response.status == 503 and "2 sessions are already running" in message and "--max-sessions" in message
     assert len(_fake_apps()) == 2
     await first.close()
-    async with asyncio.timeout(15):
-        while server.running_sessions > 1:
-            await asyncio.sleep(0.05)
+    deadline = time.monotonic() + 15
+    while server.running_sessions > 1:
+        await asyncio.sleep(min(0.05, _left(deadline)))
     third = await http.ws_connect(_base(server) + "/ws", headers=headers)
     await _screen_until(third, "hello from the fake app")
     await third.close()
@@ -261,14 +268,13 @@ async def test_the_app_may_not_make_the_browser_open_a_javascript_link(
     headers = {**_own_origin(server), "Cookie": f"{server.guard.cookie_name}={TOKEN}"}
     async with http.ws_connect(_base(server) + "/ws", headers=headers) as ws:
         await ws.send_json(["stdin", "x"])
-        async with asyncio.timeout(15):
-            seen = ""
-            while "echo:x" not in seen:
-                message = await ws.receive()
-                if message.type == aiohttp.WSMsgType.TEXT:
-                    opened.append(json.loads(message.data))
-                elif message.type == aiohttp.WSMsgType.BINARY:
-                    seen += message.data.decode()
+        seen, deadline = "", time.monotonic() + 15
+        while "echo:x" not in seen:
+            message = await ws.receive(timeout=_left(deadline))
+            if message.type == aiohttp.WSMsgType.TEXT:
+                opened.append(json.loads(message.data))
+            elif message.type == aiohttp.WSMsgType.BINARY:
+                seen += message.data.decode()
     assert opened == [["open_url", {"url": "https://kombo.dev/docs", "new_tab": True}]]
 
 
@@ -276,10 +282,10 @@ async def _serve_in_background(
     stop: asyncio.Event, command: list[str], out: io.StringIO
 ) -> tuple[asyncio.Task[None], str]:
     task = asyncio.create_task(serve_until(stop, command, token=TOKEN, port=0, out=out))
-    async with asyncio.timeout(20):
-        while not (found := re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", out.getvalue())):
-            assert not task.done(), out.getvalue()
-            await asyncio.sleep(0.05)
+    deadline = time.monotonic() + 20
+    while not (found := re.search(r"http://127\.0\.0\.1:\d+/\?token=\S+", out.getvalue())):
+        assert not task.done(), out.getvalue()
+        await asyncio.sleep(min(0.05, _left(deadline)))
     return task, found.group(0)
 
 

@@ -23,6 +23,13 @@ from kombo_tui.cli import main
 KEY = "sk_fake_cli_serve_key_8d2a71"
 
 
+def _left(deadline: float) -> float:
+    """Seconds until ``deadline`` (a ``time.monotonic()`` value); fails the test once it passed."""
+    left = deadline - time.monotonic()
+    assert left > 0, "timed out"
+    return left
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -90,20 +97,20 @@ async def test_serve_hands_the_key_to_the_app_on_a_pipe_and_prints_it_nowhere() 
             async with http.get(url) as page:
                 assert page.status == 200
             async with http.ws_connect(f"{base}/ws?width=120&height=40", headers={"Origin": base}) as ws:
-                screen = ""
-                async with asyncio.timeout(60):
-                    while "key from environment" not in screen:
-                        message = await ws.receive()
-                        assert message.type == aiohttp.WSMsgType.BINARY or message.type == aiohttp.WSMsgType.TEXT, (
-                            screen
-                        )
-                        if message.type == aiohttp.WSMsgType.BINARY:
-                            screen += re.sub(r"\x1b\[[0-9;?$<>]*[A-Za-z]", "", message.data.decode("utf-8", "replace"))
+                screen, deadline = "", time.monotonic() + 60
+                while "key from environment" not in screen:
+                    message = await ws.receive(timeout=_left(deadline))
+                    assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT), screen
+                    if message.type == aiohttp.WSMsgType.BINARY:
+                        screen += re.sub(r"\x1b\[[0-9;?$<>]*[A-Za-z]", "", message.data.decode("utf-8", "replace"))
                 apps = psutil.Process(served.proc.pid).children()
                 assert len(apps) == 1 and "kombo_tui.web.app_process" in apps[0].cmdline()
                 environ = apps[0].environ()
                 assert "KOMBO_API_KEY" not in environ and KEY not in "".join(environ.values())
                 assert token not in "".join(environ.values())
+        deadline = time.monotonic() + 30  # the tab is gone: its app process quits (or is killed)
+        while "browser session ended" not in "".join(served.stderr):
+            await asyncio.sleep(min(0.05, _left(deadline)))
         served.proc.send_signal(signal.SIGTERM)
         out, _ = await asyncio.to_thread(served.proc.communicate, timeout=30)
         served.reader.join(timeout=10)
@@ -112,6 +119,30 @@ async def test_serve_hands_the_key_to_the_app_on_a_pipe_and_prints_it_nowhere() 
     assert "browser session started" in printed and "browser session ended" in printed
     assert KEY not in printed
     assert printed.count(token) == 1
+
+
+async def test_stopping_serve_ends_the_open_sessions_app_processes() -> None:
+    port = _free_port()
+    with _serve("--sandbox", "--port", str(port), env=dict(os.environ)) as served:
+        url = await asyncio.to_thread(served.url)
+        base = url.split("/?")[0]
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+            async with http.get(url) as page:
+                assert page.status == 200
+            async with http.ws_connect(f"{base}/ws", headers={"Origin": base}) as ws:
+                screen, deadline = "", time.monotonic() + 60
+                while "SANDBOX" not in screen:
+                    message = await ws.receive(timeout=_left(deadline))
+                    assert message.type == aiohttp.WSMsgType.BINARY, message
+                    screen += message.data.decode("utf-8", "replace")
+                [app] = psutil.Process(served.proc.pid).children()
+                served.proc.send_signal(signal.SIGTERM)  # the tab is still open
+                deadline = time.monotonic() + 30
+                while (message := await ws.receive(timeout=_left(deadline))).type == aiohttp.WSMsgType.BINARY:
+                    pass
+                assert message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.CLOSING)
+        assert await asyncio.to_thread(served.proc.wait, 30) == 0
+    assert not app.is_running() or app.status() == psutil.STATUS_ZOMBIE
 
 
 async def test_serve_takes_the_token_from_the_environment() -> None:
