@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from textual.suggester import Suggester
 
-__all__ = ["PathSuggester", "clean_path", "display_path"]
+__all__ = ["PathSuggester", "clean_path", "resolve_path", "short_path"]
 
 
 def clean_path(text: str) -> str:
@@ -37,8 +37,11 @@ def clean_path(text: str) -> str:
     return value
 
 
-def display_path(path: Path, cwd: Path | None = None) -> str:
-    """A short form for the screen: relative to the working directory when inside it."""
+def short_path(path: Path, cwd: Path | None = None) -> str:
+    """A short form for the screen: relative to the working directory when inside it, else to ``~``.
+
+    (The core's own path helper only makes a name printable; this one makes it short.)
+    """
     base = cwd or Path.cwd()
     try:
         return str(path.relative_to(base))
@@ -48,6 +51,19 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
             return "~/" + str(path.relative_to(home))
         except ValueError:
             return str(path)
+
+
+def resolve_path(text: str) -> tuple[Path, str]:
+    """The absolute path a typed path means, and how to name it on screen.
+
+    ``~`` is expanded and a relative path is taken from the working directory; the name shown
+    is the text as typed when it was relative, else :func:`short_path`.
+    """
+    path = Path(os.path.expanduser(text))
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    shown = text if not os.path.isabs(text) else short_path(path)
+    return path, shown
 
 
 class PathSuggester(Suggester):

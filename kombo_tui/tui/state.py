@@ -1,15 +1,22 @@
-"""Immutable views of the main screen's state; the screen owns them, panels are bound to them."""
+"""Immutable records of the main screen's state; the screen owns them, panels are bound to them.
+
+The ``…View`` names are historical: each is a frozen state record (what the screen knows),
+not a widget. The screen replaces a record whole (``dataclasses.replace``), which is what
+makes Textual's reactives notice the change.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from kombo_tui.core.engine import SendOutcome
     from kombo_tui.core.files import Fingerprint
     from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
-    from kombo_tui.core.payload import Draft
+    from kombo_tui.core.payload import Draft, PreparedUpload
     from kombo_tui.core.sniff import Sniffed
 
 
@@ -133,3 +140,58 @@ class BatchFile:
     result: str | None = None
     """After sending: what happened to this file."""
     result_kind: ResultKind = "idle"
+
+
+UploadKey = tuple[str, str, str, str]
+"""What makes two sends "the same": integration, application, name and content (sha256 or data_url)."""
+
+
+def upload_key(upload: PreparedUpload) -> UploadKey:
+    """The identity of an upload for "was this already sent?" (see :data:`UploadKey`)."""
+    sha = upload.fingerprint.sha256 if upload.fingerprint else (upload.data_url or "")
+    return (upload.integration_id, upload.application_id, upload.name, sha)
+
+
+@dataclass(frozen=True, eq=False)
+class LastSend:
+    """The last send from this screen: what Verify re-checks, and whether to ask before a resend.
+
+    ``uploads``, ``history_ids`` and ``started`` run in parallel (one entry per file).
+    Compared by identity: a new send is a new record.
+    """
+
+    uploads: tuple[PreparedUpload, ...] = ()
+    history_ids: tuple[int | None, ...] = ()
+    """Each file's audit-log row (Verify records what it found there)."""
+    started: tuple[datetime | None, ...] = ()
+    """When each send began (Verify looks for attachments added since)."""
+    unknown_key: UploadKey | None = None
+    """The file whose last send here ended unknown and was not verified since (None: none)."""
+
+    @property
+    def rows(self) -> list[tuple[PreparedUpload, int | None, datetime | None]]:
+        """``(upload, history id, started)`` per file."""
+        return list(zip(self.uploads, self.history_ids, self.started, strict=True))
+
+    def verifying(self, upload: PreparedUpload, history_id: int | None = None, started: datetime | None = None) -> LastSend:
+        """The same record, Verify pointed at one file (the unknown marker kept)."""
+        return replace(self, uploads=(upload,), history_ids=(history_id,), started=(started,))
+
+    def after(self, outcomes: list[SendOutcome]) -> LastSend:
+        """The record after a send: its files, and the unknown marker moved on.
+
+        The first file's outcome decides the marker: unknown marks it; a single file sent
+        clears it; anything else (an error, a batch) leaves it as it was.
+        """
+        first = outcomes[0]
+        key = self.unknown_key
+        if first.status == "unknown":
+            key = upload_key(first.upload)
+        elif len(outcomes) == 1 and first.status == "sent":
+            key = None
+        return LastSend(
+            tuple(o.upload for o in outcomes),
+            tuple(o.history_id for o in outcomes),
+            tuple(o.started_at for o in outcomes),
+            key,
+        )

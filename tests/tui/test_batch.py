@@ -9,10 +9,10 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from kombo_tui.core.history import History
-from kombo_tui.tui.widgets.payload import PayloadPanel, _batch_summary
 from kombo_tui.tui.app import KomboApp
 from kombo_tui.tui.screens import main as main_module
 from kombo_tui.tui.widgets.file_panel import BatchRow
+from kombo_tui.tui.widgets.payload import PayloadPanel, _batch_summary
 
 from .states import SIZE
 from .test_flow import GREENHOUSE, fill, first_application, send, settle, text_of

@@ -7,6 +7,7 @@ import io
 import os
 import stat
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from kombo_tui.sandbox.data import dataset
 from kombo_tui.tui.app import KomboApp
 from kombo_tui.tui.screens import main as main_module
 from kombo_tui.tui.screens.main import MainScreen
+from kombo_tui.tui.state import upload_key
 from kombo_tui.tui.widgets.keybar import KeyBar
 from kombo_tui.tui.widgets.virtual_table import VirtualTable
 
@@ -157,7 +159,8 @@ async def test_transport_failure_is_unknown_then_verify_and_resend_asks(
         assert screen.result.verification_found is True
         assert "landed" in (screen.result.verification or "")
         # Resending the same file after an unknown outcome asks first (verified: flag cleared).
-        screen._unknown_key = main_module._upload_key(screen.prepared)  # type: ignore[arg-type]
+        assert screen.prepared is not None
+        screen.last_send = replace(screen.last_send, unknown_key=upload_key(screen.prepared))
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen.id == "resend"

@@ -7,7 +7,6 @@ worker, so a slow disk never freezes the screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -20,7 +19,8 @@ from textual.widgets import Button, Input, Static
 
 from kombo_tui.core.hints import counted
 
-from ..widgets.common import format_bytes, printable
+from ..present import outcome_label
+from ..text import format_bytes, local_time, printable
 from ..widgets.keybar import KeyBar
 from ..widgets.virtual_table import VirtualTable
 
@@ -41,30 +41,8 @@ COLUMNS = (
     ("Error code", 30),
 )
 
-OUTCOMES = {
-    "sent": "✓ sent",
-    "error": "✗ error",
-    "unknown": "? unknown",
-    "file_changed": "✗ changed",
-    "verified_present": "✓ verified",
-    "verified_absent": "✗ not there",
-}
-"""How each recorded outcome reads in the table (the detail view also shows the raw value)."""
-
 LIMIT = 1000
 """Newest entries shown (the filter searches the whole log)."""
-
-
-def local_time(at: str) -> str:
-    """``2024-05-01 12:30`` in the local time zone (the log stores UTC ISO 8601)."""
-    try:
-        return datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return at[:16]
-
-
-def outcome_label(outcome: str) -> str:
-    return OUTCOMES.get(outcome, outcome)
 
 
 def cells(entry: HistoryEntry) -> tuple[str, ...]:
@@ -253,7 +231,8 @@ def detail_text(entry: HistoryEntry) -> str:
         return f"[b]{label:<13}[/]{shown}"
 
     size = f"{format_bytes(entry.size)} ({entry.size:,} bytes)" if entry.size is not None else None
-    outcome = outcome_label(entry.outcome) + (f"  ({entry.outcome})" if entry.outcome in OUTCOMES else "")
+    label = outcome_label(entry.outcome)  # the raw value too, when the label differs
+    outcome = label + (f"  ({entry.outcome})" if label != entry.outcome else "")
     lines = [
         row("When", f"{local_time(entry.at)}  ({entry.at})"),
         row("Outcome", outcome),

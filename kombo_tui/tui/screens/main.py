@@ -1,5 +1,9 @@
 """The main screen: owns the draft and every piece of state; panels are bound to it.
 
+This module is wiring: bindings, state, the panels' messages, actions and workers. What a
+user reads about a send is built by :mod:`kombo_tui.tui.present`; files are inspected by
+:mod:`kombo_tui.tui.inspect`. Workers call the core and assign what comes back.
+
 Long work never runs on the event loop: sniffing and hashing in thread workers, HTTP in async
 workers (exclusive per purpose, failures become state, never a crash).
 """
@@ -10,9 +14,8 @@ import asyncio
 import os
 import time
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -25,15 +28,24 @@ from textual.timer import Timer
 from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
-from kombo_tui.core.connectors import is_supported, tool_id_of, tool_label
-from kombo_tui.core.errors import ApiError, InputError, KomboError, TransportError
-from kombo_tui.core.hints import counted
+from kombo_tui.core.connectors import tool_id_of
+from kombo_tui.core.errors import InputError, KomboError
 
-from ..paths import display_path
+from .. import present
+from ..inspect import inspect, path_problem
+from ..paths import resolve_path
 from ..perf import settle_gc
-from ..state import BatchFile, DraftView, FileView, IntegrationView, PickedApplication, ResultKind, ResultView
+from ..state import (
+    BatchFile,
+    DraftView,
+    FileView,
+    IntegrationView,
+    LastSend,
+    PickedApplication,
+    ResultView,
+    upload_key,
+)
 from ..widgets.attachment import AttachmentPanel
-from ..widgets.common import format_bytes, printable
 from ..widgets.file_panel import FilePanel
 from ..widgets.header import AppHeader
 from ..widgets.keybar import KeyBar
@@ -43,7 +55,7 @@ from ..widgets.result import ResultPanel
 from ..widgets.target import TargetPanel
 
 if TYPE_CHECKING:
-    from kombo_tui.core.engine import SendOutcome
+    from kombo_tui.core.client import RetryNotice
     from kombo_tui.core.history import HistoryEntry
     from kombo_tui.core.payload import PreparedUpload
 
@@ -91,6 +103,8 @@ class MainScreen(Screen[None]):
     extra_files: var[tuple[BatchFile, ...]] = var(tuple, init=False)
     """Further files for the same application, sent together with the first."""
     first_file_result: var[str] = var("", init=False)
+    last_send: var[LastSend] = var(LastSend, init=False)
+    """What Verify re-checks, and whether a resend must ask first."""
 
     def __init__(self, *, integration: str = "", application: str = "", file: str = "") -> None:
         super().__init__(id="main")
@@ -101,12 +115,8 @@ class MainScreen(Screen[None]):
         self._check_timer: Timer | None = None
         self._file_timer: Timer | None = None
         self._picker_cache: PickerCache | None = None
-        self._last_upload: PreparedUpload | None = None
-        self._last_sent: list[tuple[PreparedUpload, int | None, datetime | None]] = []
-        """The last send: each upload with its audit-log row and start time (for Verify)."""
         self._batch_progress: dict[int, tuple[int, int]] = {}
         self._next_key = 0
-        self._unknown_key: tuple[str, ...] | None = None
         self._progress = (0, 0)
         self.fields_ready = False
         """True once every panel's fields are mounted (right after the first frame)."""
@@ -212,7 +222,7 @@ class MainScreen(Screen[None]):
             client = await self.kombo.connection.client()
             details = await client.get_integration(integration_id)
         except KomboError as exc:
-            self.integration_view = IntegrationView(integration_id, error=_short_error(exc), hint=hint_for(exc))
+            self.integration_view = IntegrationView(integration_id, error=present.short_error(exc), hint=hint_for(exc))
             self._recompute()
             return
         self.base_url = self.kombo.connection.base_url
@@ -273,10 +283,7 @@ class MainScreen(Screen[None]):
         if not value:
             self.file_view = FileView()
             return
-        path = Path(os.path.expanduser(value))
-        if not path.is_absolute():
-            path = Path.cwd() / path
-        shown = value if not os.path.isabs(value) else display_path(path)
+        path, shown = resolve_path(value)
         if path.is_file():
             self.file_view = FileView("inspecting", path, shown)
             self.inspect_file(path, shown)
@@ -286,74 +293,33 @@ class MainScreen(Screen[None]):
             self._file_timer = self.set_timer(0.6, lambda: self._path_problem(path, shown))
 
     def _path_problem(self, path: Path, shown: str) -> None:
-        if path.is_dir():
-            message = f"{shown} is a folder — keep typing (→ completes) or press ctrl+o"
-        elif not os.path.lexists(path):
-            message = f"no file at {shown}"
-        else:
-            # A FIFO, a device, a symlink loop…: the core says exactly what (without opening
-            # anything that could block).
-            from kombo_tui.core.files import check_file
-
-            try:
-                check_file(path)
-                message = f"{shown} is not a regular file"
-            except InputError as exc:
-                message = _in_own_words(exc, path, shown)
-            except OSError as exc:
-                message = f"{shown} cannot be used: {exc.strerror}"
-        self.file_view = FileView("error", path, shown, error=message)
+        self.file_view = FileView("error", path, shown, error=path_problem(path, shown))
 
     @work(thread=True, exclusive=True, group="file", exit_on_error=False)
     def inspect_file(self, path: Path, shown: str) -> None:
-        """Check, sniff and hash in a thread; post the result to the screen."""
-        from kombo_tui.core.files import check_file, fingerprint
-        from kombo_tui.core.sniff import sniff_file
-
+        """Check, sniff and hash the file in a thread; hand the result to the screen."""
         worker = get_current_worker()
-        try:
-            st = check_file(path)
-            self.app.call_from_thread(self._file_progress, path, shown, st.st_size, 0.0)
-            sniffed = sniff_file(path)
-            last = [0.0]
 
-            def progress(done: int, total: int) -> None:
-                if worker.is_cancelled:
-                    raise _Stop  # another file was chosen: stop hashing this one now
-                share = done / total if total else 1.0
-                if share - last[0] >= 0.05 and not worker.is_cancelled:
-                    last[0] = share
-                    self.app.call_from_thread(self._file_progress, path, shown, total, share)
+        def progress(size: int, share: float) -> None:
+            self.app.call_from_thread(self._file_progress, path, shown, size, share)
 
-            fp = fingerprint(path, progress=progress)
-        except _Stop:
-            return
-        except InputError as exc:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._file_failed, path, shown, _in_own_words(exc, path, shown))
-            return
-        except OSError as exc:
-            if not worker.is_cancelled:
-                self.app.call_from_thread(self._file_failed, path, shown, f"cannot read it: {exc.strerror}")
-            return
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._file_ready, FileView("ready", path, shown, fp.size, sniffed, fp))
+        view = inspect(path, shown, on_progress=progress, cancelled=lambda: worker.is_cancelled)
+        if view is not None and not worker.is_cancelled:
+            self.app.call_from_thread(self._file_inspected, view)
 
     def _file_progress(self, path: Path, shown: str, size: int, share: float) -> None:
         if self.file_view.path == path and self.file_view.state == "inspecting":
             self.file_view = FileView("inspecting", path, shown, size=size, hashed=share)
 
-    def _file_failed(self, path: Path, shown: str, message: str) -> None:
-        if self.file_view.path == path:
-            self.file_view = FileView("error", path, shown, error=message)
-
-    def _file_ready(self, view: FileView) -> None:
+    def _file_inspected(self, view: FileView) -> None:
         if self.file_view.path != view.path:
+            return  # another file was chosen meanwhile
+        self.file_view = view
+        if view.state != "ready":
             return
         from kombo_tui.core.naming import suggest_type
 
         assert view.path is not None
-        self.file_view = view
         suggested = suggest_type(view.path.name)
         # A name that is not UTF-8 (bytes kept as surrogates) cannot go into JSON: U+FFFD, as the core does.
         self.query_one(AttachmentPanel).file_chosen(
@@ -400,10 +366,7 @@ class MainScreen(Screen[None]):
     def _add_requested(self, event: FilePanel.AddRequested) -> None:
         from kombo_tui.core.naming import suggest_type
 
-        path = Path(os.path.expanduser(event.value))
-        if not path.is_absolute():
-            path = Path.cwd() / path
-        shown = event.value if not os.path.isabs(event.value) else display_path(path)
+        path, shown = resolve_path(event.value)
         suggested = suggest_type(path.name)
         self._next_key += 1
         item = BatchFile(self._next_key, path, shown, type=suggested.value if suggested else "OTHER")
@@ -413,31 +376,19 @@ class MainScreen(Screen[None]):
     @work(thread=True, group="batch-file", exit_on_error=False)
     def inspect_more(self, key: int, path: Path, shown: str) -> None:
         """Check, sniff and hash a further file in a thread (like the first one)."""
-        from kombo_tui.core.files import check_file, fingerprint
-        from kombo_tui.core.sniff import sniff_file
+        view = inspect(path, shown)
+        if view is not None:  # always: nothing cancels it
+            self.app.call_from_thread(self._more_done, key, view)
 
-        try:
-            check_file(path)
-            sniffed = sniff_file(path)
-            fp = fingerprint(path)
-        except InputError as exc:
-            # The row already names the file: say it as the user typed it, not as a long path.
-            self.app.call_from_thread(self._more_done, key, error=_in_own_words(exc, path, shown))
-            return
-        except OSError as exc:
-            self.app.call_from_thread(self._more_done, key, error=f"cannot read it: {exc.strerror}")
-            return
-        self.app.call_from_thread(self._more_done, key, sniffed=sniffed, fingerprint=fp)
-
-    def _more_done(self, key: int, *, error: str | None = None, sniffed: Any = None, fingerprint: Any = None) -> None:
+    def _more_done(self, key: int, view: FileView) -> None:
         self.extra_files = tuple(
             replace(
                 item,
-                state="error" if error else "ready",
-                error=error,
-                sniffed=sniffed,
-                fingerprint=fingerprint,
-                size=fingerprint.size if fingerprint else None,
+                state=view.state,
+                error=view.error,
+                sniffed=view.sniffed,
+                fingerprint=view.fingerprint,
+                size=view.size,
             )
             if item.key == key
             else item
@@ -527,8 +478,8 @@ class MainScreen(Screen[None]):
             problems.extend(n.message for n in limits)
         if self._remote_error:
             problems.append(f"remote_fields: {self._remote_error}")
-        self.file_warnings = tuple(_for_screen(w) for w in file_warnings)
-        self.preview_problems = tuple(_for_screen(w) for w in problems)
+        self.file_warnings = tuple(present.on_screen(w) for w in file_warnings)
+        self.preview_problems = tuple(present.on_screen(w) for w in problems)
         self.prepared = upload
 
     # ------------------------------------------------------------------ send
@@ -539,7 +490,7 @@ class MainScreen(Screen[None]):
         if action == "cancel_upload":
             return self.sending
         if action == "verify":
-            return bool(self._last_sent) and not self.sending
+            return bool(self.last_send.uploads) and not self.sending
         if action == "copy_log_url":
             return bool(self.result.log_url)
         return True
@@ -548,16 +499,19 @@ class MainScreen(Screen[None]):
         self._refresh_bindings_soon()
 
     def watch_result(self, old: ResultView, new: ResultView) -> None:
-        # Refreshing bindings recomposes the footer: only when a binding's state changes.
+        # Refreshing bindings repaints the key bar: only when a binding's state changes.
         if bool(old.log_url) != bool(new.log_url):
             self._refresh_bindings_soon()
 
-    def _refresh_bindings_soon(self) -> None:
-        """Refresh the footer after the next frame, once however often it is asked for.
+    def watch_last_send(self, old: LastSend, new: LastSend) -> None:
+        if bool(old.uploads) != bool(new.uploads):
+            self._refresh_bindings_soon()  # Verify becomes available
 
-        Recomposing the footer relays out the whole screen; done in the same loop turn as
-        the result panel's own change (sending starts or ends) the two would stall the loop
-        together.
+    def _refresh_bindings_soon(self) -> None:
+        """Refresh the key bar after the next frame, once however often it is asked for.
+
+        Done in the same loop turn as the result panel's own change (sending starts or ends),
+        the two would stall the loop together.
         """
         if not self._bindings_pending:
             self._bindings_pending = True
@@ -587,7 +541,7 @@ class MainScreen(Screen[None]):
                 problems.extend(
                     f"• {item.display}: {item.error or 'still being read'}" for item in self.extra_files if item.error or item.state != "ready"
                 )
-            self.result = ResultView("invalid", "Not sent — fix these first:", lines=tuple(problems), hint="Nothing was sent.")
+            self.result = present.not_sent_view(problems)
             return
         assert upload is not None
         self._confirm([upload, *more])
@@ -642,61 +596,31 @@ class MainScreen(Screen[None]):
     def _confirm(self, uploads: list[PreparedUpload]) -> None:
         from .confirm import ChoiceScreen
 
-        upload = uploads[0]
-        details = self.integration_view.details
-        tool = details.tool.label if details else tool_label(tool_id_of(upload.integration_id))
-        picked = self.picked
-        who = picked.candidate if picked and picked.candidate else "(candidate not looked up)"
-        job = picked.job if picked and picked.job else "(job unknown)"
-        lines = [
-            f"[b]Tool[/]         {escape(tool)}  [dim]({escape(upload.integration_id)})[/]",
-            f"[b]Candidate[/]    {escape(who)}",
-            f"[b]Job[/]          {escape(job)}",
-            f"[b]Application[/]  {escape(printable(upload.application_id))}",
-        ]
-        for index, item in enumerate(uploads):
-            label = "[b]File[/]        " if len(uploads) == 1 else f"[b]File {index + 1}[/]      "
-            lines.append(f"{label} {escape(_describe(item))}")
-        if details is not None and not is_supported(details.tool.id):
-            lines.append(f"[$warning]⚠ {escape(tool)} cannot attach to applications: Kombo adds the file to the candidate.[/]")
-        for warning in self.preview_problems:
-            lines.append(f"[$warning]⚠ {escape(warning)}[/]")
-
-        previous = {id(u): self._previous_sends(u) for u in uploads}
-        unknown_entry = next((p for u in uploads for p in previous[id(u)] if p.outcome == "unknown"), None)
-        unknown_here = self._unknown_key == _upload_key(upload)
-        unknown = unknown_entry is not None or unknown_here
-        if any(previous.values()) or unknown:
-            named = [(u.name if len(uploads) > 1 else "", previous[id(u)]) for u in uploads]
-            lines[:0] = [*_previous_lines(named, unknown_in_session=unknown_here and unknown_entry is None), ""]
+        previous = [self._previous_sends(u) for u in uploads]
+        spec = present.confirm_spec(
+            uploads,
+            self.integration_view,
+            self.picked,
+            self.preview_problems,
+            previous,
+            unknown_here=self.last_send.unknown_key == upload_key(uploads[0]),
+        )
 
         def chosen(value: str | None) -> None:
             if value == "send":
                 self.upload(uploads)
             elif value == "verify":
-                target = upload
+                unknown_entry = present.first_unknown(previous)
                 if unknown_entry is not None:
-                    target = next(u for u in uploads if unknown_entry in previous[id(u)])
-                    self._last_sent = [(target, unknown_entry.id, _parse_time(unknown_entry.at))]
-                elif not self._last_sent:
-                    self._last_sent = [(target, None, None)]
-                self.refresh_bindings()
-                self.verify(self._last_sent, was_unknown=True)
+                    target = next(u for u, entries in zip(uploads, previous, strict=True) if unknown_entry in entries)
+                    self.last_send = self.last_send.verifying(target, unknown_entry.id, present.parse_time(unknown_entry.at))
+                elif not self.last_send.uploads:
+                    self.last_send = self.last_send.verifying(uploads[0])
+                self.verify(self.last_send, was_unknown=True)
 
-        count = "these files" if len(uploads) > 1 else "this file"
-        if unknown:
-            title = "Send again after an unknown outcome?"
-            choices = [("Verify first", "verify", "primary"), ("Send again anyway", "send", "warning"), ("Cancel  esc", "cancel", "default")]
-            focus, screen_id = "verify", "resend"
-        elif any(previous.values()):
-            title = f"Already sent to this application — send {count} again?"
-            choices = [("Send again", "send", "warning"), ("Cancel  esc", "cancel", "default")]
-            focus, screen_id = "cancel", "confirm"
-        else:
-            title = f"Send {count}?" if len(uploads) == 1 else f"Send these {len(uploads)} files?"
-            choices = [("Send  enter", "send", "success"), ("Cancel  esc", "cancel", "default")]
-            focus, screen_id = "send", "confirm"
-        self.app.push_screen(ChoiceScreen(title, "\n".join(lines), choices, focus=focus, screen_id=screen_id), chosen)
+        self.app.push_screen(
+            ChoiceScreen(spec.title, spec.body, spec.choices, focus=spec.focus, screen_id=spec.screen_id), chosen
+        )
 
     def _on_progress(self, sent: int, total: int) -> None:
         """Called on the loop for every chunk the transport took: the bar moves at most every
@@ -734,21 +658,18 @@ class MainScreen(Screen[None]):
         self._progress = (0, total)
         self._batch_progress = {i: (0, u.content_length) for i, u in enumerate(uploads)}
         retries: list[str] = []
-        what = uploads[0].name if len(uploads) == 1 else f"{len(uploads)} files"
         # The confirm dialog just closed: let that repaint go out in a frame of its own before
         # the result panel grows (a relayout); together they would stall the loop.
         await self.wait_for_refresh()
-        self.result = ResultView("sending", f"Sending {what}…", lines=(f"{total:,} bytes of JSON",))
+        self.result = present.sending_view(uploads, total)
         self._progress_shown = time.monotonic()
         self.query_one(ResultPanel).set_progress(0, total)
         self.first_file_result = ""
         if len(uploads) > 1:
             self.extra_files = tuple(replace(f, result="sending…", result_kind="sending") for f in self.extra_files)
 
-        def on_retry(notice: Any) -> None:
-            retries.append(
-                f"retrying in {notice.delay:.1f}s (attempt {notice.attempt + 1} of {notice.max_attempts}): {notice.reason}"
-            )
+        def on_retry(notice: RetryNotice) -> None:
+            retries.append(present.retry_line(notice))
             self.result = replace(self.result, retries=tuple(retries))
 
         picked = self.picked if self.picked is not None and self.picked.id == uploads[0].application_id else None
@@ -790,140 +711,34 @@ class MainScreen(Screen[None]):
             return
         finally:
             self.sending = False
-        first = self._last_upload is None
-        self._last_upload = uploads[0]
-        self._last_sent = [(o.upload, o.history_id, o.started_at) for o in outcomes]
+        self.last_send = self.last_send.after(outcomes)
         if len(outcomes) == 1:
-            self.result = self._outcome_view(outcomes[0])
+            self.result = present.outcome_view(outcomes[0], self.picked)
             notes = outcomes[0].notes
         else:
-            self.result = self._batch_view(outcomes)
+            batch = present.batch_view(outcomes, self.extra_files)
+            self.first_file_result = batch.first_result
+            self.extra_files = batch.extra_files
+            self.result = batch.view
             notes = [n for o in outcomes for n in o.notes]
         if notes:
             self.result = replace(self.result, lines=self.result.lines + tuple(f"note: {n}" for n in dict.fromkeys(notes)))
-        if first:
-            self._refresh_bindings_soon()  # Verify becomes available
-
-    def _batch_view(self, outcomes: list[SendOutcome]) -> ResultView:
-        """One line per file in the result panel; each row of the File panel gets its own result."""
-        marks = {"sent": "✓", "unknown": "?", "error": "✗", "file_changed": "✗"}
-        lines: list[str] = []
-        warnings: list[str] = []
-        results: list[tuple[str, ResultKind]] = []
-        for outcome in outcomes:
-            upload, error = outcome.upload, outcome.error
-            if outcome.status == "sent":
-                text = "sent"
-            elif outcome.status == "unknown":
-                text = "outcome unknown — verify before sending again"
-            elif isinstance(error, ApiError):
-                text = f"not sent: {error.code or f'HTTP {error.status}'}" + (f" — {error.message}" if error.message else "")
-            else:
-                text = f"not sent: {error}"
-            results.append((f"{marks[outcome.status]} {text}", outcome.status))
-            lines.append(f"{marks[outcome.status]} {upload.name} ({upload.type.value}): {text}")
-            warnings.extend(f"{upload.name}: {w}" for w in outcome.warnings)
-        self.first_file_result = _result_markup(*results[0])
-        by_key = dict(zip((f.key for f in self.extra_files), results[1:], strict=False))
-        self.extra_files = tuple(
-            replace(f, result=by_key[f.key][0], result_kind=by_key[f.key][1]) if f.key in by_key else f for f in self.extra_files
-        )
-        statuses = [o.status for o in outcomes]
-        sent = statuses.count("sent")
-        first_error = next((o.error for o in outcomes if isinstance(o.error, ApiError)), None)
-        if sent == len(outcomes):
-            kind: ResultKind = "sent"
-            headline = f"✓ Sent all {len(outcomes)} files"
-        elif "unknown" in statuses:
-            kind, headline = "unknown", f"? {sent} of {len(outcomes)} sent; the outcome of some is unknown"
-            self._unknown_key = _upload_key(outcomes[0].upload) if statuses[0] == "unknown" else self._unknown_key
-        else:
-            kind, headline = "error", f"✗ {sent} of {len(outcomes)} sent"
-        return ResultView(
-            kind,
-            headline,
-            lines=tuple(lines),
-            warnings=tuple(warnings),
-            log_url=first_error.log_url if first_error else None,
-            hint="F5 verifies every file of the batch." if kind == "unknown" else None,
-            can_verify=True,
-        )
 
     def _cancelled(self, uploads: list[PreparedUpload]) -> None:
-        complete = [
-            uploads[i] for i, (sent, total) in self._batch_progress.items() if total and sent >= total
-        ]
-        self._last_upload = uploads[0]
-        self._last_sent = [(u, None, None) for u in uploads]
+        complete = [uploads[i] for i, (sent, total) in self._batch_progress.items() if total and sent >= total]
+        # The core logged each of these as "unknown" (the body was out): Verify updates that row.
+        rows = {id(u): self._cancelled_row(u) for u in complete}
+        unknown_key = upload_key(uploads[0]) if uploads[0] in complete else self.last_send.unknown_key
+        self.last_send = LastSend(
+            tuple(uploads), tuple(rows.get(id(u)) for u in uploads), (None,) * len(uploads), unknown_key
+        )
         self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
-        if complete:
-            # The core logged each of these as "unknown" (the body was out): Verify updates that row.
-            self._unknown_key = _upload_key(uploads[0]) if uploads[0] in complete else self._unknown_key
-            ids = {id(u): self._cancelled_row(u) for u in complete}
-            self._last_sent = [(u, ids.get(id(u)), None) for u in uploads]
-            names = ", ".join(u.name for u in complete)
-            self.result = ResultView(
-                "unknown",
-                "? Cancelled after the whole body was sent — outcome unknown",
-                lines=(f"sent in full: {names}",) if len(uploads) > 1 else (),
-                hint="Kombo may have stored the file. Verify (F5) before sending again.",
-                can_verify=True,
-            )
-        else:
-            sent, total = self._progress
-            self.result = ResultView(
-                "cancelled",
-                "Cancelled — the body was not sent completely, so nothing was stored.",
-                lines=(f"{sent:,} of {total:,} bytes were sent.",),
-            )
+        self.result = present.cancelled_view(uploads, complete, self._progress)
 
     def _cancelled_row(self, upload: PreparedUpload) -> int | None:
         """The audit-log row the core wrote for a send cancelled after its body went out."""
         previous = self._previous_sends(upload)
         return next((entry.id for entry in previous if entry.outcome == "unknown"), None)
-
-    def _outcome_view(self, outcome: SendOutcome) -> ResultView:
-        from kombo_tui.core.hints import hint_for
-
-        upload = outcome.upload
-        picked = self.picked
-        target = picked.candidate if picked and picked.candidate and picked.id == upload.application_id else upload.application_id
-        retries = tuple(f"retried after: {r.reason}" for r in outcome.retries)
-        if outcome.status == "sent":
-            self._unknown_key = None
-            return ResultView(
-                "sent",
-                f"✓ Sent {upload.name} to {target}",
-                lines=(f"{upload.type.value} · {upload.content_type or 'no content type'} · {format_bytes(upload.size)}",)
-                if upload.file
-                else (),
-                warnings=tuple(outcome.warnings),
-                retries=retries,
-                can_verify=True,
-            )
-        error = outcome.error
-        hint = hint_for(error) if error else None
-        if outcome.status == "unknown":
-            self._unknown_key = _upload_key(upload)
-            return ResultView(
-                "unknown",
-                "? Outcome unknown — the file may or may not be on the application",
-                **_error_fields(error),
-                hint=hint,
-                can_verify=True,
-                retries=retries,
-            )
-        if outcome.status == "file_changed":
-            return ResultView("file_changed", "✗ The file changed while sending — stopped before the end", message=str(error), hint=hint)
-        if isinstance(error, TransportError):
-            return ResultView("error", "✗ Could not reach Kombo — nothing was received", message=str(error), hint=hint, retries=retries)
-        return ResultView(
-            "error",
-            "✗ Kombo refused the request — nothing was stored",
-            **_error_fields(error),
-            hint=hint,
-            retries=retries,
-        )
 
     def action_cancel_upload(self) -> None:
         if self.sending:
@@ -938,11 +753,11 @@ class MainScreen(Screen[None]):
         self.action_verify()
 
     def action_verify(self) -> None:
-        if self._last_sent and not self.sending:
-            self.verify(self._last_sent, was_unknown=self.result.kind == "unknown")
+        if self.last_send.uploads and not self.sending:
+            self.verify(self.last_send, was_unknown=self.result.kind == "unknown")
 
     @work(exclusive=True, group="verify", exit_on_error=False)
-    async def verify(self, sent: list[tuple[PreparedUpload, int | None, datetime | None]], was_unknown: bool = False) -> None:
+    async def verify(self, sent: LastSend, was_unknown: bool = False) -> None:
         """Re-read the application's attachments, say whether each file is there, log it."""
         from kombo_tui.core.engine import verify_upload
 
@@ -956,17 +771,14 @@ class MainScreen(Screen[None]):
         summaries: list[str] = []
         found: list[bool | None] = []
         notes: list[str] = []
-        for upload, history_id, since in sent:
+        rows = sent.rows
+        for upload, history_id, since in rows:
             check = await verify_upload(client, upload, since=since)
             found.append(check.found)
-            if check.found is not None and self._unknown_key == _upload_key(upload):
-                self._unknown_key = None  # resolved either way: no need to ask before the next send
-            summary = check.summary()
-            if check.found is False and was_unknown:
-                summary += " — it did not land; sending again is safe"
-            elif check.found and was_unknown:
-                summary += " — it landed; do not send again"
-            summaries.append(summary if len(sent) == 1 else f"{upload.name}: {summary}")
+            if check.found is not None and self.last_send.unknown_key == upload_key(upload):
+                # Resolved either way: no need to ask before the next send.
+                self.last_send = replace(self.last_send, unknown_key=None)
+            summaries.append(present.verification_line(check, was_unknown=was_unknown, name=upload.name if len(rows) > 1 else None))
             if check.found is not None and history_id is not None:
                 outcome = None
                 if was_unknown:
@@ -1051,91 +863,3 @@ class MainScreen(Screen[None]):
 
     def focus_field(self, selector: str) -> None:
         self.query_one(selector).focus()
-
-
-_SHORT_MIMES = {
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/msword": "doc",
-    "application/vnd.oasis.opendocument.text": "odt",
-    "application/rtf": "rtf",
-}
-
-
-def _for_screen(warning: str) -> str:
-    """Core warnings list long MIME names; shorten them."""
-    text = warning
-    for mime, short in _SHORT_MIMES.items():
-        text = text.replace(mime, short)
-    return text
-
-
-def _describe(upload: PreparedUpload) -> str:
-    name = printable(upload.name)
-    if upload.file is not None:
-        return f"{name}  ·  {format_bytes(upload.size)}  ·  {upload.type.value}  ·  {upload.content_type}"
-    return f"{name}  ·  {upload.type.value}  ·  from {printable(upload.data_url or '')}"
-
-
-def _result_markup(text: str, kind: str) -> str:
-    colour = {"sent": "$success", "unknown": "$warning"}.get(kind, "$error")
-    return f"[{colour}]{escape(text)}[/]"
-
-
-class _Stop(Exception):
-    """Raised from a progress callback to abandon hashing a file nobody wants any more."""
-
-
-def _in_own_words(exc: InputError, path: Path, shown: str) -> str:
-    """The core's problems about a file, naming it as the user typed it (not a long absolute path)."""
-    message = "; ".join(p.message for p in exc.problems)
-    return message.replace(repr(str(path)), shown).replace(str(path), shown)
-
-
-def _previous_lines(named: list[tuple[str, list[HistoryEntry]]], *, unknown_in_session: bool) -> list[str]:
-    """The confirm dialog's warning about earlier sends of these files to this application."""
-    from .history import local_time
-
-    lines: list[str] = []
-    if unknown_in_session:
-        lines.append(
-            "[b $warning]⚠ The last send of this file here ended with an unknown outcome: it may already be there.[/]"
-        )
-    for name, previous in named:
-        which = f"{escape(printable(name))}: " if name else ""
-        for entry in previous[:3]:
-            colour = "$warning" if entry.outcome == "unknown" else "$error"
-            outcome = "unknown — may be there" if entry.outcome == "unknown" else entry.outcome.replace("_", " ")
-            lines.append(
-                f"[b {colour}]⚠ {which}{'already' if which else 'Already'} sent on {local_time(entry.at)} (outcome {escape(outcome)}), {escape(entry.environment)}[/]"
-            )
-        if len(previous) > 3:
-            lines.append(f"[$error]  … and {counted(len(previous) - 3, 'earlier send')} (F9 shows them all)[/]")
-    if any(previous for _, previous in named) or unknown_in_session:
-        lines.append("[dim]Sending again attaches a second copy. Verify re-reads the application's attachments.[/]")
-    return lines
-
-
-def _parse_time(at: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(at)
-    except ValueError:
-        return None
-
-
-def _upload_key(upload: PreparedUpload) -> tuple[str, ...]:
-    sha = upload.fingerprint.sha256 if upload.fingerprint else (upload.data_url or "")
-    return (upload.integration_id, upload.application_id, upload.name, sha)
-
-
-def _short_error(exc: KomboError) -> str:
-    if isinstance(exc, ApiError):
-        return f"{exc.code or f'HTTP {exc.status}'}: {exc.message}" if exc.message else (exc.code or f"HTTP {exc.status}")
-    return str(exc)
-
-
-def _error_fields(error: KomboError | None) -> dict[str, Any]:
-    if isinstance(error, ApiError):
-        return {"code": error.code or f"HTTP {error.status}", "title": error.title, "message": error.message, "log_url": error.log_url}
-    if error is not None:
-        return {"message": str(error)}
-    return {}

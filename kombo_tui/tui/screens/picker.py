@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.markup import escape
 from textual.containers import Vertical
+from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 

@@ -132,7 +132,8 @@ class AttachmentPanel(DeferredFields, Vertical):
         value = value.strip()
         bad = False
         if value:
-            from kombo_tui.core.models import CONTENT_TYPE_RE  # pydantic: not before the first frame
+            # Imported here: core.models imports pydantic, not wanted before the first frame.
+            from kombo_tui.core.models import CONTENT_TYPE_RE
 
             bad = not CONTENT_TYPE_RE.match(value)
         field.set_class(bad, "-invalid")

@@ -16,50 +16,6 @@ def field_row(label: str, *, row_id: str | None = None) -> Horizontal:
     return row
 
 
-def format_bytes(size: int) -> str:
-    """``1.2 MB`` style (powers of 1024, as ATS limits are usually written)."""
-    value = float(size)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            if unit == "bytes":
-                return f"{int(value):,} bytes"
-            return f"{value:.1f} {unit}".replace(".0 ", " ")
-        value /= 1024
-    return f"{size:,} bytes"  # pragma: no cover
-
-
-_BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
-
-
-def printable(text: str) -> str:
-    """Text safe to put on a terminal line: control and bidi characters shown as escapes.
-
-    File names may hold newlines, escape sequences or bytes that are not UTF-8 (Python keeps
-    those as lone surrogates): each becomes a visible ``\\n`` / ``\\x1b`` / ``\\xff``, so the
-    screen shows what is really there and nothing can move the cursor or break a frame.
-    """
-    if text.isprintable() and text.isascii():
-        return text
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\r":
-            out.append("\\r")
-        elif code < 32 or 0x7F <= code < 0xA0:
-            out.append(f"\\x{code:02x}")
-        elif 0xD800 <= code <= 0xDFFF or code in _BIDI:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
 class DeferredFields:
     """Mixin for a panel painted in two steps: its frame in the first frame, its fields right after.
 

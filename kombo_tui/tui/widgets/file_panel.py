@@ -17,12 +17,12 @@ from textual.reactive import reactive
 from textual.widgets import Button, Input, Select, Static
 
 from ..paths import PathSuggester, clean_path
+from ..present import outcome_style
 from ..state import BatchFile, FileView
-from .common import DeferredFields, field_row, format_bytes, printable
+from ..text import format_bytes, printable
+from .common import DeferredFields, field_row
 
 TYPES = (("CV", "CV"), ("Cover letter", "COVER_LETTER"), ("Other", "OTHER"))
-
-_RESULT_STYLE = {"sent": "$success", "error": "$error", "unknown": "$warning", "file_changed": "$error", "sending": "$accent"}
 
 
 class BatchRow(Vertical):
@@ -61,7 +61,7 @@ class BatchRow(Vertical):
         if item.error:
             lines.append(f"[$error]✗ {escape(item.error)}[/]")
         if item.result:
-            lines.append(f"[{_RESULT_STYLE.get(item.result_kind, 'dim')}]{escape(item.result)}[/]")
+            lines.append(f"[{outcome_style(item.result_kind)}]{escape(item.result)}[/]")
         note.update("\n".join(lines))
         note.display = bool(lines)
         self.set_class(bool(item.error), "-invalid")

@@ -13,7 +13,8 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from ..state import BatchFile
-from .common import DeferredFields, format_bytes, printable
+from ..text import format_bytes, printable
+from .common import DeferredFields
 
 if TYPE_CHECKING:
     from kombo_tui.core.payload import PreparedUpload

@@ -17,7 +17,11 @@ from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Collapsible, Input, Label, Select, Static, Switch, TextArea
 
-from kombo_tui.core.connectors import REMOTE_FIELD_FAMILIES, FieldSpec, RemoteFieldFamily
+from kombo_tui.core.connectors import (
+    REMOTE_FIELD_FAMILIES,
+    FieldSpec,
+    RemoteFieldFamily,
+)
 from kombo_tui.core.errors import InputError
 
 from .common import DeferredFields

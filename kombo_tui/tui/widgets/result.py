@@ -10,20 +10,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Link, ProgressBar, Static
 
+from ..present import outcome_style
 from ..state import ResultView
-
-_HEADLINE_STYLE = {
-    "idle": "dim",
-    "invalid": "$warning",
-    "sending": "$accent",
-    "verifying": "$accent",
-    "sent": "$success",
-    "error": "$error",
-    "unknown": "$warning",
-    "file_changed": "$error",
-    "cancelled": "$warning",
-}
-
 
 _IDLE = "[dim]Nothing sent yet.[/]"
 _GUIDE = (
@@ -108,7 +96,7 @@ class ResultPanel(Vertical):
         self.set_class(view.kind == "sent", "-sent")
         self.set_class(view.kind == "unknown", "-unknown")
         self.set_class(bool(view.warnings), "-has-warnings")
-        style = _HEADLINE_STYLE.get(view.kind, "")
+        style = outcome_style(view.kind)
         lines: list[str] = []
         if view.headline:
             lines.append(f"[b {style}]{escape(view.headline)}[/]")

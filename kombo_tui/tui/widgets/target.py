@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from kombo_tui.core.connectors import ACTION_ID, is_supported, tool_id_of
 
+from ..present import short_mime
 from ..state import IntegrationView, PickedApplication
-from .common import DeferredFields, field_row, format_bytes
+from ..text import format_bytes
+from .common import DeferredFields, field_row
 
 
 class TargetPanel(DeferredFields, Vertical):
@@ -169,20 +171,6 @@ def _state(name: str, value: str | None, ok: tuple[str, ...]) -> str:
     return f"{name} [{colour}]{escape(value)}[/]"
 
 
-def _short_mime(mime: str) -> str:
-    short = {
-        "application/pdf": "pdf",
-        "application/msword": "doc",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-        "application/vnd.oasis.opendocument.text": "odt",
-        "application/rtf": "rtf",
-        "text/plain": "txt",
-        "image/png": "png",
-        "image/jpeg": "jpeg",
-    }
-    return short.get(mime, mime)
-
-
 def _limits_text(view: IntegrationView) -> str:
     if not view.restrictions_known:
         return "[dim]Limits: loading…[/]"
@@ -194,7 +182,7 @@ def _limits_text(view: IntegrationView) -> str:
             text = "[$error]not accepted[/]"
         else:
             size = f"≤ {format_bytes(int(rule.max_file_size_bytes))}" if rule.max_file_size_bytes else "any size"
-            mimes = " ".join(_short_mime(m) for m in rule.accepted_mime_types) if rule.accepted_mime_types else "any type"
+            mimes = " ".join(short_mime(m) for m in rule.accepted_mime_types) if rule.accepted_mime_types else "any type"
             text = f"{size} · {escape(mimes)}"
         groups.setdefault(text, []).append(kind)
     lines = [f"[b]{', '.join(kinds)}[/]: {text}" for text, kinds in groups.items()]

@@ -93,7 +93,7 @@ class VirtualTable(ScrollView, can_focus=True):
 
     def _line(self, cells: Sequence[str], style: Style) -> list[Segment]:
         segments = []
-        for (_, width), text in zip(self.columns, cells):
+        for (_, width), text in zip(self.columns, cells, strict=False):
             segments.append(Segment(" " + set_cell_size(text, width) + " ", style))
         return segments
 

@@ -1,0 +1,462 @@
+"""Every sentence the main screen shows about a send, as pure functions from state to views.
+
+The screen keeps state and runs workers; what a user reads about a send — the confirm
+dialog, the result of one file or of a batch, a cancelled upload, a Verify — is built here
+from plain values and returned as data (:class:`~kombo_tui.tui.state.ResultView`,
+:class:`ChoiceSpec`, :class:`BatchResult`). Nothing here imports Textual or touches a
+screen, so plain pytest checks these sentences (``tests/tui/test_present.py``) and the
+screen only assigns what comes back.
+
+Markup is Rich/Textual console markup; every value from the user, the file system or Kombo
+is escaped (Rich's ``escape`` is the one Textual's markup uses).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+
+from kombo_tui.core.connectors import is_supported, tool_id_of, tool_label
+from kombo_tui.core.errors import ApiError, KomboError, TransportError
+from kombo_tui.core.hints import counted, hint_for
+
+from .state import BatchFile, IntegrationView, PickedApplication, ResultKind, ResultView
+from .text import format_bytes, local_time, printable
+
+if TYPE_CHECKING:
+    from kombo_tui.core.client import RetryNotice
+    from kombo_tui.core.engine import SendOutcome, Verification
+    from kombo_tui.core.history import HistoryEntry
+    from kombo_tui.core.payload import PreparedUpload
+
+__all__ = [
+    "OUTCOME_STYLES",
+    "BatchResult",
+    "ChoiceSpec",
+    "OutcomeStyle",
+    "batch_view",
+    "cancelled_view",
+    "confirm_spec",
+    "describe",
+    "error_fields",
+    "first_unknown",
+    "not_sent_view",
+    "outcome_label",
+    "outcome_style",
+    "outcome_view",
+    "parse_time",
+    "previous_lines",
+    "result_markup",
+    "retry_line",
+    "sending_view",
+    "on_screen",
+    "short_error",
+    "short_mime",
+    "verification_line",
+]
+
+
+# ---------------------------------------------------------------------- outcomes: one style
+
+
+@dataclass(frozen=True)
+class OutcomeStyle:
+    """How an outcome (or a state of the result panel) is written."""
+
+    style: str
+    """The markup style it is written in (a theme variable such as ``$success``)."""
+    mark: str = ""
+    """``✓``, ``✗`` or ``?`` for the outcomes of a send."""
+    label: str = ""
+    """The outcome in a word or two, as the History table shows it."""
+
+
+OUTCOME_STYLES: dict[str, OutcomeStyle] = {
+    "idle": OutcomeStyle("dim"),
+    "invalid": OutcomeStyle("$warning"),
+    "sending": OutcomeStyle("$accent"),
+    "verifying": OutcomeStyle("$accent"),
+    "cancelled": OutcomeStyle("$warning"),
+    "sent": OutcomeStyle("$success", "✓", "sent"),
+    "error": OutcomeStyle("$error", "✗", "error"),
+    "unknown": OutcomeStyle("$warning", "?", "unknown"),
+    "file_changed": OutcomeStyle("$error", "✗", "changed"),
+    "verified_present": OutcomeStyle("$success", "✓", "verified"),
+    "verified_absent": OutcomeStyle("$error", "✗", "not there"),
+}
+"""Every outcome of a send (and every state of the result panel): its colour, mark and label.
+
+The result panel, the File panel's batch rows, the batch summary and the History screen all
+read this one table.
+"""
+
+
+def outcome_style(kind: str, default: str = "dim") -> str:
+    """The markup style of an outcome or result kind (``default`` for one not in the table)."""
+    known = OUTCOME_STYLES.get(kind)
+    return known.style if known is not None else default
+
+
+def outcome_label(outcome: str) -> str:
+    """``✓ sent``, ``? unknown``…: a recorded outcome as History shows it (else the raw value)."""
+    known = OUTCOME_STYLES.get(outcome)
+    return f"{known.mark} {known.label}" if known is not None and known.label else outcome
+
+
+def result_markup(text: str, kind: str) -> str:
+    """``text`` in the colour of a send's outcome (anything but sent or unknown is an error)."""
+    return f"[{outcome_style(kind, '$error')}]{escape(text)}[/]"
+
+
+# ---------------------------------------------------------------------- MIME names
+
+_SHORT_MIMES = {
+    "application/pdf": "pdf",
+    "application/msword": "doc",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+    "application/vnd.oasis.opendocument.text": "odt",
+    "application/rtf": "rtf",
+    "text/plain": "txt",
+    "image/png": "png",
+    "image/jpeg": "jpeg",
+}
+_SHORTENED_IN_WARNINGS = (
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/msword",
+    "application/vnd.oasis.opendocument.text",
+    "application/rtf",
+)
+
+
+def short_mime(mime: str) -> str:
+    """``docx`` for a long MIME name a screen has no room for (others as they are)."""
+    return _SHORT_MIMES.get(mime, mime)
+
+
+def on_screen(warning: str) -> str:
+    """A core warning with its longest MIME names shortened."""
+    text = warning
+    for mime in _SHORTENED_IN_WARNINGS:
+        text = text.replace(mime, short_mime(mime))
+    return text
+
+
+# ---------------------------------------------------------------------- errors
+
+
+def short_error(exc: KomboError) -> str:
+    """``CODE: message`` (or ``HTTP 502``) for Kombo's errors; the error's own text otherwise."""
+    if isinstance(exc, ApiError):
+        return f"{exc.code or f'HTTP {exc.status}'}: {exc.message}" if exc.message else (exc.code or f"HTTP {exc.status}")
+    return str(exc)
+
+
+def error_fields(error: KomboError | None) -> dict[str, Any]:
+    """The :class:`ResultView` fields that show an error (code, title, message, log_url)."""
+    if isinstance(error, ApiError):
+        return {"code": error.code or f"HTTP {error.status}", "title": error.title, "message": error.message, "log_url": error.log_url}
+    if error is not None:
+        return {"message": str(error)}
+    return {}
+
+
+# ---------------------------------------------------------------------- before sending
+
+
+def describe(upload: PreparedUpload) -> str:
+    """One line about a prepared file: name · size · type · content type (or its data_url)."""
+    name = printable(upload.name)
+    if upload.file is not None:
+        return f"{name}  ·  {format_bytes(upload.size)}  ·  {upload.type.value}  ·  {upload.content_type}"
+    return f"{name}  ·  {upload.type.value}  ·  from {printable(upload.data_url or '')}"
+
+
+def not_sent_view(problems: Sequence[str]) -> ResultView:
+    """Why nothing was sent, one bullet per problem."""
+    return ResultView("invalid", "Not sent — fix these first:", lines=tuple(problems), hint="Nothing was sent.")
+
+
+def previous_lines(named: Sequence[tuple[str, Sequence[HistoryEntry]]], *, unknown_in_session: bool) -> list[str]:
+    """The confirm dialog's warning about earlier sends of these files to this application.
+
+    Args:
+        named: Each file's name (empty for a single file) with its earlier sends, newest first.
+        unknown_in_session: The last send of this file in this session ended unknown and the
+            audit log has no row saying so (it could not be written).
+    """
+    lines: list[str] = []
+    if unknown_in_session:
+        lines.append(
+            "[b $warning]⚠ The last send of this file here ended with an unknown outcome: it may already be there.[/]"
+        )
+    for name, previous in named:
+        which = f"{escape(printable(name))}: " if name else ""
+        for entry in previous[:3]:
+            colour = "$warning" if entry.outcome == "unknown" else "$error"
+            outcome = "unknown — may be there" if entry.outcome == "unknown" else entry.outcome.replace("_", " ")
+            lines.append(
+                f"[b {colour}]⚠ {which}{'already' if which else 'Already'} sent on {local_time(entry.at)} (outcome {escape(outcome)}), {escape(entry.environment)}[/]"
+            )
+        if len(previous) > 3:
+            lines.append(f"[$error]  … and {counted(len(previous) - 3, 'earlier send')} (F9 shows them all)[/]")
+    if any(previous for _, previous in named) or unknown_in_session:
+        lines.append("[dim]Sending again attaches a second copy. Verify re-reads the application's attachments.[/]")
+    return lines
+
+
+def first_unknown(previous: Sequence[Sequence[HistoryEntry]]) -> HistoryEntry | None:
+    """The first earlier send (file by file, newest first) whose outcome is unknown."""
+    return next((entry for entries in previous for entry in entries if entry.outcome == "unknown"), None)
+
+
+@dataclass(frozen=True)
+class ChoiceSpec:
+    """What the confirm dialog shows: title, markup body and ``(label, value, variant)`` buttons."""
+
+    title: str
+    body: str
+    choices: tuple[tuple[str, str, str], ...]
+    focus: str
+    """The value of the button focused first."""
+    screen_id: str
+    """``confirm``, or ``resend`` when a send of these bytes may already be there."""
+
+
+def confirm_spec(
+    uploads: Sequence[PreparedUpload],
+    integration: IntegrationView,
+    picked: PickedApplication | None,
+    problems: Sequence[str],
+    previous: Sequence[Sequence[HistoryEntry]],
+    *,
+    unknown_here: bool,
+) -> ChoiceSpec:
+    """The dialog shown before sending: where to, which files, and any earlier send of them.
+
+    Args:
+        uploads: The files about to be sent (the first one is the main file).
+        integration: What the integration check found (the tool's name, whether it can attach).
+        picked: The chosen application (names are known when it came from the picker).
+        problems: The preview's warnings, shown as they are.
+        previous: For each upload, its earlier sends to this application (the audit log).
+        unknown_here: The last send of the first file in this session ended unknown.
+    """
+    upload = uploads[0]
+    details = integration.details
+    tool = details.tool.label if details else tool_label(tool_id_of(upload.integration_id))
+    who = picked.candidate if picked and picked.candidate else "(candidate not looked up)"
+    job = picked.job if picked and picked.job else "(job unknown)"
+    lines = [
+        f"[b]Tool[/]         {escape(tool)}  [dim]({escape(upload.integration_id)})[/]",
+        f"[b]Candidate[/]    {escape(who)}",
+        f"[b]Job[/]          {escape(job)}",
+        f"[b]Application[/]  {escape(printable(upload.application_id))}",
+    ]
+    for index, item in enumerate(uploads):
+        label = "[b]File[/]        " if len(uploads) == 1 else f"[b]File {index + 1}[/]      "
+        lines.append(f"{label} {escape(describe(item))}")
+    if details is not None and not is_supported(details.tool.id):
+        lines.append(f"[$warning]⚠ {escape(tool)} cannot attach to applications: Kombo adds the file to the candidate.[/]")
+    for warning in problems:
+        lines.append(f"[$warning]⚠ {escape(warning)}[/]")
+
+    unknown_entry = first_unknown(previous)
+    unknown = unknown_entry is not None or unknown_here
+    if any(previous) or unknown:
+        named = [(u.name if len(uploads) > 1 else "", entries) for u, entries in zip(uploads, previous, strict=True)]
+        lines[:0] = [*previous_lines(named, unknown_in_session=unknown_here and unknown_entry is None), ""]
+
+    count = "these files" if len(uploads) > 1 else "this file"
+    if unknown:
+        return ChoiceSpec(
+            "Send again after an unknown outcome?",
+            "\n".join(lines),
+            (("Verify first", "verify", "primary"), ("Send again anyway", "send", "warning"), ("Cancel  esc", "cancel", "default")),
+            focus="verify",
+            screen_id="resend",
+        )
+    if any(previous):
+        return ChoiceSpec(
+            f"Already sent to this application — send {count} again?",
+            "\n".join(lines),
+            (("Send again", "send", "warning"), ("Cancel  esc", "cancel", "default")),
+            focus="cancel",
+            screen_id="confirm",
+        )
+    return ChoiceSpec(
+        f"Send {count}?" if len(uploads) == 1 else f"Send these {len(uploads)} files?",
+        "\n".join(lines),
+        (("Send  enter", "send", "success"), ("Cancel  esc", "cancel", "default")),
+        focus="send",
+        screen_id="confirm",
+    )
+
+
+def parse_time(at: str) -> datetime | None:
+    """An audit-log time (ISO 8601), or None when it cannot be read."""
+    try:
+        return datetime.fromisoformat(at)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------- while and after sending
+
+
+def sending_view(uploads: Sequence[PreparedUpload], total: int) -> ResultView:
+    """The result panel while the body of ``total`` bytes goes out."""
+    what = uploads[0].name if len(uploads) == 1 else f"{len(uploads)} files"
+    return ResultView("sending", f"Sending {what}…", lines=(f"{total:,} bytes of JSON",))
+
+
+def retry_line(notice: RetryNotice) -> str:
+    """One automatic retry, as the result panel lists it while it waits."""
+    return f"retrying in {notice.delay:.1f}s (attempt {notice.attempt + 1} of {notice.max_attempts}): {notice.reason}"
+
+
+def outcome_view(outcome: SendOutcome, picked: PickedApplication | None) -> ResultView:
+    """The result panel after sending one file.
+
+    Args:
+        outcome: What the engine reported.
+        picked: The chosen application: its candidate names the target when it is the one sent to.
+    """
+    upload = outcome.upload
+    target = picked.candidate if picked and picked.candidate and picked.id == upload.application_id else upload.application_id
+    retries = tuple(f"retried after: {r.reason}" for r in outcome.retries)
+    if outcome.status == "sent":
+        return ResultView(
+            "sent",
+            f"✓ Sent {upload.name} to {target}",
+            lines=(f"{upload.type.value} · {upload.content_type or 'no content type'} · {format_bytes(upload.size)}",)
+            if upload.file
+            else (),
+            warnings=tuple(outcome.warnings),
+            retries=retries,
+            can_verify=True,
+        )
+    error = outcome.error
+    hint = hint_for(error) if error else None
+    if outcome.status == "unknown":
+        return ResultView(
+            "unknown",
+            "? Outcome unknown — the file may or may not be on the application",
+            **error_fields(error),
+            hint=hint,
+            can_verify=True,
+            retries=retries,
+        )
+    if outcome.status == "file_changed":
+        return ResultView("file_changed", "✗ The file changed while sending — stopped before the end", message=str(error), hint=hint)
+    if isinstance(error, TransportError):
+        return ResultView("error", "✗ Could not reach Kombo — nothing was received", message=str(error), hint=hint, retries=retries)
+    return ResultView(
+        "error",
+        "✗ Kombo refused the request — nothing was stored",
+        **error_fields(error),
+        hint=hint,
+        retries=retries,
+    )
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """A batch's outcome for every place that shows it."""
+
+    view: ResultView
+    """The result panel: a headline and one line per file."""
+    first_result: str
+    """Markup for the File panel's main file."""
+    extra_files: tuple[BatchFile, ...]
+    """The further files, each row with its own result."""
+
+
+def batch_view(outcomes: Sequence[SendOutcome], extra_files: Sequence[BatchFile]) -> BatchResult:
+    """One line per file in the result panel; each row of the File panel gets its own result.
+
+    Args:
+        outcomes: One per file, the main file first, then ``extra_files`` in order.
+        extra_files: The File panel's further rows as they are now.
+    """
+    lines: list[str] = []
+    warnings: list[str] = []
+    results: list[tuple[str, ResultKind]] = []
+    for outcome in outcomes:
+        upload, error = outcome.upload, outcome.error
+        if outcome.status == "sent":
+            text = "sent"
+        elif outcome.status == "unknown":
+            text = "outcome unknown — verify before sending again"
+        elif isinstance(error, ApiError):
+            text = f"not sent: {error.code or f'HTTP {error.status}'}" + (f" — {error.message}" if error.message else "")
+        else:
+            text = f"not sent: {error}"
+        mark = OUTCOME_STYLES[outcome.status].mark
+        results.append((f"{mark} {text}", outcome.status))
+        lines.append(f"{mark} {upload.name} ({upload.type.value}): {text}")
+        warnings.extend(f"{upload.name}: {w}" for w in outcome.warnings)
+    by_key = dict(zip((f.key for f in extra_files), results[1:], strict=False))
+    rows = tuple(
+        replace(f, result=by_key[f.key][0], result_kind=by_key[f.key][1]) if f.key in by_key else f for f in extra_files
+    )
+    statuses = [o.status for o in outcomes]
+    sent = statuses.count("sent")
+    first_error = next((o.error for o in outcomes if isinstance(o.error, ApiError)), None)
+    kind: ResultKind
+    if sent == len(outcomes):
+        kind, headline = "sent", f"✓ Sent all {len(outcomes)} files"
+    elif "unknown" in statuses:
+        kind, headline = "unknown", f"? {sent} of {len(outcomes)} sent; the outcome of some is unknown"
+    else:
+        kind, headline = "error", f"✗ {sent} of {len(outcomes)} sent"
+    view = ResultView(
+        kind,
+        headline,
+        lines=tuple(lines),
+        warnings=tuple(warnings),
+        log_url=first_error.log_url if first_error else None,
+        hint="F5 verifies every file of the batch." if kind == "unknown" else None,
+        can_verify=True,
+    )
+    return BatchResult(view, result_markup(*results[0]), rows)
+
+
+def cancelled_view(
+    uploads: Sequence[PreparedUpload], complete: Sequence[PreparedUpload], progress: tuple[int, int]
+) -> ResultView:
+    """The result panel after the user cancelled an upload.
+
+    Args:
+        uploads: Every file of the send.
+        complete: Those whose whole body had gone out: Kombo may have stored them.
+        progress: ``(sent, total)`` bytes when the upload stopped.
+    """
+    if complete:
+        names = ", ".join(u.name for u in complete)
+        return ResultView(
+            "unknown",
+            "? Cancelled after the whole body was sent — outcome unknown",
+            lines=(f"sent in full: {names}",) if len(uploads) > 1 else (),
+            hint="Kombo may have stored the file. Verify (F5) before sending again.",
+            can_verify=True,
+        )
+    sent, total = progress
+    return ResultView(
+        "cancelled",
+        "Cancelled — the body was not sent completely, so nothing was stored.",
+        lines=(f"{sent:,} of {total:,} bytes were sent.",),
+    )
+
+
+def verification_line(check: Verification, *, was_unknown: bool, name: str | None) -> str:
+    """What Verify found about one file (``name`` prefixes it in a batch)."""
+    summary = check.summary()
+    if check.found is False and was_unknown:
+        summary += " — it did not land; sending again is safe"
+    elif check.found and was_unknown:
+        summary += " — it landed; do not send again"
+    return summary if name is None else f"{name}: {summary}"

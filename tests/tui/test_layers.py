@@ -1,0 +1,24 @@
+"""The TUI's own layers: the pure modules load without Textual.
+
+The presenters, the file inspection and the state records are plain Python so that plain
+pytest (and any future front door) can use them; a subprocess proves that importing them
+loads no Textual.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PURE = ("kombo_tui.tui.present", "kombo_tui.tui.inspect", "kombo_tui.tui.state", "kombo_tui.tui.text")
+
+
+def test_pure_modules_do_not_import_textual() -> None:
+    code = (
+        "import importlib, sys\n"
+        f"for name in {PURE!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in sys.modules if m == 'textual' or m.startswith('textual.')))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
