@@ -45,7 +45,7 @@ async def bench_picker(keys: str = "engineer") -> dict[str, Any]:
     from textual.widgets import Input
 
     from kombo_tui.sandbox.app import SandboxConfig, create_app
-    from kombo_tui.tui.app import KomboApp
+    from kombo_tui.tui.app import make_app
     from kombo_tui.tui.screens.picker import ApplicationPicker
 
     key_started: list[float] = []
@@ -71,7 +71,7 @@ async def bench_picker(keys: str = "engineer") -> dict[str, Any]:
     Screen._compositor_refresh = compositor_refresh  # type: ignore[method-assign]
     ApplicationPicker._apply_filter = apply_filter  # type: ignore[method-assign]
 
-    app = KomboApp(
+    app = make_app(
         sandbox=True,
         integration=BIG,
         transport=httpx.ASGITransport(app=create_app(SandboxConfig())),
@@ -130,7 +130,7 @@ async def bench_lag(size_mb: int = 50) -> dict[str, Any]:
 
     from kombo_tui.core.settings import Settings
     from kombo_tui.sandbox.data import SANDBOX_API_KEY, dataset
-    from kombo_tui.tui.app import KomboApp
+    from kombo_tui.tui.app import make_app
 
     integration = "lever:sandbox-lever"
     # The sandbox runs in its own process: a server parsing 70 MB of JSON in a thread of this
@@ -152,7 +152,7 @@ async def bench_lag(size_mb: int = 50) -> dict[str, Any]:
         _wait_port(port)
         settings = Settings(api_key=SecretStr(SANDBOX_API_KEY), base_url=f"http://127.0.0.1:{port}/v1")
         settings.key_source = "env"
-        app = KomboApp(settings, integration=integration, application=dataset(integration).live_applications[0].id)
+        app = make_app(settings, integration=integration, application=dataset(integration).live_applications[0].id)
         gaps: list[float] = []
         slow: list[tuple[Any, ...]] = []
         streaming: list[float] = []

@@ -194,4 +194,14 @@ def cmd_tui(argv: Sequence[str]) -> int:
     except ImportError as exc:  # pragma: no cover - the TUI ships with the package
         print(f"kombo-tui: the terminal app is not available: {exc}", file=sys.stderr)
         return ExitCode.BAD_INPUT
-    return int(run_app(args) or 0)
+    return int(
+        run_app(
+            sandbox=bool(args.sandbox),
+            region=args.region,
+            base_url=args.base_url,
+            integration=args.integration,
+            application=args.application,
+            file=str(args.file) if args.file else None,
+        )
+        or 0
+    )

@@ -47,6 +47,15 @@ class DraftView:
 
 
 @dataclass(frozen=True)
+class Initial:
+    """What the main screen starts with (from the command line, the settings or the sandbox)."""
+
+    integration: str = ""
+    application: str = ""
+    file: str = ""
+
+
+@dataclass(frozen=True)
 class IntegrationView:
     """What ``GET /integrations/{id}`` and the action restrictions said."""
 

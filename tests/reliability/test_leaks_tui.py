@@ -13,7 +13,7 @@ from textual.widgets import Input
 from kombo_tui.core.settings import config_path, load_settings
 from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, dataset
-from kombo_tui.tui.app import KomboApp
+from kombo_tui.tui.app import make_app
 
 CANARY = "sk_LEAKCANARY_tui_4d2b8e"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -40,7 +40,7 @@ async def test_key_is_on_no_screen_export_or_history(
     monkeypatch.setenv("KOMBO_API_KEY", CANARY)
     monkeypatch.setenv("KOMBO_BASE_URL", "http://127.0.0.1:9/v1")
     server = create_app(SandboxConfig(api_key=CANARY))
-    app = KomboApp(load_settings(), transport=httpx.ASGITransport(app=server), integration=DEFAULT_INTEGRATION_ID)
+    app = make_app(load_settings(), transport=httpx.ASGITransport(app=server), integration=DEFAULT_INTEGRATION_ID)
     screens: list[str] = []
     async with app.run_test(size=(140, 45)) as pilot:
         await _settle(pilot)
@@ -75,7 +75,7 @@ async def test_first_run_masks_the_key_and_stores_it_0600(
     # Hermetic: once the key is saved the app checks the integration; let that meet a closed
     # loopback port instead of Kombo's host.
     monkeypatch.setenv("KOMBO_BASE_URL", "http://127.0.0.1:9/v1")
-    app = KomboApp(load_settings(), integration=DEFAULT_INTEGRATION_ID)
+    app = make_app(load_settings(), integration=DEFAULT_INTEGRATION_ID)
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.pause()
         key_input = app.screen.query_one("#api-key", Input)

@@ -7,14 +7,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from textual.widgets import Input, TextArea
 
-from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.tui.app import KomboApp
+from kombo_tui.tui.screens import main as main_module
 
-from .states import PDF, SIZE, DropAfterSend, fields_ready  # noqa: F401 - re-exported for the tests
+from .states import PDF, fields_ready, sandbox_app
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +21,12 @@ def _no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cursors stay still so screenshots are deterministic."""
     monkeypatch.setattr(Input.cursor_blink, "_default", False)
     monkeypatch.setattr(TextArea.cursor_blink, "_default", False)
+
+
+@pytest.fixture(autouse=True)
+def _fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The integration is checked 10 ms after typing stops, not 350 ms."""
+    monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
 
 
 @pytest.fixture(autouse=True)
@@ -55,24 +60,5 @@ def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def make_app() -> Callable[..., KomboApp]:
-    """A KomboApp talking to an in-process sandbox (``wrap`` can wrap its transport).
-
-    ``app.sandbox_state.store`` holds what the sandbox stored.
-    """
-
-    def make(
-        *,
-        config: SandboxConfig | None = None,
-        wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
-        **kwargs: Any,
-    ) -> KomboApp:
-        server = create_app(config or SandboxConfig())
-        transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=server)
-        if wrap is not None:
-            transport = wrap(transport)
-        kwargs.setdefault("sandbox", True)
-        app = KomboApp(transport=transport, **kwargs)
-        app.sandbox_state = server.state.sandbox  # type: ignore[attr-defined]
-        return app
-
-    return make
+    """:func:`~tests.tui.states.sandbox_app`: the app talking to an in-process sandbox."""
+    return sandbox_app

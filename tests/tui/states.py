@@ -19,7 +19,7 @@ from textual.widgets import Input
 
 from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.sandbox.data import dataset
-from kombo_tui.tui.app import KomboApp
+from kombo_tui.tui.app import KomboApp, make_app
 
 SIZE = (120, 40)
 GREENHOUSE = "greenhouse:sandbox-greenhouse"
@@ -47,15 +47,29 @@ def write_sample_files(folder: Path) -> None:
     (folder / "scan").write_bytes(b"\x00\x01\x02\x03" * 4096)
 
 
-def sandbox_app(*, drop: bool = False, theme: str = "textual-dark", **kwargs: Any) -> KomboApp:
-    transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=create_app(SandboxConfig()))
-    if drop:
-        transport = DropAfterSend(transport)
+def sandbox_app(
+    *,
+    config: SandboxConfig | None = None,
+    wrap: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
+    **kwargs: Any,
+) -> KomboApp:
+    """The app talking to a sandbox mounted in-process (``wrap`` can wrap its transport).
+
+    ``app.sandbox_state.store`` holds what the sandbox stored. Other keyword arguments go to
+    :func:`~kombo_tui.tui.app.make_app`.
+    """
+    server = create_app(config or SandboxConfig())
+    transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=server)
+    if wrap is not None:
+        transport = wrap(transport)
     kwargs.setdefault("sandbox", True)
-    return KomboApp(transport=transport, theme=theme, **kwargs)
+    app = make_app(transport=transport, **kwargs)
+    app.sandbox_state = server.state.sandbox  # type: ignore[attr-defined]
+    return app
 
 
 def first_application(integration_id: str) -> str:
+    """The id of the first live application of a sandbox integration."""
     return dataset(integration_id).live_applications[0].id
 
 
@@ -70,7 +84,8 @@ async def fields_ready(pilot: Pilot[Any], timeout: float = 10.0) -> None:
         await asyncio.sleep(0.005)
 
 
-async def settle(pilot: Pilot[Any], delay: float = 0.5) -> None:
+async def settle(pilot: Pilot[Any], delay: float = 0.05) -> None:
+    """Let timers run for ``delay`` seconds, then wait for every worker and one more frame."""
     await pilot.pause(delay)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
@@ -78,7 +93,7 @@ async def settle(pilot: Pilot[Any], delay: float = 0.5) -> None:
 
 def _fill(path: str = "Jane_Doe_CV.pdf", *, pick: bool = True) -> Callable[[Pilot[Any]], Awaitable[None]]:
     async def run(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
+        await settle(pilot, 0.5)
         if pick:
             await pilot.press("f3")
             await settle(pilot, 0.1)
@@ -114,11 +129,11 @@ async def _first_run(pilot: Pilot[Any]) -> None:
 
 
 async def _empty(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
+    await settle(pilot, 0.5)
 
 
 async def _picker(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
+    await settle(pilot, 0.5)
     await pilot.press("f3")
     await settle(pilot, 0.1)
     await pilot.press(*"engineer")
@@ -200,7 +215,7 @@ def history_app() -> KomboApp:
 
 
 async def _history(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
+    await settle(pilot, 0.5)
     await pilot.press("f9")
     await settle(pilot, 0.1)
 
@@ -234,7 +249,7 @@ async def _batch_sent(pilot: Pilot[Any]) -> None:
 
 
 async def _help(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
+    await settle(pilot, 0.5)
     await pilot.press("f1")
     await pilot.pause()
 
@@ -242,7 +257,7 @@ async def _help(pilot: Pilot[Any]) -> None:
 def _first_run_app() -> KomboApp:
     from kombo_tui.core.settings import Settings
 
-    return KomboApp(Settings(), theme="textual-dark")
+    return make_app(Settings(), theme="textual-dark")
 
 
 STATES: tuple[State, ...] = (
@@ -256,8 +271,8 @@ STATES: tuple[State, ...] = (
     State("file_warnings", lambda: sandbox_app(integration="oraclerecruiting:sandbox-oracle"), _warnings),
     State("success_warnings", lambda: sandbox_app(integration="personio:sandbox-personio"), _success),
     State("error", lambda: sandbox_app(integration="teamtailor:sandbox-inactive"), _error),
-    State("unknown", lambda: sandbox_app(drop=True), _unknown),
-    State("unknown_verified", lambda: sandbox_app(drop=True), _verified),
+    State("unknown", lambda: sandbox_app(wrap=DropAfterSend), _unknown),
+    State("unknown_verified", lambda: sandbox_app(wrap=DropAfterSend), _verified),
     State("help", lambda: sandbox_app(), _help),
     State("batch_invalid", lambda: sandbox_app(), _batch),
     State("batch_sent", lambda: sandbox_app(), _batch_sent),

@@ -16,18 +16,12 @@ import pytest
 from textual.widgets import Input, TextArea
 
 from kombo_tui.tui.app import KomboApp
-from kombo_tui.tui.screens import main as main_module
 from kombo_tui.tui.widgets.file_panel import FilePanel
 
-from .states import PDF, SIZE
-from .test_flow import GREENHOUSE, fill, first_application, send, settle, text_of
+from .states import GREENHOUSE, PDF, SIZE, first_application, settle
+from .test_flow import fill, send, text_of
 
 ORACLE = "oraclerecruiting:sandbox-oracle"
-
-
-@pytest.fixture(autouse=True)
-def _fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
 
 
 def stored(app: KomboApp) -> int:

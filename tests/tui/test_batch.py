@@ -14,15 +14,10 @@ from kombo_tui.tui.screens import main as main_module
 from kombo_tui.tui.widgets.file_panel import BatchRow
 from kombo_tui.tui.widgets.payload import PayloadPanel, _batch_summary
 
-from .states import SIZE
-from .test_flow import GREENHOUSE, fill, first_application, send, settle, text_of
+from .states import GREENHOUSE, SIZE, first_application, settle
+from .test_flow import fill, send, text_of
 
 PDF2 = b"%PDF-1.4\n% a cover letter\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def _fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
 
 
 async def add(pilot, path: str) -> None:  # type: ignore[no-untyped-def]

@@ -9,41 +9,26 @@ import stat
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from kombo_tui.sandbox.data import dataset
-from kombo_tui.tui.app import KomboApp
-from kombo_tui.tui.screens import main as main_module
+from kombo_tui.tui.app import KomboApp, make_app
 from kombo_tui.tui.screens.main import MainScreen
 from kombo_tui.tui.state import upload_key
 from kombo_tui.tui.widgets.keybar import KeyBar
 from kombo_tui.tui.widgets.virtual_table import VirtualTable
 
-from .states import SIZE, DropAfterSend
-
-GREENHOUSE = "greenhouse:sandbox-greenhouse"
+from .states import GREENHOUSE, SIZE, DropAfterSend, first_application, settle
 
 
-@pytest.fixture(autouse=True)
-def _fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
-
-
-def first_application(integration_id: str) -> str:
-    return dataset(integration_id).live_applications[0].id
-
-
-async def settle(pilot: Pilot[object], delay: float = 0.05) -> None:
-    await pilot.pause(delay)
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-def main_screen(app: KomboApp) -> MainScreen:
+def main_screen(app: App[Any]) -> MainScreen:
+    assert isinstance(app, KomboApp)
     return app._main_screen()
 
 
@@ -52,8 +37,8 @@ def text_of(app: KomboApp, selector: str) -> str:
     return str(widget.render())
 
 
-async def fill(pilot: Pilot[object], integration: str, application: str, path: str) -> MainScreen:
-    screen = main_screen(pilot.app)  # type: ignore[arg-type]
+async def fill(pilot: Pilot[Any], integration: str, application: str, path: str) -> MainScreen:
+    screen = main_screen(pilot.app)
     screen.query_one("#integration", Input).value = integration
     await settle(pilot)
     screen.query_one("#application", Input).value = application
@@ -62,7 +47,7 @@ async def fill(pilot: Pilot[object], integration: str, application: str, path: s
     return screen
 
 
-async def send(pilot: Pilot[object]) -> None:
+async def send(pilot: Pilot[Any]) -> None:
     await pilot.press("ctrl+s")
     await pilot.pause()
     assert pilot.app.screen.id == "confirm"
@@ -352,7 +337,7 @@ async def test_full_body_toggle(files: Path, make_app: Callable[..., KomboApp]) 
 async def test_first_run_saves_key_0600(files: Path) -> None:
     from kombo_tui.core.settings import config_path, load_settings, read_config
 
-    app = KomboApp(load_settings())
+    app = make_app(load_settings())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert app.screen.id == "first-run-screen"
@@ -362,20 +347,20 @@ async def test_first_run_saves_key_0600(files: Path) -> None:
         assert isinstance(app.screen, MainScreen)
         assert read_config()["api_key"] == "sk_test_123"
         assert stat.S_IMODE(os.stat(config_path()).st_mode) == 0o600
-        assert app.connection.environment.key_source == "config"
+        assert app.session.connection.environment.key_source == "config"
         assert "sk_test_123" not in str(app.screen.query_one("#header").render())
 
 
 async def test_first_run_can_open_the_sandbox(files: Path) -> None:
     from kombo_tui.core.settings import load_settings
 
-    app = KomboApp(load_settings())
+    app = make_app(load_settings())
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("f9")
         await pilot.pause()
-        assert app.connection.sandbox
-        assert app.connection.environment.label == "SANDBOX"
+        assert app.session.connection.sandbox
+        assert app.session.connection.environment.label == "SANDBOX"
 
 
 async def test_help_and_command_palette(files: Path, make_app: Callable[..., KomboApp]) -> None:

@@ -12,16 +12,10 @@ from textual.widgets import Input, Static
 
 from kombo_tui.core.history import History
 from kombo_tui.tui.app import KomboApp
-from kombo_tui.tui.screens import main as main_module
 from kombo_tui.tui.widgets.virtual_table import VirtualTable
 
-from .states import SIZE, DropAfterSend
-from .test_flow import GREENHOUSE, fill, first_application, main_screen, send, settle
-
-
-@pytest.fixture(autouse=True)
-def _fast_checks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
+from .states import GREENHOUSE, SIZE, DropAfterSend, first_application, settle
+from .test_flow import fill, main_screen, send
 
 
 async def pick_first(pilot) -> None:  # type: ignore[no-untyped-def]

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from kombo_tui.tui.screens import main as main_module
-
 from .states import SIZE, STATES, State, write_sample_files
 
 
@@ -19,7 +17,6 @@ def _fixed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("TZ", "UTC")  # the history shows local times
     time.tzset()
-    monkeypatch.setattr(main_module, "CHECK_DELAY", 0.01)
     write_sample_files(tmp_path)
     yield
     monkeypatch.undo()

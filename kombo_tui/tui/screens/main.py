@@ -33,12 +33,14 @@ from kombo_tui.core.errors import InputError, KomboError
 
 from .. import present
 from ..inspect import inspect, path_problem
+from ..messages import EnvironmentChanged, MainScreenReady, SettingsLoaded
 from ..paths import resolve_path
 from ..perf import settle_gc
 from ..state import (
     BatchFile,
     DraftView,
     FileView,
+    Initial,
     IntegrationView,
     LastSend,
     PickedApplication,
@@ -59,7 +61,7 @@ if TYPE_CHECKING:
     from kombo_tui.core.history import HistoryEntry
     from kombo_tui.core.payload import PreparedUpload
 
-    from ..app import KomboApp
+    from ..session import Session
     from .picker import PickerCache
 
 BATCH_CONCURRENCY = 3
@@ -106,9 +108,11 @@ class MainScreen(Screen[None]):
     last_send: var[LastSend] = var(LastSend, init=False)
     """What Verify re-checks, and whether a resend must ask first."""
 
-    def __init__(self, *, integration: str = "", application: str = "", file: str = "") -> None:
+    def __init__(self, session: Session, *, initial: Initial | None = None) -> None:
         super().__init__(id="main")
-        self._initial = (integration, application, file)
+        self.session = session
+        """Where to send, the audit log, the settings and recent integrations."""
+        self._initial = initial or Initial()
         self._source = "data"
         self._data_url: str | None = None
         self._remote_error: str | None = None
@@ -125,21 +129,17 @@ class MainScreen(Screen[None]):
         """When the progress bar was last updated (monotonic seconds)."""
         self._progress_timer: Timer | None = None
 
-    @property
-    def kombo(self) -> KomboApp:
-        return self.app  # type: ignore[return-value]
-
     # ------------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
-        integration, application, file = self._initial
+        initial = self._initial
         yield AppHeader(id="header")
         with Horizontal(id="columns"):
             with VerticalScroll(id="left"):
-                yield TargetPanel(self.kombo.integration_suggestions(), integration, application).data_bind(
+                yield TargetPanel(self.session.suggestions(), initial.integration, initial.application).data_bind(
                     integration=MainScreen.integration_view, application=MainScreen.picked
                 )
-                yield FilePanel(file).data_bind(
+                yield FilePanel(initial.file).data_bind(
                     file=MainScreen.file_view,
                     warnings=MainScreen.file_warnings,
                     more=MainScreen.extra_files,
@@ -147,7 +147,7 @@ class MainScreen(Screen[None]):
                 )
                 yield AttachmentPanel()
             with Vertical(id="right"):
-                yield RemoteFieldsPanel(tool_id_of(integration) if integration else "")
+                yield RemoteFieldsPanel(tool_id_of(initial.integration) if initial.integration else "")
                 yield PayloadPanel().data_bind(
                     upload=MainScreen.prepared,
                     problems=MainScreen.preview_problems,
@@ -171,13 +171,13 @@ class MainScreen(Screen[None]):
             for panel in (TargetPanel, FilePanel, AttachmentPanel, RemoteFieldsPanel, PayloadPanel, ResultPanel):
                 await self.query_one(panel).mount_fields()
         self.fields_ready = True
-        self.kombo.main_ready()
-        integration, application, file = self._initial
-        self.draft = DraftView(integration_id=integration or None, application_id=application or None)
-        if integration:
-            self._schedule_check(integration)
-        if file:
-            self._on_path(file)
+        self.post_message(MainScreenReady())
+        initial = self._initial
+        self.draft = DraftView(integration_id=initial.integration or None, application_id=initial.application or None)
+        if initial.integration:
+            self._schedule_check(initial.integration)
+        if initial.file:
+            self._on_path(initial.file)
         self.query_one("#integration", Input).focus()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -186,11 +186,28 @@ class MainScreen(Screen[None]):
         self.set_class(event.size.height < 32, "-short")
 
     def refresh_environment(self) -> None:
-        env = self.kombo.connection.environment
+        env = self.session.connection.environment
         header = self.query_one(AppHeader)
         header.environment = env.label
         header.key_source = env.key_source
-        self.base_url = self.kombo.connection.base_url
+        self.base_url = self.session.connection.base_url
+
+    @on(EnvironmentChanged)
+    def _environment_changed(self, message: EnvironmentChanged) -> None:
+        self.refresh_environment()
+        if message.default_integration and not self.draft.integration_id:
+            self.query_one("#integration", Input).value = message.default_integration  # checked as typed
+        if self.draft.integration_id:
+            self.check_integration(self.draft.integration_id)
+
+    @on(SettingsLoaded)
+    def _settings_loaded(self, message: SettingsLoaded) -> None:
+        self.query_one(TargetPanel).set_suggestions(self.session.suggestions())
+        initial = self._initial.integration
+        if message.integration and (self.draft.integration_id or "") == initial:
+            field = self.query_one("#integration", Input)
+            if field.value == initial:  # the user has not changed it
+                field.value = message.integration
 
     # ------------------------------------------------------------------ target
 
@@ -219,16 +236,16 @@ class MainScreen(Screen[None]):
         from kombo_tui.core.hints import hint_for
 
         try:
-            client = await self.kombo.connection.client()
+            client = await self.session.connection.client()
             details = await client.get_integration(integration_id)
         except KomboError as exc:
             self.integration_view = IntegrationView(integration_id, error=present.short_error(exc), hint=hint_for(exc))
             self._recompute()
             return
-        self.base_url = self.kombo.connection.base_url
+        self.base_url = self.session.connection.base_url
         self.integration_view = IntegrationView(integration_id, details=details)
         self.query_one(RemoteFieldsPanel).set_tool(details.tool.id or tool_id_of(integration_id))
-        self.kombo.remember_integration(integration_id)
+        self.session.remember(integration_id)
         try:
             restrictions = await client.get_attachment_restrictions(integration_id)
         except KomboError:
@@ -259,7 +276,7 @@ class MainScreen(Screen[None]):
             return
         if self._picker_cache is None or self._picker_cache.integration_id != integration_id:
             self._picker_cache = PickerCache(integration_id)
-        self.app.push_screen(ApplicationPicker(self._picker_cache, self.kombo.connection.client), self._picked)
+        self.app.push_screen(ApplicationPicker(self._picker_cache, self.session.connection.client), self._picked)
 
     def _picked(self, picked: PickedApplication | None) -> None:
         if picked is None:
@@ -584,10 +601,10 @@ class MainScreen(Screen[None]):
         if upload.fingerprint is None:
             return []
         try:
-            return self.kombo.history.previous_uploads(
+            return self.session.history.previous_uploads(
                 upload.application_id,
                 upload.fingerprint.sha256,
-                environment=self.kombo.connection.environment.label,
+                environment=self.session.connection.environment.label,
                 integration_id=upload.integration_id,
             )
         except Exception:  # noqa: BLE001 - an unreadable log must not block sending
@@ -674,9 +691,9 @@ class MainScreen(Screen[None]):
 
         picked = self.picked if self.picked is not None and self.picked.id == uploads[0].application_id else None
         candidate, job = (picked.candidate, picked.job) if picked else (None, None)
-        environment = self.kombo.connection.environment.label
+        environment = self.session.connection.environment.label
         try:
-            client = await self.kombo.connection.client()
+            client = await self.session.connection.client()
             if len(uploads) == 1:
                 outcomes = [
                     await send_upload(
@@ -684,7 +701,7 @@ class MainScreen(Screen[None]):
                         uploads[0],
                         progress=self._on_single_progress,
                         on_retry=on_retry,
-                        history=self.kombo.history,
+                        history=self.session.history,
                         environment=environment,
                         candidate=candidate,
                         job=job,
@@ -697,7 +714,7 @@ class MainScreen(Screen[None]):
                     concurrency=BATCH_CONCURRENCY,
                     progress=self._on_batch_progress,
                     on_retry=on_retry,
-                    history=self.kombo.history,
+                    history=self.session.history,
                     environment=environment,
                     context=[(candidate, job)] * len(uploads),
                 )
@@ -764,7 +781,7 @@ class MainScreen(Screen[None]):
         before = self.result
         self.result = replace(before, verification="checking the application's attachments…", verification_found=None)
         try:
-            client = await self.kombo.connection.client()
+            client = await self.session.connection.client()
         except KomboError as exc:
             self.result = replace(before, verification=f"could not check: {exc}", verification_found=None)
             return
@@ -785,7 +802,7 @@ class MainScreen(Screen[None]):
                     outcome = "verified_present" if check.found else "verified_absent"
                 try:
                     await asyncio.to_thread(
-                        self.kombo.history.set_verified, history_id, "present" if check.found else "absent", outcome
+                        self.session.history.set_verified, history_id, "present" if check.found else "absent", outcome
                     )
                 except Exception as exc:  # noqa: BLE001 - the check itself stands; say the log missed it
                     notes.append(f"note: could not write the history ({exc})")
@@ -842,7 +859,7 @@ class MainScreen(Screen[None]):
     def action_history(self) -> None:
         from .history import HistoryScreen
 
-        self.app.push_screen(HistoryScreen(self.kombo.history))
+        self.app.push_screen(HistoryScreen(self.session.history))
 
     def action_toggle_theme(self) -> None:
         self.app.theme = "textual-light" if self.app.current_theme.dark else "textual-dark"

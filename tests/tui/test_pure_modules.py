@@ -1,8 +1,8 @@
-"""The TUI's own layers: the pure modules load without Textual.
+"""The TUI's plain-Python modules load without Textual.
 
-The presenters, the file inspection and the state records are plain Python so that plain
-pytest (and any future front door) can use them; a subprocess proves that importing them
-loads no Textual.
+The presenters, the file inspection, the session and the state records are plain Python so
+that plain pytest (and a screen under test) can use them; a subprocess proves that importing
+them loads no Textual. (The import contracts in pyproject.toml keep screens off the app.)
 """
 
 from __future__ import annotations
@@ -10,7 +10,13 @@ from __future__ import annotations
 import subprocess
 import sys
 
-PURE = ("kombo_tui.tui.present", "kombo_tui.tui.inspect", "kombo_tui.tui.state", "kombo_tui.tui.text")
+PURE = (
+    "kombo_tui.tui.inspect",
+    "kombo_tui.tui.present",
+    "kombo_tui.tui.session",
+    "kombo_tui.tui.state",
+    "kombo_tui.tui.text",
+)
 
 
 def test_pure_modules_do_not_import_textual() -> None:
