@@ -211,7 +211,7 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ target
 
-    @on(TargetPanel.IntegrationEdited)
+    @on(TargetPanel.IntegrationEdited, "#target")
     def _integration_edited(self, event: TargetPanel.IntegrationEdited) -> None:
         value = event.value
         if value == (self.draft.integration_id or ""):
@@ -253,7 +253,7 @@ class MainScreen(Screen[None]):
         self.integration_view = replace(self.integration_view, restrictions=restrictions, restrictions_known=True)
         self._recompute()
 
-    @on(TargetPanel.ApplicationEdited)
+    @on(TargetPanel.ApplicationEdited, "#target")
     def _application_edited(self, event: TargetPanel.ApplicationEdited) -> None:
         value = event.value
         self.draft = self.draft.updated(application_id=value or None)
@@ -262,7 +262,7 @@ class MainScreen(Screen[None]):
         elif self.picked is None and value:
             self.picked = PickedApplication(id=value)
 
-    @on(TargetPanel.PickRequested)
+    @on(TargetPanel.PickRequested, "#target")
     def _pick_requested(self) -> None:
         self.action_pick()
 
@@ -288,7 +288,7 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ file
 
-    @on(FilePanel.PathEdited)
+    @on(FilePanel.PathEdited, "#file-panel")
     def _path_edited(self, event: FilePanel.PathEdited) -> None:
         self._on_path(event.value)
 
@@ -347,7 +347,7 @@ class MainScreen(Screen[None]):
         if self._source == "data":
             self.draft = self.draft.updated(file=view.path)
 
-    @on(FilePanel.BrowseRequested)
+    @on(FilePanel.BrowseRequested, "#file-panel")
     def _browse_requested(self) -> None:
         self.action_browse()
 
@@ -379,7 +379,7 @@ class MainScreen(Screen[None]):
     def action_add_file(self) -> None:
         self.query_one("#add-path", Input).focus()
 
-    @on(FilePanel.AddRequested)
+    @on(FilePanel.AddRequested, "#file-panel")
     def _add_requested(self, event: FilePanel.AddRequested) -> None:
         from kombo_tui.core.naming import suggest_type
 
@@ -412,11 +412,11 @@ class MainScreen(Screen[None]):
             for item in self.extra_files
         )
 
-    @on(FilePanel.RemoveRequested)
+    @on(FilePanel.RemoveRequested, "#file-panel")
     def _remove_requested(self, event: FilePanel.RemoveRequested) -> None:
         self.extra_files = tuple(item for item in self.extra_files if item.key != event.key)
 
-    @on(FilePanel.TypeChosen)
+    @on(FilePanel.TypeChosen, "#file-panel")
     def _type_chosen(self, event: FilePanel.TypeChosen) -> None:
         self.extra_files = tuple(
             replace(item, type=event.value, error=None if item.state == "ready" else item.error) if item.key == event.key else item
@@ -425,7 +425,7 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ attachment & remote
 
-    @on(AttachmentPanel.Edited)
+    @on(AttachmentPanel.Edited, "#attachment-panel")
     def _attachment_edited(self, event: AttachmentPanel.Edited) -> None:
         if event.field == "source":
             self._source = event.value or "data"
@@ -442,7 +442,7 @@ class MainScreen(Screen[None]):
             return
         self.draft = self.draft.updated(**{event.field: event.value})
 
-    @on(RemoteFieldsPanel.Edited)
+    @on(RemoteFieldsPanel.Edited, "#remote-panel")
     def _remote_edited(self, event: RemoteFieldsPanel.Edited) -> None:
         self._remote_error = event.error
         self.draft = self.draft.updated(remote_fields=event.remote_fields)
@@ -761,11 +761,11 @@ class MainScreen(Screen[None]):
         if self.sending:
             self.workers.cancel_group(self, "upload")
 
-    @on(ResultPanel.CancelRequested)
+    @on(ResultPanel.CancelRequested, "#result-panel")
     def _cancel_requested(self) -> None:
         self.action_cancel_upload()
 
-    @on(ResultPanel.VerifyRequested)
+    @on(ResultPanel.VerifyRequested, "#result-panel")
     def _verify_requested(self) -> None:
         self.action_verify()
 

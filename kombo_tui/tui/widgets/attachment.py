@@ -21,9 +21,19 @@ class AttachmentPanel(DeferredFields, Vertical):
 
     @dataclass
     class Edited(Message):
+        """One field of the attachment changed."""
+
+        panel: AttachmentPanel
+        """The panel that sent it."""
         field: str
         """``name``, ``type``, ``content_type``, ``source`` or ``data_url``."""
         value: str | None
+        """The new value (None when empty)."""
+
+        @property
+        def control(self) -> AttachmentPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
 
     def __init__(self) -> None:
         super().__init__(id="attachment-panel")
@@ -73,7 +83,7 @@ class AttachmentPanel(DeferredFields, Vertical):
             with select.prevent(Select.Changed):
                 select.value = suggested_type
             self.query_one("#type-note", Label).update("suggested from the name")
-            self.post_message(self.Edited("type", suggested_type))
+            self.post_message(self.Edited(self, "type", suggested_type))
         if mime is not None:
             self.query_one("#content-type", Input).value = mime
 
@@ -83,7 +93,7 @@ class AttachmentPanel(DeferredFields, Vertical):
     def _name(self, event: Input.Changed) -> None:
         event.stop()
         self._note_name(event.value)
-        self.post_message(self.Edited("name", event.value or None))
+        self.post_message(self.Edited(self, "name", event.value or None))
 
     @on(Select.Changed, "#type")
     def _type(self, event: Select.Changed) -> None:
@@ -92,25 +102,25 @@ class AttachmentPanel(DeferredFields, Vertical):
             return  # the initial value, not a choice
         self.type_chosen = True
         self.query_one("#type-note", Label).update("")
-        self.post_message(self.Edited("type", str(event.value)))
+        self.post_message(self.Edited(self, "type", str(event.value)))
 
     @on(Input.Changed, "#content-type")
     def _content_type(self, event: Input.Changed) -> None:
         event.stop()
         self._note_content_type(event.value)
-        self.post_message(self.Edited("content_type", event.value.strip() or None))
+        self.post_message(self.Edited(self, "content_type", event.value.strip() or None))
 
     @on(RadioSet.Changed, "#source")
     def _source(self, event: RadioSet.Changed) -> None:
         event.stop()
         url = event.pressed.id == "source-url"
         self.query_one("#data-url-row").display = url
-        self.post_message(self.Edited("source", "data_url" if url else "data"))
+        self.post_message(self.Edited(self, "source", "data_url" if url else "data"))
 
     @on(Input.Changed, "#data-url")
     def _data_url(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.Edited("data_url", event.value.strip() or None))
+        self.post_message(self.Edited(self, "data_url", event.value.strip() or None))
 
     # ------------------------------------------------------------------ notes
 

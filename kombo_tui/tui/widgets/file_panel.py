@@ -79,25 +79,73 @@ class FilePanel(DeferredFields, Vertical):
 
     @dataclass
     class PathEdited(Message):
+        """The path of the main file was edited."""
+
+        panel: FilePanel
+        """The panel that sent it."""
         value: str
         """Already unquoted (a dropped path may arrive quoted or escaped)."""
 
+        @property
+        def control(self) -> FilePanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
+
+    @dataclass
     class BrowseRequested(Message):
         """The user wants the file dialog."""
 
+        panel: FilePanel
+        """The panel that sent it."""
+
+        @property
+        def control(self) -> FilePanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
+
     @dataclass
     class AddRequested(Message):
+        """A further file for the same application (a batch)."""
+
+        panel: FilePanel
+        """The panel that sent it."""
         value: str
-        """A further file's path (unquoted)."""
+        """The file's path (unquoted)."""
+
+        @property
+        def control(self) -> FilePanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
 
     @dataclass
     class RemoveRequested(Message):
+        """A further file is to leave the batch."""
+
+        panel: FilePanel
+        """The panel that sent it."""
         key: int
+        """The row's :attr:`~kombo_tui.tui.state.BatchFile.key`."""
+
+        @property
+        def control(self) -> FilePanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
 
     @dataclass
     class TypeChosen(Message):
+        """The user chose the attachment type of a further file."""
+
+        panel: FilePanel
+        """The panel that sent it."""
         key: int
+        """The row's :attr:`~kombo_tui.tui.state.BatchFile.key`."""
         value: str
+        """CV, COVER_LETTER or OTHER."""
+
+        @property
+        def control(self) -> FilePanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
 
     def __init__(self, initial: str = "") -> None:
         super().__init__(id="file-panel")
@@ -148,14 +196,14 @@ class FilePanel(DeferredFields, Vertical):
     def _path_changed(self, event: Input.Changed) -> None:
         event.stop()
         if self._real_path is not None and event.value == self._real_path[0]:
-            self.post_message(self.PathEdited(self._real_path[1]))
+            self.post_message(self.PathEdited(self, self._real_path[1]))
             return
         cleaned = clean_path(event.value)
         if cleaned != event.value and cleaned:
             # A dropped path: show it unquoted; this fires Changed again with the clean value.
             event.input.value = cleaned
             return
-        self.post_message(self.PathEdited(cleaned))
+        self.post_message(self.PathEdited(self, cleaned))
 
     @on(Input.Submitted, "#add-path")
     def _add_submitted(self, event: Input.Submitted) -> None:
@@ -163,20 +211,20 @@ class FilePanel(DeferredFields, Vertical):
         value = clean_path(event.value)
         if value:
             event.input.value = ""
-            self.post_message(self.AddRequested(value))
+            self.post_message(self.AddRequested(self, value))
 
     @on(Button.Pressed, ".batch-remove")
     def _remove(self, event: Button.Pressed) -> None:
         event.stop()
         row = next(a for a in event.button.ancestors if isinstance(a, BatchRow))
-        self.post_message(self.RemoveRequested(row.item.key))
+        self.post_message(self.RemoveRequested(self, row.item.key))
 
     @on(Select.Changed, ".batch-type")
     def _type(self, event: Select.Changed) -> None:
         event.stop()
         row = next(a for a in event.select.ancestors if isinstance(a, BatchRow))
         if str(event.value) != row.item.type:
-            self.post_message(self.TypeChosen(row.item.key, str(event.value)))
+            self.post_message(self.TypeChosen(self, row.item.key, str(event.value)))
 
     def watch_more(self, old: tuple[BatchFile, ...], new: tuple[BatchFile, ...]) -> None:
         """Update rows in place (a row's Select keeps focus); mount and remove only what changed."""
@@ -206,7 +254,7 @@ class FilePanel(DeferredFields, Vertical):
     @on(Button.Pressed, "#browse")
     def _browse(self, event: Button.Pressed) -> None:
         event.stop()
-        self.post_message(self.BrowseRequested())
+        self.post_message(self.BrowseRequested(self))
 
     def watch_file(self) -> None:
         self._refresh_view()

@@ -46,9 +46,19 @@ class RemoteFieldsPanel(DeferredFields, VerticalScroll):
 
     @dataclass
     class Edited(Message):
+        """The remote fields changed (a form field or the raw JSON)."""
+
+        panel: RemoteFieldsPanel
+        """The panel that sent it."""
         remote_fields: dict[str, Any] | None
+        """The remote fields as they will be sent (None when empty or invalid)."""
         error: str | None
         """Why the fields are invalid (None when valid)."""
+
+        @property
+        def control(self) -> RemoteFieldsPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
 
     def __init__(self, tool_id: str = "") -> None:
         super().__init__(id="remote-panel")
@@ -171,7 +181,7 @@ class RemoteFieldsPanel(DeferredFields, VerticalScroll):
             note.update("[$success]✓ valid[/]")
         else:
             note.update("[dim]Merged with the forms above; the forms win on conflicts.[/]")
-        self.post_message(self.Edited(fields, error))
+        self.post_message(self.Edited(self, fields, error))
 
     @on(Select.Changed)
     @on(Switch.Changed)

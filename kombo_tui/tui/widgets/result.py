@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -27,11 +29,29 @@ class ResultPanel(Vertical):
 
     result: reactive[ResultView] = reactive(ResultView, init=False)
 
+    @dataclass
     class VerifyRequested(Message):
         """Re-read the application's attachments."""
 
+        panel: ResultPanel
+        """The panel that sent it."""
+
+        @property
+        def control(self) -> ResultPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
+
+    @dataclass
     class CancelRequested(Message):
         """Stop the upload in flight."""
+
+        panel: ResultPanel
+        """The panel that sent it."""
+
+        @property
+        def control(self) -> ResultPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
 
     fields_mounted = False
 
@@ -74,12 +94,12 @@ class ResultPanel(Vertical):
     @on(Button.Pressed, "#verify")
     def _verify(self, event: Button.Pressed) -> None:
         event.stop()
-        self.post_message(self.VerifyRequested())
+        self.post_message(self.VerifyRequested(self))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self, event: Button.Pressed) -> None:
         event.stop()
-        self.post_message(self.CancelRequested())
+        self.post_message(self.CancelRequested(self))
 
     @on(Button.Pressed, "#copy-log")
     def _copy(self, event: Button.Pressed) -> None:

@@ -29,14 +29,43 @@ class TargetPanel(DeferredFields, Vertical):
 
     @dataclass
     class IntegrationEdited(Message):
+        """The integration id was edited."""
+
+        panel: TargetPanel
+        """The panel that sent it."""
         value: str
+        """The id, stripped."""
+
+        @property
+        def control(self) -> TargetPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
 
     @dataclass
     class ApplicationEdited(Message):
-        value: str
+        """The application id was edited."""
 
+        panel: TargetPanel
+        """The panel that sent it."""
+        value: str
+        """The id, stripped."""
+
+        @property
+        def control(self) -> TargetPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
+
+    @dataclass
     class PickRequested(Message):
         """The user wants the application picker."""
+
+        panel: TargetPanel
+        """The panel that sent it."""
+
+        @property
+        def control(self) -> TargetPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
 
     def __init__(self, suggestions: list[str], integration_id: str, application_id: str) -> None:
         super().__init__(id="target")
@@ -82,17 +111,17 @@ class TargetPanel(DeferredFields, Vertical):
     @on(Input.Changed, "#integration")
     def _integration_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.IntegrationEdited(event.value.strip()))
+        self.post_message(self.IntegrationEdited(self, event.value.strip()))
 
     @on(Input.Changed, "#application")
     def _application_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.ApplicationEdited(event.value.strip()))
+        self.post_message(self.ApplicationEdited(self, event.value.strip()))
 
     @on(Button.Pressed, "#pick")
     def _pick(self, event: Button.Pressed) -> None:
         event.stop()
-        self.post_message(self.PickRequested())
+        self.post_message(self.PickRequested(self))
 
     def watch_integration(self) -> None:
         self._render_integration()

@@ -51,20 +51,30 @@ class VirtualTable(ScrollView, can_focus=True):
 
     @dataclass
     class Highlighted(Message):
+        """The cursor moved to a row."""
+
         table: VirtualTable
+        """The table that sent it."""
         index: int
+        """The row under the cursor."""
 
         @property
         def control(self) -> VirtualTable:
+            """The table that sent it (``@on(…, "#id")`` matches on it)."""
             return self.table
 
     @dataclass
     class Selected(Message):
+        """Enter (or a click on the cursor's row) chose a row."""
+
         table: VirtualTable
+        """The table that sent it."""
         index: int
+        """The row chosen."""
 
         @property
         def control(self) -> VirtualTable:
+            """The table that sent it (``@on(…, "#id")`` matches on it)."""
             return self.table
 
     def __init__(self, columns: Sequence[tuple[str, int]], *, id: str | None = None) -> None:  # noqa: A002
