@@ -30,10 +30,14 @@ from .text import format_bytes, local_time, printable
 if TYPE_CHECKING:
     from kombo_tui.core.client import RetryNotice
     from kombo_tui.core.engine import SendOutcome, Verification
+    from kombo_tui.core.errors import Notice
     from kombo_tui.core.history import HistoryEntry
+    from kombo_tui.core.models import AttachmentRestrictions
     from kombo_tui.core.payload import PreparedUpload
 
 __all__ = [
+    "ATTACHMENT_PANEL_NOTICES",
+    "FILE_NOTICES",
     "OUTCOME_STYLES",
     "BatchResult",
     "ChoiceSpec",
@@ -53,9 +57,9 @@ __all__ = [
     "result_markup",
     "retry_line",
     "sending_view",
-    "on_screen",
+    "notice_line",
     "short_error",
-    "short_mime",
+    "sorted_notices",
     "verification_line",
 ]
 
@@ -112,37 +116,44 @@ def result_markup(text: str, kind: str) -> str:
     return f"[{outcome_style(kind, '$error')}]{escape(text)}[/]"
 
 
-# ---------------------------------------------------------------------- MIME names
+# ---------------------------------------------------------------------- notices
 
-_SHORT_MIMES = {
-    "application/pdf": "pdf",
-    "application/msword": "doc",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
-    "application/vnd.oasis.opendocument.text": "odt",
-    "application/rtf": "rtf",
-    "text/plain": "txt",
-    "image/png": "png",
-    "image/jpeg": "jpeg",
-}
-_SHORTENED_IN_WARNINGS = (
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "application/msword",
-    "application/vnd.oasis.opendocument.text",
-    "application/rtf",
-)
+FILE_NOTICES = frozenset({"sniff_note", "generic_mime"})
+"""Notices about what the file is: shown under it in the File panel."""
+ATTACHMENT_PANEL_NOTICES = frozenset({"name_without_extension"})
+"""Notices the attachment panel already shows beside its field (not repeated in the payload)."""
 
 
-def short_mime(mime: str) -> str:
-    """``docx`` for a long MIME name a screen has no room for (others as they are)."""
-    return _SHORT_MIMES.get(mime, mime)
+def notice_line(notice: Notice, upload: PreparedUpload, restrictions: AttachmentRestrictions | None) -> str:
+    """A notice as the screen words it.
+
+    The types an integration accepts are named as the Target panel's Limits line names them
+    (``pdf doc docx``): a list of full MIME names would fill the narrow panels. Every other
+    notice is the core's own sentence.
+    """
+    if notice.code == "mime_not_accepted" and restrictions is not None:
+        rule = restrictions.for_type(upload.type)
+        if rule is not None and rule.accepted_mime_types:
+            from kombo_tui.core.mime import short_name
+
+            accepted = ", ".join(short_name(m) for m in rule.accepted_mime_types)
+            return f"{upload.content_type} is not among the types this integration accepts for {upload.type.value}: {accepted}"
+    return notice.message
 
 
-def on_screen(warning: str) -> str:
-    """A core warning with its longest MIME names shortened."""
-    text = warning
-    for mime in _SHORTENED_IN_WARNINGS:
-        text = text.replace(mime, short_mime(mime))
-    return text
+def sorted_notices(upload: PreparedUpload, restrictions: AttachmentRestrictions | None) -> tuple[list[str], list[str]]:
+    """The preview's notices, by where they show: ``(File panel, payload and confirm dialog)``.
+
+    Routed by :attr:`~kombo_tui.core.errors.Notice.code`, never by their wording: what the
+    file is goes under the file; the rest goes with the payload, except what the attachment
+    panel says beside its field. The integration's published limits show in both places.
+    """
+    from kombo_tui.core.payload import restriction_warnings  # pydantic: not before the first frame
+
+    limits = [notice_line(n, upload, restrictions) for n in restriction_warnings(upload, restrictions)]
+    file_notes = [n.message for n in upload.warnings if n.code in FILE_NOTICES]
+    payload_notes = [n.message for n in upload.warnings if n.code not in FILE_NOTICES | ATTACHMENT_PANEL_NOTICES]
+    return file_notes + limits, payload_notes + limits
 
 
 # ---------------------------------------------------------------------- errors

@@ -14,9 +14,9 @@ import pytest
 
 from kombo_tui.core.client import RetryNotice
 from kombo_tui.core.engine import SendOutcome, Verification
-from kombo_tui.core.errors import ApiError, InputError, Problem, TransportError
+from kombo_tui.core.errors import ApiError, InputError, Notice, Problem, TransportError
 from kombo_tui.core.history import HistoryEntry
-from kombo_tui.core.models import IntegrationDetails
+from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
 from kombo_tui.core.payload import Draft, PreparedUpload, prepare
 from kombo_tui.tui import present
 from kombo_tui.tui.inspect import in_own_words, inspect, path_problem
@@ -204,11 +204,24 @@ def test_previous_lines_show_three_and_count_the_rest() -> None:
     assert present.parse_time("not a time") is None
 
 
-def test_short_mime_and_warnings_on_screen() -> None:
+def test_notices_are_routed_by_code_and_limits_name_types_short(tmp_path: Path) -> None:
+    scan = tmp_path / "scan"
+    scan.write_bytes(b"\x00\x01\x02\x03" * 4096)
+    upload = prepare(Draft(integration_id=GREENHOUSE, application_id="APP1", file=scan, type="OTHER"))
+    assert {n.code for n in upload.warnings} >= {"generic_mime", "name_without_extension"}
     docx = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    assert present.short_mime(docx) == "docx"
-    assert present.short_mime("application/x-unknown") == "application/x-unknown"
-    assert present.on_screen(f"{docx} is not accepted") == "docx is not accepted"
+    restrictions = AttachmentRestrictions.model_validate(
+        {"types": {"OTHER": {"is_supported": True, "accepted_mime_types": ["application/pdf", docx]}}}
+    )
+    file_notes, payload_notes = present.sorted_notices(upload, restrictions)
+    limit = "application/octet-stream is not among the types this integration accepts for OTHER: pdf, docx"
+    assert file_notes[-1] == limit and payload_notes[-1] == limit
+    generic = next(n.message for n in upload.warnings if n.code == "generic_mime")
+    assert generic in file_notes and generic not in payload_notes
+    assert not any("extension" in note for note in file_notes + payload_notes)  # the attachment panel says it
+    assert present.sorted_notices(upload, None) == (file_notes[:-1], payload_notes[:-1])
+    other = Notice("file", "too_large", "file is too large")
+    assert present.notice_line(other, upload, restrictions) == "file is too large"
 
 
 # ---------------------------------------------------------------------- the last send

@@ -483,20 +483,13 @@ class MainScreen(Screen[None]):
             except KomboError as exc:  # pragma: no cover - defensive
                 problems.append(str(exc))
         if upload is not None:
-            from kombo_tui.core.payload import restriction_warnings
-
-            limits = restriction_warnings(upload, self.integration_view.restrictions)
-            for notice in upload.warnings:
-                if notice.code in ("sniff_note", "generic_mime"):
-                    file_warnings.append(notice.message)
-                elif notice.code != "name_without_extension":  # the attachment panel says it
-                    problems.append(notice.message)
-            file_warnings.extend(n.message for n in limits)
-            problems.extend(n.message for n in limits)
+            file_notes, notes = present.sorted_notices(upload, self.integration_view.restrictions)
+            file_warnings.extend(file_notes)
+            problems.extend(notes)
         if self._remote_error:
             problems.append(f"remote_fields: {self._remote_error}")
-        self.file_warnings = tuple(present.on_screen(w) for w in file_warnings)
-        self.preview_problems = tuple(present.on_screen(w) for w in problems)
+        self.file_warnings = tuple(file_warnings)
+        self.preview_problems = tuple(problems)
         self.prepared = upload
 
     # ------------------------------------------------------------------ send

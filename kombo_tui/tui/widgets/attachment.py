@@ -142,8 +142,7 @@ class AttachmentPanel(DeferredFields, Vertical):
         value = value.strip()
         bad = False
         if value:
-            # Imported here: core.models imports pydantic, not wanted before the first frame.
-            from kombo_tui.core.models import CONTENT_TYPE_RE
+            from kombo_tui.core.mime import CONTENT_TYPE_RE  # on first use: not for the first frame
 
             bad = not CONTENT_TYPE_RE.match(value)
         field.set_class(bad, "-invalid")

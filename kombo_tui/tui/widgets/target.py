@@ -15,7 +15,6 @@ from textual.widgets import Button, Input, Static
 
 from kombo_tui.core.connectors import ACTION_ID, is_supported, tool_id_of
 
-from ..present import short_mime
 from ..state import IntegrationView, PickedApplication
 from ..text import format_bytes
 from .common import DeferredFields, field_row
@@ -201,6 +200,8 @@ def _state(name: str, value: str | None, ok: tuple[str, ...]) -> str:
 
 
 def _limits_text(view: IntegrationView) -> str:
+    from kombo_tui.core.mime import short_name  # known only once the client is up: not for the first frame
+
     if not view.restrictions_known:
         return "[dim]Limits: loading…[/]"
     if view.restrictions is None:
@@ -211,7 +212,7 @@ def _limits_text(view: IntegrationView) -> str:
             text = "[$error]not accepted[/]"
         else:
             size = f"≤ {format_bytes(int(rule.max_file_size_bytes))}" if rule.max_file_size_bytes else "any size"
-            mimes = " ".join(short_mime(m) for m in rule.accepted_mime_types) if rule.accepted_mime_types else "any type"
+            mimes = " ".join(short_name(m) for m in rule.accepted_mime_types) if rule.accepted_mime_types else "any type"
             text = f"{size} · {escape(mimes)}"
         groups.setdefault(text, []).append(kind)
     lines = [f"[b]{', '.join(kinds)}[/]: {text}" for text, kinds in groups.items()]
