@@ -97,8 +97,7 @@ def _fill(path: str = "Jane_Doe_CV.pdf", *, pick: bool = True) -> Callable[[Pilo
         if pick:
             await pilot.press("f3")
             await settle(pilot, 0.1)
-            await pilot.press("enter")  # several rows: focus the table; first row
-            await pilot.press("enter")
+            await pilot.press("enter")  # takes the highlighted (first) row
             await pilot.pause()
         pilot.app.screen.query_one("#path", Input).value = path
         await settle(pilot, 0.1)

@@ -19,7 +19,9 @@ from textual.widgets import Input, Static
 
 from kombo_tui.sandbox.data import dataset
 from kombo_tui.tui.app import KomboApp, make_app
+from kombo_tui.tui.commands import EXTRA
 from kombo_tui.tui.screens.main import MainScreen
+from kombo_tui.tui.screens.picker import ApplicationPicker
 from kombo_tui.tui.state import upload_key
 from kombo_tui.tui.widgets.keybar import KeyBar
 from kombo_tui.tui.widgets.virtual_table import VirtualTable
@@ -254,13 +256,10 @@ async def test_picker_filter_email_search_and_id(files: Path, make_app: Callable
         await pilot.press(*f" {target.candidate.first_name}".lower())
         await pilot.pause()
         assert 1 <= table.row_count < len(data.live_applications)
-        await pilot.press("enter")  # one match picks it; several focus the table
+        rows = [picker._picked_at(i) for i in range(table.row_count)]  # type: ignore[attr-defined]
+        table.move_cursor(row=[r.id for r in rows].index(target.id))
+        await pilot.press("enter")  # from the filter: the highlighted row
         await pilot.pause()
-        if app.screen is picker:
-            rows = [picker._picked_at(i) for i in range(table.row_count)]  # type: ignore[attr-defined]
-            table.move_cursor(row=[r.id for r in rows].index(target.id))
-            await pilot.press("enter")
-            await pilot.pause()
         assert app.screen is screen
         assert screen.draft.application_id == target.id
         assert screen.picked is not None and screen.picked.candidate == f"{target.candidate.first_name} {target.candidate.last_name}"
@@ -422,7 +421,7 @@ async def test_typing_in_the_picker_table_goes_on_filtering(
         await settle(pilot)
         picker = app.screen
         table = picker.query_one("#apps", VirtualTable)
-        await pilot.press("enter")  # an empty filter matches all: Enter moves to the table
+        await pilot.press("down")  # to the table
         await pilot.pause()
         assert table.has_focus
         await pilot.press(*"felix", "x", "backspace")
@@ -430,6 +429,101 @@ async def test_typing_in_the_picker_table_goes_on_filtering(
         search = picker.query_one("#filter", Input)
         assert search.value == "felix" and search.has_focus
         assert 1 <= table.row_count < 60
+
+
+async def open_picker(pilot: Pilot[Any], query: str = "") -> ApplicationPicker:
+    await settle(pilot)
+    await pilot.press("f3")
+    await settle(pilot)
+    picker = pilot.app.screen
+    assert isinstance(picker, ApplicationPicker)
+    if query:
+        await pilot.press(*query)
+        await pilot.pause()
+    return picker
+
+
+@pytest.mark.parametrize("query", ["", "engineer"])
+async def test_enter_in_the_picker_filter_takes_the_highlighted_match(
+    files: Path, make_app: Callable[..., KomboApp], query: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        picker = await open_picker(pilot, query)
+        assert picker.query_one("#apps", VirtualTable).row_count > 1 and picker.query_one("#filter").has_focus
+        first = picker._picked_at(0)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen and screen.picked == first
+
+
+async def test_enter_in_the_picker_filter_takes_the_row_the_cursor_is_on(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        picker = await open_picker(pilot, "engineer")
+        picker.query_one("#apps", VirtualTable).move_cursor(2)
+        third = picker._picked_at(2)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.picked == third
+
+
+async def test_down_from_the_picker_filter_lands_on_the_first_row(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        picker = await open_picker(pilot, "engineer")
+        table = picker.query_one("#apps", VirtualTable)
+        first = picker._picked_at(0)
+        await pilot.press("down")
+        await pilot.pause()
+        assert table.has_focus and table.cursor == 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.picked == first
+
+
+@pytest.mark.parametrize(("title", "selector"), [(title, action.split("'")[1]) for title, _, action in EXTRA])
+async def test_focus_commands_move_the_focus(
+    files: Path, make_app: Callable[..., KomboApp], title: str, selector: str
+) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await settle(pilot)
+        screen.query_one("#add-path").focus()  # somewhere else first
+        await pilot.pause()
+        assert not screen.query_one(selector).has_focus
+        action = next(action for name, _, action in EXTRA if name == title)
+        await screen.run_action(action)
+        await pilot.pause()
+        assert screen.query_one(selector).has_focus
+
+
+async def test_a_focus_command_from_the_palette_moves_the_focus(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = main_screen(app)
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Focus content type")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("enter")
+        await settle(pilot, 0.1)
+        assert app.screen is screen
+        assert screen.query_one("#content-type").has_focus
 
 
 async def test_result_panel_keeps_its_rows_on_tall_screens_and_gives_them_back_on_short_ones(

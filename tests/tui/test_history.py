@@ -21,7 +21,7 @@ from .test_flow import fill, main_screen, send
 async def pick_first(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("f3")
     await settle(pilot)
-    await pilot.press("enter", "enter")  # focus the table, pick the first row
+    await pilot.press("enter")  # takes the highlighted (first) row
     await pilot.pause()
 
 

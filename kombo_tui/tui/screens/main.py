@@ -871,5 +871,6 @@ class MainScreen(Screen[None]):
             )
         )
 
-    def focus_field(self, selector: str) -> None:
+    def action_focus_field(self, selector: str) -> None:
+        """Focus the field ``selector`` names (the command palette's "Focus …" commands)."""
         self.query_one(selector).focus()

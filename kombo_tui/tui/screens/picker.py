@@ -298,12 +298,11 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
+        """Enter takes the highlighted match (the first, unless the cursor moved), as fzf does."""
         event.stop()
         text = event.value.strip()
-        if len(self._matches) == 1:
-            self.dismiss(self._picked_at(0))
-        elif len(self._matches) > 1:
-            self.query_one("#apps", VirtualTable).focus()
+        if self._matches:
+            self.dismiss(self._picked_at(self.query_one("#apps", VirtualTable).cursor))
         elif "@" in text:
             self._email_search(text)
         elif text:
