@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from .screens.main import MainScreen
 
 EXTRA: tuple[tuple[str, str, str], ...] = (
     ("Focus integration", "Jump to the integration id", "focus_field('#integration')"),
@@ -27,7 +31,7 @@ class KomboCommands(Provider):
         out.extend(EXTRA)
         return out
 
-    def _main(self):  # type: ignore[no-untyped-def]
+    def _main(self) -> MainScreen | None:
         from .screens.main import MainScreen
 
         for screen in reversed(self.app.screen_stack):

@@ -526,6 +526,22 @@ async def test_a_focus_command_from_the_palette_moves_the_focus(
         assert screen.query_one("#content-type").has_focus
 
 
+async def test_every_panel_mounts_its_fields_after_the_first_frame(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    from kombo_tui.tui.widgets.common import Panel
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        panels = main_screen(app).walk_children(Panel)
+        assert [type(p).__name__ for p in panels] == [
+            "TargetPanel", "FilePanel", "AttachmentPanel", "RemoteFieldsPanel", "PayloadPanel", "ResultPanel"
+        ]
+        assert all(p.fields_mounted and not p.has_class("-pending") for p in panels)
+        assert main_screen(app).query_one("#result-text").display  # the first frame's line stays
+
+
 async def test_result_panel_keeps_its_rows_on_tall_screens_and_gives_them_back_on_short_ones(
     files: Path, make_app: Callable[..., KomboApp]
 ) -> None:

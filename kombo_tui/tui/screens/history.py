@@ -77,7 +77,7 @@ class HistoryScreen(ModalScreen[None]):
         self.status_text = ""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog picker-dialog"):
+        with Vertical(classes="dialog table-dialog"):
             yield Static("History — sends from this machine", classes="dialog-title")
             yield Input(
                 placeholder="filter by file, candidate, job, application, integration, error code or outcome",

@@ -48,6 +48,7 @@ from ..state import (
     upload_key,
 )
 from ..widgets.attachment import AttachmentPanel
+from ..widgets.common import Panel
 from ..widgets.file_panel import FilePanel
 from ..widgets.header import AppHeader
 from ..widgets.keybar import KeyBar
@@ -168,8 +169,8 @@ class MainScreen(Screen[None]):
 
     async def _mount_fields(self) -> None:
         with self.app.batch_update():
-            for panel in (TargetPanel, FilePanel, AttachmentPanel, RemoteFieldsPanel, PayloadPanel, ResultPanel):
-                await self.query_one(panel).mount_fields()
+            for panel in self.walk_children(Panel):  # in screen order
+                await panel.mount_fields()
         self.fields_ready = True
         self.post_message(MainScreenReady())
         initial = self._initial
@@ -604,7 +605,7 @@ class MainScreen(Screen[None]):
             return []
 
     def _confirm(self, uploads: list[PreparedUpload]) -> None:
-        from .confirm import ChoiceScreen
+        from .choice import ChoiceScreen
 
         previous = [self._previous_sends(u) for u in uploads]
         spec = present.confirm_spec(

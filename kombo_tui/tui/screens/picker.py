@@ -175,7 +175,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         self.status_text = ""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog picker-dialog"):
+        with Vertical(classes="dialog table-dialog"):
             yield Static(f"Pick an application — {self.cache.integration_id}", classes="dialog-title")
             yield Input(
                 placeholder="filter by candidate, email or job · paste an id and press F2 · F4 searches an email",

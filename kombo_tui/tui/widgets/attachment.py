@@ -11,12 +11,10 @@ from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
-from .common import DeferredFields, field_row
-
-TYPES = (("CV", "CV"), ("Cover letter", "COVER_LETTER"), ("Other", "OTHER"))
+from .common import ATTACHMENT_TYPES, Panel, field_row
 
 
-class AttachmentPanel(DeferredFields, Vertical):
+class AttachmentPanel(Panel, Vertical):
     """The attachment object of the request, field by field, validated as you type."""
 
     @dataclass
@@ -48,7 +46,7 @@ class AttachmentPanel(DeferredFields, Vertical):
             yield Input(placeholder="the file's name", compact=True, id="name")
         yield Static("", id="name-note", classes="detail")
         with field_row("Type"):
-            yield Select(TYPES, value="OTHER", allow_blank=False, compact=True, id="type")
+            yield Select(ATTACHMENT_TYPES, value="OTHER", allow_blank=False, compact=True, id="type")
             yield Label("", id="type-note", classes="note")
         with field_row("Content type"):
             yield Input(placeholder="sniffed, e.g. application/pdf", compact=True, id="content-type")
@@ -90,13 +88,13 @@ class AttachmentPanel(DeferredFields, Vertical):
     # ------------------------------------------------------------------ events
 
     @on(Input.Changed, "#name")
-    def _name(self, event: Input.Changed) -> None:
+    def _name_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._note_name(event.value)
         self.post_message(self.Edited(self, "name", event.value or None))
 
     @on(Select.Changed, "#type")
-    def _type(self, event: Select.Changed) -> None:
+    def _type_changed(self, event: Select.Changed) -> None:
         event.stop()
         if not self._ready:
             return  # the initial value, not a choice
@@ -105,20 +103,20 @@ class AttachmentPanel(DeferredFields, Vertical):
         self.post_message(self.Edited(self, "type", str(event.value)))
 
     @on(Input.Changed, "#content-type")
-    def _content_type(self, event: Input.Changed) -> None:
+    def _content_type_changed(self, event: Input.Changed) -> None:
         event.stop()
         self._note_content_type(event.value)
         self.post_message(self.Edited(self, "content_type", event.value.strip() or None))
 
     @on(RadioSet.Changed, "#source")
-    def _source(self, event: RadioSet.Changed) -> None:
+    def _source_changed(self, event: RadioSet.Changed) -> None:
         event.stop()
         url = event.pressed.id == "source-url"
         self.query_one("#data-url-row").display = url
         self.post_message(self.Edited(self, "source", "data_url" if url else "data"))
 
     @on(Input.Changed, "#data-url")
-    def _data_url(self, event: Input.Changed) -> None:
+    def _data_url_changed(self, event: Input.Changed) -> None:
         event.stop()
         self.post_message(self.Edited(self, "data_url", event.value.strip() or None))
 

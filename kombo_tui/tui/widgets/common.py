@@ -1,12 +1,18 @@
-"""Small helpers shared by the panels."""
+"""What the panels share: the deferred-fields contract, a labelled row, the attachment types."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label
+
+if TYPE_CHECKING:
+    from textual.widget import Widget
+
+ATTACHMENT_TYPES = (("CV", "CV"), ("Cover letter", "COVER_LETTER"), ("Other", "OTHER"))
+"""The attachment types as a ``Select`` offers them: (label, value)."""
 
 
 def field_row(label: str, *, row_id: str | None = None) -> Horizontal:
@@ -16,40 +22,58 @@ def field_row(label: str, *, row_id: str | None = None) -> Horizontal:
     return row
 
 
-class DeferredFields:
-    """Mixin for a panel painted in two steps: its frame in the first frame, its fields right after.
+if TYPE_CHECKING:
+    _PanelBase = Widget  # what the mixin is mixed into, for the type checker
+else:
+    _PanelBase = object
 
-    The panel writes :meth:`compose_fields` instead of ``compose``; the fields are composed
-    and mounted only when the screen calls :meth:`mount_fields` (after the first refresh), so
-    the first frame does not wait for building, styling and laying out every field. Until
-    then the panel's methods that touch its children return early; :meth:`on_fields_mounted`
-    brings the children up to date.
+
+class Panel(_PanelBase):
+    """A form panel painted in two steps: its frame in the first frame, its fields right after.
+
+    Every panel of the main screen is one (``class TargetPanel(Panel, Vertical)``): it writes
+    :meth:`compose_fields` instead of ``compose`` (and :meth:`compose_first` for anything
+    the first frame must already show). The screen calls :meth:`mount_fields` on every panel
+    after the first refresh, so the first frame does not wait for building, styling and
+    laying out every field. Until then the panel's methods that touch those fields return
+    early (they check :attr:`fields_mounted`); :meth:`on_fields_mounted` brings the fields
+    up to date.
+
+    A mixin rather than a ``Widget`` subclass: Textual takes a widget's default CSS and its
+    focusability from its first widget base, which must stay the container (``Vertical``,
+    ``VerticalScroll``).
     """
 
     fields_mounted = False
+    """True once :meth:`mount_fields` has mounted the fields."""
     _fields_wanted = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.add_class("-pending")  # type: ignore[attr-defined]  # keeps roughly its final height
+        self.add_class("-pending")  # the CSS keeps roughly the final height until then
 
     def compose(self) -> ComposeResult:
+        yield from self.compose_first()
         if self._fields_wanted:
             yield from self.compose_fields()
 
+    def compose_first(self) -> ComposeResult:
+        """Children shown in the first frame already (override; none by default)."""
+        yield from ()
+
     def compose_fields(self) -> ComposeResult:
-        """The panel's children (override)."""
+        """The children that follow the first frame (override)."""
         yield from ()
 
     async def mount_fields(self) -> None:
-        """Compose and mount the children (once), then bring them up to date."""
+        """Compose and mount the fields (once), then bring them up to date."""
         if self._fields_wanted:
             return
         self._fields_wanted = True
-        await self.recompose()  # type: ignore[attr-defined]
-        self.remove_class("-pending")  # type: ignore[attr-defined]
+        await self.recompose()
+        self.remove_class("-pending")
         self.fields_mounted = True
         self.on_fields_mounted()
 
     def on_fields_mounted(self) -> None:
-        """Fill the children from the panel's state (override)."""
+        """Fill the fields from the panel's state (override)."""

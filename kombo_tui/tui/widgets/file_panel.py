@@ -20,9 +20,7 @@ from ..paths import PathSuggester, clean_path
 from ..present import outcome_style
 from ..state import BatchFile, FileView
 from ..text import format_bytes, printable
-from .common import DeferredFields, field_row
-
-TYPES = (("CV", "CV"), ("Cover letter", "COVER_LETTER"), ("Other", "OTHER"))
+from .common import ATTACHMENT_TYPES, Panel, field_row
 
 
 class BatchRow(Vertical):
@@ -35,7 +33,7 @@ class BatchRow(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="batch-line"):
             yield Static("", classes="batch-info")
-            yield Select(TYPES, value=self.item.type, allow_blank=False, compact=True, classes="batch-type")
+            yield Select(ATTACHMENT_TYPES, value=self.item.type, allow_blank=False, compact=True, classes="batch-type")
             yield Button("✕", classes="batch-remove", compact=True, tooltip="Remove this file from the batch")
         yield Static("", classes="batch-note")
 
@@ -67,7 +65,7 @@ class BatchRow(Vertical):
         self.set_class(bool(item.error), "-invalid")
 
 
-class FilePanel(DeferredFields, Vertical):
+class FilePanel(Panel, Vertical):
     """The path input and the inspected file (size, MIME and its source, warnings)."""
 
     file: reactive[FileView] = reactive(FileView, init=False)

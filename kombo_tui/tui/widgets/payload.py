@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from ..state import BatchFile
 from ..text import format_bytes, printable
-from .common import DeferredFields
+from .common import Panel
 
 if TYPE_CHECKING:
     from kombo_tui.core.payload import PreparedUpload
@@ -23,7 +23,7 @@ FULL_BODY_LIMIT = 32 * 1024
 """Largest file whose full base64 the panel will show (bigger ones would bog the terminal)."""
 
 
-class PayloadPanel(DeferredFields, VerticalScroll):
+class PayloadPanel(Panel, VerticalScroll):
     """The request line, headers and JSON body; a status line for exports."""
 
     upload: reactive[PreparedUpload | None] = reactive(None, init=False, always_update=True)

@@ -24,7 +24,7 @@ from kombo_tui.core.connectors import (
 )
 from kombo_tui.core.errors import InputError
 
-from .common import DeferredFields
+from .common import Panel
 
 
 def _field_id(spec: FieldSpec) -> str:
@@ -41,7 +41,7 @@ def _deep_merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class RemoteFieldsPanel(DeferredFields, VerticalScroll):
+class RemoteFieldsPanel(Panel, VerticalScroll):
     """Forms from ``connectors.REMOTE_FIELD_FAMILIES`` and a raw JSON editor for the rest."""
 
     @dataclass

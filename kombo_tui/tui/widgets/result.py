@@ -14,6 +14,7 @@ from textual.widgets import Button, Link, ProgressBar, Static
 
 from ..present import outcome_style
 from ..state import ResultView
+from .common import Panel
 
 _IDLE = "[dim]Nothing sent yet.[/]"
 _GUIDE = (
@@ -24,7 +25,7 @@ _GUIDE = (
 """Shown under the idle line where the terminal is tall enough (hidden on short screens)."""
 
 
-class ResultPanel(Vertical):
+class ResultPanel(Panel, Vertical):
     """Headline, warnings, error details with log link and hint, Verify; the progress bar."""
 
     result: reactive[ResultView] = reactive(ResultView, init=False)
@@ -53,33 +54,24 @@ class ResultPanel(Vertical):
             """The panel that sent it (``@on(…, "#id")`` matches on it)."""
             return self.panel
 
-    fields_mounted = False
-
     def __init__(self) -> None:
         super().__init__(id="result-panel", classes="-idle")
         self.border_title = "Result"
 
-    def compose(self) -> ComposeResult:
+    def compose_first(self) -> ComposeResult:
         yield Static(_IDLE, id="result-text")
 
-    async def mount_fields(self) -> None:
-        """The buttons and the progress bar (hidden until needed) follow the first frame."""
-        if self.fields_mounted:
-            return
-        await self.mount_all(
-            [
-                Static(_GUIDE, id="result-guide"),
-                Horizontal(
-                    Link("", id="log-url", tooltip="Enter or click opens it; the Copy button copies it"),
-                    Button("Copy log URL", id="copy-log", compact=True),
-                    Button("Verify F5", id="verify", compact=True, variant="warning"),
-                    Button("Cancel esc", id="cancel", compact=True, variant="error"),
-                    id="result-actions",
-                ),
-                ProgressBar(id="progress", show_eta=False),
-            ]
-        )
-        self.fields_mounted = True
+    def compose_fields(self) -> ComposeResult:
+        """The guide, the buttons and the progress bar (hidden until needed)."""
+        yield Static(_GUIDE, id="result-guide")
+        with Horizontal(id="result-actions"):
+            yield Link("", id="log-url", tooltip="Enter or click opens it; the Copy button copies it")
+            yield Button("Copy log URL", id="copy-log", compact=True)
+            yield Button("Verify F5", id="verify", compact=True, variant="warning")
+            yield Button("Cancel esc", id="cancel", compact=True, variant="error")
+        yield ProgressBar(id="progress", show_eta=False)
+
+    def on_fields_mounted(self) -> None:
         self._refresh_view()
 
     def watch_result(self) -> None:
@@ -115,7 +107,6 @@ class ResultPanel(Vertical):
         self.set_class(view.kind in ("error", "file_changed"), "-error")
         self.set_class(view.kind == "sent", "-sent")
         self.set_class(view.kind == "unknown", "-unknown")
-        self.set_class(bool(view.warnings), "-has-warnings")
         style = outcome_style(view.kind)
         lines: list[str] = []
         if view.headline:

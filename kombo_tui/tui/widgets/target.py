@@ -17,10 +17,10 @@ from kombo_tui.core.connectors import ACTION_ID, is_supported, tool_id_of
 
 from ..state import IntegrationView, PickedApplication
 from ..text import format_bytes
-from .common import DeferredFields, field_row
+from .common import Panel, field_row
 
 
-class TargetPanel(DeferredFields, Vertical):
+class TargetPanel(Panel, Vertical):
     """Integration id with its live status and limits; the application with a picker."""
 
     integration: reactive[IntegrationView] = reactive(IntegrationView, init=False)
