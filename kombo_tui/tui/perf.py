@@ -1,10 +1,17 @@
-"""Keeping the event loop responsive: the garbage collector's full passes."""
+"""Keeping the event loop responsive: the garbage collector's full passes, repaints in bursts."""
 
 from __future__ import annotations
 
 import gc
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
 
-__all__ = ["settle_gc"]
+__all__ = ["Throttle", "settle_gc"]
+
+
+class _Stoppable(Protocol):
+    def stop(self) -> None: ...
 
 
 def settle_gc() -> None:
@@ -17,3 +24,45 @@ def settle_gc() -> None:
     the app creates few. Later passes pay only for the objects made since.
     """
     gc.freeze()
+
+
+class Throttle:
+    """Runs ``show`` at most every ``interval`` seconds while updates pour in, and always for the last.
+
+    An upload reports every chunk the transport takes; repainting the progress bar for each
+    would keep the loop busy. An update that comes too soon after the last repaint schedules
+    one (a single timer) instead.
+
+    Args:
+        interval: Seconds between two repaints.
+        show: Repaints (reads the latest state itself).
+        set_timer: Schedules a call after a delay (``Widget.set_timer``).
+    """
+
+    def __init__(
+        self, interval: float, show: Callable[[], None], set_timer: Callable[[float, Callable[[], None]], Any]
+    ) -> None:
+        self.interval = interval
+        self._show = show
+        self._set_timer = set_timer
+        self._shown = 0.0
+        self._timer: _Stoppable | None = None
+
+    def restart(self) -> None:
+        """Count the interval from now (the caller has just shown the state itself)."""
+        self._shown = time.monotonic()
+
+    def update(self, *, final: bool = False) -> None:
+        """The state changed: show it now, or once the interval is up (``final``: now)."""
+        waited = time.monotonic() - self._shown
+        if final or waited >= self.interval:
+            self._fire()
+        elif self._timer is None:
+            self._timer = self._set_timer(self.interval - waited, self._fire)
+
+    def _fire(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self._shown = time.monotonic()
+        self._show()

@@ -1,8 +1,8 @@
 """The TUI's plain-Python modules load without Textual.
 
-The presenters, the file inspection, the session and the state records are plain Python so
-that plain pytest (and a screen under test) can use them; a subprocess proves that importing
-them loads no Textual. (The import contracts in pyproject.toml keep screens off the app.)
+The presenters, the services, the file inspection, the session and the state records are plain
+Python so that plain pytest (and a screen under test) can use them; a subprocess proves that
+importing them loads no Textual. (The import contracts in pyproject.toml keep screens off the app.)
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import sys
 
 PURE = (
     "kombo_tui.tui.inspect",
+    "kombo_tui.tui.perf",
     "kombo_tui.tui.present",
+    "kombo_tui.tui.services",
     "kombo_tui.tui.session",
     "kombo_tui.tui.state",
     "kombo_tui.tui.text",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,13 +28,13 @@ from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from kombo_tui.core.connectors import tool_id_of
-from kombo_tui.core.errors import InputError, KomboError
+from kombo_tui.core.errors import KomboError
 
-from .. import present
+from .. import present, services
 from ..inspect import inspect, path_problem
 from ..messages import EnvironmentChanged, MainScreenReady, SettingsLoaded
 from ..paths import resolve_path
-from ..perf import settle_gc
+from ..perf import Throttle, settle_gc
 from ..state import (
     BatchFile,
     DraftView,
@@ -126,9 +125,7 @@ class MainScreen(Screen[None]):
         self.fields_ready = False
         """True once every panel's fields are mounted (right after the first frame)."""
         self._bindings_pending = False
-        self._progress_shown = 0.0
-        """When the progress bar was last updated (monotonic seconds)."""
-        self._progress_timer: Timer | None = None
+        self._progress_bar = Throttle(PROGRESS_INTERVAL, self._show_progress, self.set_timer)
 
     # ------------------------------------------------------------------ layout
 
@@ -456,42 +453,18 @@ class MainScreen(Screen[None]):
     def watch_file_view(self) -> None:
         self._recompute()
 
-    def _prepare(self, *, require_target: bool) -> PreparedUpload:
-        from kombo_tui.core.payload import prepare
-
-        view = self.file_view
-        return prepare(
-            self.draft.to_core(),
-            known_fingerprint=view.fingerprint if view.state == "ready" else None,
-            known_sniffed=view.sniffed if view.state == "ready" else None,
-            require_target=require_target,
-        )
-
     def _recompute(self) -> None:
-        """Rebuild the preview and the warnings from the draft (cheap: no file reads)."""
-        problems: list[str] = []
-        file_warnings: list[str] = []
-        upload: PreparedUpload | None = None
-        waiting = self._source == "data" and self.draft.file is None
-        if waiting:
-            if self.file_view.state == "inspecting":
-                problems.append("reading the file…")
-        else:
-            try:
-                upload = self._prepare(require_target=False)
-            except InputError as exc:
-                problems.extend(str(p) for p in exc.problems)
-            except KomboError as exc:  # pragma: no cover - defensive
-                problems.append(str(exc))
-        if upload is not None:
-            file_notes, notes = present.sorted_notices(upload, self.integration_view.restrictions)
-            file_warnings.extend(file_notes)
-            problems.extend(notes)
-        if self._remote_error:
-            problems.append(f"remote_fields: {self._remote_error}")
-        self.file_warnings = tuple(file_warnings)
-        self.preview_problems = tuple(problems)
-        self.prepared = upload
+        """Rebuild the preview and its warnings from the draft (cheap: no file reads)."""
+        shown = services.preview(
+            self.draft,
+            self.file_view,
+            by_url=self._source == "data_url",
+            restrictions=self.integration_view.restrictions,
+            remote_error=self._remote_error,
+        )
+        self.file_warnings = shown.file_warnings
+        self.preview_problems = shown.problems
+        self.prepared = shown.upload
 
     # ------------------------------------------------------------------ send
 
@@ -538,71 +511,16 @@ class MainScreen(Screen[None]):
         if self.file_view.state == "inspecting" and self._source == "data":
             self.result = ResultView("invalid", "Not sent: the file is still being read. Try again in a moment.")
             return
-        problems: list[str] = []
-        upload: PreparedUpload | None = None
-        try:
-            upload = self._prepare(require_target=True)
-        except InputError as exc:
-            problems.extend(f"• {p}" for p in exc.problems)
-        if self._remote_error:
-            problems.append(f"• remote_fields: {self._remote_error}")
-        more = self._prepare_more(upload)
-        if problems or more is None:
-            if more is None:
-                problems.extend(
-                    f"• {item.display}: {item.error or 'still being read'}" for item in self.extra_files if item.error or item.state != "ready"
-                )
-            self.result = present.not_sent_view(problems)
+        check = services.check_send(self.draft, self.file_view, self.extra_files, self._remote_error)
+        self.extra_files = check.extra_files
+        if check.problems:
+            self.result = present.not_sent_view(check.problems)
             return
-        assert upload is not None
-        self._confirm([upload, *more])
-
-    def _prepare_more(self, first: PreparedUpload | None) -> list[PreparedUpload] | None:
-        """Validate every further file (each row shows its own problem); None if any is bad."""
-        from kombo_tui.core.payload import prepare
-
-        uploads: list[PreparedUpload] = []
-        seen = {first.fingerprint.sha256} if first is not None and first.fingerprint else set()
-        updated: list[BatchFile] = []
-        ok = True
-        for item in self.extra_files:
-            error = item.error if item.state == "error" else None
-            if item.state == "inspecting":
-                error = "still being read — try again in a moment"
-            elif item.state == "ready":
-                try:
-                    upload = prepare(
-                        self.draft.updated(file=item.path, data_url=None, name=None, type=item.type, content_type=None).to_core(),
-                        known_fingerprint=item.fingerprint,
-                        known_sniffed=item.sniffed,
-                    )
-                except InputError as exc:
-                    error = "; ".join(p.message for p in exc.problems if p.field not in ("integration", "application"))
-                    error = error or "fix the target first"
-                else:
-                    sha = upload.fingerprint.sha256 if upload.fingerprint else ""
-                    if sha in seen:
-                        error = "the same file is already in this batch"
-                    seen.add(sha)
-                    uploads.append(upload)
-            ok = ok and error is None
-            updated.append(replace(item, error=error, result=None, result_kind="idle"))
-        self.extra_files = tuple(updated)
-        return uploads if ok else None
+        self._confirm(check.uploads)
 
     def _previous_sends(self, upload: PreparedUpload) -> list[HistoryEntry]:
         """Earlier sends of the same bytes to the same application (from the audit log)."""
-        if upload.fingerprint is None:
-            return []
-        try:
-            return self.session.history.previous_uploads(
-                upload.application_id,
-                upload.fingerprint.sha256,
-                environment=self.session.connection.environment.label,
-                integration_id=upload.integration_id,
-            )
-        except Exception:  # noqa: BLE001 - an unreadable log must not block sending
-            return []
+        return services.previous_sends(self.session.history, self.session.connection.environment.label, upload)
 
     def _confirm(self, uploads: list[PreparedUpload]) -> None:
         from .choice import ChoiceScreen
@@ -637,32 +555,14 @@ class MainScreen(Screen[None]):
         """Called on the loop for every chunk the transport took: the bar moves at most every
         ``PROGRESS_INTERVAL`` seconds (and always at the end)."""
         self._progress = (sent, total)
-        waited = time.monotonic() - self._progress_shown
-        if sent >= total or waited >= PROGRESS_INTERVAL:
-            self._show_progress()
-        elif self._progress_timer is None:
-            self._progress_timer = self.set_timer(PROGRESS_INTERVAL - waited, self._show_progress)
+        self._progress_bar.update(final=sent >= total)
 
     def _show_progress(self) -> None:
-        if self._progress_timer is not None:
-            self._progress_timer.stop()
-            self._progress_timer = None
-        self._progress_shown = time.monotonic()
         self.query_one(ResultPanel).set_progress(*self._progress)
-
-    def _on_single_progress(self, sent: int, total: int) -> None:
-        self._batch_progress[0] = (sent, total)  # whether its body went out in full (on cancel)
-        self._on_progress(sent, total)
-
-    def _on_batch_progress(self, index: int, sent: int, total: int) -> None:
-        self._batch_progress[index] = (sent, total)
-        self._on_progress(sum(s for s, _ in self._batch_progress.values()), self._progress[1])
 
     @work(exclusive=True, group="upload", exit_on_error=False)
     async def upload(self, uploads: list[PreparedUpload]) -> None:
         """Send once (the engine retries only rate/concurrency limits) and show the outcome(s)."""
-        from kombo_tui.core.engine import send_batch, send_upload
-
         self.sending = True
         settle_gc()  # no full collection of the app's long-lived objects mid-upload
         total = sum(u.content_length for u in uploads)
@@ -673,45 +573,34 @@ class MainScreen(Screen[None]):
         # the result panel grows (a relayout); together they would stall the loop.
         await self.wait_for_refresh()
         self.result = present.sending_view(uploads, total)
-        self._progress_shown = time.monotonic()
+        self._progress_bar.restart()
         self.query_one(ResultPanel).set_progress(0, total)
         self.first_file_result = ""
         if len(uploads) > 1:
             self.extra_files = tuple(replace(f, result="sending…", result_kind="sending") for f in self.extra_files)
 
+        def progress(index: int, sent: int, size: int) -> None:
+            self._batch_progress[index] = (sent, size)  # whether each body went out in full (on cancel)
+            if len(uploads) == 1:
+                self._on_progress(sent, size)
+            else:
+                self._on_progress(sum(s for s, _ in self._batch_progress.values()), self._progress[1])
+
         def on_retry(notice: RetryNotice) -> None:
             retries.append(present.retry_line(notice))
             self.result = replace(self.result, retries=tuple(retries))
 
-        picked = self.picked if self.picked is not None and self.picked.id == uploads[0].application_id else None
-        candidate, job = (picked.candidate, picked.job) if picked else (None, None)
-        environment = self.session.connection.environment.label
         try:
-            client = await self.session.connection.client()
-            if len(uploads) == 1:
-                outcomes = [
-                    await send_upload(
-                        client,
-                        uploads[0],
-                        progress=self._on_single_progress,
-                        on_retry=on_retry,
-                        history=self.session.history,
-                        environment=environment,
-                        candidate=candidate,
-                        job=job,
-                    )
-                ]
-            else:
-                outcomes = await send_batch(
-                    client,
-                    uploads,
-                    concurrency=BATCH_CONCURRENCY,
-                    progress=self._on_batch_progress,
-                    on_retry=on_retry,
-                    history=self.session.history,
-                    environment=environment,
-                    context=[(candidate, job)] * len(uploads),
-                )
+            outcomes = await services.send(
+                await self.session.connection.client(),
+                uploads,
+                history=self.session.history,
+                environment=self.session.connection.environment.label,
+                picked=self.picked,
+                concurrency=BATCH_CONCURRENCY,
+                progress=progress,
+                on_retry=on_retry,
+            )
         except asyncio.CancelledError:
             self._cancelled(uploads)
             raise
@@ -770,8 +659,6 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="verify", exit_on_error=False)
     async def verify(self, sent: LastSend, was_unknown: bool = False) -> None:
         """Re-read the application's attachments, say whether each file is there, log it."""
-        from kombo_tui.core.engine import verify_upload
-
         before = self.result
         self.result = replace(before, verification="checking the application's attachments…", verification_found=None)
         try:
@@ -779,33 +666,11 @@ class MainScreen(Screen[None]):
         except KomboError as exc:
             self.result = replace(before, verification=f"could not check: {exc}", verification_found=None)
             return
-        summaries: list[str] = []
-        found: list[bool | None] = []
-        notes: list[str] = []
-        rows = sent.rows
-        for upload, history_id, since in rows:
-            check = await verify_upload(client, upload, since=since)
-            found.append(check.found)
-            if check.found is not None and self.last_send.unknown_key == upload_key(upload):
-                # Resolved either way: no need to ask before the next send.
-                self.last_send = replace(self.last_send, unknown_key=None)
-            summaries.append(present.verification_line(check, was_unknown=was_unknown, name=upload.name if len(rows) > 1 else None))
-            if check.found is not None and history_id is not None:
-                outcome = None
-                if was_unknown:
-                    outcome = "verified_present" if check.found else "verified_absent"
-                try:
-                    await asyncio.to_thread(
-                        self.session.history.set_verified, history_id, "present" if check.found else "absent", outcome
-                    )
-                except Exception as exc:  # noqa: BLE001 - the check itself stands; say the log missed it
-                    notes.append(f"note: could not write the history ({exc})")
-        overall = None if None in found else all(found)
+        report = await services.verify(client, self.session.history, sent, was_unknown=was_unknown)
+        if self.last_send.unknown_key in report.resolved:
+            self.last_send = replace(self.last_send, unknown_key=None)  # no need to ask before the next send
         self.result = replace(
-            before,
-            verification="\n".join(summaries),
-            verification_found=overall,
-            lines=before.lines + tuple(dict.fromkeys(notes)),
+            before, verification=report.summary, verification_found=report.found, lines=before.lines + report.notes
         )
 
     # ------------------------------------------------------------------ payload & misc
@@ -823,16 +688,8 @@ class MainScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export(self, upload: PreparedUpload) -> None:
         """Write the body and a curl script next to where the app was started; copy the command."""
-        from kombo_tui.core.export import curl_command, write_body
-
-        stem = "kombo-upload"
-        body = Path(f"{stem}.json")
-        script = Path(f"{stem}.sh")
         try:
-            write_body(upload, body)
-            command = curl_command(upload, self.base_url, body.name)
-            script.write_text("#!/bin/sh\n# Needs KOMBO_API_KEY in the environment.\n" + command + "\n", encoding="utf-8")
-            script.chmod(0o700)
+            command, body, script = services.export_curl(upload, self.base_url)
         except (KomboError, OSError) as exc:
             self.app.call_from_thread(setattr, self, "export_status", f"[$error]✗ Export failed: {escape(str(exc))}[/]")
             return

@@ -1,0 +1,342 @@
+"""What the main screen's handlers and workers call: preview, check, send, verify, export.
+
+The screen keeps the state; these functions do the work on plain values (the draft, the
+inspected file, the last send) and return what the screen then assigns. Nothing here imports
+Textual or touches a widget, so plain pytest can run it; the core (pydantic, httpx) is
+imported on first use, never for the first frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kombo_tui.core.errors import InputError, KomboError
+
+from . import present
+from .state import BatchFile, DraftView, FileView, LastSend, PickedApplication, UploadKey, upload_key
+
+if TYPE_CHECKING:
+    from kombo_tui.core.client import KomboClient, RetryNotice
+    from kombo_tui.core.engine import SendOutcome
+    from kombo_tui.core.history import History, HistoryEntry
+    from kombo_tui.core.models import AttachmentRestrictions
+    from kombo_tui.core.payload import PreparedUpload
+
+__all__ = [
+    "EXPORT_STEM",
+    "Preview",
+    "SendCheck",
+    "VerifyReport",
+    "check_send",
+    "export_curl",
+    "prepare_batch",
+    "prepare_upload",
+    "preview",
+    "previous_sends",
+    "send",
+    "verify",
+]
+
+EXPORT_STEM = "kombo-upload"
+"""F7 writes ``kombo-upload.json`` (the body) and ``kombo-upload.sh`` (curl) here."""
+
+
+# ---------------------------------------------------------------------- before sending
+
+
+def prepare_upload(draft: DraftView, file_view: FileView, *, require_target: bool) -> PreparedUpload:
+    """The request the draft describes, with what inspecting the file already found.
+
+    Raises:
+        InputError: Something the user gave is wrong (each problem names its field).
+    """
+    from kombo_tui.core.payload import prepare
+
+    ready = file_view.state == "ready"
+    return prepare(
+        draft.to_core(),
+        known_fingerprint=file_view.fingerprint if ready else None,
+        known_sniffed=file_view.sniffed if ready else None,
+        require_target=require_target,
+    )
+
+
+@dataclass(frozen=True)
+class Preview:
+    """The request as the payload panel shows it, and what to say about it where."""
+
+    upload: PreparedUpload | None
+    """None while nothing can be prepared (see :attr:`problems`)."""
+    file_warnings: tuple[str, ...]
+    """Shown under the file."""
+    problems: tuple[str, ...]
+    """Shown under the payload and in the confirm dialog."""
+
+
+def preview(
+    draft: DraftView,
+    file_view: FileView,
+    *,
+    by_url: bool,
+    restrictions: AttachmentRestrictions | None,
+    remote_error: str | None,
+) -> Preview:
+    """Rebuild the preview from the draft (cheap: no file reads).
+
+    Args:
+        draft: What the user chose so far.
+        file_view: The chosen file as inspected so far.
+        by_url: The bytes travel as ``data_url`` (no file needed).
+        restrictions: The integration's published limits (None: unknown).
+        remote_error: Why the remote fields are invalid (None when they are fine).
+    """
+    problems: list[str] = []
+    file_warnings: list[str] = []
+    upload: PreparedUpload | None = None
+    if not by_url and draft.file is None:
+        if file_view.state == "inspecting":
+            problems.append("reading the file…")
+    else:
+        try:
+            upload = prepare_upload(draft, file_view, require_target=False)
+        except InputError as exc:
+            problems.extend(str(p) for p in exc.problems)
+        except KomboError as exc:  # pragma: no cover - defensive
+            problems.append(str(exc))
+    if upload is not None:
+        file_notes, notes = present.sorted_notices(upload, restrictions)
+        file_warnings.extend(file_notes)
+        problems.extend(notes)
+    if remote_error:
+        problems.append(f"remote_fields: {remote_error}")
+    return Preview(upload, tuple(file_warnings), tuple(problems))
+
+
+def prepare_batch(
+    draft: DraftView, first: PreparedUpload | None, extra_files: Sequence[BatchFile]
+) -> tuple[list[PreparedUpload] | None, tuple[BatchFile, ...]]:
+    """Validate every further file of a batch against the same target.
+
+    Returns:
+        The further requests (None if any file cannot be sent) and the rows, each with its
+        own problem (or none) and its last result cleared.
+    """
+    from kombo_tui.core.payload import prepare
+
+    uploads: list[PreparedUpload] = []
+    seen = {first.fingerprint.sha256} if first is not None and first.fingerprint else set()
+    rows: list[BatchFile] = []
+    ok = True
+    for item in extra_files:
+        error = item.error if item.state == "error" else None
+        if item.state == "inspecting":
+            error = "still being read — try again in a moment"
+        elif item.state == "ready":
+            try:
+                upload = prepare(
+                    draft.updated(file=item.path, data_url=None, name=None, type=item.type, content_type=None).to_core(),
+                    known_fingerprint=item.fingerprint,
+                    known_sniffed=item.sniffed,
+                )
+            except InputError as exc:
+                error = "; ".join(p.message for p in exc.problems if p.field not in ("integration", "application"))
+                error = error or "fix the target first"
+            else:
+                sha = upload.fingerprint.sha256 if upload.fingerprint else ""
+                if sha in seen:
+                    error = "the same file is already in this batch"
+                seen.add(sha)
+                uploads.append(upload)
+        ok = ok and error is None
+        rows.append(replace(item, error=error, result=None, result_kind="idle"))
+    return (uploads if ok else None), tuple(rows)
+
+
+@dataclass(frozen=True)
+class SendCheck:
+    """What ctrl+s found before asking to confirm."""
+
+    uploads: list[PreparedUpload]
+    """Every request to send, the main file first (empty when there are problems)."""
+    problems: tuple[str, ...]
+    """Why nothing can be sent yet, one bullet each."""
+    extra_files: tuple[BatchFile, ...]
+    """The batch's rows, each with its own problem."""
+
+
+def check_send(
+    draft: DraftView, file_view: FileView, extra_files: Sequence[BatchFile], remote_error: str | None
+) -> SendCheck:
+    """Prepare every request of a send, target required; say what stops it."""
+    problems: list[str] = []
+    upload: PreparedUpload | None = None
+    try:
+        upload = prepare_upload(draft, file_view, require_target=True)
+    except InputError as exc:
+        problems.extend(f"• {p}" for p in exc.problems)
+    if remote_error:
+        problems.append(f"• remote_fields: {remote_error}")
+    more, rows = prepare_batch(draft, upload, extra_files)
+    if more is None:
+        problems.extend(f"• {item.display}: {item.error or 'still being read'}" for item in rows if item.error or item.state != "ready")
+    if problems or upload is None or more is None:
+        return SendCheck([], tuple(problems), rows)
+    return SendCheck([upload, *more], (), rows)
+
+
+def previous_sends(history: History, environment: str, upload: PreparedUpload) -> list[HistoryEntry]:
+    """Earlier sends of the same bytes to the same application (from the audit log).
+
+    An unreadable log gives none: it must not block sending.
+    """
+    if upload.fingerprint is None:
+        return []
+    try:
+        return history.previous_uploads(
+            upload.application_id,
+            upload.fingerprint.sha256,
+            environment=environment,
+            integration_id=upload.integration_id,
+        )
+    except Exception:  # noqa: BLE001 - an unreadable log must not block sending
+        return []
+
+
+# ---------------------------------------------------------------------- sending
+
+
+async def send(
+    client: KomboClient,
+    uploads: list[PreparedUpload],
+    *,
+    history: History,
+    environment: str,
+    picked: PickedApplication | None,
+    concurrency: int,
+    progress: Callable[[int, int, int], None],
+    on_retry: Callable[[RetryNotice], None],
+) -> list[SendOutcome]:
+    """Send once (the engine retries only rate and concurrency limits); one outcome per file.
+
+    Args:
+        client: The API client.
+        uploads: The main file first, then the batch's further files.
+        history: The audit log every send is written to.
+        environment: The environment's label, as the log records it.
+        picked: The chosen application: its candidate and job go into the log when it is
+            the one sent to.
+        concurrency: Uploads of a batch in flight at once.
+        progress: ``progress(index, sent, total)`` for each chunk of each file's body.
+        on_retry: Told before each automatic retry.
+    """
+    from kombo_tui.core.engine import send_batch, send_upload
+
+    if picked is not None and picked.id != uploads[0].application_id:
+        picked = None
+    candidate, job = (picked.candidate, picked.job) if picked else (None, None)
+    if len(uploads) == 1:
+
+        def single(sent: int, total: int) -> None:
+            progress(0, sent, total)
+
+        outcome = await send_upload(
+            client,
+            uploads[0],
+            progress=single,
+            on_retry=on_retry,
+            history=history,
+            environment=environment,
+            candidate=candidate,
+            job=job,
+        )
+        return [outcome]
+    return await send_batch(
+        client,
+        uploads,
+        concurrency=concurrency,
+        progress=progress,
+        on_retry=on_retry,
+        history=history,
+        environment=environment,
+        context=[(candidate, job)] * len(uploads),
+    )
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What re-reading the application's attachments found, file by file."""
+
+    summary: str
+    """One line per file."""
+    found: bool | None
+    """True: every file is there; False: one is not; None: a check failed."""
+    notes: tuple[str, ...]
+    """Local problems (the history could not be written)."""
+    resolved: frozenset[UploadKey]
+    """Files whose unknown outcome is settled now, either way."""
+
+
+async def verify(client: KomboClient, history: History, sent: LastSend, *, was_unknown: bool) -> VerifyReport:
+    """Look for each file of the last send on the application and record what was found.
+
+    Args:
+        client: The API client.
+        history: The audit log: each file's row gets the verification.
+        sent: The last send (its files, their log rows and start times).
+        was_unknown: The send's outcome was unknown: the log row's outcome becomes
+            ``verified_present`` or ``verified_absent``.
+    """
+    import asyncio
+
+    from kombo_tui.core.engine import verify_upload
+
+    lines: list[str] = []
+    found: list[bool | None] = []
+    notes: list[str] = []
+    resolved: set[UploadKey] = set()
+    rows = sent.rows
+    for upload, history_id, since in rows:
+        check = await verify_upload(client, upload, since=since)
+        found.append(check.found)
+        if check.found is not None:
+            resolved.add(upload_key(upload))
+        lines.append(present.verification_line(check, was_unknown=was_unknown, name=upload.name if len(rows) > 1 else None))
+        if check.found is not None and history_id is not None:
+            outcome = None
+            if was_unknown:
+                outcome = "verified_present" if check.found else "verified_absent"
+            try:
+                await asyncio.to_thread(history.set_verified, history_id, "present" if check.found else "absent", outcome)
+            except Exception as exc:  # noqa: BLE001 - the check itself stands; say the log missed it
+                notes.append(f"note: could not write the history ({exc})")
+    overall = None if None in found else all(found)
+    return VerifyReport("\n".join(lines), overall, tuple(dict.fromkeys(notes)), frozenset(resolved))
+
+
+# ---------------------------------------------------------------------- export
+
+
+def export_curl(upload: PreparedUpload, base_url: str, folder: Path | None = None) -> tuple[str, Path, Path]:
+    """Write the body and a curl script (mode 0700) to ``folder`` (the working directory).
+
+    Returns:
+        The curl command (it reads the key from ``KOMBO_API_KEY``), the body's path and the
+        script's path, both as relative as ``folder`` is.
+
+    Raises:
+        KomboError: The file could not be read for the body.
+        OSError: A file could not be written.
+    """
+    from kombo_tui.core.export import curl_command, write_body
+
+    folder = folder or Path()
+    body = folder / f"{EXPORT_STEM}.json"
+    script = folder / f"{EXPORT_STEM}.sh"
+    write_body(upload, body)
+    command = curl_command(upload, base_url, body.name)
+    script.write_text("#!/bin/sh\n# Needs KOMBO_API_KEY in the environment.\n" + command + "\n", encoding="utf-8")
+    script.chmod(0o700)
+    return command, body, script
