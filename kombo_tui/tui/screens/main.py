@@ -2,7 +2,11 @@
 
 This module is wiring: bindings, state, the panels' messages, actions and workers. What a
 user reads about a send is built by :mod:`kombo_tui.tui.present`; files are inspected by
-:mod:`kombo_tui.tui.inspect`. Workers call the core and assign what comes back.
+:mod:`kombo_tui.tui.inspect`; preparing, sending, verifying and exporting are
+:mod:`kombo_tui.tui.services`. Everything from outside the screen (where to send, the audit
+log, the settings) comes from the :class:`~kombo_tui.tui.session.Session` it is given; the
+app talks to it only through :mod:`kombo_tui.tui.messages`. Workers call the services and
+assign what comes back.
 
 Long work never runs on the event loop: sniffing and hashing in thread workers, HTTP in async
 workers (exclusive per purpose, failures become state, never a crash).
