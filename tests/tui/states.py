@@ -187,7 +187,7 @@ def history_app() -> KomboApp:
     history = History(Path("history.sqlite3").absolute())
     if history.path.exists():
         history.path.unlink()
-    common = {"environment": "SANDBOX", "type": "CV", "mime": "application/pdf", "size": 48_213}
+    common: dict[str, Any] = {"environment": "SANDBOX", "type": "CV", "mime": "application/pdf", "size": 48_213}
     rows = [
         HistoryEntry(integration_id=GREENHOUSE, application_id="gh-app-0001", candidate="Ava Thompson",
                      job="Senior Backend Engineer", file_name="Ava_Thompson_CV.pdf", outcome="sent",

@@ -57,6 +57,18 @@ async def send(pilot: Pilot[Any]) -> None:
     await settle(pilot)
 
 
+async def open_picker(pilot: Pilot[Any], query: str = "") -> ApplicationPicker:
+    await settle(pilot)
+    await pilot.press("f3")
+    await settle(pilot)
+    picker = pilot.app.screen
+    assert isinstance(picker, ApplicationPicker)
+    if query:
+        await pilot.press(*query)
+        await pilot.pause()
+    return picker
+
+
 async def test_success(files: Path, make_app: Callable[..., KomboApp]) -> None:
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -271,17 +283,15 @@ async def test_picker_filter_email_search_and_id(files: Path, make_app: Callable
         screen.query_one("#path", Input).value = ""
 
         # Email search on the server.
-        await pilot.press("f3")
-        await settle(pilot)
-        picker = app.screen
-        picker.query_one("#filter", Input).value = target.candidate.email.upper()
+        by_email = await open_picker(pilot)
+        by_email.query_one("#filter", Input).value = target.candidate.email.upper()
         await pilot.press("f4")
         await settle(pilot)
-        assert picker.query_one("#apps", VirtualTable).row_count >= 1
-        assert "server" in picker.status_text  # type: ignore[attr-defined]
+        assert by_email.query_one("#apps", VirtualTable).row_count >= 1
+        assert "server" in by_email.status_text
 
         # A pasted id.
-        picker.query_one("#filter", Input).value = "some-pasted-id"
+        by_email.query_one("#filter", Input).value = "some-pasted-id"
         await pilot.press("f2")
         await pilot.pause()
         assert app.screen is screen
@@ -431,18 +441,6 @@ async def test_typing_in_the_picker_table_goes_on_filtering(
         assert 1 <= table.row_count < 60
 
 
-async def open_picker(pilot: Pilot[Any], query: str = "") -> ApplicationPicker:
-    await settle(pilot)
-    await pilot.press("f3")
-    await settle(pilot)
-    picker = pilot.app.screen
-    assert isinstance(picker, ApplicationPicker)
-    if query:
-        await pilot.press(*query)
-        await pilot.pause()
-    return picker
-
-
 @pytest.mark.parametrize("query", ["", "engineer"])
 async def test_enter_in_the_picker_filter_takes_the_highlighted_match(
     files: Path, make_app: Callable[..., KomboApp], query: str
@@ -519,7 +517,8 @@ async def test_a_focus_command_from_the_palette_moves_the_focus(
         await pilot.pause()
         await pilot.press(*"Focus content type")
         await pilot.pause(0.3)
-        assert isinstance(app.screen, CommandPalette)
+        palette_open = isinstance(app.screen, CommandPalette)
+        assert palette_open
         await pilot.press("enter")
         await settle(pilot, 0.1)
         assert app.screen is screen
