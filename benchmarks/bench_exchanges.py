@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_send import APP, INTEGRATION, KEY, serve  # noqa: E402
+from bench_send import APP, INTEGRATION, KEY, serve
 
 SCRIPT = """
 import asyncio, sys, time

@@ -10,11 +10,11 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
+import os
 import socket
 import subprocess
-import base64
-import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,13 +22,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import asyncio  # noqa: E402
+import asyncio
 
-import httpx  # noqa: E402
+import httpx
 
-from kombo_tui.core.client import KomboClient  # noqa: E402  (imported before any timing)
-from kombo_tui.sandbox.data import SANDBOX_API_KEY, dataset  # noqa: E402
-from kombo_tui.sandbox.server import SandboxServer  # noqa: E402
+from kombo_tui.core.client import KomboClient
+from kombo_tui.sandbox.data import SANDBOX_API_KEY, dataset
+from kombo_tui.sandbox.server import SandboxServer
 
 BIG = "workday:sandbox-big"
 UPLOAD_TARGET = "lever:sandbox-lever"

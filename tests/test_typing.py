@@ -1,4 +1,5 @@
-"""The core and the CLI keep `mypy --strict` clean (a notebook user leans on the core's types)."""
+"""The whole package keeps `mypy --strict` clean (a notebook user leans on the core's types, and
+the front doors are only as safe as their types say); the settings live in pyproject.toml."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_core_and_cli_are_strictly_typed() -> None:
+def test_the_package_is_strictly_typed() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", "kombo_tui/core", "kombo_tui/cli"],
+        [sys.executable, "-m", "mypy", "--no-error-summary"],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
     )
     assert done.returncode == 0, done.stdout + done.stderr

@@ -14,7 +14,7 @@ from kombo import Kombo
 # The project runs pytest with --import-mode=importlib, which does not put test folders on
 # sys.path; the sandbox tests share plain helpers through this one module.
 sys.path.insert(0, str(Path(__file__).parent))
-from sandbox_helpers import headers  # noqa: E402
+from sandbox_helpers import headers
 
 from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
