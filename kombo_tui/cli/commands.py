@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..core.errors import InputError, Problem
-from .diagnostics import ExitCode, Output, bad_input
+from ..core.text import one_line
+from .diagnostics import ExitCode, Output, bad_input, link_line
 from .parser import build_tui_parser
 
 __all__ = ["cmd_history", "cmd_sandbox", "cmd_serve", "cmd_sniff", "cmd_tui", "tui_arguments"]
@@ -58,9 +59,10 @@ def cmd_sniff(args: argparse.Namespace, out: Output) -> int:
                 flags.append("generic")
             extra = f"  [{', '.join(flags)}]" if flags else ""
             kind = f"  type: {row['suggested_type']}" if row["suggested_type"] else ""
-            out.out.write(f"{path}: {found.mime} ({st.st_size:,} bytes){extra}{kind}\n")
+            shown = one_line(str(path))
+            out.line(f"{shown}: {one_line(found.mime)} ({st.st_size:,} bytes){extra}{kind}")
             if found.note:
-                out.warn(f"{path}: {found.note}")
+                out.warn(f"{shown}: {one_line(found.note)}")
     if out.json_mode:
         out.document({"ok": not failed, "files": results})
     return ExitCode.BAD_INPUT if failed else ExitCode.OK
@@ -81,15 +83,17 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     if not entries:
         out.info("no uploads recorded yet")
         return ExitCode.OK
+    # Every field was stored from a server's answer or a file name: each is one inert line.
     for e in entries:
-        who = " / ".join(p for p in (e.candidate, e.job) if p)
-        code = f"  {e.error_code}" if e.error_code else ""
-        out.out.write(
-            f"{e.at}  {e.outcome:<16} {e.environment:<8} {e.file_name} ({e.type}, {e.size or 0:,} B) "
-            f"→ {e.application_id} via {e.integration_id}{'  ' + who if who else ''}{code}\n"
+        who = " / ".join(one_line(p) for p in (e.candidate, e.job) if p)
+        code = f"  {one_line(e.error_code)}" if e.error_code else ""
+        out.line(
+            f"{one_line(e.at)}  {one_line(e.outcome):<16} {one_line(e.environment):<8} {one_line(e.file_name)} "
+            f"({one_line(e.type)}, {e.size or 0:,} B) → {one_line(e.application_id)} via "
+            f"{one_line(e.integration_id)}{'  ' + who if who else ''}{code}"
         )
         if e.log_url:
-            out.out.write(f"    log: {e.log_url}\n")
+            out.line(f"    {link_line(e.log_url)}")
     return ExitCode.OK
 
 

@@ -3,6 +3,12 @@
 stdout carries data (with ``--json`` exactly one JSON document and nothing else), stderr
 carries diagnostics (errors, warnings, progress), and the process ends with an
 :class:`ExitCode`. Every command reports through :class:`Output`, so the contract lives here.
+
+:class:`Output` is also where untrusted text is made safe for a terminal: every human line
+goes through :func:`~kombo_tui.core.text.inert` (control characters shown escaped, newlines
+and tabs kept), while :meth:`Output.document` writes exact values (JSON escapes them). Fields
+known to come from outside (a server's message, a file name) are passed through
+:func:`~kombo_tui.core.text.one_line` where the line is built, so they cannot fake a line.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from enum import IntEnum
 from typing import Any, TextIO
 
 from ..core.errors import ApiError, KomboError, Problem, TransportError
+from ..core.net import safe_link
+from ..core.text import inert, one_line
 
-__all__ = ["ExitCode", "Output", "bad_input", "describe_error"]
+__all__ = ["ExitCode", "Output", "bad_input", "describe_error", "link_line"]
 
 
 class ExitCode(IntEnum):
@@ -34,7 +42,10 @@ class ExitCode(IntEnum):
 
 @dataclass
 class Output:
-    """stdout for data, stderr for diagnostics; --json keeps stdout to one document."""
+    """stdout for data, stderr for diagnostics; --json keeps stdout to one document.
+
+    Every human line is made inert before it reaches the terminal; the JSON document is exact.
+    """
 
     json_mode: bool
     out: TextIO
@@ -42,15 +53,19 @@ class Output:
 
     def info(self, text: str) -> None:
         """A line of data for people: stdout, or stderr when stdout is the JSON document."""
-        print(text, file=self.err if self.json_mode else self.out)
+        print(inert(text), file=self.err if self.json_mode else self.out)
+
+    def line(self, text: str) -> None:
+        """A line of data on stdout (never in --json mode: stdout is the document then)."""
+        self.out.write(inert(text) + "\n")
 
     def note(self, text: str) -> None:
         """A diagnostic line (stderr)."""
-        print(text, file=self.err)
+        print(inert(text), file=self.err)
 
     def warn(self, text: str) -> None:
         """A warning (stderr), prefixed ``warning:``."""
-        print(f"warning: {text}", file=self.err)
+        print(f"warning: {inert(text)}", file=self.err)
 
     def document(self, doc: dict[str, Any]) -> None:
         """The one JSON document of a --json run (stdout)."""
@@ -79,13 +94,14 @@ def describe_error(out: Output, error: KomboError) -> None:
     from ..core.hints import hint_for
 
     if isinstance(error, ApiError):
-        out.note(f"kombo-tui: Kombo answered {error.label}" + (f" (HTTP {error.status})" if error.code else ""))
+        label = one_line(error.label)
+        out.note(f"kombo-tui: Kombo answered {label}" + (f" (HTTP {error.status})" if error.code else ""))
         if error.title:
-            out.note(f"  {error.title}")
+            out.note(f"  {one_line(error.title)}")
         if error.message:
-            out.note(f"  {error.message}")
+            out.note(f"  {one_line(error.message)}")
         if error.log_url:
-            out.note(f"  log: {error.log_url}")
+            out.note(f"  {link_line(error.log_url)}")
     elif isinstance(error, TransportError):
         out.note(f"kombo-tui: {error}")
         out.note(
@@ -98,3 +114,10 @@ def describe_error(out: Output, error: KomboError) -> None:
     hint = hint_for(error)
     if hint:
         out.note(f"  hint: {hint}")
+
+
+def link_line(log_url: str) -> str:
+    """``log: <url>`` for an https link; anything else marked as such and shown as inert text."""
+    if safe_link(log_url) is not None:
+        return f"log: {log_url}"
+    return f"log (not an https link, not opened): {one_line(log_url)}"

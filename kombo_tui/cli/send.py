@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import ApiError, InputError, Problem
+from ..core.text import inert, one_line
 from .diagnostics import ExitCode, Output, describe_error
 from .parser import remote_fields_from_args
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from ..core.payload import DraftFields, PreparedUpload
     from ..core.target import Target
 
-__all__ = ["CLI_CHUNK_SIZE", "cmd_preview", "cmd_send", "report_outcome", "resolve_target"]
+__all__ = ["CLI_CHUNK_SIZE", "cmd_preview", "cmd_send", "report_outcome", "resolve_target", "shown_name"]
 
 CLI_CHUNK_SIZE = 3 * 1024 * 1024
 """Raw bytes per streamed chunk for headless sends: no UI to keep responsive, so bigger."""
@@ -47,13 +49,20 @@ def resolve_target(args: argparse.Namespace) -> Target:
     return Target.resolve(sandbox=spec, region=args.region, base_url=args.base_url)
 
 
+MAX_MANIFEST_BYTES = 1024 * 1024
+"""The largest --manifest accepted (1 MiB: thousands of entries)."""
+
+
 def _read_manifest(path: Path) -> list[dict[str, Any]]:
+    from ..core.jsonload import load_json
+
     try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_MANIFEST_BYTES + 1)
     except OSError as exc:
         raise InputError.single("manifest", f"cannot read {path}: {exc.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError.single("manifest", f"{path} is not valid JSON ({exc})") from None
+    # Size and depth are checked before parsing: a deep document never reaches json.loads.
+    entries = load_json(raw, field="manifest", max_bytes=MAX_MANIFEST_BYTES, max_depth=3)
     if not isinstance(entries, list) or not entries:
         raise InputError.single("manifest", 'must be a non-empty JSON list like [{"file": "cv.pdf", "type": "CV"}]')
     known = {"file", "type", "name", "content_type"}
@@ -67,7 +76,50 @@ def _read_manifest(path: Path) -> list[dict[str, Any]]:
             if entry.get(key) is not None and not isinstance(entry[key], str):
                 raise InputError.single(f"manifest[{i}].{key}", f"must be text, not {entry[key]!r}")
     base = path.parent
-    return [{**e, "file": base / Path(e["file"]).expanduser()} for e in entries]
+    resolved = [{**e, "file": base / Path(e["file"]).expanduser()} for e in entries]
+    for i, entry in enumerate(resolved):
+        _refuse_private(entry["file"], f"manifest[{i}].file")
+    return resolved
+
+
+def _refuse_private(file: Path, field: str) -> None:
+    """Refuse a manifest entry that points into kombo-tui's config directory.
+
+    The config file holds the API key, and a manifest can rename what it uploads: an entry
+    ``{"file": "../.config/kombo-tui/config.toml", "name": "cv.pdf"}`` would send the key
+    as a CV. Nothing in the config directory is ever a candidate's document, so every file
+    there is refused (symlinks resolved first).
+
+    Raises:
+        InputError: on ``field``.
+    """
+    from ..core.config import config_path
+
+    config_dir = config_path().parent
+    try:
+        real = file.resolve()
+        private = config_dir.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: prepare() reports the file itself
+        return
+    if real == private or private in real.parents:
+        raise InputError.single(
+            field,
+            f"{real} is inside kombo-tui's config directory (it holds the API key); refusing to upload it",
+        )
+
+
+def shown_name(upload: PreparedUpload) -> str:
+    """The upload's name for a terminal line, with the real path when the name hides it.
+
+    A manifest or ``--name`` can call any file ``cv.pdf``: the user sees which file goes out.
+    """
+    name = one_line(upload.name)
+    if upload.file is None:
+        return name
+    real = os.path.realpath(upload.file)
+    if os.path.basename(real) == upload.name and upload.file.name == upload.name:
+        return name
+    return f"{name} [file {one_line(real)}]"
 
 
 def _per_file(values: list[str] | None, count: int, flag: str) -> list[str | None]:
@@ -195,23 +247,27 @@ def cmd_preview(args: argparse.Namespace, out: Output) -> int:
     # A preview may leave the target open: it shows placeholders instead.
     uploads = prepare_all(drafts_from_args(args, target.integration_id), require_target=False)
     docs = []
+    many = len(uploads) > 1
     for upload in uploads:
         for warning in upload.warnings:
-            out.warn(f"{upload.name}: {warning}" if len(uploads) > 1 else str(warning))
+            out.warn(f"{shown_name(upload)}: {warning}" if many or shown_name(upload) != one_line(upload.name) else str(warning))
         request = request_line(upload, target.base_url)
         if out.json_mode:
             docs.append({**request, "body": upload.preview(full=args.full), "request": upload.describe()})
             continue
-        out.out.write(f"{request['method']} {request['url']}\n")
+        if upload.file is not None and shown_name(upload) != one_line(upload.name):
+            out.note(f"file: {shown_name(upload)}")
+        # Human lines go through Output (inert): the names and fields in them came from outside.
+        out.line(f"{request['method']} {request['url']}")
         for name, value in request["headers"].items():
-            out.out.write(f"{name}: {value}\n")
-        out.out.write("\n")
+            out.line(f"{name}: {value}")
+        out.line("")
         if args.full:
             for chunk in upload.iter_body():  # streamed: flat memory for any size
-                out.out.write(chunk.decode())
-            out.out.write("\n")
+                out.out.write(inert(chunk.decode("utf-8", "surrogateescape")))
+            out.line("")
         else:
-            out.out.write(json.dumps(upload.preview(), indent=2, ensure_ascii=False) + "\n")
+            out.line(json.dumps(upload.preview(), indent=2, ensure_ascii=False))
     if out.json_mode:
         if len(docs) == 1:
             out.document({"ok": True, "status": "preview", **docs[0]})
@@ -251,8 +307,12 @@ def _dry_run(out: Output, target: Target, uploads: list[PreparedUpload]) -> int:
             out.document({"ok": True, "status": "dry_run", "requests": docs})
     else:
         for u in uploads:
-            out.info(f"dry run: would send {u.name} ({u.type.value}, {u.content_type}, {u.size:,} bytes)")
-        out.info(f"  to application {uploads[0].application_id} via {uploads[0].integration_id} ({target.environment})")
+            out.info(f"dry run: would send {shown_name(u)} ({u.type.value}, {one_line(str(u.content_type))}, {u.size:,} bytes)")
+        first = uploads[0]
+        out.info(
+            f"  to application {one_line(first.application_id)} via {one_line(str(first.integration_id))} "
+            f"({one_line(target.environment)})"
+        )
     return ExitCode.OK
 
 
@@ -269,7 +329,8 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     many = len(uploads) > 1
     for upload in uploads:
         upload.chunk_size = CLI_CHUNK_SIZE
-        prefix = f"{upload.name}: " if many else ""
+        disguised = shown_name(upload) != one_line(upload.name)
+        prefix = f"{shown_name(upload)}: " if many or disguised else ""
         for warning in upload.warnings:
             out.warn(f"{prefix}{warning}")
         if upload.type_suggested:
@@ -308,9 +369,15 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
                 )
 
         import asyncio
+        import warnings
+
+        from ..core.history import HistoryWriteWarning
 
         try:
-            outcomes = asyncio.run(run())
+            with warnings.catch_warnings():
+                # Told on stderr by report_outcome, as a warning line naming the history problem.
+                warnings.simplefilter("ignore", HistoryWriteWarning)
+                outcomes = asyncio.run(run())
         except KeyboardInterrupt:
             if any(sent_fully.values()):
                 out.note("kombo-tui: interrupted after a whole body was sent: the outcome is unknown; "
@@ -337,16 +404,16 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
 def report_outcome(out: Output, outcome: SendOutcome, env_label: str, many: bool) -> ExitCode:
     """Tell the user how one send ended; return its exit code."""
     upload = outcome.upload
-    prefix = f"{upload.name}: " if many else ""
-    for warning in outcome.warnings:
-        out.warn(prefix + warning)
+    prefix = f"{shown_name(upload)}: " if many else ""
+    for warning in outcome.warnings:  # Kombo's words: one inert line each
+        out.warn(prefix + one_line(warning))
     for note in outcome.notes:
         out.warn(prefix + note)
     if outcome.status == "sent":
         if not out.json_mode:
             out.info(
-                f"sent {upload.name} ({upload.type.value}, {upload.content_type}, {upload.size:,} bytes) "
-                f"to application {upload.application_id} via {upload.integration_id} ({env_label})"
+                f"sent {shown_name(upload)} ({upload.type.value}, {one_line(str(upload.content_type))}, {upload.size:,} bytes) "
+                f"to application {one_line(upload.application_id)} via {one_line(str(upload.integration_id))} ({one_line(env_label)})"
             )
         if outcome.verification is not None:
             out.note(f"{prefix}verify: {outcome.verification.summary()}")
@@ -354,7 +421,7 @@ def report_outcome(out: Output, outcome: SendOutcome, env_label: str, many: bool
     error = outcome.error
     assert error is not None
     if many:
-        out.note(f"{upload.name}: not sent ({outcome.status})")
+        out.note(f"{shown_name(upload)}: not sent ({outcome.status})")
     describe_error(out, error)
     if outcome.verification is not None:
         out.note(f"{prefix}verify: {outcome.verification.summary()}")

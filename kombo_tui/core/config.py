@@ -34,6 +34,7 @@ else:  # pragma: no cover
 __all__ = [
     "APP_NAME",
     "KeySource",
+    "MAX_CONFIG_BYTES",
     "PlainSettings",
     "Secret",
     "SecretText",
@@ -46,7 +47,10 @@ __all__ = [
 
 APP_NAME = "kombo-tui"
 
-KeySource = Literal["env", ".env", "config", "sandbox", "none"]
+KeySource = Literal["env", ".env", "keychain", "config", "sandbox", "none"]
+
+MAX_CONFIG_BYTES = 64 * 1024
+"""The largest config file read (64 KiB): it holds a handful of settings."""
 
 
 def config_path() -> Path:
@@ -81,11 +85,24 @@ def read_config(path: Path | None = None) -> dict[str, Any]:
             f"config file {path} is readable by other users (mode {stat.S_IMODE(st.st_mode):o}); "
             f"it may hold the API key. Run: chmod 600 '{path}'"
         )
+    if st.st_size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"config file {path} is {st.st_size:,} bytes; the limit is {MAX_CONFIG_BYTES:,} (it holds a few settings)"
+        )
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            raw = fh.read(MAX_CONFIG_BYTES + 1)
+        if len(raw) > MAX_CONFIG_BYTES:  # grew since the stat
+            raise ConfigError(f"config file {path} is over {MAX_CONFIG_BYTES:,} bytes")
+        data = tomllib.loads(raw.decode("utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses per nested array or inline table
+        raise ConfigError(f"config file {path} nests too deep") from None
     return data
 
 

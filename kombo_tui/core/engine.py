@@ -85,6 +85,12 @@ class SendOutcome:
     """When the send began (pass to :func:`verify_upload` as ``since``)."""
     notes: list[str] = field(default_factory=list)
     """Local problems worth telling (e.g. the history could not be written)."""
+    history_error: str | None = None
+    """Why the history could not record this send (None when it did, or when none was given).
+
+    The send's own status is unchanged; the row went to the history's pending file when
+    that could be written (see :meth:`~kombo_tui.core.history.History.save_pending`).
+    """
 
     @property
     def warnings(self) -> list[str]:
@@ -114,6 +120,8 @@ class SendOutcome:
             out["error"] = error_json(self.error)
         if self.verification is not None:
             out["verification"] = self.verification.to_json()
+        if self.history_error is not None:
+            out["history_error"] = self.history_error
         return out
 
 
@@ -298,11 +306,31 @@ async def send_upload(
 
 
 def _record(history: History, outcome: SendOutcome, environment: str, candidate: str | None, job: str | None) -> None:
+    """Write the outcome to the history; a failure is told loudly, never raised after a send.
+
+    The send already happened: whatever goes wrong here (disk full, a locked or corrupt
+    database, a value that cannot be stored) must not replace its outcome. The row goes to
+    the pending file instead, and the caller learns it three ways: ``history_error``, a note,
+    and a :class:`~kombo_tui.core.history.HistoryWriteWarning`.
+    """
+    import warnings
+
+    from .history import HistoryWriteWarning
+
     entry = entry_from_outcome(outcome, environment=environment, candidate=candidate, job=job)
     try:
         outcome.history_id = history.record(entry)
-    except (sqlite3.Error, OSError) as exc:
-        outcome.notes.append(f"could not write the history ({exc})")
+        return
+    except Exception as exc:  # noqa: BLE001 - the send's outcome must survive any failure here
+        problem = f"{type(exc).__name__}: {exc}" if not isinstance(exc, (sqlite3.Error, OSError)) else str(exc)
+    try:
+        saved = f"the record was kept in {history.save_pending(entry)} and moves in on the next successful write"
+    except Exception as exc:  # noqa: BLE001 - still tell the user; the record is lost
+        saved = f"the record is LOST: the pending file could not be written either ({exc})"
+    outcome.history_error = problem
+    message = f"could not write the history {history.path} ({problem}); {saved}"
+    outcome.notes.append(message)
+    warnings.warn(message, HistoryWriteWarning, stacklevel=2)
 
 
 async def send_batch(

@@ -9,11 +9,17 @@ Every failure a caller can meet is a :class:`KomboError`:
   reached the server (if it may have, the outcome of an upload is unknown).
 - :class:`FileChangedError`: the file changed between being chosen and being sent.
 - :class:`ConfigError`: the config file cannot be used.
+
+Messages often carry text from outside (a server's title, a file name): ``str()`` of every
+error, problem and notice is one inert line (:func:`~kombo_tui.core.text.one_line`), safe for
+a terminal; the exact values stay on the attributes (``ApiError.message``, ``Problem.message``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .text import one_line
 
 __all__ = [
     "ApiError",
@@ -30,7 +36,10 @@ __all__ = [
 
 
 class KomboError(Exception):
-    """Base class of every error the core raises."""
+    """Base class of every error the core raises; ``str()`` is one inert line."""
+
+    def __str__(self) -> str:
+        return one_line(super().__str__())
 
 
 @dataclass(frozen=True)
@@ -43,7 +52,7 @@ class Problem:
     """What is wrong, in plain words."""
 
     def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
+        return one_line(f"{self.field}: {self.message}")
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ class Notice:
     """What to know, in plain words."""
 
     def __str__(self) -> str:
-        return self.message
+        return one_line(self.message)
 
 
 NOTICE_CODES = frozenset(
@@ -140,11 +149,15 @@ class ApiError(KomboError):
         return self.code or f"HTTP {self.status}"
 
     def summary(self) -> str:
-        """One line: the label, the title when it adds something, and the message."""
+        """One inert line: the label, the title when it adds something, and the message.
+
+        Every part comes from the server, so control characters are shown escaped
+        (:func:`~kombo_tui.core.text.one_line`); the exact values stay on the attributes.
+        """
         text = f"{self.label}: {self.message}" if self.message else self.label
         if self.title and self.title not in text:
             text = f"{self.label} ({self.title}): {self.message}"
-        return text
+        return one_line(text)
 
     @property
     def is_limit(self) -> bool:

@@ -5,6 +5,10 @@ known), what (file name, size, sha256, MIME, type, remote fields) and how it end
 warnings, error code, ``log_url``). Never the file's bytes, never the API key. Writes are
 single transactions in WAL mode with a busy timeout, so a crash mid-write loses at most
 that row and several instances can write at once.
+
+A row that cannot be written (disk full, database locked or corrupt) after a send is not
+dropped: :meth:`History.save_pending` appends it to ``history-pending.jsonl`` beside the
+database (mode 0600), and the next successful :meth:`History.record` moves those rows in.
 """
 
 from __future__ import annotations
@@ -25,7 +29,11 @@ from .errors import DuplicateUploadError, Problem
 if TYPE_CHECKING:
     from .payload import PreparedUpload
 
-__all__ = ["History", "HistoryEntry", "default_history_path"]
+__all__ = ["History", "HistoryEntry", "HistoryWriteWarning", "default_history_path"]
+
+
+class HistoryWriteWarning(UserWarning):
+    """A send's outcome could not be written to the history (it went to the pending file)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -94,6 +102,64 @@ class History:
         self.path = path or default_history_path()
         self._ready = False
 
+    @property
+    def pending_path(self) -> Path:
+        """Where rows go that could not be written to the database (JSON lines, 0600)."""
+        return self.path.with_name(self.path.stem + "-pending.jsonl")
+
+    def save_pending(self, entry: HistoryEntry) -> Path:
+        """Append ``entry`` to :attr:`pending_path` (0600, never through a symlink); returns it.
+
+        Raises:
+            OSError: the pending file cannot be written either.
+        """
+        self.pending_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._append_pending(json.dumps(entry.to_json(), ensure_ascii=True, default=str) + "\n")
+        return self.pending_path
+
+    def _append_pending(self, text: str) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(self.pending_path, flags, 0o600)
+        try:
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)
+            os.write(fd, text.encode("ascii"))
+        finally:
+            os.close(fd)
+
+    def _move_pending(self, conn: sqlite3.Connection) -> None:
+        """Insert the rows of the pending file (claimed by an atomic rename, so only once)."""
+        if not self.pending_path.exists():
+            return
+        claimed = self.pending_path.with_name(f"{self.pending_path.name}.{os.getpid()}.claimed")
+        try:
+            os.replace(self.pending_path, claimed)
+            text = claimed.read_text(encoding="ascii")
+        except OSError:
+            return
+        rows = []
+        for line in text.splitlines():
+            try:
+                data = json.loads(line) if len(line) < 1024 * 1024 else None
+                entry = HistoryEntry(**{k: v for k, v in data.items() if k != "id"}) if isinstance(data, dict) else None
+            except (ValueError, TypeError, RecursionError):
+                entry = None
+            if entry is not None:
+                rows.append(_row(entry))
+        if rows:
+            columns = ", ".join(rows[0])
+            marks = ", ".join(f":{k}" for k in rows[0])
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(f"INSERT INTO uploads ({columns}) VALUES ({marks})", rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                self._append_pending(text)  # keep them for the next try
+                claimed.unlink(missing_ok=True)
+                raise
+        claimed.unlink(missing_ok=True)
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         if not self._ready:
@@ -114,11 +180,12 @@ class History:
             conn.close()
 
     def record(self, entry: HistoryEntry) -> int:
-        """Insert one entry in a single transaction; returns its id."""
-        row = asdict(entry)
-        row.pop("id")
-        row["remote_fields"] = json.dumps(entry.remote_fields) if entry.remote_fields else None
-        row["warnings"] = json.dumps(entry.warnings)
+        """Insert one entry in a single transaction; returns its id.
+
+        Rows left in the pending file by an earlier failed write are moved in afterwards
+        (best effort: a failure there leaves them pending and does not fail this record).
+        """
+        row = _row(entry)
         columns = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
         with self._connect() as conn:
@@ -129,7 +196,11 @@ class History:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        entry.id = int(cursor.lastrowid or 0)
+            entry.id = int(cursor.lastrowid or 0)
+            try:
+                self._move_pending(conn)
+            except sqlite3.Error:
+                pass
         return entry.id
 
     def set_verified(self, entry_id: int, verified: str, outcome: str | None = None) -> None:
@@ -243,8 +314,32 @@ def _resend_problem(upload: PreparedUpload, last: HistoryEntry, *, verify: str, 
     )
 
 
+def _row(entry: HistoryEntry) -> dict[str, Any]:
+    row = asdict(entry)
+    row.pop("id")
+    row["remote_fields"] = json.dumps(entry.remote_fields) if entry.remote_fields else None
+    row["warnings"] = json.dumps(entry.warnings)
+    return row
+
+
 def _entry(row: sqlite3.Row) -> HistoryEntry:
+    """A row as an entry; stored JSON is read within limits and a bad value never hides the row."""
     data = dict(row)
-    data["remote_fields"] = json.loads(data["remote_fields"]) if data["remote_fields"] else None
-    data["warnings"] = json.loads(data["warnings"] or "[]")
+    data["remote_fields"] = _stored_json(data["remote_fields"], "remote_fields", dict)
+    warnings = _stored_json(data["warnings"], "warnings", list)
+    data["warnings"] = [str(w) for w in warnings] if warnings is not None else ["(the stored warnings could not be read)"]
     return HistoryEntry(**data)
+
+
+def _stored_json(text: object, column: str, kind: type) -> Any:
+    """The JSON in a column (None when empty, unreadable, too large or too deep)."""
+    from .errors import InputError
+    from .jsonload import load_json
+
+    if not text or not isinstance(text, (str, bytes)):
+        return kind() if kind is list and not text else None
+    try:
+        value = load_json(text, field=f"history.{column}")
+    except InputError:
+        return None
+    return value if isinstance(value, kind) else None

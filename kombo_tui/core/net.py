@@ -14,7 +14,14 @@ from urllib.parse import quote, urlsplit
 
 from .errors import InputError
 
-__all__ = ["REGIONS", "check_base_url", "encode_path_segment", "environment_label", "is_loopback_host"]
+__all__ = [
+    "REGIONS",
+    "check_base_url",
+    "encode_path_segment",
+    "environment_label",
+    "is_loopback_host",
+    "safe_link",
+]
 
 REGIONS: dict[str, str] = {
     "eu": "https://api.kombo.dev/v1",
@@ -84,3 +91,24 @@ def environment_label(base_url: str, *, sandbox: bool = False) -> str:
             return region.upper()
     host = urlsplit(base_url).netloc
     return host or base_url
+
+
+def safe_link(url: str | None) -> str | None:
+    """``url`` when it may be opened or copied as a link, else None (show it as inert text).
+
+    Only ``https`` URLs with a host and nothing but printable ASCII qualify: a ``log_url`` from
+    a server could otherwise point a browser command at ``file:///etc/passwd``, a ``javascript:``
+    page or an escape sequence.
+
+    >>> safe_link("https://app.kombo.dev/logs/1"), safe_link("file:///etc/passwd")
+    ('https://app.kombo.dev/logs/1', None)
+    """
+    if not url or not all(33 <= ord(ch) <= 126 for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() != "https" or not parts.hostname or parts.username or parts.password:
+        return None
+    return url

@@ -288,20 +288,18 @@ def parse_remote_fields(value: str | dict[str, Any] | None) -> dict[str, Any] | 
     if value is None or value == "":
         return None
     if isinstance(value, str):
-        text = value
+        from .jsonload import MAX_JSON_BYTES, load_json
+
+        text: str | bytes = value
         if value.startswith("@"):
             source = Path(value[1:]).expanduser()
             try:
-                text = source.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-                raise InputError.single("remote_fields", f"cannot read {source}: {reason}") from None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError.single(
-                "remote_fields", f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
-            ) from None
+                with source.open("rb") as fh:
+                    text = fh.read(MAX_JSON_BYTES + 1)  # load_json refuses anything longer
+            except OSError as exc:
+                raise InputError.single("remote_fields", f"cannot read {source}: {exc.strerror}") from None
+        # Size and depth first (no RecursionError on deep input), then the JSON itself.
+        value = load_json(text, field="remote_fields")
     if not isinstance(value, dict):
         raise InputError.single("remote_fields", "must be a JSON object like {\"greenhouse\": {...}}")
     from pydantic import ValidationError
