@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "KomboClient",
+    "LoopbackPinned",
     "RetryNotice",
     "RetryPolicy",
     "UploadResult",
@@ -194,6 +195,29 @@ def _transport_error(exc: httpx.HTTPError, *, sent: bool, what: str) -> Transpor
     return TransportError(f"{what}: {text}", sent=sent, kind="network")
 
 
+class LoopbackPinned(httpx.AsyncBaseTransport):
+    """Connect to 127.0.0.1 for ``localhost`` and ``*.localhost`` names, never asking DNS.
+
+    Such names count as loopback (plain http is allowed to them), so they must really reach
+    loopback: a resolver (or a hostile DNS server) could map ``demo.localhost`` anywhere, and
+    the key would travel there in clear. Each request keeps its ``Host`` header (and TLS
+    server name), only the address it connects to is pinned.
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        host = request.url.host
+        if host == "localhost" or host.endswith(".localhost"):
+            request.extensions = {**request.extensions, "sni_hostname": host}
+            request.url = request.url.copy_with(host="127.0.0.1")
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class KomboClient:
     """Async client for the endpoints kombo-tui needs.
 
@@ -261,6 +285,10 @@ class KomboClient:
                 # see it, and TLS is never used there, so the CA bundle (~20 ms) is not loaded;
                 # a context that trusts nothing keeps any stray TLS fail-closed.
                 transport = httpx.AsyncHTTPTransport(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT))
+            if self._transport is None:
+                host = httpx.URL(self.base_url).host
+                if host == "localhost" or host.endswith(".localhost"):
+                    transport = LoopbackPinned(transport or httpx.AsyncHTTPTransport())
             make: Callable[..., httpx.AsyncClient] = (
                 httpx.AsyncClient if self.exchanges is None else self.exchanges.http_client
             )
