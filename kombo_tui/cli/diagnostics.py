@@ -14,6 +14,7 @@ known to come from outside (a server's message, a file name) are passed through
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
@@ -38,6 +39,10 @@ class ExitCode(IntEnum):
     TRANSPORT = 4
     """Network failure; stderr says whether the body may have been received."""
     INTERRUPTED = 130
+
+
+# Outside JSON strings a document is ASCII, so escaping these anywhere keeps it valid.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 @dataclass
@@ -68,8 +73,14 @@ class Output:
         print(f"warning: {inert(text)}", file=self.err)
 
     def document(self, doc: dict[str, Any]) -> None:
-        """The one JSON document of a --json run (stdout)."""
-        json.dump(doc, self.out, indent=2, ensure_ascii=False)
+        """The one JSON document of a --json run (stdout).
+
+        Values stay exact; characters JSON would let through raw but a terminal obeys (DEL,
+        C1 controls, bidi overrides, line separators, lone surrogates) are written as
+        ``\\uXXXX`` escapes, which any JSON reader turns back into the same value.
+        """
+        text = json.dumps(doc, indent=2, ensure_ascii=False)
+        self.out.write(_JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
         self.out.write("\n")
 
 

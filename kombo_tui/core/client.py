@@ -54,6 +54,7 @@ __all__ = [
     "RetryNotice",
     "RetryPolicy",
     "UploadResult",
+    "answer_json",
     "encode_path_segment",
 ]
 
@@ -135,11 +136,30 @@ def _retry_hint(headers: httpx.Headers, *, window_reset: bool = True) -> float |
     return None
 
 
+MAX_ANSWER_DEPTH = 200
+"""The deepest JSON answer parsed: Kombo's models nest a few levels (remote data a few more)."""
+
+
+def answer_json(body: bytes) -> Any:
+    """A server's JSON answer, refused (``ValueError``) when nested deeper than :data:`MAX_ANSWER_DEPTH`.
+
+    ``json.loads`` recurses once per level: a hostile answer of 100,000 ``[`` would end in a
+    ``RecursionError`` instead of an error the caller can report.
+    """
+    from .jsonload import json_depth
+
+    if body.count(b"[") + body.count(b"{") > MAX_ANSWER_DEPTH:
+        depth = json_depth(body.decode("utf-8", "replace"))
+        if depth > MAX_ANSWER_DEPTH:
+            raise ValueError(f"the answer nests {depth} levels deep (limit {MAX_ANSWER_DEPTH})")
+    return json.loads(body)
+
+
 def parse_error(response: httpx.Response) -> ApiError:
     """Turn any non-2xx response into an :class:`ApiError`, whatever its body."""
     body = response.content
     try:
-        payload = json.loads(body) if body else None
+        payload = answer_json(body) if body else None
     except (ValueError, UnicodeDecodeError):
         payload = None
     if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
@@ -671,7 +691,7 @@ def _csv(values: Sequence[str] | None) -> str | None:
 
 def _success_data(response: httpx.Response, what: str) -> Any:
     try:
-        payload = response.json()
+        payload = answer_json(response.content)
     except (ValueError, UnicodeDecodeError):
         raise ApiError(
             status=response.status_code, code=None, title=None, message=f"{what}: answer is not JSON"
@@ -684,7 +704,7 @@ def _success_data(response: httpx.Response, what: str) -> Any:
 
 
 def _warnings(response: httpx.Response) -> list[str]:
-    payload = response.json()
+    payload = answer_json(response.content)
     out: list[str] = []
     for item in payload.get("warnings") or []:
         if isinstance(item, dict) and isinstance(item.get("message"), str):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .client import KomboClient, RetryNotice, UploadResult
 from .errors import ApiError, FileChangedError, KomboError, TransportError
 from .hints import counted, hint_for
+from .text import one_line
 from .history import History, HistoryEntry
 from .payload import PreparedUpload, ProgressCallback
 
@@ -55,7 +56,7 @@ class Verification:
         if self.found is None:
             return f"could not check the attachments: {self.error}"
         if self.found:
-            names = ", ".join(m.file_name or m.id for m in self.matches)
+            names = ", ".join(one_line(m.file_name or m.id) for m in self.matches)  # the server's words
             return f"the file is on the application ({names}; {counted(self.total, 'attachment')} in all)"
         return f"no attachment with this name on the application ({counted(self.total, 'attachment')} in all)"
 
