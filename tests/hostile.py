@@ -79,12 +79,16 @@ class HostileKombo:
         self.status = status
         self.inner = create_app()
         self.requests = 0
+        self.on_request: Any = None
+        """Called with the ASGI scope before each HTTP request is answered (tests hook in here)."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.inner(scope, receive, send)
             return
         self.requests += 1
+        if self.on_request is not None:
+            self.on_request(scope)
         if self.mode == "error":
             body = json.dumps(
                 {
