@@ -217,6 +217,8 @@ def plain_settings(
                 return None
             env[variable[len(_ENV_PREFIX):].lower()] = text
     config = read_config(config_file)
+    if config.get("key_in_keychain") is True and not env.get("api_key", "").strip():
+        return None  # the key is in the keychain: load_settings reads it
     given = {"region": region, "base_url": base_url}
     values: dict[str, Any] = {}
     source: KeySource = "none"

@@ -1,9 +1,10 @@
 """Where the API key, region and defaults come from: the pydantic-settings model.
 
 Precedence, highest first: explicit arguments (CLI flags), the process environment
-(``KOMBO_*``), a ``.env`` file in the working directory, the TOML config file in the
-platform config dir. The key is a :class:`~pydantic.SecretStr` and is never printed; only
-*where it came from* is shown.
+(``KOMBO_*``), a ``.env`` file in the working directory, the OS keychain (for the API key,
+when the config file says ``key_in_keychain = true``: see :mod:`.keychain`), the TOML config
+file in the platform config dir. The key is a :class:`~pydantic.SecretStr` and is never
+printed; only *where it came from* is shown (``key_source``: env, .env, keychain, config).
 
 The config file itself (paths, reading, writing) lives in :mod:`.config`, which does not
 import pydantic; its names are re-exported here, as is :func:`.net.environment_label`.
@@ -113,7 +114,10 @@ def _dotenv_has_key(path: Path) -> bool:
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Resolve settings from overrides, environment, ``.env`` and the config file.
+    """Resolve settings from overrides, environment, ``.env``, the keychain and the config file.
+
+    The keychain is asked for the key only when the config file holds ``key_in_keychain =
+    true`` and no override, environment variable or ``.env`` gives one (see :mod:`.keychain`).
 
     Raises:
         ConfigError: the config file is unsafe or invalid, or a value (from any source) does
@@ -121,6 +125,15 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """
     data = read_config(config_file)
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    keychain_key = None
+    if data.get("key_in_keychain") is True and "api_key" not in overrides and not _key_above_keychain():
+        from .keychain import key_from_keychain
+
+        keychain_key = key_from_keychain()
+        if keychain_key is not None:
+            # The keychain outranks the config file: hide the file's key from the sources.
+            data = {k: v for k, v in data.items() if k != "api_key"}
+            overrides["api_key"] = keychain_key
     token = _CONFIG_DATA.set(data)
     try:
         settings = Settings(**overrides)
@@ -132,7 +145,9 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         settings.api_key = None
     source: KeySource = "none"
     if settings.api_key is not None:
-        if "api_key" in overrides:
+        if keychain_key is not None:
+            source = "keychain"
+        elif "api_key" in overrides:
             source = "sandbox" if overrides.get("key_source") == "sandbox" else "env"
         elif os.environ.get("KOMBO_API_KEY", "").strip():
             source = "env"
@@ -143,6 +158,11 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     if "key_source" not in overrides:
         settings.key_source = source
     return settings
+
+
+def _key_above_keychain() -> bool:
+    """A key in the environment or ``.env``: both outrank the keychain."""
+    return bool(os.environ.get("KOMBO_API_KEY", "").strip()) or _dotenv_has_key(Path(".env"))
 
 
 def _invalid_setting(err: Any) -> str:
