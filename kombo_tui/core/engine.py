@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from .client import KomboClient, RetryNotice, UploadResult
 from .errors import ApiError, FileChangedError, KomboError, TransportError
 from .hints import counted, hint_for
-from .text import one_line
 from .history import History, HistoryEntry
 from .payload import PreparedUpload, ProgressCallback
+from .text import one_line
 
 if TYPE_CHECKING:
     from .models import Attachment

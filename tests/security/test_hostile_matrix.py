@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -188,6 +189,7 @@ def test_library_paths_survive_and_keep_str_inert(name: str, path: str, tmp_path
             integration_id=DEFAULT_INTEGRATION_ID,
             transport=httpx.ASGITransport(app=app),
         ) as client:
+            calls: list[Callable[[], Awaitable[Any]]]
             if path in ("reads", "reads_error", "deep_answer"):
                 calls = [
                     client.check_api_key,

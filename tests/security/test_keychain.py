@@ -24,10 +24,10 @@ from kombo_tui.core.settings import load_settings
 class MemoryKeyring(KeyringBackend):
     """A keychain in a dict (keyring ships none)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self.items: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:
@@ -52,7 +52,7 @@ def memory() -> Iterator[MemoryKeyring]:
 @pytest.fixture
 def no_keychain() -> Iterator[None]:
     before = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
     yield
     keyring.set_keyring(before)
 
