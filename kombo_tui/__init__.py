@@ -23,6 +23,7 @@ _EXPORTS: dict[str, str] = {
     "preview": "kombo_tui.core.api",
     "prepare_file": "kombo_tui.core.api",
     "list_applications": "kombo_tui.core.api",
+    "bulk": "kombo_tui.core.api",
     "make_client": "kombo_tui.core.api",
     "run_sync": "kombo_tui.core.api",
     # building blocks
@@ -68,6 +69,9 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover
     # "X as X": explicit re-exports, for type checkers and linters (the names load lazily above).
+    from .core.api import (
+        bulk as bulk,
+    )
     from .core.api import (
         list_applications as list_applications,
     )

@@ -1,4 +1,4 @@
-"""The command line: the terminal app by default, plus headless ``send``, ``preview``, ``sniff``,
+"""The command line: the terminal app by default, plus headless ``send``, ``preview``, ``sniff``, ``bulk``,
 ``sandbox``, ``history`` and ``serve``.
 
 The headless commands are an API for scripts (see :mod:`.diagnostics`): stdout carries data
@@ -7,7 +7,7 @@ is an :class:`ExitCode`. :func:`main` is the one place where every failure a com
 becomes an exit code and a message, so no command ends in a traceback. Textual is imported
 only by the command that opens the app; the other modules load when their command runs.
 
-- :mod:`.parser`: the flags; :mod:`.send`: ``send`` and ``preview``;
+- :mod:`.parser`: the flags; :mod:`.send`: ``send`` and ``preview``; :mod:`.bulk`: ``bulk``;
   :mod:`.commands`: ``sniff``, ``history``, ``sandbox``, ``serve`` and the app.
 """
 
@@ -44,6 +44,10 @@ def _command(name: str) -> Command:
         from . import send
 
         return send.cmd_send if name == "send" else send.cmd_preview
+    if name == "bulk":
+        from . import bulk
+
+        return bulk.cmd_bulk
     from . import commands
 
     handlers: dict[str, Command] = {

@@ -15,7 +15,7 @@ from .._version import __version__
 
 __all__ = ["SUBCOMMANDS", "build_parser", "build_tui_parser", "remote_fields_from_args"]
 
-SUBCOMMANDS = ("send", "preview", "sniff", "sandbox", "history", "serve")
+SUBCOMMANDS = ("send", "preview", "sniff", "sandbox", "history", "serve", "bulk")
 
 
 def add_target_args(p: argparse.ArgumentParser) -> None:
@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kombo-tui",
         description="Add a CV, cover letter or other file to a candidate's application in any ATS Kombo connects.",
-        epilog="Commands: send, preview, sniff, sandbox, history, serve. Run 'kombo-tui COMMAND --help'. "
+        epilog="Commands: send, preview, sniff, bulk, sandbox, history, serve. Run 'kombo-tui COMMAND --help'. "
         "Without a command the terminal app opens.",
     )
     parser.add_argument("--version", action="version", version=f"kombo-tui {__version__}")
@@ -108,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="the https address a proxy (e.g. a Jupyter server) shows the app under: allowed as one more Host and Origin",
     )
 
+    from .bulk import add_bulk_parser
+
+    add_bulk_parser(sub)
+
     sandbox = sub.add_parser("sandbox", help="run the embedded Kombo sandbox", description="Serve a Kombo-compatible API on loopback until Ctrl-C.")
     sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
@@ -127,7 +131,7 @@ def build_tui_parser() -> argparse.ArgumentParser:
     """The parser of ``kombo-tui [target flags] [FILE]``, which opens the app."""
     parser = argparse.ArgumentParser(
         prog="kombo-tui",
-        description="Open the terminal app. Commands: send, preview, sniff, sandbox, history, serve (kombo-tui COMMAND --help).",
+        description="Open the terminal app. Commands: send, preview, sniff, bulk, sandbox, history, serve (kombo-tui COMMAND --help).",
     )
     parser.add_argument("--version", action="version", version=f"kombo-tui {__version__}")
     add_target_args(parser)

@@ -24,11 +24,14 @@ from .settings import load_settings
 from .target import Target
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .bulk import BulkControl, BulkProgress, BulkReport
     from .client import KomboClient
     from .config import SecretText
     from .models import Application
 
-__all__ = ["list_applications", "make_client", "preview", "prepare_file", "run_sync", "send"]
+__all__ = ["bulk", "list_applications", "make_client", "preview", "prepare_file", "run_sync", "send"]
 
 T = TypeVar("T")
 
@@ -177,5 +180,65 @@ def list_applications(
                 if limit is not None and len(found) >= limit:
                     return found[:limit]
         return found
+
+    return run_sync(go())
+
+
+def bulk(
+    plan: str | Path,
+    *,
+    api_key: str | SecretText | None = None,
+    base_url: str | None = None,
+    region: str | None = None,
+    integration_id: str | None = None,
+    dry_run: bool = False,
+    concurrency: int = 32,
+    skip_invalid: bool = False,
+    history: bool | History = True,
+    journal: str | Path | None = None,
+    progress: Callable[[BulkProgress], None] | None = None,
+    control: BulkControl | None = None,
+    recheck_after: float = 30.0,
+) -> BulkReport:
+    """Check a bulk plan and send it (resuming the same plan's earlier run); returns the report.
+
+    The same engine as ``kombo-tui bulk``: the whole plan is checked before the first byte,
+    every row is journaled (so a crash or a ``control.stop()`` can be resumed by calling
+    again with the same plan), and every send is recorded in the history.
+
+    Args:
+        plan: CSV with a header row, or JSON Lines (columns ``integration_id, application_id,
+            file`` or ``data_url``, ``type, name, content_type, remote_fields``).
+        integration_id: for rows without one (default: the settings').
+        dry_run: check only (nothing sent, the journal untouched).
+        concurrency: the most uploads in flight per integration (Kombo's limit applies below).
+        skip_invalid: send the valid rows even when some are invalid.
+        history: record sends in the local history (the default), in this one, or not at all.
+        journal: the journal file (default: ``bulk.sqlite3`` in the data dir).
+        progress: called after each row with a :class:`~.bulk.BulkProgress` (done, total,
+            rate, ETA, failures) — hook a notebook progress bar here.
+        control: a :class:`~.bulk.BulkControl` to stop the run from another thread or task.
+        recheck_after: seconds before a row caught in flight by a crash is looked for.
+
+    Returns:
+        The :class:`~.bulk.BulkReport`: ``exit_code`` (0/2/3/4/130 as the CLI), ``counts``,
+        the check, and ``rows()`` with each row's outcome.
+
+    Raises:
+        InputError: the plan cannot be read, no key, or the job runs in another process.
+    """
+    from .bulk import run_bulk
+
+    target = Target.resolve(region=region, base_url=base_url, api_key=api_key, integration_id=integration_id)
+    target.require_key()
+    log = (History() if history is True else history) or None
+
+    async def go() -> BulkReport:
+        with target:
+            return await run_bulk(
+                Path(plan), target, history=log, journal_path=Path(journal) if journal else None,
+                concurrency=concurrency, dry_run=dry_run, skip_invalid=skip_invalid,
+                progress=progress, control=control, recheck_after=recheck_after,
+            )
 
     return run_sync(go())

@@ -1,0 +1,210 @@
+"""``kombo-tui bulk PLAN``: many files onto many applications, checked first, resumable.
+
+The plan is checked whole before the first byte (``--dry-run`` stops there); then the rows
+are sent through the core's bulk runner, with a progress line on a terminal (rows done of
+all, rate, ETA, failures; nothing with ``--json``). Ctrl-C stops starting rows and lets the
+ones in flight finish (a second Ctrl-C abandons them; they are verified on resume), then says
+how to resume: run the same command again. Exit codes: 0 every row sent or already there,
+2 plan invalid (nothing sent), 3 some rows refused or failed, 4 some outcomes still unknown
+after verification, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..core.errors import InputError
+from .diagnostics import ExitCode, Output
+
+if TYPE_CHECKING:
+    from ..core.bulk import BulkProgress, BulkReport, CheckedRow
+
+__all__ = ["add_bulk_parser", "cmd_bulk"]
+
+SHOWN_PROBLEMS = 50
+"""Invalid rows listed on stderr (the report has them all)."""
+
+
+def add_bulk_parser(sub: Any) -> None:
+    """The ``bulk`` subcommand's flags."""
+    p = sub.add_parser(
+        "bulk",
+        help="send a plan of many files to many applications (checked first, resumable)",
+        description="Send every row of PLAN (CSV with a header, or JSON Lines) once. Rerun the same command to resume.",
+        epilog="Exit codes: 0 all sent or already there; 2 plan invalid, nothing sent; 3 some rows refused; "
+        "4 some outcomes unknown after verification; 130 interrupted (rerun to resume).",
+    )
+    p.add_argument("plan", type=Path, metavar="PLAN", help="columns: integration_id, application_id, file (or data_url), type, name, content_type, remote_fields")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--sandbox", action="store_true", help="use the embedded sandbox (no account needed)")
+    where.add_argument("--region", choices=("eu", "us", "ca"), help="Kombo region (default: eu)")
+    where.add_argument("--base-url", metavar="URL", help="custom API base URL (https; http only to loopback)")
+    p.add_argument("--integration", metavar="ID", help="integration for rows without integration_id (or KOMBO_INTEGRATION_ID)")
+    p.add_argument("--dry-run", action="store_true", help="check the whole plan and print the check; send nothing")
+    p.add_argument("--concurrency", type=int, default=32, metavar="N", help="at most N uploads in flight per integration (default 32; Kombo's limit applies below it)")
+    p.add_argument("--skip-invalid", action="store_true", help="send the valid rows even if some are invalid (they are reported)")
+    p.add_argument("--report", type=Path, metavar="FILE", help="write every row's outcome to FILE (.json for JSON, else CSV)")
+    p.add_argument("--recheck-after", type=float, default=30.0, metavar="SECONDS", help="on resume, wait this long after a row was caught in flight before looking for it (default 30)")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout; no progress")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "--"
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds >= 3600 else f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class _Progress:
+    """The one progress line on a terminal (redrawn at most 5 times a second)."""
+
+    def __init__(self, out: Output) -> None:
+        self.err = out.err
+        self.live = not out.json_mode and out.err.isatty()
+        self.last = 0.0
+        self.drawn = False
+
+    def __call__(self, p: BulkProgress) -> None:
+        if not self.live:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.2 and p.done < p.total:
+            return
+        self.last = now
+        self.err.write(
+            f"\r{p.done:,}/{p.total:,} rows  {p.rate:.1f}/s  ETA {_duration(p.eta)}  "
+            f"failures {p.failures:,}  in flight {p.in_flight}   "
+        )
+        self.err.flush()
+        self.drawn = True
+
+    def end(self) -> None:
+        if self.drawn:
+            self.err.write("\n")
+            self.drawn = False
+
+
+def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
+    """``kombo-tui bulk``: check the plan, then send it (or resume it)."""
+    from ..core.bulk import BulkControl, run_bulk
+    from ..core.history import History
+    from .send import NO_KEY_ADVICE, resolve_target
+
+    if args.concurrency < 1:
+        raise InputError.single("concurrency", "must be at least 1")
+    if not args.plan.is_file():
+        raise InputError.single("plan", f"{args.plan} is not a file")
+    target = resolve_target(args)
+    if args.integration:
+        target.integration_id = args.integration
+    target.require_key(NO_KEY_ADVICE)
+    shown = [0]
+    progress = _Progress(out)
+    control = BulkControl()
+
+    def checked(row: CheckedRow) -> None:
+        if out.json_mode:
+            return
+        where = f"row {row.row.number}"
+        if row.row.file is not None:
+            where += f" ({row.row.file})"
+        if not row.valid:
+            if shown[0] < SHOWN_PROBLEMS:
+                for problem in row.problems:
+                    out.note(f"kombo-tui: {where}: {problem}")
+            shown[0] += 1
+        elif args.dry_run and row.warnings and shown[0] < SHOWN_PROBLEMS:
+            for warning in row.warnings:
+                out.warn(f"{where}: {warning}")
+
+    async def go() -> BulkReport:
+        loop = asyncio.get_running_loop()
+        presses = [0]
+
+        def interrupt() -> None:
+            presses[0] += 1
+            progress.end()
+            if presses[0] == 1:
+                out.note("kombo-tui: stopping: no new rows; waiting for the rows in flight (Ctrl-C again to abandon them)")
+                control.stop()
+            else:
+                control.abandon()
+
+        try:
+            loop.add_signal_handler(signal.SIGINT, interrupt)
+        except (NotImplementedError, RuntimeError):  # not the main thread
+            pass
+        try:
+            with target:
+                history = History()
+                return await run_bulk(
+                    args.plan, target, history=history, concurrency=args.concurrency,
+                    dry_run=args.dry_run, skip_invalid=args.skip_invalid, progress=progress,
+                    on_checked=checked, control=control, recheck_after=args.recheck_after,
+                )
+        finally:
+            try:
+                loop.remove_signal_handler(signal.SIGINT)
+            except (NotImplementedError, RuntimeError):
+                pass
+
+    report = asyncio.run(go())
+    progress.end()
+    if shown[0] > SHOWN_PROBLEMS:
+        out.note(f"kombo-tui: … and {shown[0] - SHOWN_PROBLEMS:,} more invalid rows" + (" (see the report)" if args.report else " (--report FILE lists them all)"))
+    if args.report and not report.dry_run:
+        from ..core.bulk import write_report
+        from ..core.bulk.journal import Journal
+
+        with Journal(report.journal_path) as journal:
+            write_report(args.report, journal.rows(report.job_id), report.to_json())
+    _summary(args, out, report)
+    return int(report.exit_code)
+
+
+def _summary(args: argparse.Namespace, out: Output, report: BulkReport) -> None:
+    check = report.check
+    counts = report.counts
+    if out.json_mode:
+        doc = report.to_json()
+        doc["ok"] = report.exit_code == 0
+        if not report.dry_run:
+            doc["problems"] = [
+                r.to_json() for r, _ in zip(_not_done(report), range(1000))
+            ]
+        out.document(doc)
+        return
+    out.info(f"plan: {report.plan} ({check.rows:,} rows, {check.rows - check.invalid:,} valid, {check.invalid:,} invalid, "
+             f"{check.already_sent:,} already sent, {check.bytes / 1e6:,.1f} MB of files)")
+    for facts in check.integrations.values():
+        state = facts.problem or ", ".join(x for x in (facts.status, facts.setup_status) if x) or "status unknown"
+        out.info(f"  {facts.integration_id}: {state}" + (f" ({facts.note})" if facts.note else ""))
+    if report.dry_run:
+        out.info("dry run: nothing was sent" + ("; the invalid rows would stop the run (fix them or pass --skip-invalid)" if report.blocked else ""))
+        return
+    if report.blocked:
+        out.note("kombo-tui: the plan has invalid rows: nothing was sent (fix them, or pass --skip-invalid to send the rest)")
+        return
+    parts = [f"{counts.get(k, 0):,} {k.replace('_', ' ')}" for k in ("sent", "already_sent", "refused", "failed", "unknown", "invalid", "pending", "sending") if counts.get(k)]
+    out.info(f"job {report.job_id}: " + (", ".join(parts) or "nothing to do") + f" in {report.elapsed:.1f} s" + (" (resumed)" if report.resumed else ""))
+    command = "kombo-tui " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["bulk"] else f"kombo-tui bulk {shlex.quote(str(args.plan))} ..."
+    if report.interrupted:
+        out.note(f"kombo-tui: interrupted; rerun the same command to resume: {command}")
+    elif report.exit_code == ExitCode.TRANSPORT:
+        out.note(f"kombo-tui: some outcomes are unknown; rerun the same command to verify them (and send what is absent): {command}")
+    elif report.exit_code == ExitCode.API_ERROR:
+        out.note("kombo-tui: some rows were refused or failed" + (f"; see {args.report}" if args.report else " (--report FILE lists them)") + "; a rerun tries them again")
+
+
+def _not_done(report: BulkReport) -> Any:
+    from ..core.bulk.journal import Journal
+
+    with Journal(report.journal_path) as journal:
+        yield from journal.rows(report.job_id, statuses=("refused", "failed", "unknown", "invalid", "pending", "sending"))

@@ -1,0 +1,494 @@
+"""Running a bulk job: check the plan, then send every row exactly once, resumably.
+
+:func:`run_bulk` checks the whole plan first (:mod:`.check`) and stores the verdicts in the
+:mod:`.journal`; with invalid rows it stops there (unless told to skip them). Then one
+dispatcher per integration starts uploads as its :class:`~.pace.Pace` allows, through the
+same engine as single sends (:func:`~..engine.send_upload`: the client retries only 429s,
+every send goes into the history). A row is marked ``sending`` before its first byte; an
+answer that is lost (5xx, broken connection, a crash) leaves the outcome unknown, and the
+row is checked against the application's attachments (by name, and by creation time when
+the ATS gives one) before it is ever sent again — right away, and again on a rerun after
+``recheck_after`` seconds, when a request still in flight somewhere has had time to land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..engine import send_upload, verify_upload
+from ..errors import ApiError, InputError, KomboError, TransportError
+from ..files import Fingerprint
+from ..history import History, HistoryEntry
+from ..payload import PreparedUpload, prepare_fields
+from .check import CheckedRow, IntegrationFacts, PlanCheck, check_plan, fetch_facts
+from .journal import Journal, JobRow, job_id_for
+from .pace import Pace
+from .plan import plan_digest
+
+if TYPE_CHECKING:
+    from ..client import KomboClient, RetryNotice
+    from ..target import Target
+
+__all__ = ["BulkControl", "BulkProgress", "BulkReport", "run_bulk"]
+
+LIMIT_ROUNDS = 5
+"""Rounds of rows that stayed rate- or concurrency-limited past the client's retries."""
+
+RECHECK_AFTER = 30.0
+"""Seconds a row caught in flight is left before it is looked for (and resent if absent)."""
+
+
+class BulkControl:
+    """Stop a running job from outside: :meth:`stop` lets in-flight rows finish, :meth:`abandon` cancels them."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+        self.abandoning = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def stop(self) -> None:
+        """Start no more rows; the ones in flight finish and are recorded."""
+        self.stopping = True
+
+    def abandon(self) -> None:
+        """Cancel the rows in flight too (each is recorded: ``sending`` rows are verified on resume)."""
+        self.stopping = self.abandoning = True
+        for task in list(self._tasks):
+            task.cancel()
+
+
+@dataclass
+class BulkProgress:
+    """A snapshot for progress displays (after each row)."""
+
+    total: int
+    """Valid rows of the plan."""
+    done: int
+    """Rows finished (whatever the outcome), this run and earlier ones."""
+    finished_this_run: int
+    failures: int
+    """Refused, failed and unknown rows so far."""
+    in_flight: int
+    elapsed: float
+    row: JobRow | None = None
+
+    @property
+    def rate(self) -> float:
+        """Rows per second in this run."""
+        return self.finished_this_run / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left at the current rate (None before the first row)."""
+        rate = self.rate
+        return (self.total - self.done) / rate if rate > 0 else None
+
+
+@dataclass
+class BulkReport:
+    """How a job stands after a run; the rows themselves stay in the journal (:meth:`rows`)."""
+
+    job_id: str
+    plan: str
+    environment: str
+    journal_path: Path
+    check: PlanCheck
+    resumed: bool = False
+    dry_run: bool = False
+    blocked: bool = False
+    """Invalid rows and no ``skip_invalid``: nothing was sent."""
+    interrupted: bool = False
+    counts: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+    sent_this_run: int = 0
+    limited: int = 0
+    """429s answered by Kombo during this run (retried by the client)."""
+
+    @property
+    def exit_code(self) -> int:
+        """0 all done, 2 plan invalid (nothing sent), 3 refusals, 4 unknowns, 130 interrupted."""
+        if self.blocked:
+            return 2
+        if self.interrupted:
+            return 130
+        if self.counts.get("unknown", 0) or self.counts.get("sending", 0):
+            return 4
+        if self.counts.get("refused", 0) or self.counts.get("failed", 0):
+            return 3
+        return 0
+
+    def rows(self) -> list[JobRow]:
+        """Every row with its outcome (read from the journal)."""
+        if self.dry_run:
+            return []
+        with Journal(self.journal_path) as journal:
+            return list(journal.rows(self.job_id))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "job_id": self.job_id,
+            "plan": self.plan,
+            "environment": self.environment,
+            "resumed": self.resumed,
+            "dry_run": self.dry_run,
+            "blocked": self.blocked,
+            "interrupted": self.interrupted,
+            "check": self.check.to_json(),
+            "counts": self.counts,
+            "elapsed_seconds": round(self.elapsed, 3),
+            "sent_this_run": self.sent_this_run,
+            "limited": self.limited,
+            "exit_code": self.exit_code,
+        }
+
+
+def _status_of(checked: CheckedRow) -> tuple[str, str | None]:
+    if not checked.valid:
+        return "invalid", "; ".join(str(p) for p in checked.problems)
+    if checked.earlier in ("sent", "verified_present"):
+        return "already_sent", "the history shows it sent to this application"
+    if checked.earlier == "unknown":
+        return "unknown", "an earlier send's outcome is unknown: verified before sending"
+    return "pending", None
+
+
+def _spec(checked: CheckedRow) -> dict[str, Any]:
+    row, upload = checked.row, checked.upload
+    return {
+        "integration_id": upload.integration_id if upload else row.integration_id,
+        "application_id": upload.application_id if upload else row.application_id,
+        "file": str(row.file) if row.file else None,
+        "data_url": row.data_url,
+        "type": upload.type.value if upload else row.type,
+        "name": upload.name if upload else row.name,
+        "content_type": upload.content_type if upload else row.content_type,
+        "remote_fields": upload.remote_fields if upload else row.remote_fields,
+    }
+
+
+async def run_bulk(
+    plan: Path,
+    target: Target,
+    *,
+    client: KomboClient | None = None,
+    history: History | None = None,
+    journal_path: Path | None = None,
+    concurrency: int = 32,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    progress: Callable[[BulkProgress], None] | None = None,
+    on_checked: Callable[[CheckedRow], None] | None = None,
+    control: BulkControl | None = None,
+    recheck_after: float = RECHECK_AFTER,
+) -> BulkReport:
+    """Check a plan and (unless ``dry_run``) run it to the end, resuming an earlier run.
+
+    Args:
+        plan: CSV with a header row, or JSON Lines (see :mod:`.plan`).
+        target: where to send (its default integration applies to rows without one).
+        client: a client for ``target`` (default: made from it, and closed after).
+        history: the audit log (rows already sent are skipped; every send is recorded).
+        journal_path: the journal (default: ``bulk.sqlite3`` in the data dir).
+        concurrency: the most uploads in flight per integration (Kombo's limit applies below it).
+        dry_run: check only; nothing is sent and the journal is not touched.
+        skip_invalid: send the valid rows even when some are invalid (those are reported).
+        progress: called after each finished row.
+        on_checked: called with each row's check verdict, in plan order.
+        control: lets another task or a signal handler stop the run.
+        recheck_after: seconds before a row caught in flight is looked for again.
+
+    Raises:
+        InputError: the plan cannot be read, or the job runs in another process.
+    """
+    started = time.monotonic()
+    control = control or BulkControl()
+    digest = plan_digest(plan)
+    where = target.environment if target.is_sandbox else target.base_url
+    job_id = job_id_for(digest, where, target.integration_id)
+    journal = None if dry_run else Journal(journal_path)
+    own_client = client is None
+    summary = PlanCheck()
+    report = BulkReport(
+        job_id=job_id,
+        plan=str(plan.resolve()),
+        environment=target.environment,
+        journal_path=journal.path if journal else (journal_path or Path()),
+        check=summary,
+        dry_run=dry_run,
+    )
+    try:
+        if client is None:
+            client = target.client()
+        active = client
+
+        async def facts(integration_id: str) -> IntegrationFacts:
+            return await fetch_facts(active, integration_id)
+
+        if journal is not None:
+            journal.lock(job_id)
+            report.resumed = journal.open_job(job_id, plan=report.plan, target=where, environment=target.environment)
+        loaded: list[tuple[int, dict[str, Any], str, tuple[Any, ...]]] = []
+
+        async for checked in check_plan(
+            plan, facts=facts, history=history, environment=target.environment,
+            default_integration=target.integration_id, summary=summary,
+        ):
+            if on_checked is not None:
+                on_checked(checked)
+            if journal is None:
+                continue
+            status, message = _status_of(checked)
+            fp = checked.upload.fingerprint if checked.upload else None
+            loaded.append((
+                checked.row.number, _spec(checked), status,
+                (fp.sha256 if fp else None, fp.size if fp else None, fp.mtime_ns if fp else None,
+                 checked.earlier, [str(w) for w in checked.warnings], message),
+            ))
+            if len(loaded) >= 1000:
+                journal.load(job_id, iter(loaded))
+                loaded.clear()
+        if journal is None:
+            report.blocked = bool(summary.invalid) and not skip_invalid
+            return report
+        journal.load(job_id, iter(loaded))
+        loaded.clear()
+        if summary.invalid and not skip_invalid:
+            report.blocked = True
+            report.counts = journal.counts(job_id)
+            return report
+        await _Run(active, journal, job_id, target.environment, history, concurrency, progress, control,
+                   recheck_after, report, started).go()
+        report.counts = journal.counts(job_id)
+        report.interrupted = control.stopping and any(report.counts.get(s, 0) for s in ("pending", "sending"))
+        return report
+    finally:
+        report.elapsed = time.monotonic() - started
+        if journal is not None:
+            journal.close()
+        if own_client and client is not None:
+            await client.aclose()
+
+
+class _Run:
+    """One run of a job's remaining rows."""
+
+    def __init__(
+        self, client: KomboClient, journal: Journal, job_id: str, environment: str, history: History | None,
+        concurrency: int, progress: Callable[[BulkProgress], None] | None, control: BulkControl,
+        recheck_after: float, report: BulkReport, started: float,
+    ) -> None:
+        self.client, self.journal, self.job_id, self.environment = client, journal, job_id, environment
+        self.history, self.concurrency, self.progress, self.control = history, concurrency, progress, control
+        self.recheck_after, self.report, self.started = recheck_after, report, started
+        counts = journal.counts(job_id)
+        self.total = sum(n for s, n in counts.items() if s != "invalid")
+        self.done = self.total - sum(counts.get(s, 0) for s in ("pending", "sending", "unknown"))
+        self.finished = 0
+        self.failures = 0
+        self.in_flight = 0
+        self.paces: dict[str, Pace] = {}
+
+    async def go(self) -> None:
+        await asyncio.gather(*(self._drive(iid) for iid in self.journal.integrations(self.job_id)))
+        self.report.limited = sum(p.limited for p in self.paces.values())
+
+    async def _drive(self, integration_id: str) -> None:
+        pace = self.paces[integration_id] = Pace(self.concurrency)
+        again: list[JobRow] = []
+        after = 0
+        while not self.control.stopping:
+            page = self.journal.next_rows(self.job_id, integration_id, after)
+            if not page:
+                break
+            after = page[-1].number
+            await self._dispatch(page, pace, again)
+        # Rows put back by a 429 that outlasted the client's retries go round again.
+        for _ in range(LIMIT_ROUNDS):
+            await self._settle(integration_id)
+            if not again or self.control.stopping:
+                break
+            batch, again = again, []
+            await self._dispatch(batch, pace, again)
+        await self._settle(integration_id)
+        for row in again:
+            self.journal.finish(self.job_id, row.number, "failed", error_code=row.error_code,
+                                message=f"still limited by Kombo after {LIMIT_ROUNDS} rounds: {row.message}")
+
+    async def _dispatch(self, rows: list[JobRow], pace: Pace, again: list[JobRow]) -> None:
+        for row in rows:
+            ours = await pace.acquire()
+            if self.control.stopping:
+                pace.release()
+                return
+            task = asyncio.get_running_loop().create_task(self._one(row, pace, ours, again))
+            task.set_name(row.spec.get("integration_id") or "")
+            self.control._tasks.add(task)  # noqa: SLF001 - the control cancels them
+            task.add_done_callback(self.control._tasks.discard)  # noqa: SLF001
+
+    async def _settle(self, integration_id: str) -> None:
+        mine = [t for t in self.control._tasks if t.get_name() == integration_id]  # noqa: SLF001
+        if mine:
+            await asyncio.gather(*mine, return_exceptions=True)
+
+    async def _one(self, row: JobRow, pace: Pace, ours: int, again: list[JobRow]) -> None:
+        self.in_flight += 1
+        try:
+            final = await self._handle(row, pace, ours)
+        except asyncio.CancelledError:
+            final = "cancelled"
+        finally:
+            self.in_flight -= 1
+            pace.release()
+        if final == "retry":
+            row.status = "pending"
+            again.append(row)
+            return
+        if final in ("cancelled", "pending"):
+            return
+        self.done += 1
+        self.finished += 1
+        if final in ("refused", "failed", "unknown"):
+            self.failures += 1
+        if final == "sent":
+            self.report.sent_this_run += 1
+        if self.progress is not None:
+            row.status = final
+            self.progress(BulkProgress(self.total, self.done, self.finished, self.failures, self.in_flight,
+                                       time.monotonic() - self.started, row))
+
+    def _upload(self, row: JobRow) -> PreparedUpload:
+        spec = row.spec
+        known = (
+            Fingerprint(size=row.size, sha256=row.sha256, mtime_ns=row.mtime_ns or 0)
+            if row.sha256 is not None and row.size is not None else None
+        )
+        return prepare_fields(
+            integration_id=spec.get("integration_id"),
+            application_id=spec.get("application_id"),
+            file=Path(spec["file"]) if spec.get("file") and not spec.get("data_url") else None,
+            data_url=spec.get("data_url"),
+            name=spec.get("name"),
+            type=spec.get("type"),
+            content_type=spec.get("content_type"),
+            remote_fields=spec.get("remote_fields"),
+            known_fingerprint=known,
+        )
+
+    async def _handle(self, row: JobRow, pace: Pace, ours: int) -> str:
+        """Work on one row; returns its final status, or ``retry`` / ``pending``."""
+        journal, job = self.journal, self.job_id
+        try:
+            upload = self._upload(row)
+        except InputError as exc:
+            journal.finish(job, row.number, "failed", error_code="FILE", message="; ".join(str(p) for p in exc.problems))
+            return "failed"
+        if row.status in ("sending", "unknown"):
+            verdict = await self._look_for(row, upload)
+            if verdict is not None:
+                return verdict
+        body_done = [False]
+
+        def track(sent: int, total: int) -> None:
+            body_done[0] = sent >= total
+
+        def limited(notice: RetryNotice) -> None:
+            pace.limited_by_kombo(notice)
+
+        row.sending_at = journal.mark_sending(job, row.number)
+        try:
+            outcome = await send_upload(
+                self.client, upload, progress=track, on_retry=limited,
+                history=self.history, environment=self.environment,
+            )
+        except asyncio.CancelledError:
+            if not body_done[0]:
+                journal.finish(job, row.number, "pending", message="cancelled before the body was complete")
+            raise
+        warnings = outcome.warnings
+        if outcome.status == "sent":
+            assert outcome.result is not None
+            pace.answered(outcome.result.headers, ours)
+            journal.finish(job, row.number, "sent", warnings=warnings)
+            return "sent"
+        error = outcome.error
+        if outcome.status == "error":
+            if isinstance(error, ApiError) and error.is_limit:
+                row.error_code, row.message = error.code, error.summary()
+                journal.finish(job, row.number, "pending", error_code=error.code, message=error.summary())
+                return "retry"
+            if isinstance(error, ApiError):
+                journal.finish(job, row.number, "refused", error_code=error.code or f"HTTP_{error.status}",
+                               message=error.message or error.summary(), log_url=error.log_url)
+                return "refused"
+            code = f"TRANSPORT_{error.kind.upper()}" if isinstance(error, TransportError) else "ERROR"
+            journal.finish(job, row.number, "failed", error_code=code, message=str(error))
+            return "failed"
+        if outcome.status == "file_changed":
+            journal.finish(job, row.number, "failed", error_code="FILE_CHANGED", message=str(error))
+            return "failed"
+        # unknown: the answer was lost. Look before anything else happens.
+        code = error.code if isinstance(error, ApiError) else (
+            f"TRANSPORT_{error.kind.upper()}" if isinstance(error, TransportError) else None)
+        log_url = error.log_url if isinstance(error, ApiError) else None
+        check = await verify_upload(self.client, upload, since=outcome.started_at)
+        if check.found and check.new_since_send is not False:
+            if outcome.history_id is not None and self.history is not None:
+                self._set_verified(outcome.history_id, "present", "verified_present")
+            journal.finish(job, row.number, "sent", warnings=warnings, error_code=code, log_url=log_url,
+                           message=f"the answer was lost ({error}); verified on the application",
+                           attachment_id=check.matches[-1].id)
+            return "sent"
+        why = (f"could not check the attachments ({check.error})" if check.found is None
+               else f"not on the application yet; a rerun looks again after {self.recheck_after:g} s and sends it if still absent")
+        journal.finish(job, row.number, "unknown", error_code=code, log_url=log_url, message=f"{error}; {why}")
+        return "unknown"
+
+    async def _look_for(self, row: JobRow, upload: PreparedUpload) -> str | None:
+        """A row that may have landed: verify. Its final status, or None to send it."""
+        journal, job = self.journal, self.job_id
+        since = row.sending_at
+        if since is not None:
+            wait = since + self.recheck_after - time.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+        check = await verify_upload(
+            self.client, upload, since=datetime.fromtimestamp(since, timezone.utc) if since else None
+        )
+        if check.found is None:
+            journal.finish(job, row.number, "unknown", message=f"could not check the attachments ({check.error})")
+            return "unknown"
+        if check.found and check.new_since_send is not False:
+            status = "sent" if since is not None else "already_sent"
+            self._record_verified(upload, status)
+            journal.finish(job, row.number, status, message="verified on the application (not sent again)",
+                           attachment_id=check.matches[-1].id)
+            return status
+        return None
+
+    def _set_verified(self, entry_id: int, verified: str, outcome: str) -> None:
+        assert self.history is not None
+        try:
+            self.history.set_verified(entry_id, verified, outcome)
+        except (KomboError, OSError, Exception):  # noqa: BLE001 - the journal still has it
+            pass
+
+    def _record_verified(self, upload: PreparedUpload, status: str) -> None:
+        if self.history is None:
+            return
+        try:
+            self.history.record(HistoryEntry(
+                environment=self.environment, integration_id=upload.integration_id,
+                application_id=upload.application_id, file_name=upload.name, type=upload.type.value,
+                outcome="verified_present", size=upload.fingerprint.size if upload.fingerprint else None,
+                sha256=upload.fingerprint.sha256 if upload.fingerprint else None, mime=upload.content_type,
+                remote_fields=upload.remote_fields, verified="present",
+                error_message=None if status == "already_sent" else "found after an interrupted bulk run",
+            ))
+        except Exception:  # noqa: BLE001 - the journal still has it
+            pass
