@@ -233,18 +233,21 @@ async def _check_row(
     checked = CheckedRow(row, upload, problems, list(upload.warnings) if upload else [])
     if upload is None:
         return checked
-    key = hashlib.blake2b(
-        "\0".join((upload.integration_id, upload.application_id, upload.name)).encode("utf-8", "replace"),
-        digest_size=16,
-    ).digest()
-    first = seen.get(key)
-    if first is not None:
-        checked.duplicate_of = first
-        checked.problems.append(
-            Problem("row", f"same application and name as row {first}: it would be sent twice (and could not be told apart)")
-        )
-    else:
-        seen[key] = row.number
+    keys = [("name", upload.name)]
+    if upload.fingerprint is not None:
+        keys.append(("file", upload.fingerprint.sha256))
+    for kind, value in keys:
+        key = hashlib.blake2b(
+            "\0".join((kind, upload.integration_id, upload.application_id, value)).encode("utf-8", "replace"),
+            digest_size=16,
+        ).digest()
+        first = seen.get(key)
+        if first is None:
+            seen[key] = row.number
+        elif checked.duplicate_of is None:
+            checked.duplicate_of = first
+            what = "name" if kind == "name" else "file content (sha256)"
+            checked.problems.append(Problem("row", f"same application and {what} as row {first}: it would be on the application twice"))
     if facts is not None:
         found = total.integrations.get(upload.integration_id)
         if found is None:

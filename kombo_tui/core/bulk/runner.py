@@ -112,12 +112,12 @@ class BulkReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all done, 2 plan invalid (nothing sent), 3 refusals, 4 unknowns, 130 interrupted."""
+        """0 all done, 2 plan invalid (nothing sent), 3 refusals, 4 unknowns (or rows left), 130 interrupted."""
         if self.blocked:
             return 2
         if self.interrupted:
             return 130
-        if self.counts.get("unknown", 0) or self.counts.get("sending", 0):
+        if any(self.counts.get(s, 0) for s in ("unknown", "sending", "pending")):
             return 4
         if self.counts.get("refused", 0) or self.counts.get("failed", 0):
             return 3
