@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from .check import CheckedRow, IntegrationFacts, PlanCheck, check_plan
-from .journal import Journal, JobRow, default_journal_path
+from .journal import JobRow, Journal, default_journal_path
 from .plan import PlanRow, read_plan
 from .report import write_report
 from .runner import BulkControl, BulkProgress, BulkReport, run_bulk

@@ -88,7 +88,7 @@ def read_plan(path: Path, *, default_integration: str | None = None) -> Iterator
 
 
 def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, Any], list[Problem]]]:
-    reader = csv.DictReader(handle)  # type: ignore[arg-type]
+    reader = csv.DictReader(handle)
     header = reader.fieldnames
     if not header:
         raise InputError.single("plan", "the CSV plan has no header row")
@@ -103,7 +103,7 @@ def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, Any], list
         problems = []
         if None in record:
             problems.append(Problem("plan", f"row {number} has more cells than the header"))
-            record.pop(None, None)  # type: ignore[call-overload]
+            record.pop(None, None)
         yield number, {k: v for k, v in record.items() if v not in (None, "")}, problems
 
 

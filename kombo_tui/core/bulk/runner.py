@@ -21,13 +21,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..engine import send_upload, verify_upload
+from ..engine import SendOutcome, entry_from_outcome, send_upload, verify_upload
 from ..errors import ApiError, InputError, KomboError, TransportError
 from ..files import Fingerprint
 from ..history import History, HistoryEntry
 from ..payload import PreparedUpload, prepare_fields
 from .check import CheckedRow, IntegrationFacts, PlanCheck, check_plan, fetch_facts
-from .journal import Journal, JobRow, job_id_for
+from .journal import JobRow, Journal, job_id_for
 from .pace import Pace
 from .plan import plan_digest
 
@@ -402,14 +402,18 @@ class _Run:
 
         row.sending_at = journal.mark_sending(job, row.number)
         try:
-            outcome = await send_upload(
-                self.client, upload, progress=track, on_retry=limited,
-                history=self.history, environment=self.environment,
-            )
+            outcome = await send_upload(self.client, upload, progress=track, on_retry=limited)
         except asyncio.CancelledError:
             if not body_done[0]:
                 journal.finish(job, row.number, "pending", message="cancelled before the body was complete")
+            elif self.history is not None:
+                cancelled = SendOutcome("unknown", upload, error=TransportError(
+                    "cancelled after the whole body was sent", sent=True, kind="cancelled"))
+                self._history_record(cancelled)
             raise
+        if self.history is not None:
+            # The history commits (and syncs) per row: off the event loop, so uploads keep moving.
+            outcome.history_id = await asyncio.to_thread(self._history_record, outcome)
         warnings = outcome.warnings
         if outcome.status == "sent":
             assert outcome.result is not None
@@ -433,20 +437,20 @@ class _Run:
             journal.finish(job, row.number, "failed", error_code="FILE_CHANGED", message=str(error))
             return "failed"
         # unknown: the answer was lost. Look before anything else happens.
-        code = error.code if isinstance(error, ApiError) else (
+        lost: str | None = error.code if isinstance(error, ApiError) else (
             f"TRANSPORT_{error.kind.upper()}" if isinstance(error, TransportError) else None)
         log_url = error.log_url if isinstance(error, ApiError) else None
         check = await verify_upload(self.client, upload, since=outcome.started_at)
         if check.found and check.new_since_send is not False:
             if outcome.history_id is not None and self.history is not None:
                 self._set_verified(outcome.history_id, "present", "verified_present")
-            journal.finish(job, row.number, "sent", warnings=warnings, error_code=code, log_url=log_url,
+            journal.finish(job, row.number, "sent", warnings=warnings, error_code=lost, log_url=log_url,
                            message=f"the answer was lost ({error}); verified on the application",
                            attachment_id=check.matches[-1].id)
             return "sent"
         why = (f"could not check the attachments ({check.error})" if check.found is None
                else f"not on the application yet; a rerun looks again after {self.recheck_after:g} s and sends it if still absent")
-        journal.finish(job, row.number, "unknown", error_code=code, log_url=log_url, message=f"{error}; {why}")
+        journal.finish(job, row.number, "unknown", error_code=lost, log_url=log_url, message=f"{error}; {why}")
         return "unknown"
 
     async def _look_for(self, row: JobRow, upload: PreparedUpload) -> str | None:
@@ -470,6 +474,14 @@ class _Run:
                            attachment_id=check.matches[-1].id)
             return status
         return None
+
+    def _history_record(self, outcome: SendOutcome) -> int | None:
+        assert self.history is not None
+        try:
+            return self.history.record(entry_from_outcome(outcome, environment=self.environment))
+        except Exception as exc:  # noqa: BLE001 - the journal still has it; say so
+            outcome.notes.append(f"could not write the history ({exc})")
+            return None
 
     def _set_verified(self, entry_id: int, verified: str, outcome: str) -> None:
         assert self.history is not None
