@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.bulk.helpers import SandboxProcess, child_env, write_plan  # noqa: E402
+from tests.bulk.helpers import SandboxProcess, child_env, write_plan
 
 LATENCY = 0.2
 LIMIT = 8

@@ -12,9 +12,6 @@ after verification, 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import shlex
-import signal
 import sys
 import time
 from pathlib import Path
@@ -33,7 +30,7 @@ SHOWN_PROBLEMS = 50
 
 
 def add_bulk_parser(sub: Any) -> None:
-    """The ``bulk`` subcommand's flags."""
+    """The ``bulk`` subcommand's flags (this module imports nothing heavy: every command's parser builds it)."""
     p = sub.add_parser(
         "bulk",
         help="send a plan of many files to many applications (checked first, resumable)",
@@ -93,6 +90,9 @@ class _Progress:
 
 def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
     """``kombo-tui bulk``: check the plan, then send it (or resume it)."""
+    import asyncio
+    import signal
+
     from ..core.bulk import BulkControl, run_bulk
     from ..core.history import History
     from .send import NO_KEY_ADVICE, resolve_target
@@ -194,6 +194,8 @@ def _summary(args: argparse.Namespace, out: Output, report: BulkReport) -> None:
         return
     parts = [f"{counts.get(k, 0):,} {k.replace('_', ' ')}" for k in ("sent", "already_sent", "refused", "failed", "unknown", "invalid", "pending", "sending") if counts.get(k)]
     out.info(f"job {report.job_id}: " + (", ".join(parts) or "nothing to do") + f" in {report.elapsed:.1f} s" + (" (resumed)" if report.resumed else ""))
+    import shlex
+
     command = "kombo-tui " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["bulk"] else f"kombo-tui bulk {shlex.quote(str(args.plan))} ..."
     if report.interrupted:
         out.note(f"kombo-tui: interrupted; rerun the same command to resume: {command}")

@@ -174,7 +174,7 @@ class Journal:
         Raises:
             InputError: another process runs this job now.
         """
-        handle = open(self.path.with_name(f"bulk-{job_id}.lock"), "ab")  # noqa: SIM115 - held while the job runs
+        handle = open(self.path.with_name(f"bulk-{job_id}.lock"), "ab")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:

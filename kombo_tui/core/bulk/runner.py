@@ -50,7 +50,8 @@ class BulkControl:
     def __init__(self) -> None:
         self.stopping = False
         self.abandoning = False
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+        """The rows in flight (the runner adds and removes them)."""
 
     def stop(self) -> None:
         """Start no more rows; the ones in flight finish and are recorded."""
@@ -59,7 +60,7 @@ class BulkControl:
     def abandon(self) -> None:
         """Cancel the rows in flight too (each is recorded: ``sending`` rows are verified on resume)."""
         self.stopping = self.abandoning = True
-        for task in list(self._tasks):
+        for task in list(self.tasks):
             task.cancel()
 
 
@@ -328,11 +329,11 @@ class _Run:
                 return
             task = asyncio.get_running_loop().create_task(self._one(row, pace, ours, again))
             task.set_name(row.spec.get("integration_id") or "")
-            self.control._tasks.add(task)  # noqa: SLF001 - the control cancels them
-            task.add_done_callback(self.control._tasks.discard)  # noqa: SLF001
+            self.control.tasks.add(task)
+            task.add_done_callback(self.control.tasks.discard)
 
     async def _settle(self, integration_id: str) -> None:
-        mine = [t for t in self.control._tasks if t.get_name() == integration_id]  # noqa: SLF001
+        mine = [t for t in self.control.tasks if t.get_name() == integration_id]
         if mine:
             await asyncio.gather(*mine, return_exceptions=True)
 

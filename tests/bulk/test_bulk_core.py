@@ -1,0 +1,87 @@
+"""The bulk core's parts: the pace that follows Kombo, stopping and resuming, the journal, the history."""
+
+from __future__ import annotations
+
+import asyncio
+import stat
+from pathlib import Path
+
+import kombo_tui as kt
+from kombo_tui.core.bulk import BulkControl, BulkProgress, Journal
+from kombo_tui.core.bulk.pace import Pace
+from kombo_tui.core.client import RetryNotice
+from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY, dataset
+from kombo_tui.sandbox.server import SandboxServer
+
+
+def _apps(n: int) -> list[str]:
+    return [a.id for a in dataset(DEFAULT_INTEGRATION_ID).applications if a.deleted is None][:n]
+
+
+def _plan(tmp_path: Path, n: int) -> Path:
+    (tmp_path / "cv.txt").write_text("a plain CV\n")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("application_id,file,type,name\n" + "".join(f"{a},cv.txt,CV,cv-{i}.txt\n" for i, a in enumerate(_apps(n))))
+    return plan
+
+
+def test_pace_opens_to_kombos_limit_leaves_room_for_others_and_backs_off() -> None:
+    async def go() -> None:
+        pace = Pace(cap=20)
+        assert pace.window == 1
+        await pace.acquire()
+        pace.answered({"Concurrency-Limit": "8", "Concurrency-Remaining": "7"}, ours_at_start=1)
+        assert (pace.limit, pace.window) == (8, 8)
+        # 0 of 8 slots left while 6 of them were ours: other clients use 2.
+        pace.answered({"concurrency-limit": "8", "concurrency-remaining": "0"}, ours_at_start=6)
+        assert pace.ceiling == 6 and pace.window == 6
+        pace.running = 6
+        pace.limited_by_kombo(RetryNotice(1, 5, 1.0, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", "POST", "x"))
+        assert pace.window == 3
+        pace.limited_by_kombo(RetryNotice(1, 5, 0.3, "PLATFORM.RATE_LIMIT_EXCEEDED: wait", "POST", "x"))
+        assert pace.paused_until > 0 and pace.limited == 2
+        assert Pace(cap=4).cap == 4
+        capped = Pace(cap=4)
+        capped.answered({"Concurrency-Limit": "30", "Concurrency-Remaining": "29"}, ours_at_start=1)
+        assert capped.window == 4
+
+    asyncio.run(go())
+
+
+def test_stop_ends_with_130_and_a_rerun_finishes_the_rest_once(tmp_path: Path) -> None:
+    plan = _plan(tmp_path, 12)
+    control = BulkControl()
+    seen: list[BulkProgress] = []
+
+    def progress(p: BulkProgress) -> None:
+        seen.append(p)
+        if len(seen) == 3:
+            control.stop()
+
+    with SandboxServer() as server:
+        first = kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID,
+                        concurrency=1, progress=progress, control=control)
+        assert first.exit_code == 130 and first.interrupted
+        assert first.counts.get("pending", 0) > 0
+        assert seen[0].total == 12 and seen[-1].done == len(seen)
+        second = kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID)
+        assert second.exit_code == 0 and second.resumed and second.counts == {"sent": 12}
+        names = [s.file_name for s in server.sandbox.store.all()]
+        assert sorted(names) == sorted(set(names)) and len(names) == 12
+
+
+def test_the_journal_is_private_and_rows_sent_earlier_are_not_sent_again(tmp_path: Path) -> None:
+    plan = _plan(tmp_path, 2)
+    app = _apps(1)[0]
+    with SandboxServer() as server:
+        single = kt.send(tmp_path / "cv.txt", api_key=SANDBOX_API_KEY, base_url=server.base_url,
+                         integration_id=DEFAULT_INTEGRATION_ID, application_id=app, name="cv-0.txt", type="CV")
+        assert single.status == "sent"
+        report = kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID)
+        assert report.exit_code == 0 and report.counts == {"already_sent": 1, "sent": 1}
+        assert server.sandbox.store.upload_count() == 2
+    assert stat.S_IMODE(report.journal_path.stat().st_mode) == 0o600
+    with Journal(report.journal_path) as journal:
+        assert journal.counts(report.job_id) == {"already_sent": 1, "sent": 1}
+    history = kt.History().entries()
+    assert sum(1 for e in history if e.outcome == "sent") == 2
