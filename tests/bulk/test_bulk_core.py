@@ -85,3 +85,27 @@ def test_the_journal_is_private_and_rows_sent_earlier_are_not_sent_again(tmp_pat
         assert journal.counts(report.job_id) == {"already_sent": 1, "sent": 1}
     history = kt.History().entries()
     assert sum(1 for e in history if e.outcome == "sent") == 2
+
+
+def test_stopping_during_the_check_sends_nothing_and_exits_130(tmp_path: Path) -> None:
+    from kombo_tui.core.bulk import CheckedRow
+
+    plan = _plan(tmp_path, 5)
+    control = BulkControl()
+
+    def checked(row: CheckedRow) -> None:
+        if row.row.number == 2:
+            control.stop()
+
+    async def go(base_url: str) -> tuple[int, int]:
+        from kombo_tui.core.bulk import run_bulk
+        from kombo_tui.core.target import Target
+
+        target = Target.resolve(base_url=base_url, api_key=SANDBOX_API_KEY, integration_id=DEFAULT_INTEGRATION_ID)
+        report = await run_bulk(plan, target, on_checked=checked, control=control)
+        return report.exit_code, report.check.rows
+
+    with SandboxServer() as server:
+        # The check stops at once (not after the whole plan), and nothing is sent.
+        assert asyncio.run(go(server.base_url)) == (130, 2)
+        assert server.sandbox.store.upload_count() == 0

@@ -242,6 +242,10 @@ async def run_bulk(
         ):
             if on_checked is not None:
                 on_checked(checked)
+            if control.stopping:
+                # Stopped during the check: nothing is sent, the next run checks again.
+                report.interrupted = True
+                break
             if journal is None:
                 continue
             status, message = _status_of(checked)
@@ -255,10 +259,13 @@ async def run_bulk(
                 journal.load(job_id, iter(loaded))
                 loaded.clear()
         if journal is None:
-            report.blocked = bool(summary.invalid) and not skip_invalid
+            report.blocked = bool(summary.invalid) and not skip_invalid and not report.interrupted
             return report
         journal.load(job_id, iter(loaded))
         loaded.clear()
+        if report.interrupted:
+            report.counts = journal.counts(job_id)
+            return report
         if summary.invalid and not skip_invalid:
             report.blocked = True
             report.counts = journal.counts(job_id)
