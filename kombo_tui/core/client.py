@@ -559,7 +559,35 @@ class KomboClient:
         results = data.get("results", []) if isinstance(data, dict) else []
         return [_validate(Attachment, r, path) for r in results]
 
+    async def get_candidate_attachments(
+        self, candidate_id: str, *, integration_id: str | None = None
+    ) -> list[Attachment]:
+        """``GET /ats/candidates/{id}/attachments``: the candidate's files and those of all
+        their applications."""
+        from .models import Attachment
+
+        path = f"ats/candidates/{encode_path_segment(candidate_id)}/attachments"
+        data = await self._get(path, headers=self._integration_header(integration_id))
+        results = data.get("results", []) if isinstance(data, dict) else []
+        return [_validate(Attachment, r, path) for r in results]
+
+    async def get_upload_target_attachments(self, upload: PreparedUpload) -> list[Attachment]:
+        """What is on the upload's application (or candidate) now."""
+        if upload.candidate_id:
+            return await self.get_candidate_attachments(upload.candidate_id, integration_id=upload.integration_id)
+        return await self.get_application_attachments(upload.application_id, integration_id=upload.integration_id)
+
     # ------------------------------------------------------------------ the upload
+
+    async def add_attachment(
+        self,
+        upload: PreparedUpload,
+        *,
+        progress: ProgressCallback | None = None,
+        on_retry: Callable[[RetryNotice], None] | None = None,
+    ) -> UploadResult:
+        """Upload to the endpoint the upload names: its application, or its candidate."""
+        return await self._post_upload(upload.endpoint_path(), upload, progress, on_retry)
 
     async def add_application_attachment(
         self,

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
@@ -24,6 +26,7 @@ from .payload import PreparedUpload, ProgressCallback
 from .text import one_line
 
 if TYPE_CHECKING:
+    from .exchanges import Exchange, ExchangeLog
     from .models import Attachment
 
 __all__ = [
@@ -92,6 +95,11 @@ class SendOutcome:
     The send's own status is unchanged; the row went to the history's pending file when
     that could be written (see :meth:`~kombo_tui.core.history.History.save_pending`).
     """
+    exchange_scope: str | None = None
+    """The :meth:`ExchangeLog.scope <kombo_tui.core.exchanges.ExchangeLog.scope>` this send's
+    exchanges carry, when the client records them (``log.entries(scope=...)`` lists them)."""
+    exchanges: list[Exchange] = field(default_factory=list, repr=False)
+    """This send's exchanges (reads, the upload, its retries and waits, verification)."""
 
     @property
     def warnings(self) -> list[str]:
@@ -159,6 +167,7 @@ def entry_from_outcome(
         environment=environment,
         integration_id=upload.integration_id,
         application_id=upload.application_id,
+        candidate_id=upload.candidate_id,
         candidate=candidate,
         job=job,
         file_name=upload.name,
@@ -178,9 +187,7 @@ def entry_from_outcome(
 
 async def _attachment_ids(client: KomboClient, upload: PreparedUpload) -> set[str] | None:
     try:
-        found = await client.get_application_attachments(
-            upload.application_id, integration_id=upload.integration_id
-        )
+        found = await client.get_upload_target_attachments(upload)
     except KomboError:
         return None
     return {a.id for a in found}
@@ -217,9 +224,7 @@ async def verify_upload(
     ``remote_created_at``; otherwise it stays unknown (None).
     """
     try:
-        found = await client.get_application_attachments(
-            upload.application_id, integration_id=upload.integration_id
-        )
+        found = await client.get_upload_target_attachments(upload)
     except KomboError as exc:
         return Verification(found=None, error=exc)
     matches = [a for a in found if (a.file_name or "") == upload.name]
@@ -253,6 +258,52 @@ async def send_upload(
     unknown outcome (and after success, to confirm), so a lost answer can be resolved
     without sending twice. With ``history``, the outcome is written to the audit log.
     """
+    with _send_scope(getattr(client, "exchanges", None)) as scope:
+        outcome = await _send_upload(
+            client,
+            upload,
+            progress=progress,
+            verify=verify,
+            on_retry=on_retry,
+            history=history,
+            environment=environment,
+            candidate=candidate,
+            job=job,
+            scope=scope,
+        )
+    return outcome
+
+
+@contextmanager
+def _send_scope(log: ExchangeLog | None) -> Iterator[str | None]:
+    """Tag one send's exchanges with a scope of their own (nested in the caller's, if any)."""
+    if log is None:
+        yield None
+        return
+    with log.scope(f"send-{uuid.uuid4().hex[:12]}"):
+        yield log.current_scope()
+
+
+def _collect(client: KomboClient, outcome: SendOutcome, scope: str | None) -> None:
+    outcome.exchange_scope = scope
+    log = getattr(client, "exchanges", None)
+    if log is not None and scope is not None:
+        outcome.exchanges = [e for e in log.entries(scope=scope) if e.complete]
+
+
+async def _send_upload(
+    client: KomboClient,
+    upload: PreparedUpload,
+    *,
+    progress: ProgressCallback | None,
+    verify: bool,
+    on_retry: Callable[[RetryNotice], None] | None,
+    history: History | None,
+    environment: str,
+    candidate: str | None,
+    job: str | None,
+    scope: str | None,
+) -> SendOutcome:
     retries: list[RetryNotice] = []
 
     def record(notice: RetryNotice) -> None:
@@ -271,7 +322,7 @@ async def send_upload(
             progress(sent, total)
 
     try:
-        result = await client.add_application_attachment(upload, progress=track, on_retry=record)
+        result = await client.add_attachment(upload, progress=track, on_retry=record)
         outcome = SendOutcome("sent", upload, result=result)
     except asyncio.CancelledError:
         # Cancelled by the user: after the whole body went out, it may have landed.
@@ -288,6 +339,7 @@ async def send_upload(
                 ),
                 started_at=started_at,
             )
+            _collect(client, cancelled, scope)
             _record(history, cancelled, environment, candidate, job)
         raise
     except FileChangedError as exc:
@@ -301,6 +353,7 @@ async def send_upload(
     outcome.started_at = started_at
     if verify and outcome.status in ("sent", "unknown"):
         outcome.verification = await verify_upload(client, upload, before=before, since=started_at)
+    _collect(client, outcome, scope)
     if history is not None:
         _record(history, outcome, environment, candidate, job)
     return outcome
@@ -320,7 +373,7 @@ def _record(history: History, outcome: SendOutcome, environment: str, candidate:
 
     entry = entry_from_outcome(outcome, environment=environment, candidate=candidate, job=job)
     try:
-        outcome.history_id = history.record(entry)
+        outcome.history_id = history.record(entry, exchanges=outcome.exchanges or None)
         return
     except Exception as exc:  # noqa: BLE001 - the send's outcome must survive any failure here
         problem = f"{type(exc).__name__}: {exc}" if not isinstance(exc, (sqlite3.Error, OSError)) else str(exc)

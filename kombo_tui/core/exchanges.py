@@ -55,6 +55,7 @@ __all__ = [
     "Listener",
     "Timings",
     "UPLOAD_EXTENSION",
+    "in_scope",
     "redact_header",
 ]
 
@@ -80,6 +81,11 @@ _SCOPE: contextvars.ContextVar[str | None] = contextvars.ContextVar("kombo_tui_e
 _LAST: contextvars.ContextVar[tuple[ExchangeLog, Exchange] | None] = contextvars.ContextVar(
     "kombo_tui_last_exchange", default=None
 )
+
+
+def in_scope(tag: str | None, scope: str) -> bool:
+    """Whether an exchange tagged ``tag`` was recorded in ``scope`` or a scope nested in it."""
+    return tag is not None and (tag == scope or tag.startswith(scope + "/"))
 
 
 def redact_header(name: str, value: str) -> str:
@@ -358,12 +364,12 @@ class ExchangeLog:
         """A snapshot of the kept exchanges in the order they started.
 
         Args:
-            scope: only those recorded in this :meth:`scope`.
+            scope: only those recorded in this :meth:`scope` (scopes nested in it included).
             since: only those with an ``id`` greater than this.
         """
         with self._lock:
             items = list(self._entries)
-        return [e for e in items if e.id > since and (scope is None or e.scope == scope)]
+        return [e for e in items if e.id > since and (scope is None or in_scope(e.scope, scope))]
 
     @property
     def total_bytes(self) -> int:
@@ -398,12 +404,23 @@ class ExchangeLog:
     @staticmethod
     @contextmanager
     def scope(label: str) -> Iterator[None]:
-        """Tag the exchanges recorded inside (in this task and the tasks it starts) with ``label``."""
-        token = _SCOPE.set(label)
+        """Tag the exchanges recorded inside (in this task and the tasks it starts) with ``label``.
+
+        Scopes nest: inside an outer scope ``"a"`` the tag is ``"a/label"``, and
+        ``entries(scope="a")`` still finds those exchanges (the engine scopes each send, so a
+        front door's own scope keeps working around it).
+        """
+        outer = _SCOPE.get()
+        token = _SCOPE.set(f"{outer}/{label}" if outer else label)
         try:
             yield
         finally:
             _SCOPE.reset(token)
+
+    @staticmethod
+    def current_scope() -> str | None:
+        """The scope label exchanges recorded here and now would get (None outside any)."""
+        return _SCOPE.get()
 
     # ------------------------------------------------------------------ recording
 

@@ -12,7 +12,6 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from .net import encode_path_segment
 from .payload import PreparedUpload, ProgressCallback
 
 __all__ = ["DEFAULT_BODY_NAME", "KEY_PLACEHOLDER", "curl_command", "request_line", "upload_url", "write_body"]
@@ -25,13 +24,12 @@ KEY_PLACEHOLDER = "$KOMBO_API_KEY"
 
 
 def upload_url(upload: PreparedUpload, base_url: str) -> str:
-    """The endpoint URL for this upload, with the application id percent-encoded.
+    """The endpoint URL for this upload, with the application (or candidate) id percent-encoded.
 
     An application not chosen yet shows as ``{application_id}``, percent-encoded like any
     other id, so the URL stays one that could be sent.
     """
-    app = encode_path_segment(upload.application_id or "{application_id}")
-    return f"{base_url.rstrip('/')}/ats/applications/{app}/attachments"
+    return f"{base_url.rstrip('/')}/{upload.endpoint_path()}"
 
 
 def request_line(upload: PreparedUpload, base_url: str) -> dict[str, Any]:

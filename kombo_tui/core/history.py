@@ -1,10 +1,19 @@
 """A local audit trail of uploads, in SQLite (file mode 0600).
 
-Each row says when, where to (environment, integration, application, candidate and job when
-known), what (file name, size, sha256, MIME, type, remote fields) and how it ended (outcome,
-warnings, error code, ``log_url``). Never the file's bytes, never the API key. Writes are
-single transactions in WAL mode with a busy timeout, so a crash mid-write loses at most
-that row and several instances can write at once.
+Each row says when, where to (environment, integration, application — or the candidate of a
+candidate-endpoint upload —, candidate and job names when known), what (file name, size,
+sha256, MIME, type, remote fields) and how it ended (outcome, warnings, error code,
+``log_url``). Never the file's bytes, never the API key. Writes are single transactions in
+WAL mode with a busy timeout, so a crash mid-write loses at most that row and several
+instances can write at once.
+
+Each send's HTTP exchanges (:mod:`.exchanges`: headers with the key masked, statuses,
+timings, the upload's body with its data elided, small answer bodies) are kept beside its
+row, bounded per send (:data:`EXCHANGES_BUDGET`), and come back as exchanges or as a HAR
+file (:meth:`History.exchanges`, :meth:`History.export_har`).
+
+The schema is versioned (``PRAGMA user_version``); an older database is migrated in place
+when first opened (columns and tables are only ever added), so it stays readable.
 
 A row that cannot be written (disk full, database locked or corrupt) after a send is not
 dropped: :meth:`History.save_pending` appends it to ``history-pending.jsonl`` beside the
@@ -27,9 +36,26 @@ from .config import data_dir
 from .errors import DuplicateUploadError, Problem
 
 if TYPE_CHECKING:
+    from .exchanges import Exchange
     from .payload import PreparedUpload
 
-__all__ = ["History", "HistoryEntry", "HistoryWriteWarning", "default_history_path"]
+__all__ = [
+    "EXCHANGES_BUDGET",
+    "SCHEMA_VERSION",
+    "History",
+    "HistoryEntry",
+    "HistoryWriteWarning",
+    "default_history_path",
+]
+
+SCHEMA_VERSION = 2
+"""1: uploads only. 2: ``uploads.candidate_id`` and the ``exchanges`` table."""
+
+EXCHANGES_BUDGET = 256 * 1024
+"""Most bytes of exchanges (as JSON) kept per send: bodies go first, then the middle exchanges."""
+
+_BODY_KEEP = 16 * 1024
+"""An answer or request body longer than this is kept as a note in the history."""
 
 
 class HistoryWriteWarning(UserWarning):
@@ -61,6 +87,15 @@ CREATE INDEX IF NOT EXISTS uploads_by_target ON uploads (application_id, sha256)
 CREATE INDEX IF NOT EXISTS uploads_by_time ON uploads (at);
 """
 
+# Version 2, applied to a database of any earlier version (each step checks what is there).
+_SCHEMA_2 = """
+CREATE TABLE IF NOT EXISTS exchanges (
+    upload_id INTEGER PRIMARY KEY REFERENCES uploads (id) ON DELETE CASCADE,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_by_candidate ON uploads (candidate_id, sha256);
+"""
+
 
 def default_history_path() -> Path:
     return data_dir() / "history.sqlite3"
@@ -73,6 +108,7 @@ class HistoryEntry:
     environment: str
     integration_id: str
     application_id: str
+    """Empty for an upload to a candidate (see ``candidate_id``)."""
     file_name: str
     type: str
     outcome: str
@@ -88,6 +124,8 @@ class HistoryEntry:
     error_message: str | None = None
     log_url: str | None = None
     verified: str | None = None
+    candidate_id: str | None = None
+    """The Kombo candidate id of an upload through the candidate endpoint (else None)."""
     at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     id: int | None = None
 
@@ -173,25 +211,32 @@ class History:
             conn.execute("PRAGMA busy_timeout = 10000")
             if not self._ready:
                 conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(_SCHEMA)
+                _migrate(conn)
                 self._ready = True
             yield conn
         finally:
             conn.close()
 
-    def record(self, entry: HistoryEntry) -> int:
-        """Insert one entry in a single transaction; returns its id.
+    def record(self, entry: HistoryEntry, *, exchanges: Sequence[Exchange] | None = None) -> int:
+        """Insert one entry (and its send's exchanges) in a single transaction; returns its id.
 
-        Rows left in the pending file by an earlier failed write are moved in afterwards
-        (best effort: a failure there leaves them pending and does not fail this record).
+        The exchanges are stored bounded (:data:`EXCHANGES_BUDGET`), as the exchange log
+        recorded them: the key is already masked and an upload's data elided. Rows left in
+        the pending file by an earlier failed write are moved in afterwards (best effort: a
+        failure there leaves them pending and does not fail this record).
         """
         row = _row(entry)
         columns = ", ".join(row)
         marks = ", ".join(f":{k}" for k in row)
+        stored = _bounded_exchanges(exchanges) if exchanges else None
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 cursor = conn.execute(f"INSERT INTO uploads ({columns}) VALUES ({marks})", row)
+                if stored is not None:
+                    conn.execute(
+                        "INSERT INTO exchanges (upload_id, data) VALUES (?, ?)", (cursor.lastrowid, stored)
+                    )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -202,6 +247,45 @@ class History:
             except sqlite3.Error:
                 pass
         return entry.id
+
+    def entry(self, entry_id: int) -> HistoryEntry | None:
+        """One entry by id (None when there is no such entry)."""
+        if not self.path.exists():
+            return None
+        with self._connect() as conn:
+            row = conn.execute("SELECT * FROM uploads WHERE id = ?", (entry_id,)).fetchone()
+        return _entry(row) if row is not None else None
+
+    def exchanges(self, entry_id: int) -> list[Exchange]:
+        """The HTTP exchanges of one send, in the order they started ([] when none were kept:
+        an older version sent it, or the client recorded nothing)."""
+        from .exchanges import Exchange
+
+        if not self.path.exists():
+            return []
+        with self._connect() as conn:
+            row = conn.execute("SELECT data FROM exchanges WHERE upload_id = ?", (entry_id,)).fetchone()
+        if row is None:
+            return []
+        return [Exchange.from_dict(item) for item in json.loads(row["data"])]
+
+    def export_har(self, entry_id: int, path: str | os.PathLike[str]) -> int:
+        """Write one send's exchanges as a HAR 1.2 file (mode 0600, replacing, never following,
+        a symlink); returns how many exchanges it holds.
+
+        Raises:
+            LookupError: no such entry, or no exchanges were kept for it.
+            OSError: the file cannot be written.
+        """
+        from .har import write_har
+
+        if self.entry(entry_id) is None:
+            raise LookupError(f"no history entry {entry_id}")
+        found = self.exchanges(entry_id)
+        if not found:
+            raise LookupError(f"history entry {entry_id} has no recorded exchanges")
+        write_har(found, path)
+        return len(found)
 
     def set_verified(self, entry_id: int, verified: str, outcome: str | None = None) -> None:
         """Record what Verify found (and, optionally, the outcome it resolves to)."""
@@ -217,7 +301,17 @@ class History:
         args: list[Any] = []
         if search:
             like = f"%{search.lower()}%"
-            cols = ("file_name", "candidate", "job", "application_id", "integration_id", "error_code", "outcome", "sha256")
+            cols = (
+                "file_name",
+                "candidate",
+                "job",
+                "application_id",
+                "candidate_id",
+                "integration_id",
+                "error_code",
+                "outcome",
+                "sha256",
+            )
             sql += " WHERE " + " OR ".join(f"lower(coalesce({c}, '')) LIKE ?" for c in cols)
             args.extend([like] * len(cols))
         sql += " ORDER BY id DESC LIMIT ?"
@@ -241,13 +335,29 @@ class History:
         Application ids belong to one environment and integration: pass them to keep a
         sandbox run from shadowing production (and the other way round).
         """
-        if not self.path.exists():
+        return self._previous("application_id", application_id, sha256, environment, integration_id)
+
+    def previous_candidate_uploads(
+        self,
+        candidate_id: str,
+        sha256: str,
+        *,
+        environment: str | None = None,
+        integration_id: str | None = None,
+    ) -> list[HistoryEntry]:
+        """:meth:`previous_uploads` for uploads through the candidate endpoint."""
+        return self._previous("candidate_id", candidate_id, sha256, environment, integration_id)
+
+    def _previous(
+        self, column: str, target: str, sha256: str, environment: str | None, integration_id: str | None
+    ) -> list[HistoryEntry]:
+        if not self.path.exists() or not target:
             return []
         sql = (
-            "SELECT * FROM uploads WHERE application_id = ? AND sha256 = ? "
+            f"SELECT * FROM uploads WHERE {column} = ? AND sha256 = ? "
             "AND outcome IN ('sent', 'unknown', 'verified_present')"
         )
-        args: list[Any] = [application_id, sha256]
+        args: list[Any] = [target, sha256]
         if environment is not None:
             sql += " AND environment = ?"
             args.append(environment)
@@ -264,9 +374,17 @@ class History:
         The same file (sha256) to the same application through the same integration in the
         same environment, with an outcome of sent, unknown or verified present. Uploads by
         ``data_url`` have no sha256 and never match.
+        An upload to a candidate is checked against earlier uploads to the same candidate.
         """
         if upload.fingerprint is None:
             return []
+        if upload.candidate_id:
+            return self.previous_candidate_uploads(
+                upload.candidate_id,
+                upload.fingerprint.sha256,
+                environment=environment,
+                integration_id=upload.integration_id,
+            )
         return self.previous_uploads(
             upload.application_id,
             upload.fingerprint.sha256,
@@ -308,7 +426,7 @@ def _resend_problem(upload: PreparedUpload, last: HistoryEntry, *, verify: str, 
     return Problem(
         "file",
         f"{upload.name} (sha256 {upload.fingerprint.sha256[:12]}…) was already sent {state} to "
-        f"application {upload.application_id} at {last.at}; "
+        f"{upload.target_kind} {upload.target_id} at {last.at}; "
         + (f"check with {verify} first, or " if unknown else "")
         + f"pass {force} to send it again",
     )
@@ -343,3 +461,54 @@ def _stored_json(text: object, column: str, kind: type) -> Any:
     except InputError:
         return None
     return value if isinstance(value, kind) else None
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    """Bring a database of any earlier version to :data:`SCHEMA_VERSION` (only ever adds)."""
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if version >= SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")  # one migrator at a time; each step checks what is there
+    try:
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(uploads)")}
+        if "candidate_id" not in columns:
+            conn.execute("ALTER TABLE uploads ADD COLUMN candidate_id TEXT")
+        for statement in _SCHEMA_2.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _bounded_exchanges(exchanges: Sequence[Exchange]) -> str:
+    """The exchanges as JSON within :data:`EXCHANGES_BUDGET`: large bodies become notes, then
+    (still too large: a long retry run) the middle exchanges go, the first and last kept."""
+    items = [_trim_bodies(e.to_dict()) for e in exchanges if e.complete]
+    text = json.dumps(items, ensure_ascii=False)
+    while len(text.encode()) > EXCHANGES_BUDGET and len(items) > 2:
+        del items[len(items) // 2]
+        text = json.dumps(items, ensure_ascii=False)
+    if len(text.encode()) > EXCHANGES_BUDGET:
+        for item in items:
+            for key in ("request_body", "response_body"):
+                body = item.get(key)
+                if body and body.get("text") is not None:
+                    body.update(text=None, note=f"{body.get('size', -1):,} bytes, not kept in the history")
+        text = json.dumps(items, ensure_ascii=False)
+    return text
+
+
+def _trim_bodies(item: dict[str, Any]) -> dict[str, Any]:
+    for key in ("request_body", "response_body"):
+        body = item.get(key)
+        text = body.get("text") if body else None
+        if body and text is not None and len(text) > _BODY_KEEP:
+            # An upload's body is kept elided already; anything this long is an answer body.
+            body.update(text=None, note=f"{body.get('size', -1):,} bytes, not kept in the history")
+    return item

@@ -69,6 +69,7 @@ class DraftFields(TypedDict, total=False):
 
     integration_id: str | None
     application_id: str | None
+    candidate_id: str | None
     file: Path | None
     data_url: str | None
     name: str | None
@@ -98,11 +99,35 @@ class PreparedUpload:
     remote_fields: dict[str, Any] | None = None
     warnings: list[Notice] = field(default_factory=list)
     """Things worth a second look that do not stop the upload."""
+    candidate_id: str | None = None
+    """Set for Kombo's ``POST /ats/candidates/{id}/attachments`` (``application_id`` is then
+    empty). Kombo recommends the application endpoint; this one is for a candidate with no
+    suitable application, and its ``remote_fields`` have no ``oracle`` block."""
     type_suggested: bool = False
     """True when ``type`` was chosen from the file name, not given."""
     chunk_size: int = CHUNK_SIZE
     """Raw bytes per streamed chunk (a multiple of 3). Larger is faster; smaller keeps a UI's
     event loop freer, since each chunk is handed over in one piece."""
+
+    # ------------------------------------------------------------------ target
+
+    @property
+    def target_kind(self) -> str:
+        """``"candidate"`` or ``"application"``: which endpoint this upload goes to."""
+        return "candidate" if self.candidate_id else "application"
+
+    @property
+    def target_id(self) -> str:
+        """The id in the endpoint's path (the candidate's or the application's)."""
+        return self.candidate_id or self.application_id
+
+    def endpoint_path(self) -> str:
+        """The path below the base URL, the id percent-encoded (a placeholder when not chosen)."""
+        from .net import encode_path_segment
+
+        kind = self.target_kind
+        target = encode_path_segment(self.target_id or f"{{{kind}_id}}")
+        return f"ats/{kind}s/{target}/attachments"
 
     # ------------------------------------------------------------------ body layout
 
@@ -261,6 +286,7 @@ class PreparedUpload:
         return {
             "integration_id": self.integration_id,
             "application_id": self.application_id,
+            **({"candidate_id": self.candidate_id} if self.candidate_id else {}),
             "name": self.name,
             "type": self.type.value,
             "type_suggested": self.type_suggested,
@@ -389,6 +415,7 @@ def prepare(
     return prepare_fields(
         integration_id=draft.integration_id,
         application_id=draft.application_id,
+        candidate_id=draft.candidate_id,
         file=draft.file,
         data_url=draft.data_url,
         name=draft.name,
@@ -405,6 +432,7 @@ def prepare_fields(
     *,
     integration_id: str | None = None,
     application_id: str | None = None,
+    candidate_id: str | None = None,
     file: Path | None = None,
     data_url: str | None = None,
     name: str | None = None,
@@ -430,10 +458,14 @@ def prepare_fields(
     if not integration_id and require_target:
         problems.append(Problem("integration", "no integration id given (--integration or KOMBO_INTEGRATION_ID)"))
     application_id = (application_id or "").strip()
-    if not application_id and require_target:
+    candidate_id = (candidate_id or "").strip() or None
+    if application_id and candidate_id:
+        problems.append(Problem("candidate", "give either an application or a candidate, not both"))
+    elif not application_id and not candidate_id and require_target:
         problems.append(Problem("application", "no application id given (--application)"))
-    elif any(ord(ch) < 32 or ord(ch) == 127 for ch in application_id):
-        problems.append(Problem("application", "contains control characters"))
+    for label, value in (("application", application_id), ("candidate", candidate_id or "")):
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+            problems.append(Problem(label, "contains control characters"))
 
     if file is not None and data_url:
         problems.append(Problem("file", "give either a file or a data_url, not both"))
@@ -523,6 +555,14 @@ def prepare_fields(
         remote = parse_remote_fields(remote_fields)
     except InputError as exc:
         problems.extend(exc.problems)
+    if candidate_id and remote and "oracle" in remote:
+        problems.append(
+            Problem(
+                "remote_fields.oracle",
+                "the candidate endpoint takes no oracle fields (greenhouse and workable only); "
+                "send to the application instead",
+            )
+        )
 
     if problems:
         raise InputError(problems)
@@ -539,6 +579,7 @@ def prepare_fields(
         sniffed=sniffed,
         remote_fields=remote,
         warnings=warnings,
+        candidate_id=candidate_id,
         type_suggested=suggested,
     )
 
