@@ -76,9 +76,30 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     """
     from ..core.history import History
 
-    entries = History().entries(limit=max(1, args.limit), search=args.search)
+    history = History()
+    har = getattr(args, "har", None)
+    entry_id = getattr(args, "id", None)
+    if har is not None and entry_id is None:
+        return bad_input(out, [Problem("har", "--har writes one send's exchanges: give its --id N")])
+    if entry_id is not None:
+        found = history.entry(entry_id)
+        if found is None:
+            return bad_input(out, [Problem("id", f"no history entry {entry_id}")])
+        entries = [found]
+    else:
+        entries = history.entries(limit=max(1, args.limit), search=args.search)
+    written = None
+    if har is not None:
+        try:
+            written = history.export_har(entry_id, har)
+        except LookupError as exc:
+            return bad_input(out, [Problem("har", str(exc))])
+        out.note(f"wrote {written} exchange(s) of entry {entry_id} to {one_line(str(har))}")
     if out.json_mode:
-        out.document({"ok": True, "entries": [e.to_json() for e in entries]})
+        doc: dict[str, Any] = {"ok": True, "entries": [e.to_json() for e in entries]}
+        if written is not None:
+            doc["har"] = {"path": str(har), "exchanges": written}
+        out.document(doc)
         return ExitCode.OK
     if not entries:
         out.info("no uploads recorded yet")
@@ -87,9 +108,10 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     for e in entries:
         who = " / ".join(one_line(p) for p in (e.candidate, e.job) if p)
         code = f"  {one_line(e.error_code)}" if e.error_code else ""
+        to = f"candidate {one_line(e.candidate_id)}" if e.candidate_id else one_line(e.application_id)
         out.line(
-            f"{one_line(e.at)}  {one_line(e.outcome):<16} {one_line(e.environment):<8} {one_line(e.file_name)} "
-            f"({one_line(e.type)}, {e.size or 0:,} B) → {one_line(e.application_id)} via "
+            f"#{e.id}  {one_line(e.at)}  {one_line(e.outcome):<16} {one_line(e.environment):<8} {one_line(e.file_name)} "
+            f"({one_line(e.type)}, {e.size or 0:,} B) → {to} via "
             f"{one_line(e.integration_id)}{'  ' + who if who else ''}{code}"
         )
         if e.log_url:

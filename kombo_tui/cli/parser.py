@@ -13,7 +13,7 @@ from typing import Any
 
 from .._version import __version__
 
-__all__ = ["SUBCOMMANDS", "build_parser", "build_tui_parser", "remote_fields_from_args"]
+__all__ = ["SUBCOMMANDS", "add_debug_args", "build_parser", "build_tui_parser", "remote_fields_from_args"]
 
 SUBCOMMANDS = ("send", "preview", "sniff", "sandbox", "history", "serve", "bulk")
 
@@ -26,6 +26,31 @@ def add_target_args(p: argparse.ArgumentParser) -> None:
     where.add_argument("--base-url", metavar="URL", help="custom API base URL (https; http only to loopback)")
     p.add_argument("--integration", metavar="ID", help="integration id, e.g. greenhouse:abc (or KOMBO_INTEGRATION_ID)")
     p.add_argument("--application", metavar="ID", help="Kombo application id (from GET /ats/applications)")
+
+
+def add_debug_args(p: argparse.ArgumentParser, *, har: bool = True) -> None:
+    """``-v/--verbose`` (and ``--har FILE``, ``--har-full``): see :mod:`kombo_tui.cli.debugging`.
+
+    Any command that talks to Kombo adopts them with this one call (``har=False`` for one
+    that sends nothing, like ``preview``).
+    """
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="print each HTTP exchange on stderr as HTTPie does: request and response lines, headers "
+        "(key masked) and timings; twice (-vv) also the bodies (file data elided)",
+    )
+    if har:
+        p.add_argument(
+            "--har",
+            type=Path,
+            metavar="FILE",
+            help="write the exchanges to FILE as HAR 1.2 for browser dev tools, Charles, Postman... "
+            "(key masked, file data elided; mode 0600; a symlink there is replaced, never followed)",
+        )
+        p.add_argument("--har-full", action="store_true", help="with --har: keep the file's whole base64 data in it")
 
 
 def _add_remote_field_flags(p: argparse.ArgumentParser) -> None:
@@ -46,6 +71,12 @@ def _add_send_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-url", metavar="URL", help="let Kombo download the file from this URL instead")
     p.add_argument("--manifest", type=Path, metavar="JSON", help='several files: [{"file": ..., "type": ..., "name": ..., "content_type": ...}]')
     add_target_args(p)
+    p.add_argument(
+        "--candidate",
+        metavar="ID",
+        help="send to this Kombo candidate instead of an application (POST /ats/candidates/{id}/attachments; "
+        "Kombo recommends the application endpoint; no Oracle fields)",
+    )
     p.add_argument("--type", action="append", metavar="TYPE", help="CV, COVER_LETTER or OTHER, once per file (default: guessed from the name, else OTHER)")
     p.add_argument("--name", action="append", metavar="NAME", help="file name shown in the ATS, once per file (default: the file's name)")
     p.add_argument("--content-type", action="append", metavar="MIME", help="MIME type, once per file (default: sniffed from the content)")
@@ -74,6 +105,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the application's attachments before and after sending, and say whether the file is there",
     )
     send.add_argument(
+        "--check-existing",
+        action="store_true",
+        help="before sending, list what is on the application (or candidate) and note a same-named file; "
+        "this read counts against Kombo's concurrency limit for the integration",
+    )
+    add_debug_args(send)
+    send.add_argument(
         "--force",
         action="store_true",
         help="send even though the history shows this file already sent (or with an unknown outcome) to this application",
@@ -82,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview = sub.add_parser("preview", help="show the request without sending", description="Show the exact request; never sends.")
     _add_send_args(preview)
     preview.add_argument("--full", action="store_true", help="include the whole base64 data")
+    add_debug_args(preview, har=False)
 
     sniff = sub.add_parser("sniff", help="detect files' MIME types", description="Detect MIME types the way send does.")
     sniff.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -90,6 +129,13 @@ def build_parser() -> argparse.ArgumentParser:
     history = sub.add_parser("history", help="show the local audit log of uploads", description="Show the local audit log (newest first).")
     history.add_argument("--search", metavar="TEXT", help="only rows mentioning TEXT (file, candidate, job, ids, code)")
     history.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (default 50)")
+    history.add_argument("--id", type=int, metavar="N", help="only the entry with this id")
+    history.add_argument(
+        "--har",
+        type=Path,
+        metavar="FILE",
+        help="with --id: write that send's recorded exchanges to FILE as HAR 1.2 (key masked, file data elided)",
+    )
     history.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
     serve = sub.add_parser(

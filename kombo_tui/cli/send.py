@@ -21,6 +21,7 @@ from .diagnostics import ExitCode, Output, describe_error
 from .parser import remote_fields_from_args
 
 if TYPE_CHECKING:
+    from ..core.client import KomboClient
     from ..core.engine import SendOutcome
     from ..core.files import Fingerprint
     from ..core.payload import DraftFields, PreparedUpload
@@ -32,6 +33,11 @@ CLI_CHUNK_SIZE = 3 * 1024 * 1024
 """Raw bytes per streamed chunk for headless sends: no UI to keep responsive, so bigger."""
 
 NO_KEY_ADVICE = "set KOMBO_API_KEY (environment or .env), save one in the app, or use --sandbox"
+
+CANDIDATE_NOTE = (
+    "note: sending to the candidate (POST /ats/candidates/{id}/attachments); Kombo recommends the "
+    "application endpoint (--application), which falls back to the candidate by itself"
+)
 
 
 # --------------------------------------------------------------------------- drafts
@@ -141,6 +147,9 @@ def drafts_from_args(args: argparse.Namespace, default_integration: str | None) 
     """
     remote = remote_fields_from_args(args)
     integration_id = args.integration or default_integration
+    candidate_id = getattr(args, "candidate", None)
+    if candidate_id is not None and args.application:
+        raise InputError.single("candidate", "give --application or --candidate, not both")
     if args.manifest is not None:
         if args.files or args.data_url:
             raise InputError.single("manifest", "give files either on the command line or in --manifest, not both")
@@ -148,6 +157,7 @@ def drafts_from_args(args: argparse.Namespace, default_integration: str | None) 
             {
                 "integration_id": integration_id,
                 "application_id": args.application,
+                "candidate_id": candidate_id,
                 "remote_fields": remote,
                 "file": e["file"],
                 "type": e.get("type"),
@@ -166,6 +176,7 @@ def drafts_from_args(args: argparse.Namespace, default_integration: str | None) 
         {
             "integration_id": integration_id,
             "application_id": args.application,
+            "candidate_id": candidate_id,
             "remote_fields": remote,
             "file": f,
             "data_url": args.data_url,
@@ -227,7 +238,7 @@ def prepare_all(
             uploads.append(prepare_fields(**draft, require_target=require_target, known_fingerprint=known))
         except InputError as exc:
             for problem in exc.problems:
-                if len(drafts) > 1 and file is not None and problem.field not in ("integration", "application"):
+                if len(drafts) > 1 and file is not None and problem.field not in ("integration", "application", "candidate"):
                     problem = Problem(f"{file}: {problem.field}", problem.message)
                 if problem not in problems:
                     problems.append(problem)
@@ -252,6 +263,10 @@ def cmd_preview(args: argparse.Namespace, out: Output) -> int:
         for warning in upload.warnings:
             out.warn(f"{shown_name(upload)}: {warning}" if many or shown_name(upload) != one_line(upload.name) else str(warning))
         request = request_line(upload, target.base_url)
+        if getattr(args, "verbose", 0):
+            from .debugging import format_exchange, preview_exchange
+
+            out.err.write("(preview: not sent)\n" + format_exchange(preview_exchange(upload, target.base_url), args.verbose))
         if out.json_mode:
             docs.append({**request, "body": upload.preview(full=args.full), "request": upload.describe()})
             continue
@@ -310,7 +325,7 @@ def _dry_run(out: Output, target: Target, uploads: list[PreparedUpload]) -> int:
             out.info(f"dry run: would send {shown_name(u)} ({u.type.value}, {one_line(str(u.content_type))}, {u.size:,} bytes)")
         first = uploads[0]
         out.info(
-            f"  to application {one_line(first.application_id)} via {one_line(str(first.integration_id))} "
+            f"  to {first.target_kind} {one_line(first.target_id)} via {one_line(str(first.integration_id))} "
             f"({one_line(target.environment)})"
         )
     return ExitCode.OK
@@ -323,9 +338,15 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     from ..core.engine import send_batch
     from ..core.history import History
 
+    from .debugging import WireDebug
+
     target = resolve_target(args)
     uploads = prepare_all(drafts_from_args(args, target.integration_id), hashes=hashes)
     target.require_key(NO_KEY_ADVICE)
+    debug = WireDebug.from_args(args, out)
+    debug.check()
+    if any(u.candidate_id for u in uploads):
+        out.note(CANDIDATE_NOTE)
     many = len(uploads) > 1
     for upload in uploads:
         upload.chunk_size = CLI_CHUNK_SIZE
@@ -351,11 +372,13 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
         if printer is not None:
             printer(sent, total)
 
-    with target:
-        client = target.client()
+    with target, debug:
+        client = target.client(exchanges=debug.log)
 
         async def run() -> list[SendOutcome]:
             async with client:
+                if args.check_existing:
+                    await note_existing(out, client, uploads)
                 return await send_batch(
                     client,
                     uploads,
@@ -401,6 +424,31 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
+async def note_existing(out: Output, client: KomboClient, uploads: Sequence[PreparedUpload]) -> None:
+    """``--check-existing``: a note on stderr for each upload whose name is already there.
+
+    One read per application (or candidate), however many files go to it; a read that fails
+    is told and does not stop the send.
+    """
+    from ..core.errors import KomboError
+    from ..core.existing import AttachmentsCache
+    from ..core.text import one_line
+
+    cache = AttachmentsCache()
+    for upload in uploads:
+        try:
+            existing = await cache.for_upload(client, upload)
+        except KomboError as exc:
+            out.note(f"note: could not list the {upload.target_kind}'s attachments: {one_line(str(exc))}")
+            continue
+        for found in existing.same_named(upload.name):
+            created = f", created {one_line(found.created)}" if found.created else ""
+            out.note(
+                f"note: {one_line(upload.name)} is already on {upload.target_kind} {one_line(upload.target_id)} "
+                f"({one_line(found.type or '?')}{created}); sending adds another"
+            )
+
+
 def report_outcome(out: Output, outcome: SendOutcome, env_label: str, many: bool) -> ExitCode:
     """Tell the user how one send ended; return its exit code."""
     upload = outcome.upload
@@ -413,7 +461,7 @@ def report_outcome(out: Output, outcome: SendOutcome, env_label: str, many: bool
         if not out.json_mode:
             out.info(
                 f"sent {shown_name(upload)} ({upload.type.value}, {one_line(str(upload.content_type))}, {upload.size:,} bytes) "
-                f"to application {one_line(upload.application_id)} via {one_line(str(upload.integration_id))} ({one_line(env_label)})"
+                f"to {upload.target_kind} {one_line(upload.target_id)} via {one_line(str(upload.integration_id))} ({one_line(env_label)})"
             )
         if outcome.verification is not None:
             out.note(f"{prefix}verify: {outcome.verification.summary()}")

@@ -54,14 +54,16 @@ class Verification:
     new_since_send: bool | None = None
     """True when a match was not there before sending (None when no 'before' list was taken)."""
     error: KomboError | None = None
+    target: str = "application"
+    """Whose attachments were read: ``application`` or ``candidate``."""
 
     def summary(self) -> str:
         if self.found is None:
             return f"could not check the attachments: {self.error}"
         if self.found:
             names = ", ".join(one_line(m.file_name or m.id) for m in self.matches)  # the server's words
-            return f"the file is on the application ({names}; {counted(self.total, 'attachment')} in all)"
-        return f"no attachment with this name on the application ({counted(self.total, 'attachment')} in all)"
+            return f"the file is on the {self.target} ({names}; {counted(self.total, 'attachment')} in all)"
+        return f"no attachment with this name on the {self.target} ({counted(self.total, 'attachment')} in all)"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -226,7 +228,7 @@ async def verify_upload(
     try:
         found = await client.get_upload_target_attachments(upload)
     except KomboError as exc:
-        return Verification(found=None, error=exc)
+        return Verification(found=None, error=exc, target=upload.target_kind)
     matches = [a for a in found if (a.file_name or "") == upload.name]
     new: bool | None = None
     if before is not None:
@@ -237,7 +239,9 @@ async def verify_upload(
             new = True
         elif all(j is False for j in judged):
             new = False
-    return Verification(found=bool(matches), matches=matches, total=len(found), new_since_send=new)
+    return Verification(
+        found=bool(matches), matches=matches, total=len(found), new_since_send=new, target=upload.target_kind
+    )
 
 
 async def send_upload(

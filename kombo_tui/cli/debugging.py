@@ -1,0 +1,224 @@
+"""``-v/--verbose`` and ``--har``: what went over the wire, for an engineer debugging a connector.
+
+``-v`` prints each HTTP exchange to stderr as it completes, the way HTTPie's ``--verbose``
+does: the request line and headers, then the status line and the answer's headers, and the
+timings; ``-vv`` adds the bodies (an upload's base64 data elided to its size and sha256).
+Each retry wait shows as a line of its own. The key is always ``Bearer ••••``, and every
+string from outside (headers, bodies, errors) is printed inert (:mod:`kombo_tui.core.text`).
+
+``--har FILE`` writes the exchanges as HAR 1.2 (:mod:`kombo_tui.core.har`) when the command
+ends, whatever its outcome: private (0600), atomically, replacing a symlink at FILE rather
+than writing through it. ``--har-full`` keeps the upload's data in it.
+
+A command adopts all of this with :func:`kombo_tui.cli.parser.add_debug_args` on its parser
+and :class:`WireDebug` around its client::
+
+    debug = WireDebug.from_args(args, out)
+    debug.check()                          # a bad --har path is bad input, before any send
+    with debug:
+        client = target.client(exchanges=debug.log)
+        ...
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, TextIO
+
+from ..core.errors import FileChangedError, InputError
+from ..core.exchanges import Body, Exchange, ExchangeLog
+from ..core.text import inert, one_line
+from .diagnostics import Output
+
+if TYPE_CHECKING:
+    from ..core.payload import PreparedUpload
+
+__all__ = ["CLI_LOG_LIMITS", "WireDebug", "format_exchange", "format_request"]
+
+CLI_LOG_LIMITS = {"max_entries": 20_000, "max_bytes": 64 * 1024 * 1024, "body_limit": 1024 * 1024}
+"""A command's log keeps every exchange of a large batch (each is small: bodies are elided)."""
+
+
+def _header_lines(pairs: list[tuple[str, str]]) -> list[str]:
+    return [f"{one_line(name)}: {one_line(value)}" for name, value in pairs]
+
+
+def _body_lines(body: Body | None) -> list[str]:
+    if body is None:
+        return []
+    lines: list[str] = []
+    text = body.pretty()
+    if text is not None:
+        lines.append(inert(text))
+    if body.note and not (body.elided and text is not None):  # an elided body says so in its text
+        lines.append(f"[{one_line(body.note)}]")
+    return ["", *lines] if lines else []
+
+
+def _timing_line(exchange: Exchange) -> str:
+    t = exchange.timings
+    parts = [
+        f"{name} {value:.1f} ms"
+        for name, value in (
+            ("connect", t.connect),
+            ("tls", t.ssl),
+            ("send", t.send),
+            ("wait", t.wait),
+            ("receive", t.receive),
+        )
+        if value is not None
+    ]
+    total = f"{exchange.duration:.3f} s" if exchange.duration is not None else "?"
+    return f"[{total}" + (": " + ", ".join(parts) if parts else "") + "]"
+
+
+def format_request(exchange: Exchange, level: int) -> list[str]:
+    """The request half of an exchange: its line and headers; with ``level`` 2 its body."""
+    version = exchange.http_version or "HTTP/1.1"
+    lines = [f"{one_line(exchange.method)} {one_line(exchange.path)} {version}"]
+    lines += _header_lines(exchange.request_headers)
+    if level >= 2:
+        lines += _body_lines(exchange.request_body)
+    return lines
+
+
+def format_exchange(exchange: Exchange, level: int) -> str:
+    """One exchange as HTTPie's ``--verbose`` shows it (``level`` 1: headers, 2: bodies too).
+
+    A retry wait is one line; an exchange without an answer ends with what went wrong.
+    """
+    if exchange.kind == "wait":
+        seconds = exchange.wait_seconds or 0.0
+        attempt = f" (attempt {exchange.attempt} failed)" if exchange.attempt else ""
+        reason = one_line(exchange.wait_reason or "")
+        return f"… waiting {seconds:.1f} s before retrying {one_line(exchange.method)} {one_line(exchange.path)}{attempt}: {reason}\n"
+    lines = format_request(exchange, level)
+    lines.append("")
+    if exchange.status is None:
+        lines.append(f"(no response) {one_line(exchange.error or 'no answer')}")
+        if exchange.response_headers:  # the answer broke off after its headers
+            lines += _header_lines(exchange.response_headers)
+    else:
+        lines.append(f"{exchange.http_version or 'HTTP/1.1'} {exchange.status} {one_line(exchange.reason)}".rstrip())
+        lines += _header_lines(exchange.response_headers)
+        if level >= 2:
+            lines += _body_lines(exchange.response_body)
+    lines.append(_timing_line(exchange))
+    return "\n".join(lines) + "\n\n"
+
+
+def preview_exchange(upload: PreparedUpload, base_url: str) -> Exchange:
+    """The request ``preview`` would send, as an unanswered exchange (for ``preview -v``)."""
+    import json
+    from datetime import datetime, timezone
+
+    from ..core.export import request_line
+
+    request = request_line(upload, base_url)
+    note = None
+    if upload.file is not None and upload.fingerprint is not None:
+        note = "data elided: " + upload.elided_data().strip("<>")
+    return Exchange(
+        id=0,
+        kind="http",
+        started=datetime.now(timezone.utc),
+        method=request["method"],
+        url=request["url"],
+        request_headers=[
+            (name, "Bearer ••••" if name == "Authorization" else value) for name, value in request["headers"].items()
+        ],
+        request_body=Body(
+            size=upload.content_length,
+            mime="application/json",
+            text=json.dumps(upload.preview(), ensure_ascii=False),
+            note=note,
+            elided=note is not None,
+        ),
+    )
+
+
+class WireDebug:
+    """A command's exchange log, its ``-v`` printer and its ``--har`` file.
+
+    The log always exists (a send keeps its exchanges in the history); printing and the
+    HAR happen only when asked.
+    """
+
+    def __init__(self, *, verbosity: int = 0, har: Path | None = None, har_full: bool = False, err: TextIO) -> None:
+        self.verbosity = verbosity
+        self.har = har
+        self.har_full = har_full
+        self.err = err
+        self.log = ExchangeLog(**CLI_LOG_LIMITS)
+        self._unsubscribe: Callable[[], None] | None = None
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, out: Output) -> WireDebug:
+        """From the flags :func:`~kombo_tui.cli.parser.add_debug_args` added."""
+        return cls(
+            verbosity=int(getattr(args, "verbose", 0) or 0),
+            har=getattr(args, "har", None),
+            har_full=bool(getattr(args, "har_full", False)),
+            err=out.err,
+        )
+
+    def check(self) -> None:
+        """Refuse an unusable ``--har`` before anything is sent.
+
+        Raises:
+            InputError: ``--har-full`` without ``--har``, a directory, or a missing folder.
+        """
+        if self.har_full and self.har is None:
+            raise InputError.single("har-full", "--har-full needs --har FILE")
+        if self.har is None:
+            return
+        path = Path(self.har)
+        if path.is_dir() and not path.is_symlink():
+            raise InputError.single("har", f"{path} is a directory; give a file name")
+        parent = path.parent
+        if not parent.is_dir():
+            raise InputError.single("har", f"folder {parent} does not exist")
+
+    def show(self, exchange: Exchange) -> None:
+        """Print one exchange (the log's listener; runs on the event loop)."""
+        self.err.write(format_exchange(exchange, self.verbosity))
+        self.err.flush()
+
+    def __enter__(self) -> WireDebug:
+        if self.verbosity > 0:
+            self._unsubscribe = self.log.subscribe(self.show)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.write_har()
+
+    def write_har(self) -> bool:
+        """Write ``--har`` (if asked); a failure is told on stderr. True when a file was written."""
+        if self.har is None:
+            return False
+        from ..core.har import write_har
+
+        found = [e for e in self.log.entries() if e.complete]
+        if not found:
+            self.err.write(f"kombo-tui: no exchange to write to {one_line(str(self.har))}: nothing was sent\n")
+            return False
+        try:
+            write_har(found, self.har, full=self.har_full)
+        except (OSError, FileChangedError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.err.write(f"kombo-tui: could not write {one_line(str(self.har))}: {one_line(reason)}\n")
+            return False
+        if self.log.evicted:
+            self.err.write(f"warning: the HAR lacks the {self.log.evicted:,} oldest exchanges (over the log's bounds)\n")
+        return True
