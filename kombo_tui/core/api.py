@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .bulk import BulkControl, BulkProgress, BulkReport
     from .client import KomboClient
     from .config import SecretText
+    from .exchanges import ExchangeLog
     from .models import Application
 
 __all__ = ["bulk", "list_applications", "make_client", "preview", "prepare_file", "run_sync", "send"]
@@ -80,6 +81,7 @@ def prepare_file(
     *,
     integration_id: str | None = None,
     application_id: str | None = None,
+    candidate_id: str | None = None,
     data_url: str | None = None,
     type: str | None = None,  # noqa: A002 - the API's name
     name: str | None = None,
@@ -95,6 +97,7 @@ def prepare_file(
     draft = Draft(
         integration_id=integration_id or load_settings().integration_id,
         application_id=application_id,
+        candidate_id=candidate_id,
         file=Path(file) if file is not None else None,
         data_url=data_url,
         type=type,
@@ -120,6 +123,7 @@ def send(
     verify: bool = False,
     history: bool | History = True,
     force: bool = False,
+    exchanges: ExchangeLog | None = None,
     **kwargs: Any,
 ) -> SendOutcome:
     """Prepare and send one file; returns the outcome (it does not raise for Kombo's errors).
@@ -132,8 +136,11 @@ def send(
             :class:`History`, or not at all (``False``, which also skips the check below).
         force: send even though the history shows this file already sent (or with an
             unknown outcome) to this application in this environment.
-        **kwargs: what :func:`prepare_file` takes (``integration_id``, ``application_id``,
-            ``type``, ``name``, ``content_type``, ``remote_fields``, ``data_url``).
+        exchanges: record the HTTP exchanges in this log (default: a private one, so the
+            history keeps them and ``outcome.exchanges`` lists them; write them with
+            :func:`kombo_tui.core.har.write_har`).
+        **kwargs: what :func:`prepare_file` takes (``integration_id``, ``application_id`` or
+            ``candidate_id``, ``type``, ``name``, ``content_type``, ``remote_fields``, ``data_url``).
 
     Raises:
         DuplicateUploadError: already sent, and ``force`` is not set. Nothing was sent.
@@ -151,7 +158,9 @@ def send(
     log = (History() if history is True else history) or None
     if log is not None and not force:
         log.refuse_resends([upload], target.environment)
-    client = target.client()
+    from .exchanges import ExchangeLog
+
+    client = target.client(exchanges=exchanges if exchanges is not None else ExchangeLog())
 
     async def go() -> SendOutcome:
         async with client:
