@@ -89,7 +89,7 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
     else:
         entries = history.entries(limit=max(1, args.limit), search=args.search)
     written = None
-    if har is not None:
+    if har is not None and entry_id is not None:
         try:
             written = history.export_har(entry_id, har)
         except LookupError as exc:

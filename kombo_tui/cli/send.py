@@ -337,7 +337,6 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
 
     from ..core.engine import send_batch
     from ..core.history import History
-
     from .debugging import WireDebug
 
     target = resolve_target(args)

@@ -100,7 +100,7 @@ class AttachmentsCache:
         if task is None:
             task = asyncio.ensure_future(self._load(client, key))
             self._pending[key] = task
-            task.add_done_callback(lambda _t, k=key: self._pending.pop(k, None))
+            task.add_done_callback(lambda _done: self._pending.pop(key, None))
         return await asyncio.shield(task)
 
     async def _load(self, client: KomboClient, key: TargetKey) -> ExistingAttachments:
