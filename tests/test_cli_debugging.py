@@ -213,6 +213,8 @@ def test_history_keeps_each_sends_exchanges_and_exports_them_as_har(
     assert code == ExitCode.OK
     [entry] = History().entries()
     assert entry.id is not None
+    code, out, _ = run(capsys, "history")
+    assert out.startswith(f"#{entry.id}  ")  # the id that --id takes
     kept = History().exchanges(entry.id)
     assert [e.method for e in kept] == ["GET", "POST", "GET"]
     assert all(e.status == 200 and e.timings.wait is not None for e in kept)
