@@ -23,8 +23,6 @@ class Draft(BaseModel):
 
     integration_id: str | None = None
     application_id: str | None = None
-    candidate_id: str | None = None
-    """Or a candidate (Kombo recommends the application endpoint; see PreparedUpload)."""
     file: Path | None = None
     """A local file to send as ``data`` (base64)."""
     data_url: str | None = None

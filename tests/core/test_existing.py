@@ -34,14 +34,14 @@ async def test_fetched_once_and_a_same_named_file_is_found(tmp_path: Path) -> No
 
 
 async def test_a_candidate_targets_the_candidate_listing(tmp_path: Path) -> None:
-    from kombo_tui.core.payload import Draft, prepare
+    from kombo_tui.core.payload import prepare_fields
     from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, dataset
 
     log = ExchangeLog()
     client, _ = in_process(log)
     candidate = dataset(DEFAULT_INTEGRATION_ID).candidates[2].id
-    upload = prepare(Draft(integration_id=DEFAULT_INTEGRATION_ID, candidate_id=candidate,
-                           file=pdf(tmp_path, name="Letter.pdf"), type="COVER_LETTER"))
+    upload = prepare_fields(integration_id=DEFAULT_INTEGRATION_ID, candidate_id=candidate,
+                           file=pdf(tmp_path, name="Letter.pdf"), type="COVER_LETTER")
     cache = AttachmentsCache()
     async with client:
         outcome = await send_upload(client, upload, verify=True)

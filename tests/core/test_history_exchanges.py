@@ -14,7 +14,7 @@ from kombo_tui.core.engine import send_upload
 from kombo_tui.core.exchanges import Body, Exchange, ExchangeLog
 from kombo_tui.core.har import validate_har
 from kombo_tui.core.history import EXCHANGES_BUDGET, SCHEMA_VERSION, History, HistoryEntry
-from kombo_tui.core.payload import Draft, prepare
+from kombo_tui.core.payload import prepare_fields
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID
 from kombo_tui.sandbox.server import SandboxServer
 
@@ -142,20 +142,20 @@ def test_candidate_uploads_are_prepared_for_their_endpoint(tmp_path: Path) -> No
     from kombo_tui.core.errors import InputError
     from kombo_tui.core.export import upload_url
 
-    upload = prepare(Draft(integration_id="g:1", candidate_id="C 1", file=pdf(tmp_path), type="CV"))
+    upload = prepare_fields(integration_id="g:1", candidate_id="C 1", file=pdf(tmp_path), type="CV")
     assert upload.target_kind == "candidate" and upload.application_id == ""
     assert upload_url(upload, "https://api.kombo.dev/v1") == "https://api.kombo.dev/v1/ats/candidates/C%201/attachments"
     assert upload.describe()["candidate_id"] == "C 1"
     with pytest.raises(InputError) as both:
-        prepare(Draft(integration_id="g:1", application_id="A", candidate_id="C", file=pdf(tmp_path), type="CV"))
+        prepare_fields(integration_id="g:1", application_id="A", candidate_id="C", file=pdf(tmp_path), type="CV")
     assert both.value.problems[0].field == "candidate"
     with pytest.raises(InputError) as oracle:
-        prepare(
-            Draft(integration_id="g:1", candidate_id="C", file=pdf(tmp_path), type="CV",
+        prepare_fields(integration_id="g:1", candidate_id="C", file=pdf(tmp_path), type="CV",
                   remote_fields={"oracle": {"override_document_category": "MISC"}})
-        )
     assert [p.field for p in oracle.value.problems] == ["remote_fields.oracle"]
     # Greenhouse and Workable fields are the candidate endpoint's too.
-    ok = prepare(Draft(integration_id="g:1", candidate_id="C", file=pdf(tmp_path), type="CV",
-                       remote_fields={"workable": {"on_behalf_of_user_remote_id": "u1"}}))
+    via_api = kt.prepare_file(pdf(tmp_path), integration_id="g:1", candidate_id="C9", type="CV")
+    assert via_api.endpoint_path() == "ats/candidates/C9/attachments"
+    ok = prepare_fields(integration_id="g:1", candidate_id="C", file=pdf(tmp_path), type="CV",
+                       remote_fields={"workable": {"on_behalf_of_user_remote_id": "u1"}})
     assert ok.remote_fields == {"workable": {"on_behalf_of_user_remote_id": "u1"}}

@@ -17,7 +17,7 @@ from kombo import Kombo
 from kombo_tui.cli import ExitCode, main
 from kombo_tui.core.client import KomboClient
 from kombo_tui.core.existing import AttachmentsCache
-from kombo_tui.core.payload import Draft, prepare
+from kombo_tui.core.payload import prepare_fields
 from kombo_tui.sandbox.data import SANDBOX_API_KEY, dataset
 from kombo_tui.sandbox.server import SandboxServer
 
@@ -42,8 +42,8 @@ def test_sdk_candidate_upload_is_seen_by_kombo_tui(
             remote_fields={"workable": {"on_behalf_of_user_remote_id": user}},
         )
     assert response.warnings == []
-    upload = prepare(Draft(integration_id=integration_id, candidate_id=candidate.id,
-                           data_url="https://files.invalid/From%20the%20SDK.pdf", type="OTHER"))
+    upload = prepare_fields(integration_id=integration_id, candidate_id=candidate.id,
+                           data_url="https://files.invalid/From%20the%20SDK.pdf", type="OTHER")
     client = KomboClient(SANDBOX_API_KEY, base_url=server.base_url, integration_id=integration_id)
 
     async def look() -> bool:
