@@ -49,6 +49,9 @@ _EXPORTS: dict[str, str] = {
     "FileChangedError": "kombo_tui.core.errors",
     # the embedded sandbox
     "SandboxServer": "kombo_tui.sandbox.server",
+    "SANDBOX_API_KEY": "kombo_tui.sandbox.data",
+    # notebooks
+    "widget": "kombo_tui.notebook",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -146,6 +149,12 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .core.sniff import (
         sniff_file as sniff_file,
+    )
+    from .notebook import (
+        widget as widget,
+    )
+    from .sandbox.data import (
+        SANDBOX_API_KEY as SANDBOX_API_KEY,
     )
     from .sandbox.server import (
         SandboxServer as SandboxServer,

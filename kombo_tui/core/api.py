@@ -5,21 +5,26 @@ arguments, ``KOMBO_*`` environment, ``.env``, config file), and :func:`send` giv
 guarantee: every send is recorded in the local history, and the same file (sha256) is not
 sent to the same application twice unless asked (``force=True``). The helpers work inside
 Jupyter too, where an event loop is already running (the call then runs on a private loop in
-a worker thread).
+a worker thread). There, a ``KeyboardInterrupt`` (the kernel's Interrupt) cancels the
+call on the worker's loop and waits for it to end before it is raised again, so nothing keeps
+running behind the user's back; an interrupted send is recorded in the history.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .display import ApplicationList
 from .draft import Draft
 from .engine import SendOutcome, send_upload
+from .errors import DuplicateUploadError, InputError, KomboError, Problem
 from .history import History
 from .payload import PreparedUpload, prepare, prepare_fields
+from .progress import make_progress
 from .settings import load_settings
 from .target import Target
 
@@ -30,33 +35,107 @@ if TYPE_CHECKING:
     from .client import KomboClient
     from .config import SecretText
     from .exchanges import ExchangeLog
-    from .models import Application
+    from .history import HistoryEntry
 
-__all__ = ["bulk", "list_applications", "make_client", "preview", "prepare_file", "run_sync", "send"]
+__all__ = [
+    "JUPYTER_RECIPE",
+    "RunningLoopError",
+    "bulk",
+    "list_applications",
+    "make_client",
+    "prepare_file",
+    "preview",
+    "refuse_inside_running_loop",
+    "run_sync",
+    "send",
+]
 
 T = TypeVar("T")
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from synchronous code, even under a running loop."""
+    """Run a coroutine to completion from synchronous code, even under a running loop.
+
+    Under a running loop (a notebook cell) the coroutine runs on a private loop in a worker
+    thread. A ``KeyboardInterrupt`` in the caller's thread cancels it there, waits until it
+    has ended (its cleanup included), then is raised again: nothing is left running.
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coro)
     box: dict[str, Any] = {}
+    started = threading.Event()
+
+    async def main() -> T:
+        box["loop"], box["task"] = asyncio.get_running_loop(), asyncio.current_task()
+        started.set()
+        return await coro
 
     def target() -> None:
         try:
-            box["value"] = asyncio.run(coro)
+            box["value"] = asyncio.run(main())
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
             box["error"] = exc
+        finally:
+            started.set()
 
-    worker = threading.Thread(target=target, name="kombo-tui-sync")
+    worker = threading.Thread(target=target, name="kombo-tui-sync", daemon=True)
     worker.start()
-    worker.join()
+    try:
+        worker.join()
+    except KeyboardInterrupt:
+        _cancel_and_wait(worker, started, box)
+        raise
     if "error" in box:
         raise box["error"]
     return box["value"]  # type: ignore[no-any-return]
+
+
+def _cancel_and_wait(worker: threading.Thread, started: threading.Event, box: dict[str, Any]) -> None:
+    """Cancel the worker's task on its own loop and wait for the worker to end."""
+    while True:
+        try:
+            started.wait()
+            loop, task = box.get("loop"), box.get("task")
+            if loop is not None and task is not None and worker.is_alive():
+                try:
+                    loop.call_soon_threadsafe(task.cancel)
+                except RuntimeError:  # the loop closed meanwhile: nothing left to cancel
+                    pass
+            worker.join()
+            return
+        except KeyboardInterrupt:  # a second Interrupt while waiting: keep waiting
+            continue
+
+
+class RunningLoopError(KomboError, RuntimeError):
+    """A blocking front door (the Textual app) was started where an event loop runs (Jupyter)."""
+
+
+JUPYTER_RECIPE = (
+    "run `kombo-tui serve` in a terminal (or `!kombo-tui serve &` in a cell) and open the URL it "
+    "prints, or show it in the notebook with IPython.display.IFrame(url, width=1000, height=600); "
+    "behind a proxy (JupyterHub, Binder) pass --public-url. See \"Notebooks\" in the README."
+)
+"""How to use the app from Jupyter, for messages that refuse to run it in a cell."""
+
+
+def refuse_inside_running_loop(what: str = "the kombo-tui app") -> None:
+    """Fail at once when called where an event loop is running (a Jupyter cell).
+
+    A full-screen terminal app cannot run inside a notebook cell: it would print escape codes
+    into the cell and leave threads behind. The Textual app calls this before running.
+
+    Raises:
+        RunningLoopError: an event loop is running in this thread; the message points to
+            ``kombo-tui serve`` and the README's Jupyter recipe.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    raise RunningLoopError(f"{what} cannot run inside a running event loop (a Jupyter cell): {JUPYTER_RECIPE}")
 
 
 def make_client(
@@ -126,6 +205,8 @@ def send(
     history: bool | History = True,
     force: bool = False,
     exchanges: ExchangeLog | None = None,
+    check_limits: bool = True,
+    progress: bool | Callable[[int, int | None], Any] = False,
     **kwargs: Any,
 ) -> SendOutcome:
     """Prepare and send one file; returns the outcome (it does not raise for Kombo's errors).
@@ -133,7 +214,9 @@ def send(
     Args:
         file: the file to attach (or pass ``data_url=``).
         verify: list the application's attachments before and after, and say whether the
-            file is there (resolves an unknown outcome without sending twice).
+            file is there (resolves an unknown outcome without sending twice). After an
+            earlier send with an unknown outcome, ``verify=True`` checks first and sends only
+            if the file is not on the application.
         history: record the send in the local history (the default), in this
             :class:`History`, or not at all (``False``, which also skips the check below).
         force: send even though the history shows this file already sent (or with an
@@ -141,12 +224,18 @@ def send(
         exchanges: record the HTTP exchanges in this log (default: a private one, so the
             history keeps them and ``outcome.exchanges`` lists them; write them with
             :func:`kombo_tui.core.har.write_har`).
+        check_limits: fetch the integration's published limits (size and accepted MIME
+            types per attachment type) and refuse before streaming when the file breaks one.
+        progress: show a progress bar (``True``) or call this with (bytes sent, total).
         **kwargs: what :func:`prepare_file` takes (``integration_id``, ``application_id`` or
             ``candidate_id``, ``type``, ``name``, ``content_type``, ``remote_fields``, ``data_url``).
 
     Raises:
         DuplicateUploadError: already sent, and ``force`` is not set. Nothing was sent.
-        InputError: anything else wrong with the input (no key, a bad file, ...).
+        InputError: anything else wrong with the input (no key, a bad file, a file above
+            the integration's limits, ...). Nothing was sent.
+        KeyboardInterrupt: interrupted; the upload was cancelled, waited for and recorded
+            in the history (the message says whether it may have landed).
         sqlite3.Error: the history cannot be read (pass ``history=False`` to skip it).
 
     Example:
@@ -158,17 +247,87 @@ def send(
     upload = prepare_file(file, **kwargs)
     target.require_key()
     log = (History() if history is True else history) or None
-    if log is not None and not force:
+    earlier = log.earlier_sends(upload, target.environment) if log is not None and not force else []
+    if log is not None and earlier and not (verify and earlier[0].outcome == "unknown"):
         log.refuse_resends([upload], target.environment)
     from .exchanges import ExchangeLog
 
     client = target.client(exchanges=exchanges if exchanges is not None else ExchangeLog())
+    body_complete = [False]
+    bar = make_progress(progress, desc=upload.name, total=upload.content_length)
+
+    def track(sent: int, total: int) -> None:
+        body_complete[0] = sent >= total
+        bar(sent, total)
 
     async def go() -> SendOutcome:
         async with client:
-            return await send_upload(client, upload, verify=verify, history=log, environment=target.environment)
+            if check_limits:
+                await _check_limits(client, upload)
+            if log is not None and earlier:
+                await _settle_unknown(client, upload, earlier[0], log)
+            return await send_upload(
+                client, upload, progress=track, verify=verify, history=log, environment=target.environment
+            )
 
-    return run_sync(go())
+    try:
+        return run_sync(go())
+    except KeyboardInterrupt:
+        raise KeyboardInterrupt(_interrupted(body_complete[0], log is not None)) from None
+    finally:
+        bar.close()
+
+
+def _interrupted(body_complete: bool, recorded: bool) -> str:
+    where = " (recorded in the history)" if recorded else ""
+    if body_complete:
+        return (
+            f"kombo-tui: the upload was cancelled after the whole body was sent{where}: the outcome "
+            "is unknown; send again with verify=True to check the application's attachments first"
+        )
+    return f"kombo-tui: the upload was cancelled before the last byte{where}: nothing was stored"
+
+
+async def _check_limits(client: KomboClient, upload: PreparedUpload) -> None:
+    """Refuse before streaming when the integration's published limits say no."""
+    from .payload import restriction_warnings
+
+    try:
+        restrictions = await client.get_attachment_restrictions(upload.integration_id)
+    except KomboError:
+        return  # limits unknown: the send itself will say what is wrong, as in the app
+    notices = restriction_warnings(upload, restrictions)
+    if notices:
+        error = InputError([Problem(n.field, n.message) for n in notices])
+        error.notices = notices  # type: ignore[attr-defined]
+        raise error
+
+
+async def _settle_unknown(client: KomboClient, upload: PreparedUpload, last: HistoryEntry, log: History) -> None:
+    """``verify=True`` after an unknown outcome: send only if the file is not on the application."""
+    from datetime import datetime
+
+    from .engine import verify_upload
+
+    try:
+        since: datetime | None = datetime.fromisoformat(last.at)
+    except ValueError:
+        since = None
+    found = await verify_upload(client, upload, since=since)
+    if found.found is False:
+        if last.id is not None:
+            log.set_verified(last.id, "absent", "verified_absent")
+        return
+    if found.found and last.id is not None:
+        log.set_verified(last.id, "present", "verified_present")
+    state = "the application has it now" if found.found else f"it could not be checked ({found.error})"
+    raise DuplicateUploadError(
+        Problem(
+            "file",
+            f"{upload.name} was sent with an unknown outcome to application {upload.application_id} "
+            f"at {last.at}, and {state}; pass force=True to send it again",
+        )
+    )
 
 
 def list_applications(
@@ -178,21 +337,36 @@ def list_applications(
     base_url: str | None = None,
     region: str | None = None,
     limit: int | None = None,
+    progress: bool | Callable[[int, int | None], Any] = False,
     **filters: Any,
-) -> list[Application]:
-    """All applications of an integration (following cursors), or the first ``limit``."""
-    client = make_client(api_key, base_url=base_url, region=region, integration_id=integration_id)
+) -> ApplicationList:
+    """All applications of an integration (following cursors), or the first ``limit``.
 
-    async def go() -> list[Application]:
-        found: list[Application] = []
+    Args:
+        progress: show how many were fetched (``True``) or call this with (count, limit).
+        **filters: what :meth:`KomboClient.iter_applications` takes.
+
+    Returns:
+        A list (with a table as its notebook display, and ``to_pandas()``).
+    """
+    client = make_client(api_key, base_url=base_url, region=region, integration_id=integration_id)
+    bar = make_progress(progress, desc="applications", unit="applications", total=limit, in_bytes=False)
+
+    async def go() -> ApplicationList:
+        found = ApplicationList()
         async with client:
             async for page in client.iter_applications(**filters):
                 found.extend(page.results)
+                bar(len(found) if limit is None else min(len(found), limit), limit)
                 if limit is not None and len(found) >= limit:
-                    return found[:limit]
+                    del found[limit:]
+                    return found
         return found
 
-    return run_sync(go())
+    try:
+        return run_sync(go())
+    finally:
+        bar.close()
 
 
 def bulk(

@@ -65,6 +65,16 @@ class Verification:
             return f"the file is on the {self.target} ({names}; {counted(self.total, 'attachment')} in all)"
         return f"no attachment with this name on the {self.target} ({counted(self.total, 'attachment')} in all)"
 
+    def __repr__(self) -> str:
+        from .display import verification_text
+
+        return verification_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import verification_html
+
+        return verification_html(self)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "found": self.found,
@@ -106,6 +116,16 @@ class SendOutcome:
     @property
     def warnings(self) -> list[str]:
         return list(self.result.warnings) if self.result else []
+
+    def __repr__(self) -> str:
+        from .display import outcome_text
+
+        return outcome_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import outcome_html
+
+        return outcome_html(self)
 
     @property
     def landed(self) -> bool:

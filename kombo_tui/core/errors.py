@@ -41,6 +41,12 @@ class KomboError(Exception):
     def __str__(self) -> str:
         return one_line(super().__str__())
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows instead of a traceback: the message and the hint, no internals."""
+        from .display import error_lines
+
+        return error_lines(self)
+
 
 @dataclass(frozen=True)
 class Problem:

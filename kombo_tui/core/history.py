@@ -36,6 +36,7 @@ from .config import data_dir
 from .errors import DuplicateUploadError, Problem
 
 if TYPE_CHECKING:
+    from .display import HistoryList
     from .exchanges import Exchange
     from .payload import PreparedUpload
 
@@ -131,6 +132,16 @@ class HistoryEntry:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def __repr__(self) -> str:
+        from .display import entry_text
+
+        return entry_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import entry_html
+
+        return entry_html(self)
 
 
 class History:
@@ -295,7 +306,7 @@ class History:
             else:
                 conn.execute("UPDATE uploads SET verified = ? WHERE id = ?", (verified, entry_id))
 
-    def entries(self, *, limit: int = 500, search: str | None = None) -> list[HistoryEntry]:
+    def entries(self, *, limit: int = 500, search: str | None = None) -> HistoryList:
         """Newest first; ``search`` matches file, candidate, job, application, integration, code."""
         sql = "SELECT * FROM uploads"
         args: list[Any] = []
@@ -316,11 +327,13 @@ class History:
             args.extend([like] * len(cols))
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
+        from .display import HistoryList
+
         if not self.path.exists():
-            return []
+            return HistoryList()
         with self._connect() as conn:
             rows = conn.execute(sql, args).fetchall()
-        return [_entry(r) for r in rows]
+        return HistoryList(_entry(r) for r in rows)
 
     def previous_uploads(
         self,

@@ -129,6 +129,16 @@ class PreparedUpload:
         target = encode_path_segment(self.target_id or f"{{{kind}_id}}")
         return f"ats/{kind}s/{target}/attachments"
 
+    def __repr__(self) -> str:
+        from .display import upload_text
+
+        return upload_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import upload_html
+
+        return upload_html(self)
+
     # ------------------------------------------------------------------ body layout
 
     def _attachment_meta(self) -> dict[str, Any]:

@@ -287,8 +287,9 @@ def _authenticate(request: Request, api_key: str) -> str:
         raise ApiFailure(
             401,
             "PLATFORM.AUTHENTICATION_INVALID",
-            "The API key is not valid for this sandbox (the sandbox key is printed by "
-            "`kombo-tui sandbox`).",
+            "The API key is not valid for this sandbox: use its key, kombo_tui.SANDBOX_API_KEY "
+            "(in a notebook, pass **sb.where of a kombo_tui.SandboxServer to the helpers; "
+            "`kombo-tui sandbox` prints it too).",
             log=False,
         )
     return key

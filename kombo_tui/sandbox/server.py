@@ -147,7 +147,12 @@ class SandboxServer:
     """The sandbox on ``127.0.0.1`` (or another loopback host) in a background thread.
 
     ``port=0`` picks a free port. Use as a context manager, or call :meth:`start` /
-    :meth:`stop`. :attr:`base_url` ends in ``/v1`` like Kombo's servers.
+    :meth:`stop`; in a notebook, the first use of :attr:`base_url` (or :attr:`where`) starts
+    it, and it keeps serving across cells until :meth:`stop`. :attr:`base_url` ends in ``/v1``
+    like Kombo's servers::
+
+        sb = kt.SandboxServer()
+        kt.send("cv.pdf", application_id="...", **sb.where)
     """
 
     def __init__(
@@ -178,15 +183,57 @@ class SandboxServer:
 
     @property
     def base_url(self) -> str:
-        """``http://127.0.0.1:PORT/v1`` (only once started)."""
+        """``http://127.0.0.1:PORT/v1``; the first use starts the server."""
         if self._base_url is None:
-            raise RuntimeError("the sandbox server is not started")
+            self.start()
+        assert self._base_url is not None
         return self._base_url
 
+    @property
+    def api_key(self) -> str:
+        """The only key this sandbox accepts."""
+        return self.config.api_key
+
+    @property
+    def where(self) -> dict[str, str]:
+        """Keyword arguments for the helpers (``kt.send(..., **sb.where)``): base URL, key and
+        the default integration. Starts the server if needed."""
+        return {"base_url": self.base_url, "api_key": self.api_key, "integration_id": DEFAULT_INTEGRATION_ID}
+
+    @property
+    def running(self) -> bool:
+        """True between :meth:`start` and :meth:`stop`."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def __repr__(self) -> str:
+        state = self._base_url if self.running else "not started (starts on first use of .base_url)"
+        ids = ", ".join(i.id for i in INTEGRATIONS[:3])
+        return f"<SandboxServer {state} key={self.api_key} integrations: {ids}, … ({len(INTEGRATIONS)})>"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        rows = "".join(
+            f"<tr><td><code>{html.escape(i.id)}</code>{' (default)' if i.id == DEFAULT_INTEGRATION_ID else ''}</td>"
+            f"<td>{html.escape(i.tool_label)}</td><td>{html.escape(i.demonstrates)}</td></tr>"
+            for i in INTEGRATIONS
+        )
+        state = html.escape(self._base_url) if self.running and self._base_url else "not started"
+        return (
+            f"<div><b>Kombo sandbox</b> (demo data; loopback only)<table>"
+            f"<tr><th style='text-align:left'>Base URL</th><td><code>{state}</code></td></tr>"
+            f"<tr><th style='text-align:left'>API key</th><td><code>{html.escape(self.api_key)}</code></td></tr>"
+            f"</table><table><thead><tr><th>integration id</th><th>ATS</th><th>shows</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table><p>Pass <code>**sb.where</code> to the helpers.</p></div>"
+        )
+
     def start(self, timeout: float = 10.0) -> SandboxServer:
-        """Bind, serve in a thread, and return once connections are accepted."""
-        if self._thread is not None:
-            raise RuntimeError("the sandbox server is already started")
+        """Bind, serve in a thread, and return once connections are accepted.
+
+        Starting a running server again does nothing (re-running a notebook cell is safe).
+        """
+        if self.running:
+            return self
         _install_drop_filter()
         sock = _bind(self.host, self.port)
         self._socket = sock

@@ -1,0 +1,309 @@
+"""How the core's results look in a notebook: short text reprs, HTML cards and tables.
+
+It exists so the models stay about data: each result class keeps a one-line ``__repr__`` and
+``_repr_html_`` that call in here, and everything about presentation lives in this module.
+Every value shown comes from a file name, an ATS or the network and is treated as hostile:
+text reprs go through :func:`~.text.one_line` and are clipped, HTML is escaped, and a log link
+is a link only when it is ``https``. Only the standard library is imported; pandas is an
+optional import of ``to_pandas()``.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .text import clip, one_line
+
+if TYPE_CHECKING:
+    from .engine import SendOutcome, Verification
+    from .errors import KomboError
+    from .history import HistoryEntry
+    from .models import Application
+    from .payload import PreparedUpload
+
+__all__ = [
+    "ApplicationList",
+    "HistoryList",
+    "entry_html",
+    "entry_text",
+    "error_lines",
+    "outcome_html",
+    "outcome_text",
+    "upload_html",
+    "upload_text",
+    "verification_html",
+    "verification_text",
+]
+
+REPR_LIMIT = 280
+"""Longest text repr (the issue's budget is under 300 characters)."""
+
+_COLOURS = {
+    "sent": "#1a7f37",
+    "verified_present": "#1a7f37",
+    "error": "#cf222e",
+    "file_changed": "#cf222e",
+    "verified_absent": "#9a6700",
+    "unknown": "#9a6700",
+}
+
+
+def _t(value: object, limit: int = 80) -> str:
+    """A value for a text repr: one line, controls escaped, clipped."""
+    return clip(one_line(str(value)), limit)
+
+
+def _h(value: object) -> str:
+    """A value for HTML: escaped (quotes too)."""
+    return html.escape(str(value), quote=True)
+
+
+def _short(text: str) -> str:
+    return clip(text, REPR_LIMIT)
+
+
+def _badge(status: str) -> str:
+    colour = _COLOURS.get(status, "#57606a")
+    return (
+        f'<span style="background:{colour};color:#fff;border-radius:0.8em;padding:0.1em 0.6em;'
+        f'font-weight:600">{_h(status)}</span>'
+    )
+
+
+def _link(url: str | None) -> str:
+    """A log link only when it is https; anything else is shown as escaped text."""
+    if not url:
+        return ""
+    if url.lower().startswith("https://"):
+        return f'<a href="{_h(url)}" target="_blank" rel="noopener noreferrer">{_h(url)}</a>'
+    return _h(url)
+
+
+def _rows(rows: Iterable[tuple[str, str]]) -> str:
+    cells = "".join(
+        f'<tr><th style="text-align:left;padding-right:1em;vertical-align:top">{_h(k)}</th>'
+        f'<td style="text-align:left">{v}</td></tr>'
+        for k, v in rows
+        if v
+    )
+    return f"<table>{cells}</table>"
+
+
+def _list(items: Sequence[str]) -> str:
+    return "<ul>" + "".join(f"<li>{_h(i)}</li>" for i in items) + "</ul>" if items else ""
+
+
+# ---------------------------------------------------------------------------- errors
+
+
+def error_rows(error: KomboError | None) -> list[tuple[str, str]]:
+    """HTML rows for an error: code, message, hint and log link."""
+    if error is None:
+        return []
+    from .errors import ApiError
+    from .hints import hint_for
+
+    rows = [("error", _h(type(error).__name__))]
+    if isinstance(error, ApiError):
+        rows += [("code", _h(error.label)), ("message", _h(error.message)), ("log", _link(error.log_url))]
+    else:
+        rows.append(("message", _h(str(error))))
+    rows.append(("hint", _h(hint_for(error))))
+    return rows
+
+
+def error_lines(error: KomboError) -> list[str]:
+    """What IPython shows for a core error (``_render_traceback_``): the message and the hint."""
+    from .hints import hint_for
+
+    name = type(error).__name__
+    problems = getattr(error, "problems", None) or []
+    if len(problems) > 1:
+        lines = [f"{name}:", *(f"  - {one_line(str(p))}" for p in problems)]
+    else:
+        lines = [f"{name}: {one_line(str(error))}"]
+    hint = hint_for(error)
+    if hint:
+        lines.append(f"hint: {one_line(hint)}")
+    return lines
+
+
+# ---------------------------------------------------------------------------- uploads
+
+
+def upload_text(upload: PreparedUpload) -> str:
+    """``PreparedUpload(cv.pdf CV application/pdf 120,334 B → greenhouse:x/APP1, 1 warning)``."""
+    warn = f", {len(upload.warnings)} warning(s)" if upload.warnings else ""
+    return _short(
+        f"PreparedUpload({_t(upload.name, 60)} {upload.type.value} {_t(upload.content_type or '-', 40)} "
+        f"{upload.size:,} B → {_t(upload.integration_id or '-', 40)}/{_t(upload.application_id or '-', 40)}{warn})"
+    )
+
+
+def _upload_rows(upload: PreparedUpload) -> list[tuple[str, str]]:
+    target = f"{upload.integration_id or '-'} / application {upload.application_id or '-'}"
+    source = upload.data_url if upload.data_url else f"{upload.size:,} bytes"
+    return [
+        ("target", _h(target)),
+        ("file", _h(f"{upload.name} ({upload.type.value}, {upload.content_type or 'no content type'})")),
+        ("source", _h(source)),
+        ("warnings", _list([str(w) for w in upload.warnings])),
+    ]
+
+
+def upload_html(upload: PreparedUpload) -> str:
+    """A card with the target, the file and the warnings."""
+    return f"<div><b>Prepared upload</b> {_badge('ready')}{_rows(_upload_rows(upload))}</div>"
+
+
+# ---------------------------------------------------------------------------- outcomes
+
+
+def verification_text(verification: Verification) -> str:
+    found = {True: "found", False: "not found", None: "not checked"}[verification.found]
+    return _short(f"Verification({found}, {verification.total} attachment(s), new={verification.new_since_send})")
+
+
+def verification_html(verification: Verification) -> str:
+    status = {True: "verified_present", False: "verified_absent", None: "unknown"}[verification.found]
+    return f"<div><b>Verification</b> {_badge(status)} {_h(verification.summary())}</div>"
+
+
+def outcome_text(outcome: SendOutcome) -> str:
+    """``SendOutcome(sent: cv.pdf → greenhouse:x/APP1, 1 warning, history #3)``."""
+    upload = outcome.upload
+    parts = [f"{outcome.status}: {_t(upload.name, 60)} → {_t(upload.integration_id, 40)}/{_t(upload.application_id, 40)}"]
+    if outcome.error is not None:
+        parts.append(_t(outcome.error, 90))
+    if outcome.warnings:
+        parts.append(f"{len(outcome.warnings)} warning(s)")
+    if outcome.history_id is not None:
+        parts.append(f"history #{outcome.history_id}")
+    return _short(f"SendOutcome({', '.join(parts)})")
+
+
+def outcome_html(outcome: SendOutcome) -> str:
+    """A card: status badge, target, file, warnings, error (code, message, hint, log link)."""
+    rows = _upload_rows(outcome.upload)
+    rows[3] = ("warnings", _list([*outcome.warnings, *(str(w) for w in outcome.upload.warnings), *outcome.notes]))
+    rows += error_rows(outcome.error)
+    if outcome.verification is not None:
+        rows.append(("verified", _h(outcome.verification.summary())))
+    if outcome.history_id is not None:
+        rows.append(("history", _h(f"#{outcome.history_id}")))
+    return f"<div><b>Send</b> {_badge(outcome.status)}{_rows(rows)}</div>"
+
+
+# ---------------------------------------------------------------------------- history
+
+
+def entry_text(entry: HistoryEntry) -> str:
+    ident = f"#{entry.id} " if entry.id is not None else ""
+    code = f" {_t(entry.error_code, 40)}" if entry.error_code else ""
+    return _short(
+        f"HistoryEntry({ident}{entry.at} {entry.outcome}{code}: {_t(entry.file_name, 60)} → "
+        f"{_t(entry.integration_id, 40)}/{_t(entry.application_id, 40)})"
+    )
+
+
+def entry_html(entry: HistoryEntry) -> str:
+    rows = [
+        ("when", _h(entry.at)),
+        ("target", _h(f"{entry.environment} · {entry.integration_id} / application {entry.application_id}")),
+        ("file", _h(f"{entry.file_name} ({entry.type}, {entry.mime or '-'}, {entry.size or 0:,} bytes)")),
+        ("warnings", _list(entry.warnings)),
+        ("code", _h(entry.error_code or "")),
+        ("message", _h(entry.error_message or "")),
+        ("log", _link(entry.log_url)),
+    ]
+    return f"<div><b>History #{_h(entry.id)}</b> {_badge(entry.outcome)}{_rows(rows)}</div>"
+
+
+# ---------------------------------------------------------------------------- lists
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], caption: str) -> str:
+    head = "".join(f"<th>{_h(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><caption>{_h(caption)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("to_pandas() needs pandas: pip install pandas") from None
+    return pandas
+
+
+HTML_ROWS = 50
+"""Rows shown in a list's HTML table (the rest are counted)."""
+
+
+class ApplicationList(list["Application"]):
+    """Applications, as ``kt.list_applications`` returns them: a list with a notebook display."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{_t(a.candidate.full_name if a.candidate else '?', 30)} ({_t(a.id, 30)})" for a in self[:3]
+        )
+        more = ", …" if len(self) > 3 else ""
+        return _short(f"<{len(self)} applications{': ' if shown else ''}{shown}{more}>")
+
+    def records(self) -> list[dict[str, Any]]:
+        """One flat dict per application (for tables)."""
+        return [
+            {
+                "id": a.id,
+                "candidate": a.candidate.full_name if a.candidate else None,
+                "email": a.candidate.email if a.candidate else None,
+                "job": a.job.name if a.job else None,
+                "stage": a.current_stage.name if a.current_stage else None,
+                "outcome": a.outcome,
+                "remote_id": a.remote_id,
+            }
+            for a in self
+        ]
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` of :meth:`records` (needs pandas)."""
+        return _pandas().DataFrame(self.records())
+
+    def _repr_html_(self) -> str:
+        records = self.records()[:HTML_ROWS]
+        headers = ["id", "candidate", "email", "job", "stage", "outcome"]
+        rows = ([_h(r[k] or "") for k in headers] for r in records)
+        rest = f" (first {HTML_ROWS} shown)" if len(self) > HTML_ROWS else ""
+        return _table(headers, rows, f"{len(self)} applications{rest}")
+
+
+class HistoryList(list["HistoryEntry"]):
+    """History entries, newest first, as ``History.entries()`` returns them."""
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"#{e.id} {e.outcome} {_t(e.file_name, 30)}" for e in self[:3])
+        more = ", …" if len(self) > 3 else ""
+        return _short(f"<{len(self)} history entries{': ' if shown else ''}{shown}{more}>")
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` with one row per entry (needs pandas)."""
+        return _pandas().DataFrame([e.to_json() for e in self])
+
+    def _repr_html_(self) -> str:
+        headers = ["#", "when", "outcome", "file", "target", "code", "log"]
+        rows = (
+            [
+                _h(e.id),
+                _h(e.at),
+                _badge(e.outcome),
+                _h(e.file_name),
+                _h(f"{e.integration_id} / {e.application_id}"),
+                _h(e.error_code or ""),
+                _link(e.log_url),
+            ]
+            for e in self[:HTML_ROWS]
+        )
+        rest = f" (newest {HTML_ROWS} shown)" if len(self) > HTML_ROWS else ""
+        return _table(headers, rows, f"{len(self)} history entries{rest}")
