@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .errors import ApiError, FileChangedError, InputError, KomboError, TransportError
+from .errors import ApiError, DuplicateUploadError, FileChangedError, InputError, KomboError, TransportError
 
 __all__ = ["HINTS", "counted", "hint_for"]
 
@@ -65,6 +65,8 @@ def hint_for(error: KomboError) -> str:
         return "Nothing was received by Kombo. Check the network (or proxy) and try again."
     if isinstance(error, FileChangedError):
         return "The file changed while it was being sent. Choose it again and resend."
+    if isinstance(error, DuplicateUploadError):
+        return "Nothing was sent: the local history shows this file already sent to this application."
     if isinstance(error, InputError):
         return "Fix the named field(s); nothing was sent."
     return ""
