@@ -65,7 +65,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     except RuntimeError:
         return asyncio.run(coro)
     box: dict[str, Any] = {}
-    started = threading.Event()
+    started, done = threading.Event(), threading.Event()
 
     async def main() -> T:
         box["loop"], box["task"] = asyncio.get_running_loop(), asyncio.current_task()
@@ -79,31 +79,36 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
             box["error"] = exc
         finally:
             started.set()
+            done.set()
 
     worker = threading.Thread(target=target, name="kombo-tui-sync", daemon=True)
     worker.start()
+    # Wait on an Event, not on join(): a join() interrupted by Ctrl-C marks a running thread
+    # as stopped (CPython's bpo-45274 handling), and a later join() would not wait for it.
     try:
-        worker.join()
+        done.wait()
     except KeyboardInterrupt:
-        _cancel_and_wait(worker, started, box)
+        _cancel_and_wait(started, done, box)
+        worker.join()
         raise
+    worker.join()
     if "error" in box:
         raise box["error"]
     return box["value"]  # type: ignore[no-any-return]
 
 
-def _cancel_and_wait(worker: threading.Thread, started: threading.Event, box: dict[str, Any]) -> None:
-    """Cancel the worker's task on its own loop and wait for the worker to end."""
+def _cancel_and_wait(started: threading.Event, done: threading.Event, box: dict[str, Any]) -> None:
+    """Cancel the worker's task on its own loop and wait until the worker is done."""
     while True:
         try:
             started.wait()
             loop, task = box.get("loop"), box.get("task")
-            if loop is not None and task is not None and worker.is_alive():
+            if loop is not None and task is not None and not done.is_set():
                 try:
                     loop.call_soon_threadsafe(task.cancel)
                 except RuntimeError:  # the loop closed meanwhile: nothing left to cancel
                     pass
-            worker.join()
+            done.wait()
             return
         except KeyboardInterrupt:  # a second Interrupt while waiting: keep waiting
             continue
