@@ -120,8 +120,8 @@ class RunningLoopError(KomboError, RuntimeError):
 
 JUPYTER_RECIPE = (
     "run `kombo-tui serve` in a terminal (or `!kombo-tui serve &` in a cell) and open the URL it "
-    "prints, or show it in the notebook with IPython.display.IFrame(url, width=1000, height=600); "
-    "behind a proxy (JupyterHub, Binder) pass --public-url. See \"Notebooks\" in the README."
+    "prints; to show it inside the notebook with IPython.display.IFrame, serve it through "
+    "Jupyter's origin (jupyter-server-proxy) with --public-url. See \"Notebooks\" in the README."
 )
 """How to use the app from Jupyter, for messages that refuse to run it in a cell."""
 
