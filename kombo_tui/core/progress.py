@@ -70,7 +70,7 @@ class _Widget:
         self._unit, self._in_bytes = unit, in_bytes
         self._bar = ipywidgets.IntProgress(value=0, min=0, max=max(total or 1, 1), description=desc)
         self._label = ipywidgets.Label(value="")
-        display(ipywidgets.HBox([self._bar, self._label]))
+        display(ipywidgets.HBox([self._bar, self._label]))  # type: ignore[no-untyped-call]
 
     def __call__(self, done: int, total: int | None) -> None:
         if total:

@@ -135,7 +135,7 @@ class SendForm:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        display(self.box)
+        display(self.box)  # type: ignore[no-untyped-call]
 
     def __repr__(self) -> str:
         return f"<kombo-tui send form: integration {self.integration.value or '-'}, application {self.application.value or '-'}>"
@@ -211,7 +211,7 @@ class SendForm:
     def _remote_fields(self) -> dict[str, Any] | None:
         from kombo_tui.core.payload import parse_remote_fields
 
-        fields: dict[str, Any] = parse_remote_fields(self.remote_json.value) if self.remote_json.value.strip() else {}
+        fields: dict[str, Any] = (parse_remote_fields(self.remote_json.value) if self.remote_json.value.strip() else None) or {}
         for path, widget in self._remote_widgets.items():
             if widget.value in ("", False, None):
                 continue
