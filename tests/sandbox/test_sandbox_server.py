@@ -50,8 +50,9 @@ def test_a_name_under_localhost_binds_127_0_0_1() -> None:
 
 def test_start_stop_and_base_url() -> None:
     server = SandboxServer()
-    with pytest.raises(RuntimeError):
-        _ = server.base_url
+    assert not server.running
+    _ = server.base_url  # the first use starts it (a notebook needs no explicit start)
+    assert server.running
     server.start()
     try:
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/v1", server.base_url)
@@ -59,8 +60,7 @@ def test_start_stop_and_base_url() -> None:
         response = httpx.get(server.base_url + "/check-api-key", headers=headers(None))
         assert response.status_code == 200
         assert server.app.state.sandbox is server.sandbox
-        with pytest.raises(RuntimeError):
-            server.start()
+        assert server.start() is server  # starting a running server again is harmless
     finally:
         server.stop()
     port = server.port
