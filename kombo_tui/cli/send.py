@@ -335,7 +335,7 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     """``kombo-tui send``: validate everything, refuse a resend, send, report each outcome."""
     hashes = EarlyHashes(args.files)  # first: it overlaps with the imports below
 
-    from ..core.engine import send_batch
+    from ..core.engine import send_batch, settle_unknown
     from ..core.history import History
     from .debugging import WireDebug
 
@@ -361,7 +361,12 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     history = History()
     # An in-process sandbox starts empty on every run: earlier sandbox sends cannot be there.
     if not args.force and not target.is_sandbox:
-        history.refuse_resends(uploads, target.environment, verify="--verify", force="--force")
+        history.refuse_resends(uploads, target.environment, verify="--verify", force="--force", verifying=args.verify)
+    unsettled = [] if args.force or target.is_sandbox or not args.verify else [
+        (upload, earlier[0])
+        for upload in uploads
+        if (earlier := history.earlier_sends(upload, target.environment)) and earlier[0].outcome == "unknown"
+    ]
 
     sent_fully: dict[int, bool] = {}
     printer = _progress_printer(out) if not many else None
@@ -378,6 +383,8 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
             async with client:
                 if args.check_existing:
                     await note_existing(out, client, uploads)
+                for upload, last in unsettled:
+                    await settle_unknown(client, upload, last, history, force="--force")
                 return await send_batch(
                     client,
                     uploads,

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .display import ApplicationList
 from .draft import Draft
-from .engine import SendOutcome, send_upload
-from .errors import DuplicateUploadError, InputError, KomboError, Problem
+from .engine import SendOutcome, send_upload, settle_unknown
+from .errors import InputError, KomboError, Problem
 from .history import History
 from .payload import PreparedUpload, prepare, prepare_fields
 from .progress import make_progress
@@ -35,7 +35,6 @@ if TYPE_CHECKING:
     from .client import KomboClient
     from .config import SecretText
     from .exchanges import ExchangeLog
-    from .history import HistoryEntry
 
 __all__ = [
     "JUPYTER_RECIPE",
@@ -253,8 +252,8 @@ def send(
     target.require_key()
     log = (History() if history is True else history) or None
     earlier = log.earlier_sends(upload, target.environment) if log is not None and not force else []
-    if log is not None and earlier and not (verify and earlier[0].outcome == "unknown"):
-        log.refuse_resends([upload], target.environment)
+    if log is not None and earlier:
+        log.refuse_resends([upload], target.environment, verifying=verify)
     from .exchanges import ExchangeLog
 
     client = target.client(exchanges=exchanges if exchanges is not None else ExchangeLog())
@@ -270,7 +269,7 @@ def send(
             if check_limits:
                 await _check_limits(client, upload)
             if log is not None and earlier:
-                await _settle_unknown(client, upload, earlier[0], log)
+                await settle_unknown(client, upload, earlier[0], log)
             return await send_upload(
                 client, upload, progress=track, verify=verify, history=log, environment=target.environment
             )
@@ -306,33 +305,6 @@ async def _check_limits(client: KomboClient, upload: PreparedUpload) -> None:
         error = InputError([Problem(n.field, n.message) for n in notices])
         error.notices = notices  # type: ignore[attr-defined]
         raise error
-
-
-async def _settle_unknown(client: KomboClient, upload: PreparedUpload, last: HistoryEntry, log: History) -> None:
-    """``verify=True`` after an unknown outcome: send only if the file is not on the application."""
-    from datetime import datetime
-
-    from .engine import verify_upload
-
-    try:
-        since: datetime | None = datetime.fromisoformat(last.at)
-    except ValueError:
-        since = None
-    found = await verify_upload(client, upload, since=since)
-    if found.found is False:
-        if last.id is not None:
-            log.set_verified(last.id, "absent", "verified_absent")
-        return
-    if found.found and last.id is not None:
-        log.set_verified(last.id, "present", "verified_present")
-    state = "the application has it now" if found.found else f"it could not be checked ({found.error})"
-    raise DuplicateUploadError(
-        Problem(
-            "file",
-            f"{upload.name} was sent with an unknown outcome to application {upload.application_id} "
-            f"at {last.at}, and {state}; pass force=True to send it again",
-        )
-    )
 
 
 def list_applications(

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from .client import KomboClient, RetryNotice, UploadResult
-from .errors import ApiError, FileChangedError, KomboError, TransportError
+from .errors import ApiError, DuplicateUploadError, FileChangedError, KomboError, Problem, TransportError
 from .hints import counted, hint_for
 from .history import History, HistoryEntry
 from .payload import PreparedUpload, ProgressCallback
@@ -495,3 +495,38 @@ class _Slots:
             remaining = None
         if remaining is not None:
             self.limit = max(1, min(self.cap, remaining + 1))
+
+
+async def settle_unknown(
+    client: KomboClient, upload: PreparedUpload, last: HistoryEntry, log: History, *, force: str = "force=True"
+) -> None:
+    """Verifying after an unknown outcome: the resend may go ahead only if the file is not there.
+
+    The one rule for every front door (``verify=True`` in the library, ``--verify`` on the CLI):
+    the application's attachments are read first; the history row of the earlier send is
+    marked present or absent.
+
+    Raises:
+        DuplicateUploadError: the file is there now, or it could not be checked.
+    """
+    from datetime import datetime
+
+    try:
+        since: datetime | None = datetime.fromisoformat(last.at)
+    except ValueError:
+        since = None
+    found = await verify_upload(client, upload, since=since)
+    if found.found is False:
+        if last.id is not None:
+            log.set_verified(last.id, "absent", "verified_absent")
+        return
+    if found.found and last.id is not None:
+        log.set_verified(last.id, "present", "verified_present")
+    state = "the application has it now" if found.found else f"it could not be checked ({found.error})"
+    raise DuplicateUploadError(
+        Problem(
+            "file",
+            f"{upload.name} was sent with an unknown outcome to {upload.target_kind} {upload.target_id} "
+            f"at {last.at}, and {state}; pass {force} to send it again",
+        )
+    )

@@ -412,12 +412,15 @@ class History:
         *,
         verify: str = "verify=True",
         force: str = "force=True",
+        verifying: bool = False,
     ) -> None:
         """Raise if any of ``uploads`` was already sent (see :meth:`earlier_sends`).
 
         Args:
             verify: how the caller's user asks for verification (``--verify`` on the CLI).
             force: how the caller's user sends anyway (``--force`` on the CLI).
+            verifying: the user asked to verify: an upload whose last send has an unknown
+                outcome passes here, and :func:`~kombo_tui.core.engine.settle_unknown` decides.
 
         Raises:
             DuplicateUploadError: one problem per upload already sent, saying when and how it
@@ -426,7 +429,7 @@ class History:
         problems = []
         for upload in uploads:
             earlier = self.earlier_sends(upload, environment)
-            if earlier:
+            if earlier and not (verifying and earlier[0].outcome == "unknown"):
                 problems.append(_resend_problem(upload, earlier[0], verify=verify, force=force))
         if problems:
             raise DuplicateUploadError(problems)

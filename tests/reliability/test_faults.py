@@ -341,3 +341,30 @@ def test_connect_timeout(monkeypatch: pytest.MonkeyPatch, cv: Path, capsys: pyte
         sock.close()
     assert code == ExitCode.TRANSPORT
     assert "timed out connecting" in err and "nothing was received" in err
+
+
+def test_verify_after_an_unknown_outcome_checks_first_then_sends_only_if_absent(
+    sandbox_at: Callable[..., SandboxServer], cv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression: the CLI told the user to resend with --verify, then refused that resend
+    unless --force was given too (the library already checked first). Same rule in both."""
+    server = sandbox_at()
+    app_id = first_application(server)
+    target = ("--integration", DEFAULT_INTEGRATION_ID, "--application", app_id)
+    server.sandbox.configure(error_rate=1.0)  # a 5xx before any work: unknown, nothing stored
+    code, _, err = send(capsys, str(cv), *target)
+    assert code == ExitCode.API_ERROR and "--verify" in err
+    server.sandbox.configure(error_rate=0.0)
+    code, _, err = send(capsys, str(cv), *target, "--verify")
+    assert code == ExitCode.OK, err
+    assert server.sandbox.store.upload_count() == 1
+    # Now it is there: another verifying resend of an unknown outcome is refused, nothing sent.
+    server.sandbox.configure(drop_after_store=True)
+    other = cv.with_name("other.pdf")
+    other.write_bytes(cv.read_bytes() + b"%more\n")
+    code, _, err = send(capsys, str(other), *target)
+    assert code == ExitCode.TRANSPORT and "outcome is unknown" in err
+    server.sandbox.configure(drop_after_store=False)
+    code, _, err = send(capsys, str(other), *target, "--verify")
+    assert code == ExitCode.BAD_INPUT and "the application has it now" in err and "--force" in err
+    assert server.sandbox.store.upload_count() == 2
