@@ -126,9 +126,6 @@ async def bench_picker(keys: str = "engineer") -> dict[str, Any]:
 
 
 async def bench_lag(size_mb: int = 50) -> dict[str, Any]:
-    from pydantic import SecretStr
-
-    from kombo_tui.core.settings import Settings
     from kombo_tui.sandbox.data import SANDBOX_API_KEY, dataset
     from kombo_tui.tui.app import make_app
 
@@ -150,9 +147,12 @@ async def bench_lag(size_mb: int = 50) -> dict[str, Any]:
             fh.write(chunk)
     try:
         _wait_port(port)
-        settings = Settings(api_key=SecretStr(SANDBOX_API_KEY), base_url=f"http://127.0.0.1:{port}/v1")
-        settings.key_source = "env"
-        app = make_app(settings, integration=integration, application=dataset(integration).live_applications[0].id)
+        os.environ["KOMBO_API_KEY"] = SANDBOX_API_KEY  # the app resolves its key as the CLI does
+        app = make_app(
+            base_url=f"http://127.0.0.1:{port}/v1",
+            integration=integration,
+            application=dataset(integration).live_applications[0].id,
+        )
         gaps: list[float] = []
         slow: list[tuple[Any, ...]] = []
         streaming: list[float] = []

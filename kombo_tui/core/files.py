@@ -84,8 +84,7 @@ def _kind_problem(mode: int) -> str | None:
     return None if stat.S_ISREG(mode) else "is not a regular file"
 
 
-def _stat_problem(path: str | os.PathLike[str], exc: OSError) -> str:
-    shown = show_path(path)
+def _stat_problem(path: str | os.PathLike[str], exc: OSError, shown: str) -> str:
     if exc.errno == errno.ELOOP:
         return f"{shown} is a symbolic link loop (too many levels of symbolic links)"
     if isinstance(exc, FileNotFoundError):
@@ -118,7 +117,7 @@ _OPEN_FLAGS = (
 )
 
 
-def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+def open_regular(path: str | os.PathLike[str], *, display: str | None = None) -> tuple[int, os.stat_result]:
     """Open ``path`` for reading if it is a readable, non-empty regular file.
 
     The type is decided from ``os.stat`` before opening (a FIFO is never opened), the open uses
@@ -127,6 +126,8 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
 
     Args:
         path: The file the user chose.
+        display: How messages name the file (as the user typed it); default: the path,
+            quoted by :func:`show_path`.
 
     Returns:
         The open descriptor (the caller closes it) and its ``fstat``.
@@ -139,13 +140,13 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
             raise InputError.single("file", "no file given (the path is empty)")
     except TypeError as exc:
         raise InputError.single("file", f"{path!r} is not a path") from exc
-    shown = show_path(path)
+    shown = show_path(path) if display is None else display
     try:
         before = os.stat(path)
     except ValueError as exc:  # embedded NUL
         raise InputError.single("file", f"{shown} is not a valid path ({exc})") from exc
     except OSError as exc:
-        raise InputError.single("file", _stat_problem(path, exc)) from exc
+        raise InputError.single("file", _stat_problem(path, exc, shown)) from exc
     problem = _kind_problem(before.st_mode)
     if problem:
         raise InputError.single("file", f"{shown} {problem}")
@@ -154,7 +155,7 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     except PermissionError as exc:
         raise InputError.single("file", f"{shown} cannot be read: permission denied") from exc
     except OSError as exc:
-        raise InputError.single("file", _stat_problem(path, exc)) from exc
+        raise InputError.single("file", _stat_problem(path, exc, shown)) from exc
     try:
         after = os.fstat(fd)
         problem = _kind_problem(after.st_mode)
@@ -168,7 +169,7 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     return fd, after
 
 
-def check_file(path: str | os.PathLike[str]) -> os.stat_result:
+def check_file(path: str | os.PathLike[str], *, display: str | None = None) -> os.stat_result:
     """Check that ``path`` is a non-empty regular file this process can read.
 
     Never blocks: the type comes from ``os.stat`` before anything is opened, and the file is
@@ -176,6 +177,8 @@ def check_file(path: str | os.PathLike[str]) -> os.stat_result:
 
     Args:
         path: The file the user chose.
+        display: How messages name the file (an app passes what the user typed, not the
+            long absolute path); default: the path, quoted by :func:`show_path`.
 
     Returns:
         The file's ``stat`` (taken on the open descriptor).
@@ -185,7 +188,7 @@ def check_file(path: str | os.PathLike[str]) -> os.stat_result:
             what is wrong: it does not exist, is a broken symlink or a symlink loop, is a
             directory, a FIFO, a socket or a device, cannot be read, or is empty.
     """
-    fd, result = open_regular(path)
+    fd, result = open_regular(path, display=display)
     os.close(fd)
     return result
 

@@ -17,7 +17,7 @@ from textual.binding import Binding
 from .commands import KomboCommands
 from .messages import EnvironmentChanged, MainScreenReady, SettingsLoaded
 from .screens.main import MainScreen
-from .session import Session
+from .session import Connection, Session
 from .state import Initial
 
 if TYPE_CHECKING:
@@ -89,10 +89,8 @@ class KomboApp(App[int]):
     def _first_run_done(self, choice: str | None) -> None:
         default = None
         if choice == "sandbox":
-            from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID
-
             self.session.use_sandbox()
-            default = DEFAULT_INTEGRATION_ID
+            default = self.session.connection.target.integration_id
         elif choice == "saved":
             self.session.use_saved_settings()
         self._main_screen().post_message(EnvironmentChanged(default))
@@ -113,6 +111,8 @@ def make_app(
     *,
     sandbox: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
+    region: str | None = None,
+    base_url: str | None = None,
     integration: str | None = None,
     application: str | None = None,
     file: str | None = None,
@@ -123,30 +123,36 @@ def make_app(
 ) -> KomboApp:
     """Build the app and its session.
 
+    Where to send and with which key is resolved here, as the CLI resolves it
+    (:meth:`kombo_tui.core.target.Target.resolve`): a problem with the settings (an unsafe
+    base URL, a config file that cannot be used) is shown on the first-run screen.
+
     Args:
-        settings: Resolved settings (None in sandbox mode or when they could not be loaded).
+        settings: The settings, for the recent integrations (else none, or read later).
         sandbox: Talk to the embedded sandbox.
         transport: An httpx transport for the client (tests mount the sandbox in-process).
+        region: ``eu``, ``us`` or ``ca`` (else the settings').
+        base_url: A custom API base URL (else the region's).
         integration: The integration to start with (else the settings' or the sandbox's).
         application: The application id to start with.
         file: The file to start with.
         startup_error: A settings problem to show on the first-run screen.
         theme: ``textual-dark`` or ``textual-light``.
         history: The audit log (default: ``History()`` in the platform data dir).
-        settings_later: Read the settings in a thread after the first frame (sandbox mode,
-            where nothing before the first frame depends on them): recent integrations and
-            ``KOMBO_INTEGRATION_ID`` apply once they are read.
+        settings_later: Read the settings in a thread after the first frame (nothing before
+            the first frame depends on them): recent integrations apply once they are read.
     """
+    connection = Connection(sandbox=sandbox, transport=transport, region=region, base_url=base_url)
     session = Session(
+        connection,
         settings=settings,
-        sandbox=sandbox,
-        transport=transport,
         history=history,
         settings_later=settings_later,
         cli_integration=integration,
     )
     initial = Initial(session.initial_integration(), application or "", file or "")
-    return KomboApp(session, initial=initial, theme=theme, startup_error=startup_error)
+    error = startup_error or connection.problem
+    return KomboApp(session, initial=initial, theme=theme, startup_error=error)
 
 
 def run_app(
@@ -168,28 +174,14 @@ def run_app(
         application: The application id to start with.
         file: The file to start with.
     """
-    settings: Settings | None = None
-    error: str | None = None
-    if not sandbox:
-        # The settings decide the first screen (the key, the region): read them first. The
-        # sandbox needs neither, so there they are read after the first frame.
-        from kombo_tui.core.errors import KomboError
-        from kombo_tui.core.settings import load_settings
-
-        try:
-            settings = load_settings(region=region, base_url=base_url)
-            settings.resolved_base_url()
-        except KomboError as exc:
-            error = str(exc)
-            settings = None
     app = make_app(
-        settings,
         sandbox=sandbox,
+        region=region,
+        base_url=base_url,
         integration=integration,
         application=application,
         file=file,
-        startup_error=error,
-        settings_later=sandbox,
+        settings_later=True,
     )
     app.run()
     return int(app.return_code or 0)

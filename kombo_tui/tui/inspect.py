@@ -16,7 +16,7 @@ from kombo_tui.core.errors import InputError
 
 from .state import FileView
 
-__all__ = ["in_own_words", "inspect", "path_problem"]
+__all__ = ["inspect", "path_problem"]
 
 PROGRESS_STEP = 0.05
 """Share of the file hashed between two progress reports."""
@@ -54,7 +54,7 @@ def inspect(
     from kombo_tui.core.sniff import sniff_file
 
     try:
-        st = check_file(path)
+        st = check_file(path, display=shown)
         if on_progress is not None:
             on_progress(st.st_size, 0.0)
         sniffed = sniff_file(path)
@@ -73,7 +73,7 @@ def inspect(
     except _Stop:
         return None
     except InputError as exc:
-        return FileView("error", path, shown, error=in_own_words(exc, path, shown))
+        return FileView("error", path, shown, error=_problems(exc))
     except OSError as exc:
         return FileView("error", path, shown, error=f"cannot read it: {exc.strerror}")
     return FileView("ready", path, shown, fp.size, sniffed, fp)
@@ -90,15 +90,14 @@ def path_problem(path: Path, shown: str) -> str:
     from kombo_tui.core.files import check_file
 
     try:
-        check_file(path)
+        check_file(path, display=shown)
     except InputError as exc:
-        return in_own_words(exc, path, shown)
+        return _problems(exc)
     except OSError as exc:
         return f"{shown} cannot be used: {exc.strerror}"
     return f"{shown} is not a regular file"
 
 
-def in_own_words(exc: InputError, path: Path, shown: str) -> str:
-    """The core's problems about a file, naming it as the user typed it (not a long absolute path)."""
-    message = "; ".join(p.message for p in exc.problems)
-    return message.replace(repr(str(path)), shown).replace(str(path), shown)
+def _problems(exc: InputError) -> str:
+    """The core's problems about a file, in one line (they name it as the user typed it)."""
+    return "; ".join(p.message for p in exc.problems)

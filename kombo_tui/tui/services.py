@@ -80,7 +80,6 @@ def preview(
     draft: DraftView,
     file_view: FileView,
     *,
-    by_url: bool,
     restrictions: AttachmentRestrictions | None,
     remote_error: str | None,
 ) -> Preview:
@@ -89,14 +88,13 @@ def preview(
     Args:
         draft: What the user chose so far.
         file_view: The chosen file as inspected so far.
-        by_url: The bytes travel as ``data_url`` (no file needed).
         restrictions: The integration's published limits (None: unknown).
         remote_error: Why the remote fields are invalid (None when they are fine).
     """
     problems: list[str] = []
     file_warnings: list[str] = []
     upload: PreparedUpload | None = None
-    if not by_url and draft.file is None:
+    if not draft.by_url and draft.file is None:
         if file_view.state == "inspecting":
             problems.append("reading the file…")
     else:
@@ -137,7 +135,7 @@ def prepare_batch(
         elif item.state == "ready":
             try:
                 upload = prepare(
-                    draft.updated(file=item.path, data_url=None, name=None, type=item.type, content_type=None).to_core(),
+                    draft.updated(file=item.path, source="data", name=None, type=item.type, content_type=None).to_core(),
                     known_fingerprint=item.fingerprint,
                     known_sniffed=item.sniffed,
                 )
@@ -188,19 +186,12 @@ def check_send(
 
 
 def previous_sends(history: History, environment: str, upload: PreparedUpload) -> list[HistoryEntry]:
-    """Earlier sends of the same bytes to the same application (from the audit log).
+    """Was this already sent? The core's answer (:meth:`History.earlier_sends`), as the CLI asks.
 
     An unreadable log gives none: it must not block sending.
     """
-    if upload.fingerprint is None:
-        return []
     try:
-        return history.previous_uploads(
-            upload.application_id,
-            upload.fingerprint.sha256,
-            environment=environment,
-            integration_id=upload.integration_id,
-        )
+        return history.earlier_sends(upload, environment)
     except Exception:  # noqa: BLE001 - an unreadable log must not block sending
         return []
 

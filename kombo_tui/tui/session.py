@@ -13,8 +13,8 @@ first frame must not wait for them. The client is built on first use, inside a w
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import httpx
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from kombo_tui.core.client import KomboClient
     from kombo_tui.core.history import History
     from kombo_tui.core.settings import Settings
+    from kombo_tui.core.target import Target
 
 RECENT_LIMIT = 10
 """Integration ids kept in the config file's recent list."""
@@ -42,139 +43,141 @@ class Environment:
 
 
 class Connection:
-    """One API client for the app's lifetime, created on first use.
+    """Where the app sends, with which key, and one API client for the app's lifetime.
 
-    In sandbox mode without an injected transport, the embedded sandbox server is started
-    on loopback (in a thread) the first time a client is needed.
+    "Where and with which key" is the core's :class:`~kombo_tui.core.target.Target`, resolved
+    as the CLI and the library resolve it (the embedded sandbox is handed in from
+    :mod:`kombo_tui.sandbox.embedded`, so the core never imports it). The client is created
+    on first use; for the embedded sandbox, the target starts the server on loopback (in a
+    thread) at that moment.
+
+    Args:
+        sandbox: Talk to the embedded sandbox.
+        transport: An httpx transport for the client. With ``sandbox``, the sandbox is
+            served by it in-process (tests, screenshots): no server is started and the base
+            URL shown is :data:`SANDBOX_TEST_URL`.
+        region: The command line's region (else the settings').
+        base_url: The command line's base URL (else the settings').
     """
 
     def __init__(
         self,
         *,
-        settings: Settings | None,
-        sandbox: bool,
+        sandbox: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
+        region: str | None = None,
+        base_url: str | None = None,
     ) -> None:
-        self.settings = settings
         self.sandbox = sandbox
         self.transport = transport
+        self._region = region
+        self._base_url = base_url
+        self.problem: str | None = None
+        """Why the settings could not be resolved (shown on the first-run screen), else None."""
         self._client: KomboClient | None = None
-        self._server: Any = None
         self._lock = asyncio.Lock()
-        self.base_url: str = self._initial_base_url()
+        self.target: Target = self._resolve()
 
-    def _initial_base_url(self) -> str:
+    def _resolve(self) -> Target:
+        from kombo_tui.core.errors import KomboError
+        from kombo_tui.core.target import Target
+
+        self.problem = None
         if self.sandbox:
-            return SANDBOX_TEST_URL if self.transport is not None else "http://127.0.0.1/v1"
-        from kombo_tui.core.net import REGIONS
+            from kombo_tui.sandbox.embedded import embedded
 
-        if self.settings is None:
-            return REGIONS["eu"]
+            target = Target.resolve(sandbox=embedded())
+            if self.transport is not None:  # served in-process by the transport: nothing to start
+                target = replace(target, sandbox=None, base_url=SANDBOX_TEST_URL)
+            return target
         try:
-            return self.settings.resolved_base_url()
-        except Exception:  # noqa: BLE001 - shown as the badge; the client reports it
-            return self.settings.base_url or REGIONS["eu"]
+            return Target.resolve(region=self._region, base_url=self._base_url)
+        except KomboError as exc:
+            self.problem = str(exc)
+            return _unresolved(self._region)
+
+    @property
+    def base_url(self) -> str:
+        """The API base URL requests go to (the sandbox's port is known once it started)."""
+        return self.target.base_url
 
     @property
     def environment(self) -> Environment:
-        if self.sandbox:
-            return Environment("SANDBOX", "sandbox", True)
-        from kombo_tui.core.settings import environment_label
-
-        source = self.settings.key_source if self.settings else "none"
-        return Environment(environment_label(self.base_url), source, False)
+        """The header's badge and key source."""
+        return Environment(self.target.environment, self.target.key_source, self.sandbox)
 
     @property
     def has_key(self) -> bool:
-        return self.sandbox or bool(self.settings and self.settings.api_key)
+        return self.target.api_key is not None
 
     def use_sandbox(self) -> None:
         """Switch to the embedded sandbox (first-run screen)."""
         self.sandbox = True
         self._client = None
-        self.base_url = self._initial_base_url()
+        self.target = self._resolve()
 
-    def use_settings(self, settings: Settings) -> None:
-        """Switch to freshly loaded settings (a key was just saved)."""
-        self.settings = settings
+    def reload(self) -> None:
+        """Resolve the target again from the settings (a key was just saved)."""
         self.sandbox = False
         self._client = None
-        self.base_url = self._initial_base_url()
+        self.target = self._resolve()
 
     async def client(self) -> KomboClient:
         """The client, created (and the sandbox started) on first call.
 
         Importing the client (httpx, pydantic models), starting the sandbox and building the
         client all happen in a thread: the event loop keeps painting meanwhile.
+
+        Raises:
+            KomboError: There is no key, or the sandbox could not start.
         """
         async with self._lock:
             if self._client is None:
-                self._client = await asyncio.to_thread(self._build_client)
+                self._client = await asyncio.to_thread(self.target.client, transport=self.transport)
             return self._client
-
-    def _build_client(self) -> KomboClient:
-        """Runs in a thread (see :meth:`client`)."""
-        from pydantic import SecretStr
-
-        from kombo_tui.core.client import KomboClient
-
-        if self.sandbox:
-            from kombo_tui.sandbox.data import SANDBOX_API_KEY
-
-            if self.transport is None and self._server is None:
-                from kombo_tui.sandbox.server import SandboxServer
-
-                self._server = SandboxServer().start()
-            if self._server is not None:
-                self.base_url = self._server.base_url
-            return KomboClient(SecretStr(SANDBOX_API_KEY), base_url=self.base_url, transport=self.transport)
-        settings = self.settings
-        assert settings is not None and settings.api_key is not None
-        return KomboClient(
-            settings.api_key,
-            base_url=self.base_url,
-            transport=self.transport,
-            timeout=settings.timeout,
-            upload_timeout=settings.upload_timeout,
-        )
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
-        if self._server is not None:
-            server, self._server = self._server, None
-            await asyncio.to_thread(server.stop)
+        await asyncio.to_thread(self.target.close)
+
+
+def _unresolved(region: str | None) -> Target:
+    """Where the app would send when the settings cannot be read: the region's URL, no key."""
+    from kombo_tui.core.net import REGIONS, environment_label
+    from kombo_tui.core.target import Target
+
+    url = REGIONS.get(region or "eu", REGIONS["eu"])
+    return Target(base_url=url, api_key=None, environment=environment_label(url), key_source="none", integration_id=None)
 
 
 class Session:
     """What the screens need from outside themselves, built once per run of the app.
 
     Args:
-        settings: Resolved settings (None in sandbox mode until they are read, or when they
-            could not be loaded).
-        sandbox: Talk to the embedded sandbox.
-        transport: An httpx transport for the client (tests mount the sandbox in-process).
+        connection: Where to send, with which key (see :class:`Connection`).
+        settings: The settings, for the recent integrations (None until they are read, or
+            when they could not be read).
         history: The audit log (default: ``History()`` in the platform data dir, opened on
             first use).
-        settings_later: The settings are read after the first frame (sandbox mode, where
-            nothing before the first frame depends on them): see :meth:`read_settings`.
+        settings_later: The settings are read after the first frame (nothing before it
+            depends on them: the connection resolved the key): see :meth:`read_settings`.
         cli_integration: The integration id given on the command line (it wins over the
             settings' default).
     """
 
     def __init__(
         self,
+        connection: Connection,
         *,
         settings: Settings | None = None,
-        sandbox: bool = False,
-        transport: httpx.AsyncBaseTransport | None = None,
         history: History | None = None,
         settings_later: bool = False,
         cli_integration: str | None = None,
     ) -> None:
         self.settings = settings
-        self.connection = Connection(settings=settings, sandbox=sandbox, transport=transport)
+        self.connection = connection
         self._history = history
         self.settings_later = settings_later
         """True until the deferred settings are read (:meth:`settings_read`)."""
@@ -195,14 +198,12 @@ class Session:
     def initial_integration(self) -> str:
         """The integration the main screen starts with.
 
-        The command line's, else the settings' ``integration_id``, else the sandbox's
-        default integration, else the most recent one ("" when there is none).
+        The command line's, else the settings' ``integration_id``, else the target's (the
+        settings' as the connection resolved them, or the sandbox's default integration),
+        else the most recent one ("" when there is none).
         """
         default = self.cli_integration or (self.settings.integration_id if self.settings else None)
-        if not default and self.connection.sandbox:
-            from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID
-
-            default = DEFAULT_INTEGRATION_ID
+        default = default or self.connection.target.integration_id
         if not default and self.settings and self.settings.recent_integrations:
             default = self.settings.recent_integrations[0]
         return default or ""
@@ -254,16 +255,16 @@ class Session:
         """Take the settings read after the first frame.
 
         Returns:
-            The integration the settings name, for the main screen to switch to while the
-            user has not changed it (None when the command line named one, or none is set).
+            The integration the settings name (else the most recent one), for the main
+            screen to switch to while the user has not changed it (None when the command
+            line named one, or none is known).
         """
         self.settings_later = False
         wanted = None
         if settings is not None:
             self.settings = settings
-            if self.connection.settings is None:
-                self.connection.settings = settings
-            wanted = None if self.cli_integration else settings.integration_id
+            recent = settings.recent_integrations[:1]
+            wanted = None if self.cli_integration else (settings.integration_id or (recent[0] if recent else None))
         if self._remember_later:
             integration_id, self._remember_later = self._remember_later, None
             self.remember(integration_id)
@@ -274,11 +275,9 @@ class Session:
         self.connection.use_sandbox()
 
     def use_saved_settings(self) -> None:
-        """Read the settings again (a key was just saved) and talk to where they say."""
-        from kombo_tui.core.settings import load_settings
-
-        self.settings = load_settings()
-        self.connection.use_settings(self.settings)
+        """Resolve the target again (a key was just saved) and talk to where it says."""
+        self.connection.reload()
+        self.settings = self.read_settings() or self.settings
 
     # ------------------------------------------------------------------ lifetime
 

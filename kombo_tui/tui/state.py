@@ -20,30 +20,49 @@ if TYPE_CHECKING:
     from kombo_tui.core.sniff import Sniffed
 
 
+Source = Literal["data", "data_url"]
+"""How an upload's bytes travel: inline as base64 (``data``) or fetched by Kombo (``data_url``)."""
+
+
 @dataclass(frozen=True)
 class DraftView:
     """What the user has chosen so far, as the screen keeps it.
 
     The same fields as the core's ``Draft`` (a pydantic model), converted only when a request
     is prepared: the screen can hold and change a draft before pydantic is even imported.
+    Both ways the bytes can travel are kept (the file once it is ready, the URL as typed);
+    :attr:`source` says which one is sent, so switching back and forth loses neither.
     """
 
     integration_id: str | None = None
     application_id: str | None = None
     file: Path | None = None
+    """The chosen file once it was inspected and is ready (sent when :attr:`source` is ``data``)."""
     data_url: str | None = None
+    """The URL as typed (sent when :attr:`source` is ``data_url``)."""
     name: str | None = None
     type: str | None = None
     content_type: str | None = None
     remote_fields: dict[str, Any] | None = None
+    source: Source = "data"
+    """How the bytes travel: the file's content (``data``) or a URL Kombo fetches (``data_url``)."""
+
+    @property
+    def by_url(self) -> bool:
+        """The bytes travel as ``data_url`` (no file needed)."""
+        return self.source == "data_url"
 
     def updated(self, **changes: Any) -> DraftView:
         return replace(self, **changes)
 
     def to_core(self) -> Draft:
+        """The core's draft: the file or the URL, whichever :attr:`source` says is sent."""
         from kombo_tui.core.payload import Draft
 
-        return Draft(**asdict(self))
+        fields = asdict(self)
+        del fields["source"]
+        fields["data_url" if self.source == "data" else "file"] = None
+        return Draft(**fields)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ values; :mod:`kombo_tui.tui.inspect` inspects a file for the screen; ``LastSend`
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,12 +15,12 @@ import pytest
 
 from kombo_tui.core.client import RetryNotice
 from kombo_tui.core.engine import SendOutcome, Verification
-from kombo_tui.core.errors import ApiError, InputError, Notice, Problem, TransportError
+from kombo_tui.core.errors import ApiError, InputError, Notice, TransportError
 from kombo_tui.core.history import HistoryEntry
 from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
 from kombo_tui.core.payload import Draft, PreparedUpload, prepare
 from kombo_tui.tui import present
-from kombo_tui.tui.inspect import in_own_words, inspect, path_problem
+from kombo_tui.tui.inspect import inspect, path_problem
 from kombo_tui.tui.state import (
     BatchFile,
     IntegrationView,
@@ -263,8 +264,9 @@ def test_inspect_says_what_is_wrong_in_the_users_words(tmp_path: Path) -> None:
     (tmp_path / "folder").mkdir()
     assert path_problem(tmp_path / "folder", "folder") == "folder is a folder — keep typing (→ completes) or press ctrl+o"
     assert path_problem(tmp_path / "missing.pdf", "missing.pdf") == "no file at missing.pdf"
-    problem = InputError([Problem("file", f"{str(empty)!r} is empty"), Problem("file", "and more")])
-    assert in_own_words(problem, empty, "empty.pdf") == "empty.pdf is empty; and more"
+    assert view.error == "empty.pdf is empty (0 bytes)"
+    os.symlink("nowhere", tmp_path / "broken")
+    assert path_problem(tmp_path / "broken", "broken") == "broken is a broken symbolic link: its target 'nowhere' does not exist"
 
 
 def test_inspect_stops_when_cancelled(tmp_path: Path) -> None:

@@ -33,22 +33,22 @@ def _row(key: int, view: FileView, **kw: Any) -> BatchFile:
 
 
 def test_preview_waits_for_the_file_and_says_so(tmp_path: Path) -> None:
-    waiting = services.preview(DraftView(), FileView("inspecting"), by_url=False, restrictions=None, remote_error=None)
+    waiting = services.preview(DraftView(), FileView("inspecting"), restrictions=None, remote_error=None)
     assert waiting.upload is None and waiting.problems == ("reading the file…",)
-    idle = services.preview(DraftView(), FileView(), by_url=False, restrictions=None, remote_error="bad json")
+    idle = services.preview(DraftView(), FileView(), restrictions=None, remote_error="bad json")
     assert idle.problems == ("remote_fields: bad json",)
 
 
 def test_preview_of_a_ready_file_needs_no_target(tmp_path: Path) -> None:
     view = _ready(tmp_path / "cv.pdf")
-    shown = services.preview(DraftView(file=view.path), view, by_url=False, restrictions=None, remote_error=None)
+    shown = services.preview(DraftView(file=view.path), view, restrictions=None, remote_error=None)
     assert shown.upload is not None and shown.upload.content_type == "application/pdf"
     assert shown.problems == () and shown.file_warnings == ()
 
 
 def test_preview_of_a_bad_data_url_lists_the_problem() -> None:
-    draft = DraftView(data_url="ftp://x/cv.pdf", name="cv.pdf")
-    shown = services.preview(draft, FileView(), by_url=True, restrictions=None, remote_error=None)
+    draft = DraftView(data_url="ftp://x/cv.pdf", name="cv.pdf", source="data_url")
+    shown = services.preview(draft, FileView(), restrictions=None, remote_error=None)
     assert shown.upload is None and any("data_url" in p for p in shown.problems)
 
 

@@ -11,7 +11,7 @@ from kombo_tui.tui.state import DraftView
 
 
 def test_draft_view_has_the_core_drafts_fields() -> None:
-    assert [f.name for f in dataclasses.fields(DraftView)] == list(Draft.model_fields)
+    assert [f.name for f in dataclasses.fields(DraftView) if f.name != "source"] == list(Draft.model_fields)
 
 
 def test_draft_view_converts_every_field() -> None:
@@ -25,5 +25,13 @@ def test_draft_view_converts_every_field() -> None:
         remote_fields={"greenhouse": {"post_headers": {"On-Behalf-Of": "42"}}},
     )
     draft = view.to_core()
-    assert draft.model_dump() == dataclasses.asdict(view)
+    assert {"source": "data", **draft.model_dump()} == dataclasses.asdict(view)
     assert view.updated(name="b.pdf").to_core().name == "b.pdf"
+
+
+def test_draft_view_sends_what_its_source_says_and_keeps_both() -> None:
+    view = DraftView(file=Path("cv.pdf"), data_url="https://files.example.com/cv.pdf")
+    assert (view.to_core().file, view.to_core().data_url) == (Path("cv.pdf"), None)
+    by_url = view.updated(source="data_url")
+    assert (by_url.to_core().file, by_url.to_core().data_url) == (None, "https://files.example.com/cv.pdf")
+    assert by_url.updated(source="data").to_core().file == Path("cv.pdf")

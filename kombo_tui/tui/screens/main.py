@@ -117,8 +117,6 @@ class MainScreen(Screen[None]):
         self.session = session
         """Where to send, the audit log, the settings and recent integrations."""
         self._initial = initial or Initial()
-        self._source = "data"
-        self._data_url: str | None = None
         self._remote_error: str | None = None
         self._check_timer: Timer | None = None
         self._file_timer: Timer | None = None
@@ -346,8 +344,7 @@ class MainScreen(Screen[None]):
             suggested.value if suggested else None,
             view.sniffed.mime if view.sniffed else None,
         )
-        if self._source == "data":
-            self.draft = self.draft.updated(file=view.path)
+        self.draft = self.draft.updated(file=view.path)
 
     @on(FilePanel.BrowseRequested, "#file-panel")
     def _browse_requested(self) -> None:
@@ -430,17 +427,7 @@ class MainScreen(Screen[None]):
     @on(AttachmentPanel.Edited, "#attachment-panel")
     def _attachment_edited(self, event: AttachmentPanel.Edited) -> None:
         if event.field == "source":
-            self._source = event.value or "data"
-            if self._source == "data_url":
-                self.draft = self.draft.updated(file=None, data_url=self._data_url)
-            else:
-                ready = self.file_view.path if self.file_view.state == "ready" else None
-                self.draft = self.draft.updated(file=ready, data_url=None)
-            return
-        if event.field == "data_url":
-            self._data_url = event.value
-            if self._source == "data_url":
-                self.draft = self.draft.updated(data_url=event.value)
+            self.draft = self.draft.updated(source="data_url" if event.value == "data_url" else "data")
             return
         self.draft = self.draft.updated(**{event.field: event.value})
 
@@ -462,7 +449,6 @@ class MainScreen(Screen[None]):
         shown = services.preview(
             self.draft,
             self.file_view,
-            by_url=self._source == "data_url",
             restrictions=self.integration_view.restrictions,
             remote_error=self._remote_error,
         )
@@ -512,7 +498,7 @@ class MainScreen(Screen[None]):
     def action_send(self) -> None:
         if self.sending:
             return
-        if self.file_view.state == "inspecting" and self._source == "data":
+        if self.file_view.state == "inspecting" and not self.draft.by_url:
             self.result = ResultView("invalid", "Not sent: the file is still being read. Try again in a moment.")
             return
         check = services.check_send(self.draft, self.file_view, self.extra_files, self._remote_error)
