@@ -7,8 +7,10 @@ from plain values and returned as data (:class:`~kombo_tui.tui.state.ResultView`
 screen, so plain pytest checks these sentences (``tests/tui/test_present.py``) and the
 screen only assigns what comes back.
 
-Markup is Rich/Textual console markup; every value from the user, the file system or Kombo
-is escaped (Rich's ``escape`` is the one Textual's markup uses).
+Styled text is built as :data:`~kombo_tui.tui.text.Line` pieces ``(text, style)``, never as
+markup: a value from the user, the file system or Kombo is placed as text (control characters
+made visible by :func:`~kombo_tui.tui.text.safe_line`), so no ``[`` in it can style the screen
+or bind a click to an action.
 """
 
 from __future__ import annotations
@@ -18,14 +20,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
-
 from kombo_tui.core.connectors import is_supported, tool_id_of, tool_label
 from kombo_tui.core.errors import ApiError, KomboError, TransportError
 from kombo_tui.core.hints import counted, hint_for
 
 from .state import BatchFile, IntegrationView, PickedApplication, ResultKind, ResultView
-from .text import format_bytes, local_time, printable
+from .text import Line, format_bytes, local_time, safe_line
 
 if TYPE_CHECKING:
     from kombo_tui.core.client import RetryNotice
@@ -54,7 +54,7 @@ __all__ = [
     "outcome_view",
     "parse_time",
     "previous_lines",
-    "result_markup",
+    "result_line",
     "retry_line",
     "sending_view",
     "notice_line",
@@ -72,7 +72,7 @@ class OutcomeStyle:
     """How an outcome (or a state of the result panel) is written."""
 
     style: str
-    """The markup style it is written in (a theme variable such as ``$success``)."""
+    """The Textual style it is written in (a theme variable such as ``$success``)."""
     mark: str = ""
     """``✓``, ``✗`` or ``?`` for the outcomes of a send."""
     label: str = ""
@@ -100,7 +100,7 @@ read this one table.
 
 
 def outcome_style(kind: str, default: str = "dim") -> str:
-    """The markup style of an outcome or result kind (``default`` for one not in the table)."""
+    """The style of an outcome or result kind (``default`` for one not in the table)."""
     known = OUTCOME_STYLES.get(kind)
     return known.style if known is not None else default
 
@@ -111,9 +111,9 @@ def outcome_label(outcome: str) -> str:
     return f"{known.mark} {known.label}" if known is not None and known.label else outcome
 
 
-def result_markup(text: str, kind: str) -> str:
+def result_line(text: str, kind: str) -> Line:
     """``text`` in the colour of a send's outcome (anything but sent or unknown is an error)."""
-    return f"[{outcome_style(kind, '$error')}]{escape(text)}[/]"
+    return ((safe_line(text), outcome_style(kind, "$error")),)
 
 
 # ---------------------------------------------------------------------- notices
@@ -179,11 +179,14 @@ def error_fields(error: KomboError | None) -> dict[str, Any]:
 
 
 def describe(upload: PreparedUpload) -> str:
-    """One line about a prepared file: name · size · type · content type (or its data_url)."""
-    name = printable(upload.name)
+    """One line about a prepared file: name · size · type · content type (or its data_url).
+
+    Safe to show: every part is made visible with :func:`~kombo_tui.tui.text.safe_line`.
+    """
+    name = safe_line(upload.name)
     if upload.file is not None:
-        return f"{name}  ·  {format_bytes(upload.size)}  ·  {upload.type.value}  ·  {upload.content_type}"
-    return f"{name}  ·  {upload.type.value}  ·  from {printable(upload.data_url or '')}"
+        return f"{name}  ·  {format_bytes(upload.size)}  ·  {upload.type.value}  ·  {safe_line(upload.content_type)}"
+    return f"{name}  ·  {upload.type.value}  ·  from {safe_line(upload.data_url or '')}"
 
 
 def not_sent_view(problems: Sequence[str]) -> ResultView:
@@ -191,7 +194,7 @@ def not_sent_view(problems: Sequence[str]) -> ResultView:
     return ResultView("invalid", "Not sent — fix these first:", lines=tuple(problems), hint="Nothing was sent.")
 
 
-def previous_lines(named: Sequence[tuple[str, Sequence[HistoryEntry]]], *, unknown_in_session: bool) -> list[str]:
+def previous_lines(named: Sequence[tuple[str, Sequence[HistoryEntry]]], *, unknown_in_session: bool) -> list[Line]:
     """The confirm dialog's warning about earlier sends of these files to this application.
 
     Args:
@@ -199,23 +202,25 @@ def previous_lines(named: Sequence[tuple[str, Sequence[HistoryEntry]]], *, unkno
         unknown_in_session: The last send of this file in this session ended unknown and the
             audit log has no row saying so (it could not be written).
     """
-    lines: list[str] = []
+    lines: list[Line] = []
     if unknown_in_session:
         lines.append(
-            "[b $warning]⚠ The last send of this file here ended with an unknown outcome: it may already be there.[/]"
+            (("⚠ The last send of this file here ended with an unknown outcome: it may already be there.", "b $warning"),)
         )
     for name, previous in named:
-        which = f"{escape(printable(name))}: " if name else ""
+        which = f"{safe_line(name)}: " if name else ""
         for entry in previous[:3]:
             colour = "$warning" if entry.outcome == "unknown" else "$error"
             outcome = "unknown — may be there" if entry.outcome == "unknown" else entry.outcome.replace("_", " ")
-            lines.append(
-                f"[b {colour}]⚠ {which}{'already' if which else 'Already'} sent on {local_time(entry.at)} (outcome {escape(outcome)}), {escape(entry.environment)}[/]"
+            said = (
+                f"⚠ {which}{'already' if which else 'Already'} sent on {safe_line(local_time(entry.at))} "
+                f"(outcome {safe_line(outcome)}), {safe_line(entry.environment)}"
             )
+            lines.append(((said, f"b {colour}"),))
         if len(previous) > 3:
-            lines.append(f"[$error]  … and {counted(len(previous) - 3, 'earlier send')} (F9 shows them all)[/]")
+            lines.append(((f"  … and {counted(len(previous) - 3, 'earlier send')} (F9 shows them all)", "$error"),))
     if any(previous for _, previous in named) or unknown_in_session:
-        lines.append("[dim]Sending again attaches a second copy. Verify re-reads the application's attachments.[/]")
+        lines.append((("Sending again attaches a second copy. Verify re-reads the application's attachments.", "dim"),))
     return lines
 
 
@@ -226,10 +231,11 @@ def first_unknown(previous: Sequence[Sequence[HistoryEntry]]) -> HistoryEntry | 
 
 @dataclass(frozen=True)
 class ChoiceSpec:
-    """What the confirm dialog shows: title, markup body and ``(label, value, variant)`` buttons."""
+    """What the confirm dialog shows: title, body lines and ``(label, value, variant)`` buttons."""
 
     title: str
-    body: str
+    body: tuple[Line, ...]
+    """Styled lines (outside values placed as text, never as markup)."""
     choices: tuple[tuple[str, str, str], ...]
     focus: str
     """The value of the button focused first."""
@@ -261,31 +267,32 @@ def confirm_spec(
     tool = details.tool.label if details else tool_label(tool_id_of(upload.integration_id))
     who = picked.candidate if picked and picked.candidate else "(candidate not looked up)"
     job = picked.job if picked and picked.job else "(job unknown)"
-    lines = [
-        f"[b]Tool[/]         {escape(tool)}  [dim]({escape(upload.integration_id)})[/]",
-        f"[b]Candidate[/]    {escape(who)}",
-        f"[b]Job[/]          {escape(job)}",
-        f"[b]Application[/]  {escape(printable(upload.application_id))}",
+    tool = safe_line(tool)
+    lines: list[Line] = [
+        (("Tool", "b"), (f"         {tool}  ", ""), (f"({safe_line(upload.integration_id)})", "dim")),
+        (("Candidate", "b"), (f"    {safe_line(who)}", "")),
+        (("Job", "b"), (f"          {safe_line(job)}", "")),
+        (("Application", "b"), (f"  {safe_line(upload.application_id)}", "")),
     ]
     for index, item in enumerate(uploads):
-        label = "[b]File[/]        " if len(uploads) == 1 else f"[b]File {index + 1}[/]      "
-        lines.append(f"{label} {escape(describe(item))}")
+        label: Line = (("File", "b"), ("        ", "")) if len(uploads) == 1 else ((f"File {index + 1}", "b"), ("      ", ""))
+        lines.append((*label, (f" {describe(item)}", "")))
     if details is not None and not is_supported(details.tool.id):
-        lines.append(f"[$warning]⚠ {escape(tool)} cannot attach to applications: Kombo adds the file to the candidate.[/]")
+        lines.append(((f"⚠ {tool} cannot attach to applications: Kombo adds the file to the candidate.", "$warning"),))
     for warning in problems:
-        lines.append(f"[$warning]⚠ {escape(warning)}[/]")
+        lines.append(((f"⚠ {safe_line(warning)}", "$warning"),))
 
     unknown_entry = first_unknown(previous)
     unknown = unknown_entry is not None or unknown_here
     if any(previous) or unknown:
         named = [(u.name if len(uploads) > 1 else "", entries) for u, entries in zip(uploads, previous, strict=True)]
-        lines[:0] = [*previous_lines(named, unknown_in_session=unknown_here and unknown_entry is None), ""]
+        lines[:0] = [*previous_lines(named, unknown_in_session=unknown_here and unknown_entry is None), ()]
 
     count = "these files" if len(uploads) > 1 else "this file"
     if unknown:
         return ChoiceSpec(
             "Send again after an unknown outcome?",
-            "\n".join(lines),
+            tuple(lines),
             (("Verify first", "verify", "primary"), ("Send again anyway", "send", "warning"), ("Cancel  esc", "cancel", "default")),
             focus="verify",
             screen_id="resend",
@@ -293,14 +300,14 @@ def confirm_spec(
     if any(previous):
         return ChoiceSpec(
             f"Already sent to this application — send {count} again?",
-            "\n".join(lines),
+            tuple(lines),
             (("Send again", "send", "warning"), ("Cancel  esc", "cancel", "default")),
             focus="cancel",
             screen_id="confirm",
         )
     return ChoiceSpec(
         f"Send {count}?" if len(uploads) == 1 else f"Send these {len(uploads)} files?",
-        "\n".join(lines),
+        tuple(lines),
         (("Send  enter", "send", "success"), ("Cancel  esc", "cancel", "default")),
         focus="send",
         screen_id="confirm",
@@ -380,8 +387,8 @@ class BatchResult:
 
     view: ResultView
     """The result panel: a headline and one line per file."""
-    first_result: str
-    """Markup for the File panel's main file."""
+    first_result: Line
+    """What happened to the File panel's main file."""
     extra_files: tuple[BatchFile, ...]
     """The further files, each row with its own result."""
 
@@ -433,7 +440,7 @@ def batch_view(outcomes: Sequence[SendOutcome], extra_files: Sequence[BatchFile]
         hint="F5 verifies every file of the batch." if kind == "unknown" else None,
         can_verify=True,
     )
-    return BatchResult(view, result_markup(*results[0]), rows)
+    return BatchResult(view, result_line(*results[0]), rows)
 
 
 def cancelled_view(

@@ -23,6 +23,7 @@ from kombo_tui.tui.commands import EXTRA
 from kombo_tui.tui.screens.main import MainScreen
 from kombo_tui.tui.screens.picker import ApplicationPicker
 from kombo_tui.tui.state import upload_key
+from kombo_tui.tui.text import plain
 from kombo_tui.tui.widgets.keybar import KeyBar
 from kombo_tui.tui.widgets.virtual_table import VirtualTable
 
@@ -326,7 +327,7 @@ async def test_export_curl_never_includes_the_key(files: Path, make_app: Callabl
         assert "app%2F..%2Fx%3Fy" in script
         assert app.clipboard and "--data-binary @kombo-upload.json" in app.clipboard
         assert (files / "kombo-upload.json").stat().st_size == screen.prepared.content_length  # type: ignore[union-attr]
-        assert "copied" in screen.export_status
+        assert "copied" in plain(screen.export_status)
 
 
 async def test_full_body_toggle(files: Path, make_app: Callable[..., KomboApp]) -> None:

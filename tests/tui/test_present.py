@@ -28,6 +28,7 @@ from kombo_tui.tui.state import (
     PickedApplication,
     upload_key,
 )
+from kombo_tui.tui.text import plain
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog>>endobj\ntrailer<<>>\n%%EOF\n"
 GREENHOUSE = "greenhouse:abc"
@@ -63,8 +64,8 @@ def test_one_table_styles_every_outcome() -> None:
     assert present.outcome_label("unknown") == "? unknown"
     assert present.outcome_label("verified_absent") == "✗ not there"
     assert present.outcome_label("sending") == "sending"  # not an outcome a send is recorded with
-    assert present.result_markup("✓ sent [x]", "sent") == "[$success]✓ sent \\[x][/]"
-    assert present.result_markup("✗ not sent", "file_changed").startswith("[$error]")
+    assert present.result_line("✓ sent [x]", "sent") == (("✓ sent [x]", "$success"),)
+    assert present.result_line("✗ not sent", "file_changed") == (("✗ not sent", "$error"),)
 
 
 def test_errors_read_as_code_and_message() -> None:
@@ -122,7 +123,7 @@ def test_batch_view_returns_every_row_instead_of_writing_them(tmp_path: Path) ->
         "✗ other.pdf (CV): not sent: ATS.BAD — nope",
     )
     assert batch.view.log_url == REFUSED.log_url and batch.view.hint
-    assert batch.first_result == "[$success]✓ sent[/]"
+    assert batch.first_result == (("✓ sent", "$success"),)
     assert [(r.key, r.result, r.result_kind) for r in batch.extra_files] == [
         (7, "? outcome unknown — verify before sending again", "unknown"),
         (9, "✗ not sent: ATS.BAD — nope", "error"),
@@ -166,41 +167,41 @@ def test_confirm_first_send(upload: PreparedUpload) -> None:
     )
     assert (spec.title, spec.focus, spec.screen_id) == ("Send this file?", "send", "confirm")
     assert [value for _, value, _ in spec.choices] == ["send", "cancel"]
-    assert spec.body.splitlines()[:3] == [
-        "[b]Tool[/]         Greenhouse  [dim](greenhouse:abc)[/]",
-        "[b]Candidate[/]    Ava",
-        "[b]Job[/]          Chef",
-    ]
-    assert "[$warning]⚠ a \\[warning][/]" in spec.body
+    assert spec.body[:3] == (
+        (("Tool", "b"), ("         Greenhouse  ", ""), ("(greenhouse:abc)", "dim")),
+        (("Candidate", "b"), ("    Ava", "")),
+        (("Job", "b"), ("          Chef", "")),
+    )
+    assert (("⚠ a [warning]", "$warning"),) in spec.body
 
 
 def test_confirm_after_earlier_sends_and_unknown_outcomes(tmp_path: Path) -> None:
     first, second = _upload(tmp_path, "a.pdf"), _upload(tmp_path, "b.pdf", PDF + b"%b\n")
     again = present.confirm_spec([first], IntegrationView(), None, [], [[_entry("sent")]], unknown_here=False)
     assert (again.title, again.focus) == ("Already sent to this application — send this file again?", "cancel")
-    assert "[b]Candidate[/]    (candidate not looked up)" in again.body
-    assert again.body.startswith("[b $error]⚠ Already sent on ")
+    assert (("Candidate", "b"), ("    (candidate not looked up)", "")) in again.body
+    assert again.body[0][0][0].startswith("⚠ Already sent on ") and again.body[0][0][1] == "b $error"
     unknown = _entry("unknown", entry_id=5)
     resend = present.confirm_spec([first, second], IntegrationView(), None, [], [[], [unknown]], unknown_here=False)
     assert (resend.screen_id, resend.focus) == ("resend", "verify")
     assert resend.title == "Send again after an unknown outcome?"
-    assert "b.pdf: already sent on" in resend.body and "[b]File 2[/]" in resend.body
+    assert "b.pdf: already sent on" in plain(*resend.body) and ("File 2", "b") in resend.body[-1]
     assert present.first_unknown([[], [unknown]]) is unknown
     here = present.confirm_spec([first], IntegrationView(), None, [], [[]], unknown_here=True)
-    assert here.screen_id == "resend" and "ended with an unknown outcome" in here.body
+    assert here.screen_id == "resend" and "ended with an unknown outcome" in plain(*here.body)
 
 
 def test_confirm_warns_when_the_tool_cannot_attach_to_applications(upload: PreparedUpload) -> None:
     spec = present.confirm_spec([upload], _details("personio", "Personio"), None, [], [[]], unknown_here=False)
-    assert "Personio cannot attach to applications" in spec.body
+    assert "Personio cannot attach to applications" in plain(*spec.body)
 
 
 def test_previous_lines_show_three_and_count_the_rest() -> None:
     entries = [_entry("error", entry_id=i) for i in range(5)]
     lines = present.previous_lines([("", entries)], unknown_in_session=False)
     assert len(lines) == 5
-    assert "… and 2 earlier sends (F9 shows them all)" in lines[3]
-    assert lines[-1].startswith("[dim]Sending again attaches a second copy.")
+    assert "… and 2 earlier sends (F9 shows them all)" in plain(lines[3])
+    assert lines[-1][0][1] == "dim" and plain(lines[-1]).startswith("Sending again attaches a second copy.")
     assert present.previous_lines([("", [])], unknown_in_session=False) == []
     assert present.parse_time("not a time") is None
 
@@ -273,11 +274,3 @@ def test_inspect_stops_when_cancelled(tmp_path: Path) -> None:
     path = tmp_path / "big.pdf"
     path.write_bytes(PDF + b"\0" * (3 << 20))
     assert inspect(path, "big.pdf", cancelled=lambda: True) is None
-
-
-def test_markup_escape_is_textuals() -> None:
-    from rich.markup import escape as rich_escape
-    from textual.markup import escape as textual_escape
-
-    for text in ("a[b]c", "[/]", "x\\", "[$warning]", "[@click]", "\\[b]", "[#fff]"):
-        assert rich_escape(text) == textual_escape(text)

@@ -8,19 +8,25 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 
 class ChoiceScreen(ModalScreen[str | None]):
-    """Title, a few lines of markup, and buttons; dismisses with the chosen value (None = escape)."""
+    """Title, a few lines of text, and buttons; dismisses with the chosen value (None = escape).
+
+    The title and the body are shown as given: Textual ``Content`` (built from outside values
+    placed as text, see :func:`~kombo_tui.tui.widgets.common.content`) or plain strings, never
+    read as markup.
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choice.cancel")]
 
     def __init__(
         self,
-        title: str,
-        body: str,
+        title: str | Content,
+        body: str | Content,
         choices: Sequence[tuple[str, str, str]],
         *,
         focus: str | None = None,
@@ -35,8 +41,8 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self._title, classes="dialog-title")
-            yield Static(self._body, classes="dialog-body")
+            yield Static(self._title, classes="dialog-title", markup=False)
+            yield Static(self._body, classes="dialog-body", markup=False)
             with Horizontal(classes="dialog-buttons"):
                 for label, value, variant in self._choices:
                     yield Button(label, id=f"choice-{value}", variant=variant)  # type: ignore[arg-type]

@@ -6,10 +6,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Horizontal, Vertical
-from textual.markup import escape
 from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 
+from ..text import safe_line
+from ..widgets.common import content
 from ..widgets.keybar import KeyBar
 
 INTRO = """\
@@ -51,7 +52,7 @@ class FirstRunScreen(Screen[str]):
     def on_mount(self) -> None:
         self.query_one("#api-key", Input).focus()
         if self._error:
-            self.query_one("#first-run-error", Static).update(f"[$error]✗ {escape(self._error)}[/]")
+            self._say(f"✗ {safe_line(self._error)}")
 
     @on(Input.Submitted, "#api-key")
     @on(Button.Pressed, "#save")
@@ -76,9 +77,13 @@ class FirstRunScreen(Screen[str]):
         try:
             save_config({"api_key": key})
         except (ConfigError, OSError) as exc:
-            error.update(f"[$error]✗ Could not save the key: {escape(str(exc))}[/]")
+            self._say(f"✗ Could not save the key: {safe_line(exc)}")
             return
         self.dismiss("saved")
+
+    def _say(self, problem: str) -> None:
+        """Show a problem (plain text: it may name a path or a URL from the settings)."""
+        self.query_one("#first-run-error", Static).update(content(((problem, "$error"),)))
 
     def action_sandbox(self) -> None:
         self.dismiss("sandbox")

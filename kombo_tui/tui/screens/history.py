@@ -13,15 +13,17 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from kombo_tui.core.hints import counted
+from kombo_tui.core.net import safe_link
 
 from ..present import outcome_label
-from ..text import format_bytes, local_time, printable
+from ..text import Line, format_bytes, local_time, safe_line
+from ..widgets.common import content
 from ..widgets.keybar import KeyBar
+from ..widgets.result import NOT_A_LINK
 from ..widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
@@ -46,18 +48,19 @@ LIMIT = 1000
 
 
 def cells(entry: HistoryEntry) -> tuple[str, ...]:
+    """One row of the table; every recorded value as inert text (the log replays what came in)."""
     return (
-        local_time(entry.at),
-        outcome_label(entry.outcome),
-        entry.environment,
-        printable(entry.candidate or ""),
-        printable(entry.job or ""),
-        printable(entry.file_name),
-        entry.type,
+        safe_line(local_time(entry.at)),
+        safe_line(outcome_label(entry.outcome)),
+        safe_line(entry.environment),
+        safe_line(entry.candidate or ""),
+        safe_line(entry.job or ""),
+        safe_line(entry.file_name),
+        safe_line(entry.type),
         format_bytes(entry.size) if entry.size is not None else "",
-        printable(entry.application_id),
-        printable(entry.integration_id),
-        entry.error_code or "",
+        safe_line(entry.application_id),
+        safe_line(entry.integration_id),
+        safe_line(entry.error_code or ""),
     )
 
 
@@ -116,11 +119,11 @@ class HistoryScreen(ModalScreen[None]):
         self._status(text)
 
     def _show_error(self, message: str) -> None:
-        self._status(f"[$error]✗ {escape(message)}[/]")
+        self._status(f"✗ {safe_line(message)}", "$error")
 
-    def _status(self, text: str) -> None:
+    def _status(self, text: str, style: str = "") -> None:
         self.status_text = text
-        self.query_one("#history-status", Static).update(text)
+        self.query_one("#history-status", Static).update(content(((text, style),)))
 
     @on(Input.Changed, "#history-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -176,22 +179,25 @@ class HistoryDetail(ModalScreen[None]):
     def __init__(self, entry: HistoryEntry) -> None:
         super().__init__(id="history-detail", classes="dialog-screen")
         self.entry = entry
+        self.link = safe_link(entry.log_url)
+        """The log URL when it may be opened or copied (https only), else None."""
         self.status_text = ""
 
     def compose(self) -> ComposeResult:
         entry = self.entry
         with Vertical(classes="dialog"):
-            yield Static(f"{escape(outcome_label(entry.outcome))} — {escape(printable(entry.file_name))}", classes="dialog-title")
-            yield Static(detail_text(entry), id="history-detail-text", classes="dialog-body")
+            title = f"{safe_line(outcome_label(entry.outcome))} — {safe_line(entry.file_name)}"
+            yield Static(title, classes="dialog-title", markup=False)
+            yield Static(content(*detail_lines(entry)), id="history-detail-text", classes="dialog-body")
             yield Static("", id="history-detail-status")
             with Horizontal(classes="dialog-buttons"):
-                if entry.log_url:
+                if self.link:
                     yield Button("Open log URL  o", id="open-log", variant="primary")
                     yield Button("Copy log URL  c", id="copy-log")
                 yield Button("Close  esc", id="close")
 
     def on_mount(self) -> None:
-        self.query_one("#open-log" if self.entry.log_url else "#close", Button).focus()
+        self.query_one("#open-log" if self.link else "#close", Button).focus()
 
     @on(Button.Pressed, "#open-log")
     def _open_pressed(self) -> None:
@@ -206,29 +212,33 @@ class HistoryDetail(ModalScreen[None]):
         self.action_close()
 
     def action_copy(self) -> None:
-        if self.entry.log_url:
-            self.app.copy_to_clipboard(self.entry.log_url)
-            self._status("[$success]✓ log URL copied to the clipboard[/]")
+        if self.link:
+            self.app.copy_to_clipboard(self.link)
+            self._status("✓ log URL copied to the clipboard", "$success")
+        elif self.entry.log_url:
+            self._status(f"✗ The log URL is {NOT_A_LINK}.", "$warning")
 
     def action_open(self) -> None:
-        if self.entry.log_url:
-            self.app.open_url(self.entry.log_url)
-            self._status("[$success]✓ asked the system to open the log URL[/]")
+        if self.link:
+            self.app.open_url(self.link)
+            self._status("✓ asked the system to open the log URL", "$success")
+        elif self.entry.log_url:
+            self._status(f"✗ The log URL is {NOT_A_LINK}.", "$warning")
 
-    def _status(self, text: str) -> None:
+    def _status(self, text: str, style: str = "") -> None:
         self.status_text = text
-        self.query_one("#history-detail-status", Static).update(text)
+        self.query_one("#history-detail-status", Static).update(content(((text, style),)))
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
-def detail_text(entry: HistoryEntry) -> str:
-    """The detail view's lines (markup; every recorded value escaped)."""
+def detail_lines(entry: HistoryEntry) -> list[Line]:
+    """The detail view's lines; every recorded value placed as inert text, never as markup."""
 
-    def row(label: str, value: object) -> str:
-        shown = "[dim]—[/]" if value in (None, "", [], {}) else escape(printable(str(value)))
-        return f"[b]{label:<13}[/]{shown}"
+    def row(label: str, value: object) -> Line:
+        shown: Line = (("—", "dim"),) if value in (None, "", [], {}) else ((safe_line(value, 4000), ""),)
+        return ((f"{label:<13}", "b"), *shown)
 
     size = f"{format_bytes(entry.size)} ({entry.size:,} bytes)" if entry.size is not None else None
     label = outcome_label(entry.outcome)  # the raw value too, when the label differs
@@ -256,5 +266,7 @@ def detail_text(entry: HistoryEntry) -> str:
         lines.append(row("Error code", entry.error_code))
         lines.append(row("Message", entry.error_message))
     lines.append(row("log_url", entry.log_url))
-    lines.extend(f"[$warning]⚠ {escape(printable(w))}[/]" for w in entry.warnings)
-    return "\n".join(lines)
+    if entry.log_url and safe_link(entry.log_url) is None:
+        lines.append(((f"{'':<13}", ""), (f"({NOT_A_LINK})", "dim")))
+    lines.extend(((f"⚠ {safe_line(w)}", "$warning"),) for w in entry.warnings)
+    return lines

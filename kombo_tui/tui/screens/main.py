@@ -24,7 +24,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.markup import escape
 from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
@@ -33,6 +32,7 @@ from textual.worker import get_current_worker
 
 from kombo_tui.core.connectors import tool_id_of
 from kombo_tui.core.errors import KomboError
+from kombo_tui.core.net import safe_link
 
 from .. import present, services
 from ..inspect import inspect, path_problem
@@ -50,8 +50,9 @@ from ..state import (
     ResultView,
     upload_key,
 )
+from ..text import Line, safe_line
 from ..widgets.attachment import AttachmentPanel
-from ..widgets.common import Panel
+from ..widgets.common import Panel, content
 from ..widgets.file_panel import FilePanel
 from ..widgets.header import AppHeader
 from ..widgets.keybar import KeyBar
@@ -103,12 +104,13 @@ class MainScreen(Screen[None]):
     preview_problems: var[tuple[str, ...]] = var(tuple, init=False)
     full_body: var[bool] = var(False, init=False)
     base_url: var[str] = var("", init=False)
-    export_status: var[str] = var("", init=False)
+    export_status: var[Line] = var(tuple, init=False)
+    """What F7 or F8 last did (styled pieces, shown under the payload)."""
     result: var[ResultView] = var(ResultView, init=False)
     sending: var[bool] = var(False, init=False)
     extra_files: var[tuple[BatchFile, ...]] = var(tuple, init=False)
     """Further files for the same application, sent together with the first."""
-    first_file_result: var[str] = var("", init=False)
+    first_file_result: var[Line] = var(tuple, init=False)
     last_send: var[LastSend] = var(LastSend, init=False)
     """What Verify re-checks, and whether a resend must ask first."""
 
@@ -466,7 +468,7 @@ class MainScreen(Screen[None]):
         if action == "verify":
             return bool(self.last_send.uploads) and not self.sending
         if action == "copy_log_url":
-            return bool(self.result.log_url)
+            return safe_link(self.result.log_url) is not None
         return True
 
     def watch_sending(self) -> None:
@@ -474,7 +476,7 @@ class MainScreen(Screen[None]):
 
     def watch_result(self, old: ResultView, new: ResultView) -> None:
         # Refreshing bindings repaints the key bar: only when a binding's state changes.
-        if bool(old.log_url) != bool(new.log_url):
+        if safe_link(old.log_url) != safe_link(new.log_url):
             self._refresh_bindings_soon()
 
     def watch_last_send(self, old: LastSend, new: LastSend) -> None:
@@ -538,7 +540,7 @@ class MainScreen(Screen[None]):
                 self.verify(self.last_send, was_unknown=True)
 
         self.app.push_screen(
-            ChoiceScreen(spec.title, spec.body, spec.choices, focus=spec.focus, screen_id=spec.screen_id), chosen
+            ChoiceScreen(spec.title, content(*spec.body), spec.choices, focus=spec.focus, screen_id=spec.screen_id), chosen
         )
 
     def _on_progress(self, sent: int, total: int) -> None:
@@ -565,7 +567,7 @@ class MainScreen(Screen[None]):
         self.result = present.sending_view(uploads, total)
         self._progress_bar.restart()
         self.query_one(ResultPanel).set_progress(0, total)
-        self.first_file_result = ""
+        self.first_file_result = ()
         if len(uploads) > 1:
             self.extra_files = tuple(replace(f, result="sending…", result_kind="sending") for f in self.extra_files)
 
@@ -671,7 +673,7 @@ class MainScreen(Screen[None]):
     def action_export_curl(self) -> None:
         upload = self.prepared
         if upload is None:
-            self.export_status = "[$warning]Nothing to export yet: choose a file (or a data_url) first.[/]"
+            self.export_status = (("Nothing to export yet: choose a file (or a data_url) first.", "$warning"),)
             return
         self.export(upload)
 
@@ -681,21 +683,22 @@ class MainScreen(Screen[None]):
         try:
             command, body, script = services.export_curl(upload, self.base_url)
         except (KomboError, OSError) as exc:
-            self.app.call_from_thread(setattr, self, "export_status", f"[$error]✗ Export failed: {escape(str(exc))}[/]")
+            failed: Line = ((f"✗ Export failed: {safe_line(exc)}", "$error"),)
+            self.app.call_from_thread(setattr, self, "export_status", failed)
             return
         self.app.call_from_thread(self.app.copy_to_clipboard, command)
-        self.app.call_from_thread(
-            setattr,
-            self,
-            "export_status",
-            f"[$success]✓ curl copied to the clipboard[/] · body → {body} · script → {script} "
-            "[dim](run from this folder with KOMBO_API_KEY set)[/]",
+        done: Line = (
+            ("✓ curl copied to the clipboard", "$success"),
+            (f" · body → {safe_line(body)} · script → {safe_line(script)} ", ""),
+            ("(run from this folder with KOMBO_API_KEY set)", "dim"),
         )
+        self.app.call_from_thread(setattr, self, "export_status", done)
 
     def action_copy_log_url(self) -> None:
-        if self.result.log_url:
-            self.app.copy_to_clipboard(self.result.log_url)
-            self.export_status = "[$success]✓ log URL copied to the clipboard[/]"
+        link = safe_link(self.result.log_url)
+        if link is not None:
+            self.app.copy_to_clipboard(link)
+            self.export_status = (("✓ log URL copied to the clipboard", "$success"),)
 
     def action_history(self) -> None:
         from .history import HistoryScreen

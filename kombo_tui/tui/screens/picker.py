@@ -15,7 +15,6 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
@@ -24,6 +23,8 @@ from kombo_tui.core.hints import counted
 
 from ..perf import settle_gc
 from ..state import PickedApplication
+from ..text import safe_line
+from ..widgets.common import content
 from ..widgets.keybar import KeyBar
 from ..widgets.virtual_table import VirtualTable
 
@@ -57,7 +58,8 @@ class Row(NamedTuple):
 
     @property
     def cells(self) -> tuple[str, ...]:
-        return (self.candidate, self.email, self.job, self.stage, self.outcome, self.updated)
+        """The row as the table shows it: candidate data is inert text (built only for rows on screen)."""
+        return tuple(safe_line(cell) for cell in (self.candidate, self.email, self.job, self.stage, self.outcome, self.updated))
 
     @property
     def picked(self) -> PickedApplication:
@@ -176,7 +178,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog table-dialog"):
-            yield Static(f"Pick an application — {self.cache.integration_id}", classes="dialog-title")
+            yield Static(f"Pick an application — {safe_line(self.cache.integration_id)}", classes="dialog-title", markup=False)
             yield Input(
                 placeholder="filter by candidate, email or job · paste an id and press F2 · F4 searches an email",
                 compact=True,
@@ -208,7 +210,8 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
     def _show(self, *, keep_cursor: bool = False) -> None:
         self.query_one("#apps", VirtualTable).set_rows(MatchedCells(self.source, self._matches), keep_cursor=keep_cursor)
 
-    def _update_status(self, extra: str = "") -> None:
+    def _update_status(self, extra: str = "", style: str = "") -> None:
+        """The status line: ``extra`` (plain text, in ``style``) before the counts."""
         total = len(self.source)
         if self._server_rows is not None:
             text = f"{counted(len(self._matches), 'application')} of the matching candidates found on the server · Esc closes, edit the filter to go back"
@@ -222,7 +225,8 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         if self._loading:
             text = "Loading… · " + text
         self.status_text = (extra + " · " if extra else "") + text
-        self.query_one("#picker-status", Static).update(self.status_text)
+        said = ((extra, style), (" · ", "")) if extra else ()
+        self.query_one("#picker-status", Static).update(content((*said, (text, ""))))
 
     def _picked_at(self, row_index: int) -> PickedApplication | None:
         if 0 <= row_index < len(self._matches):
@@ -251,7 +255,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
                 self._update_status()
         except KomboError as exc:
             self._loading = False
-            self._update_status(f"[$error]✗ {escape(str(exc))}[/]")
+            self._update_status(f"✗ {safe_line(exc)}", "$error")
             return
         self._loading = False
         self._update_status()
@@ -271,12 +275,12 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
 
     @work(exclusive=True, group="picker-email", exit_on_error=False)
     async def _email_search(self, email: str) -> None:
-        self._update_status(f"Searching {email} on the server…")
+        self._update_status(f"Searching {safe_line(email)} on the server…")
         try:
             client = await self._get_client()
             page = await client.list_candidates(integration_id=self.cache.integration_id, email=email)
         except KomboError as exc:
-            self._update_status(f"[$error]✗ {escape(str(exc))}[/]")
+            self._update_status(f"✗ {safe_line(exc)}", "$error")
             return
         rows: list[Row] = []
         for candidate in page.results:
@@ -284,7 +288,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         self._server_rows = rows
         self._apply_filter("")
         if not rows:
-            self._update_status(f"No candidate with email {email} on the server")
+            self._update_status(f"No candidate with email {safe_line(email)} on the server")
         else:
             self.query_one("#apps", VirtualTable).focus()
 

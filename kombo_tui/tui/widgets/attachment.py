@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
-from .common import ATTACHMENT_TYPES, Panel, field_row
+from ..text import safe_line
+from .common import ATTACHMENT_TYPES, Panel, content, field_row
 
 
 class AttachmentPanel(Panel, Vertical):
@@ -127,7 +127,7 @@ class AttachmentPanel(Panel, Vertical):
         name = value or self._default_name
         field = self.query_one("#name", Input)
         if name and ("." not in name.strip(".") or name.endswith(".")):
-            note.update(f"[$warning]⚠ {escape(name)} has no extension; the ATS may not open it (e.g. Resume.pdf)[/]")
+            note.update(content(((f"⚠ {safe_line(name)} has no extension; the ATS may not open it (e.g. Resume.pdf)", "$warning"),)))
             field.add_class("-warning")
         else:
             note.update("")
@@ -145,7 +145,7 @@ class AttachmentPanel(Panel, Vertical):
             bad = not CONTENT_TYPE_RE.match(value)
         field.set_class(bad, "-invalid")
         if bad:
-            note.update(f"[$error]✗ {escape(value)!s} is not a MIME type like application/pdf (type/subtype)[/]")
+            note.update(content(((f"✗ {safe_line(value)} is not a MIME type like application/pdf (type/subtype)", "$error"),)))
         else:
             note.update("")
         note.display = bad

@@ -1,4 +1,5 @@
-"""What the panels share: the deferred-fields contract, a labelled row, the attachment types."""
+"""What the panels share: the deferred-fields contract, a labelled row, the attachment types, and
+:func:`content`, the one way styled text with outside strings in it is put on the screen."""
 
 from __future__ import annotations
 
@@ -6,13 +7,35 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.widgets import Label
+
+from ..text import Line
 
 if TYPE_CHECKING:
     from textual.widget import Widget
 
 ATTACHMENT_TYPES = (("CV", "CV"), ("Cover letter", "COVER_LETTER"), ("Other", "OTHER"))
 """The attachment types as a ``Select`` offers them: (label, value)."""
+
+
+def content(*lines: Line | Content | str) -> Content:
+    """Lines as Textual ``Content``, joined by newlines; nothing in them is read as markup.
+
+    A line is a plain string, ``Content``, or ``(text, style)`` pieces (:data:`~kombo_tui.tui.text.Line`):
+    ``content((("✗ ", "$error"), (name, "b")))``. Strings from outside must already have gone
+    through :func:`~kombo_tui.tui.text.safe_line` (control characters made visible).
+    """
+    parts: list[Content | str] = []
+    for line in lines:
+        if isinstance(line, tuple):
+            parts.append(Content.assemble(*(piece for piece in line if piece[0])))
+        else:
+            parts.append(line)
+    if len(parts) == 1:
+        only = parts[0]
+        return only if isinstance(only, Content) else Content(only)
+    return Content("\n").join(parts)
 
 
 def field_row(label: str, *, row_id: str | None = None) -> Horizontal:

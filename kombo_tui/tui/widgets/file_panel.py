@@ -11,16 +11,17 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Input, Select, Static
 
+from kombo_tui.core.text import one_line
+
 from ..paths import PathSuggester, clean_path
 from ..present import outcome_style
 from ..state import BatchFile, FileView
-from ..text import format_bytes, printable
-from .common import ATTACHMENT_TYPES, Panel, field_row
+from ..text import Line, format_bytes, safe_line
+from .common import ATTACHMENT_TYPES, Panel, content, field_row
 
 
 class BatchRow(Vertical):
@@ -44,23 +45,23 @@ class BatchRow(Vertical):
         self.item = item
         info = self.query_one(".batch-info", Static)
         note = self.query_one(".batch-note", Static)
-        name = escape(printable(item.display))
-        lines = []
+        name = safe_line(item.display)
+        lines: list[Line] = []
         if item.state == "inspecting":
-            info.update(name)
-            lines.append("[dim]reading…[/]")
+            info.update(content(name))
+            lines.append((("reading…", "dim"),))
         elif item.state == "error":
-            info.update(f"[$error]{name}[/]")
+            info.update(content(((name, "$error"),)))
         else:
-            info.update(f"[b]{name}[/]")
-            mime = escape(item.sniffed.mime) if item.sniffed else "?"
-            source = f" [dim]from {item.sniffed.source}[/]" if item.sniffed else ""
-            lines.append(f"{format_bytes(item.size or 0)} · {mime}{source}")
+            info.update(content(((name, "b"),)))
+            mime = safe_line(item.sniffed.mime) if item.sniffed else "?"
+            source: Line = ((" ", ""), (f"from {safe_line(item.sniffed.source)}", "dim")) if item.sniffed else ()
+            lines.append(((f"{format_bytes(item.size or 0)} · {mime}", ""), *source))
         if item.error:
-            lines.append(f"[$error]✗ {escape(item.error)}[/]")
+            lines.append(((f"✗ {safe_line(item.error)}", "$error"),))
         if item.result:
-            lines.append(f"[{outcome_style(item.result_kind)}]{escape(item.result)}[/]")
-        note.update("\n".join(lines))
+            lines.append(((safe_line(item.result), outcome_style(item.result_kind)),))
+        note.update(content(*lines) if lines else "")
         note.display = bool(lines)
         self.set_class(bool(item.error), "-invalid")
 
@@ -72,7 +73,7 @@ class FilePanel(Panel, Vertical):
     warnings: reactive[tuple[str, ...]] = reactive(tuple, init=False)
     more: reactive[tuple[BatchFile, ...]] = reactive(tuple, init=False)
     """Further files for the same application."""
-    result: reactive[str] = reactive("", init=False)
+    result: reactive[Line] = reactive(tuple, init=False)
     """After sending a batch: what happened to the first file."""
 
     @dataclass
@@ -186,7 +187,7 @@ class FilePanel(Panel, Vertical):
         A path a terminal cannot show as is (bytes that are not UTF-8, a newline) is shown
         escaped; the real path is kept and used while the input shows exactly that text.
         """
-        shown = printable(value)
+        shown = one_line(value)  # whole: the input must hold the full path
         self._real_path = (shown, value) if shown != value else None
         self.query_one("#path", Input).value = shown
 
@@ -246,7 +247,7 @@ class FilePanel(Panel, Vertical):
         if not self.fields_mounted:
             return
         label = self.query_one("#file-result", Static)
-        label.update(self.result)
+        label.update(content(self.result))
         label.display = bool(self.result)
 
     @on(Button.Pressed, "#browse")
@@ -268,20 +269,20 @@ class FilePanel(Panel, Vertical):
         warn = self.query_one("#file-warnings", Static)
         self.query_one("#path", Input).set_class(view.state == "error", "-invalid")
         if view.state == "none":
-            info.update("[dim]No file yet. Drop one onto the terminal, type a path or press ctrl+o.[/]")
+            info.update(content((("No file yet. Drop one onto the terminal, type a path or press ctrl+o.", "dim"),)))
         elif view.state == "error":
-            info.update(f"[$error]✗ {escape(printable(view.error or 'cannot use this file'))}[/]")
+            info.update(content(((f"✗ {safe_line(view.error or 'cannot use this file')}", "$error"),)))
         elif view.state == "inspecting":
             size = format_bytes(view.size) if view.size is not None else "…"
-            info.update(f"{escape(printable(view.display))} · {size} · [dim]reading… {view.hashed:.0%}[/]")
+            info.update(content(((f"{safe_line(view.display)} · {size} · ", ""), (f"reading… {view.hashed:.0%}", "dim"))))
         else:
             sniffed = view.sniffed
-            mime = escape(sniffed.mime) if sniffed else "?"
-            source = sniffed.source if sniffed else "none"
+            mime = safe_line(sniffed.mime) if sniffed else "?"
+            source = safe_line(sniffed.source) if sniffed else "none"
             guess = " (a guess)" if sniffed and sniffed.is_guess else ""
             size = format_bytes(view.size or 0)
             info.update(
-                f"[b]{escape(printable(view.display))}[/] · {size} · {mime} [dim]from {source}{guess}[/]"
+                content(((safe_line(view.display), "b"), (f" · {size} · {mime} ", ""), (f"from {source}{guess}", "dim")))
             )
-        warn.update("\n".join(f"[$warning]⚠ {escape(w)}[/]" for w in self.warnings))
+        warn.update(content(*(((f"⚠ {safe_line(w)}", "$warning"),) for w in self.warnings)) if self.warnings else "")
         warn.display = bool(self.warnings)

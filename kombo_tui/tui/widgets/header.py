@@ -1,11 +1,17 @@
-"""The top line: app name, environment badge and where the key came from (never the key)."""
+"""The top line: app name, environment badge and where the key came from (never the key).
+
+The badge can be a custom host from the settings: it is shown as text, never as markup.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Label
+
+from ..text import safe_line
 
 _KEY_SOURCES = {
     "env": "key from environment",
@@ -39,8 +45,8 @@ class AppHeader(Horizontal):
 
     def _refresh_labels(self) -> None:
         badge = self.query_one("#env-badge", Label)
-        badge.update(f" {self.environment or '…'} ")
+        badge.update(Content(f" {safe_line(self.environment or '…', 60)} "))
         badge.set_class(self.environment == "SANDBOX", "-sandbox")
         badge.set_class(self.environment in ("EU", "US", "CA"), "-production")
         badge.set_class(self.environment not in ("SANDBOX", "EU", "US", "CA"), "-custom")
-        self.query_one("#key-source", Label).update(_KEY_SOURCES.get(self.key_source, self.key_source))
+        self.query_one("#key-source", Label).update(Content(_KEY_SOURCES.get(self.key_source, safe_line(self.key_source, 60))))

@@ -12,9 +12,11 @@ from textual.containers import VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from kombo_tui.core.text import inert
+
 from ..state import BatchFile
-from ..text import format_bytes, printable
-from .common import Panel
+from ..text import Line, format_bytes, safe_line
+from .common import Panel, content
 
 if TYPE_CHECKING:
     from kombo_tui.core.payload import PreparedUpload
@@ -30,7 +32,7 @@ class PayloadPanel(Panel, VerticalScroll):
     problems: reactive[tuple[str, ...]] = reactive(tuple, init=False)
     full: reactive[bool] = reactive(False, init=False)
     base_url: reactive[str] = reactive("", init=False)
-    status: reactive[str] = reactive("", init=False)
+    status: reactive[Line] = reactive(tuple, init=False)
     more: reactive[tuple[BatchFile, ...]] = reactive(tuple, init=False)
     """Further files of a batch: each is its own request, summed up under the first one's."""
 
@@ -68,7 +70,7 @@ class PayloadPanel(Panel, VerticalScroll):
         if not self.fields_mounted:
             return
         status = self.query_one("#payload-status", Static)
-        status.update(self.status)
+        status.update(content(self.status))
         status.display = bool(self.status)
 
     def _refresh_view(self) -> None:
@@ -78,9 +80,9 @@ class PayloadPanel(Panel, VerticalScroll):
         upload = self.upload
         self.text = ""
         if upload is None:
-            lines = ["[dim]The request appears here once a file (or a data_url) is chosen.[/]"]
-            lines += [f"[$warning]• {p}[/]" for p in self.problems]
-            body.update("\n".join(lines))
+            lines: list[Line] = [(("The request appears here once a file (or a data_url) is chosen.", "dim"),)]
+            lines += [((f"• {safe_line(p)}", "$warning"),) for p in self.problems]
+            body.update(content(*lines))
             return
         from kombo_tui.core.export import upload_url
 
@@ -89,11 +91,11 @@ class PayloadPanel(Panel, VerticalScroll):
             head.append(f"File 1 of {len(self.more) + 1}", style="bold")
             head.append(" · one request per file; the others below\n", style="dim")
         head.append("POST ", style="bold")
-        head.append(upload_url(upload, self.base_url or "…"))
+        head.append(safe_line(upload_url(upload, self.base_url or "…")))
         head.append("\nAuthorization: ", style="dim")
         head.append("Bearer •••• (never shown)")
         head.append("\nX-Integration-Id: ", style="dim")
-        head.append(upload.integration_id or "{integration_id}")
+        head.append(safe_line(upload.integration_id or "{integration_id}"))
         head.append("\nContent-Length: ", style="dim")
         head.append(f"{upload.content_length:,}")
         parts: list[object] = [head]
@@ -107,14 +109,15 @@ class PayloadPanel(Panel, VerticalScroll):
         try:
             preview = upload.preview(full=full)
         except Exception as exc:  # noqa: BLE001 - the file changed under us; say so
-            parts.append(Text(f"Cannot read the file for the full body: {exc}", style="red"))
+            parts.append(Text(f"Cannot read the file for the full body: {safe_line(exc)}", style="red"))
         else:
-            self.text = json.dumps(preview, ensure_ascii=False, indent=2)
-            parts.append(JSONHighlighter()(Text(json.dumps(preview, ensure_ascii=False, indent=2), overflow="fold")))
+            # JSON escapes C0 controls itself; C1 controls, DEL and bidi overrides are made visible.
+            self.text = inert(json.dumps(preview, ensure_ascii=False, indent=2))
+            parts.append(JSONHighlighter()(Text(self.text, overflow="fold")))
         if note:
             parts.append(Text(note, style="italic"))
         for problem in self.problems:
-            parts.append(Text(f"• {problem}", style="yellow"))
+            parts.append(Text(f"• {safe_line(problem)}", style="yellow"))
         if self.more:
             parts.append(_batch_summary(self.more))
         body.update(Group(*parts))  # type: ignore[arg-type]
@@ -126,12 +129,12 @@ def _batch_summary(more: tuple[BatchFile, ...]) -> Text:
     out = Text()
     for number, item in enumerate(more, start=2):
         out.append(f"\nFile {number} of {total}: ", style="bold")
-        out.append(printable(item.path.name))
+        out.append(safe_line(item.path.name))
         if item.state == "ready":
-            mime = item.sniffed.mime if item.sniffed else "?"
+            mime = safe_line(item.sniffed.mime) if item.sniffed else "?"
             out.append(f" · {item.type} · {format_bytes(item.size or 0)} · {mime}", style="dim")
         elif item.state == "inspecting":
             out.append(" · reading…", style="dim")
         if item.error:
-            out.append(f" · {item.error}", style="yellow")
+            out.append(f" · {safe_line(item.error)}", style="yellow")
     return out

@@ -13,7 +13,6 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Collapsible, Input, Label, Select, Static, Switch, TextArea
 
@@ -24,7 +23,8 @@ from kombo_tui.core.connectors import (
 )
 from kombo_tui.core.errors import InputError
 
-from .common import Panel
+from ..text import safe_line
+from .common import Panel, content
 
 
 def _field_id(spec: FieldSpec) -> str:
@@ -97,7 +97,7 @@ class RemoteFieldsPanel(Panel, VerticalScroll):
                 yield Switch(value=False, id=fid)
                 yield Label(spec.label, classes="remote-label")
         else:
-            yield Label(f"{spec.label} [dim]{escape(path)}[/]", classes="remote-label")
+            yield Label(content(((f"{spec.label} ", ""), (path, "dim"))), classes="remote-label")
             if spec.kind == "select":
                 yield Select([(c, c) for c in spec.choices], prompt="(not set)", compact=True, id=fid)
             else:
@@ -176,7 +176,7 @@ class RemoteFieldsPanel(Panel, VerticalScroll):
         raw = self.query_one("#raw-json", TextArea)
         raw.set_class(error is not None and error.startswith("raw JSON"), "-invalid")
         if error:
-            note.update(f"[$error]✗ {escape(error)}[/]")
+            note.update(content(((f"✗ {safe_line(error)}", "$error"),)))
         elif raw.text.strip():
             note.update("[$success]✓ valid[/]")
         else:

@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Button, Link, ProgressBar, Static
 
+from kombo_tui.core.net import safe_link
+
 from ..present import outcome_style
 from ..state import ResultView
-from .common import Panel
+from ..text import Line, safe_block, safe_line
+from .common import Panel, content
 
 _IDLE = "[dim]Nothing sent yet.[/]"
 _GUIDE = (
@@ -22,6 +24,8 @@ _GUIDE = (
     "Kombo's warnings, errors with their log link and what to do about them appear here; "
     "if the answer is lost, F5 checks whether the file arrived.[/]"
 )
+NOT_A_LINK = "not an https link: shown as text, not opened or copied"
+"""Said beside a ``log_url`` that is anything but ``https`` (``file:``, ``javascript:``…)."""
 """Shown under the idle line where the terminal is tall enough (hidden on short screens)."""
 
 
@@ -96,8 +100,9 @@ class ResultPanel(Panel, Vertical):
     @on(Button.Pressed, "#copy-log")
     def _copy(self, event: Button.Pressed) -> None:
         event.stop()
-        if self.result.log_url:
-            self.app.copy_to_clipboard(self.result.log_url)
+        link = safe_link(self.result.log_url)
+        if link is not None:
+            self.app.copy_to_clipboard(link)
             self.app.notify("log URL copied to the clipboard")
 
     def _refresh_view(self) -> None:
@@ -107,32 +112,47 @@ class ResultPanel(Panel, Vertical):
         self.set_class(view.kind in ("error", "file_changed"), "-error")
         self.set_class(view.kind == "sent", "-sent")
         self.set_class(view.kind == "unknown", "-unknown")
-        style = outcome_style(view.kind)
-        lines: list[str] = []
-        if view.headline:
-            lines.append(f"[b {style}]{escape(view.headline)}[/]")
-        lines.extend(escape(line) for line in view.lines)
-        if view.code or view.title:
-            code = escape(view.code or "(no code)")
-            title = f" — {escape(view.title)}" if view.title else ""
-            lines.append(f"[b]{code}[/]{title}")
-        if view.message:
-            lines.append(escape(view.message))
-        lines.extend(f"[$warning]⚠ {escape(w)}[/]" for w in view.warnings)
-        lines.extend(f"[dim]↻ {escape(r)}[/]" for r in view.retries)
-        if view.hint:
-            lines.append(f"[$accent]→ {escape(view.hint)}[/]")
-        if view.verification:
-            colour = {True: "$success", False: "$error"}.get(view.verification_found, "$warning")  # type: ignore[arg-type]
-            lines.append(f"[{colour}]Verify: {escape(view.verification)}[/]")
-        self.query_one("#result-text", Static).update("\n".join(lines) or _IDLE)
+        lines = result_lines(view)
+        self.query_one("#result-text", Static).update(content(*lines) if lines else _IDLE)
         self.set_class(not lines, "-idle")  # the guide shows under the idle line (CSS)
+        url = safe_link(view.log_url)
         link = self.query_one("#log-url", Link)
-        link.text = view.log_url or ""
-        link.url = view.log_url or ""
-        link.display = bool(view.log_url)
-        self.query_one("#copy-log").display = bool(view.log_url)
+        link.text = url or ""
+        link.url = url or ""
+        link.display = bool(url)
+        self.query_one("#copy-log").display = bool(url)
         self.query_one("#verify").display = view.can_verify
         self.query_one("#cancel").display = view.kind == "sending"
-        self.query_one("#result-actions").display = bool(view.log_url or view.can_verify or view.kind == "sending")
+        self.query_one("#result-actions").display = bool(url or view.can_verify or view.kind == "sending")
         self.query_one("#progress").display = view.kind == "sending"
+
+
+def result_lines(view: ResultView) -> list[Line]:
+    """What the result panel writes about ``view``: every outside string placed as text.
+
+    The headline, lines, error code, title and message, warnings and hints can all hold a
+    server's or a file's strings: control characters are made visible and nothing is read as
+    markup. A ``log_url`` that is not ``https`` is shown here as text with a note (an https
+    one is the link below instead).
+    """
+    style = outcome_style(view.kind)
+    lines: list[Line] = []
+    if view.headline:
+        lines.append(((safe_line(view.headline), f"b {style}"),))
+    lines.extend(((safe_line(line), ""),) for line in view.lines)
+    if view.code or view.title:
+        code = safe_line(view.code or "(no code)")
+        title: Line = ((f" — {safe_line(view.title)}", ""),) if view.title else ()
+        lines.append(((code, "b"), *title))
+    if view.message:
+        lines.append(((safe_block(view.message), ""),))
+    if view.log_url and safe_link(view.log_url) is None:
+        lines.append((("log_url ", "dim"), (safe_line(view.log_url), ""), (f"  ({NOT_A_LINK})", "dim")))
+    lines.extend(((f"⚠ {safe_line(w)}", "$warning"),) for w in view.warnings)
+    lines.extend(((f"↻ {safe_line(r)}", "dim"),) for r in view.retries)
+    if view.hint:
+        lines.append(((f"→ {safe_line(view.hint)}", "$accent"),))
+    if view.verification:
+        colour = {True: "$success", False: "$error"}.get(view.verification_found, "$warning")  # type: ignore[arg-type]
+        lines.append(((f"Verify: {safe_block(view.verification)}", colour),))
+    return lines

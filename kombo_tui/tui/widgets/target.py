@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.markup import escape
 from textual.message import Message
 from textual.reactive import reactive
 from textual.suggester import SuggestFromList
@@ -16,8 +15,8 @@ from textual.widgets import Button, Input, Static
 from kombo_tui.core.connectors import ACTION_ID, is_supported, tool_id_of
 
 from ..state import IntegrationView, PickedApplication
-from ..text import format_bytes
-from .common import Panel, field_row
+from ..text import Line, format_bytes, safe_line
+from .common import Panel, content, field_row
 
 
 class TargetPanel(Panel, Vertical):
@@ -137,49 +136,48 @@ class TargetPanel(Panel, Vertical):
         field = self.query_one("#integration", Input)
         field.set_class(bool(view.error), "-invalid")
         if not view.integration_id:
-            status.update("[dim]Enter the integration id (Kombo dashboard → Integrations).[/]")
+            status.update(content(((ENTER_INTEGRATION, "dim"),)))
             limits.update("")
             return
         if view.checking:
-            status.update("[dim]Checking the integration…[/]")
+            status.update(content((("Checking the integration…", "dim"),)))
             limits.update("")
             return
         if view.error:
-            status.update(f"[$error]✗ {escape(view.error)}[/]")
-            limits.update(f"[dim]{escape(view.hint or '')}[/]")
+            status.update(content(((f"✗ {safe_line(view.error)}", "$error"),)))
+            limits.update(content(((safe_line(view.hint or ""), "dim"),)))
             return
         details = view.details
         if details is None:
             status.update("")
             limits.update("")
             return
-        parts = [f"[b]{escape(details.tool.label)}[/]"]
+        label = safe_line(details.tool.label)
+        parts: list[Line] = [((label, "b"),)]
         parts.append(_state("status", details.status, ok=("ACTIVE",)))
         parts.append(_state("setup", details.setup_status, ok=("COMPLETED",)))
         tool = details.tool.id or tool_id_of(details.id)
         action = details.write_action(ACTION_ID)
-        fallback = None
+        fallback: Line | None = None
         if not is_supported(tool):
             # Such a tool reports the action as unavailable although the upload succeeds (on
             # the candidate): one line that says what will happen, not "✗ not available".
-            label = escape(details.tool.label)
             fallback = (
-                f"[$warning]attachments → candidate[/] [dim]({label} cannot attach to applications; "
-                "Kombo adds the file to the candidate)[/]"
+                ("attachments → candidate", "$warning"),
+                (" ", ""),
+                (f"({label} cannot attach to applications; Kombo adds the file to the candidate)", "dim"),
             )
         elif action is None:
-            parts.append("[$warning]attachments: not listed[/]")
+            parts.append((("attachments: not listed", "$warning"),))
         elif action.is_available:
-            parts.append("[$success]attachments ✓[/]")
+            parts.append((("attachments ✓", "$success"),))
         else:
             why = "turned off by the customer" if action.opted_out_by_customer else (action.coverage_status or "").lower()
-            reason = f" ({escape(why.replace('_', ' '))})" if why else ""
-            parts.append(f"[$error]attachments ✗ not available{reason}[/]")
-        lines = [" · ".join(parts)]
-        if fallback:
-            lines.append(fallback)
-        status.update("\n".join(lines))
-        limits.update(_limits_text(view))
+            reason = f" ({safe_line(why.replace('_', ' '))})" if why else ""
+            parts.append(((f"attachments ✗ not available{reason}", "$error"),))
+        first: Line = tuple(piece for index, part in enumerate(parts) for piece in ((" · ", ""),) * bool(index) + part)
+        status.update(content(first, fallback) if fallback else content(first))
+        limits.update(content(*_limits_lines(view)))
 
     def _render_application(self) -> None:
         if not self.fields_mounted:
@@ -187,33 +185,38 @@ class TargetPanel(Panel, Vertical):
         info = self.query_one("#application-info", Static)
         picked = self.application
         if picked is None:
-            info.update("[dim]F3 opens the picker: search by name, email or job.[/]")
+            info.update(content((("F3 opens the picker: search by name, email or job.", "dim"),)))
         else:
-            info.update(escape(picked.describe()))
+            info.update(content(safe_line(picked.describe())))
 
 
-def _state(name: str, value: str | None, ok: tuple[str, ...]) -> str:
+ENTER_INTEGRATION = "Enter the integration id (Kombo dashboard → Integrations)."
+
+
+def _state(name: str, value: str | None, ok: tuple[str, ...]) -> Line:
     if value is None:
-        return f"{name} [dim]unknown[/]"
+        return ((f"{name} ", ""), ("unknown", "dim"))
     colour = "$success" if value in ok else "$warning"
-    return f"{name} [{colour}]{escape(value)}[/]"
+    return ((f"{name} ", ""), (safe_line(value), colour))
 
 
-def _limits_text(view: IntegrationView) -> str:
+def _limits_lines(view: IntegrationView) -> list[Line]:
     from kombo_tui.core.mime import short_name  # known only once the client is up: not for the first frame
 
     if not view.restrictions_known:
-        return "[dim]Limits: loading…[/]"
+        return [(("Limits: loading…", "dim"),)]
     if view.restrictions is None:
-        return "[dim]Limits: none published for this integration.[/]"
-    groups: dict[str, list[str]] = {}
+        return [(("Limits: none published for this integration.", "dim"),)]
+    groups: dict[Line, list[str]] = {}
     for kind, rule in view.restrictions.types.items():
+        text: Line
         if not rule.is_supported:
-            text = "[$error]not accepted[/]"
+            text = (("not accepted", "$error"),)
         else:
             size = f"≤ {format_bytes(int(rule.max_file_size_bytes))}" if rule.max_file_size_bytes else "any size"
             mimes = " ".join(short_name(m) for m in rule.accepted_mime_types) if rule.accepted_mime_types else "any type"
-            text = f"{size} · {escape(mimes)}"
-        groups.setdefault(text, []).append(kind)
-    lines = [f"[b]{', '.join(kinds)}[/]: {text}" for text, kinds in groups.items()]
-    return "[dim]Limits[/] " + "\n".join(lines)
+            text = ((f"{size} · {safe_line(mimes)}", ""),)
+        groups.setdefault(text, []).append(safe_line(kind))
+    lines: list[Line] = [((", ".join(kinds), "b"), (": ", ""), *text) for text, kinds in groups.items()]
+    first = lines[0] if lines else ()
+    return [(("Limits", "dim"), (" ", ""), *first), *lines[1:]]
