@@ -21,7 +21,7 @@ from kombo_tui.core.net import safe_link
 
 from ..present import outcome_label
 from ..text import Line, format_bytes, local_time, safe_line
-from ..widgets.common import content
+from ..widgets.common import NO_CONTROLS, content
 from ..widgets.keybar import KeyBar
 from ..widgets.result import NOT_A_LINK
 from ..widgets.virtual_table import VirtualTable
@@ -86,6 +86,7 @@ class HistoryScreen(ModalScreen[None]):
                 placeholder="filter by file, candidate, job, application, integration, error code or outcome",
                 compact=True,
                 id="history-filter",
+                restrict=NO_CONTROLS,
             )
             yield Static("", id="history-status", classes="detail")
             yield VirtualTable(COLUMNS, id="history-table")

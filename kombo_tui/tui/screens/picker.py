@@ -24,7 +24,7 @@ from kombo_tui.core.hints import counted
 from ..perf import settle_gc
 from ..state import PickedApplication
 from ..text import safe_line
-from ..widgets.common import content
+from ..widgets.common import NO_CONTROLS, content
 from ..widgets.keybar import KeyBar
 from ..widgets.virtual_table import VirtualTable
 
@@ -183,6 +183,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
                 placeholder="filter by candidate, email or job · paste an id and press F2 · F4 searches an email",
                 compact=True,
                 id="filter",
+                restrict=NO_CONTROLS,
                 select_on_focus=False,  # typing in the table comes back here to go on filtering
             )
             yield Static("", id="picker-status", classes="detail")

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
 from ..text import safe_line
-from .common import ATTACHMENT_TYPES, Panel, content, field_row
+from .common import ATTACHMENT_TYPES, Panel, RealValue, content, field_row
 
 
 class AttachmentPanel(Panel, Vertical):
@@ -39,6 +39,8 @@ class AttachmentPanel(Panel, Vertical):
         self.type_chosen = False
         """True once the user picked the type themselves (suggestions stop)."""
         self._default_name = ""
+        self._name_value = RealValue()
+        """A file name the terminal cannot show: escaped in the input, the real one sent."""
         self._ready = False
 
     def compose_fields(self) -> ComposeResult:
@@ -72,10 +74,10 @@ class AttachmentPanel(Panel, Vertical):
     def file_chosen(self, file_name: str, suggested_type: str | None, mime: str | None) -> None:
         """Fill the defaults from a newly chosen file; user choices are kept."""
         name = self.query_one("#name", Input)
-        if not name.value or name.value == self._default_name:
-            name.value = file_name
+        if not name.value or self._name_value.real(name.value) == self._default_name:
+            name.value = self._name_value.shown(file_name)
         self._default_name = file_name
-        name.placeholder = file_name or "defaults to the file's name"
+        name.placeholder = safe_line(file_name) or "defaults to the file's name"
         if suggested_type and not self.type_chosen:
             select = self.query_one("#type", Select)
             with select.prevent(Select.Changed):
@@ -90,8 +92,9 @@ class AttachmentPanel(Panel, Vertical):
     @on(Input.Changed, "#name")
     def _name_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self._note_name(event.value)
-        self.post_message(self.Edited(self, "name", event.value or None))
+        value = self._name_value.real(event.value)
+        self._note_name(value)
+        self.post_message(self.Edited(self, "name", value or None))
 
     @on(Select.Changed, "#type")
     def _type_changed(self, event: Select.Changed) -> None:

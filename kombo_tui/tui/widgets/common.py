@@ -10,10 +10,38 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Label
 
+from kombo_tui.core.text import one_line
+
 from ..text import Line
 
 if TYPE_CHECKING:
     from textual.widget import Widget
+
+NO_CONTROLS = r"[^\x00-\x1f\x7f-\x9f]*"
+"""``Input(restrict=…)`` for ids and filters: a paste holding control characters is refused
+(a terminal would otherwise get them raw: an input shows its value as it is)."""
+
+class RealValue:
+    """A value an input cannot show as it is (control characters, bytes that are not UTF-8).
+
+    An input draws its value raw, so such a value is put in escaped (``\\x1b``) and the real
+    one is kept beside it: while the input holds exactly the escaped text, :meth:`real` gives
+    the real value back (what is sent); once the user edits it, the text is theirs.
+    """
+
+    def __init__(self) -> None:
+        self._pair: tuple[str, str] | None = None
+
+    def shown(self, value: str) -> str:
+        """What to put in the input for ``value`` (remembering the real one if they differ)."""
+        shown = one_line(value)
+        self._pair = (shown, value) if shown != value else None
+        return shown
+
+    def real(self, text: str) -> str:
+        """The real value behind ``text`` (``text`` itself unless it is the escaped one)."""
+        return self._pair[1] if self._pair is not None and text == self._pair[0] else text
+
 
 ATTACHMENT_TYPES = (("CV", "CV"), ("Cover letter", "COVER_LETTER"), ("Other", "OTHER"))
 """The attachment types as a ``Select`` offers them: (label, value)."""

@@ -21,7 +21,7 @@ from ..paths import PathSuggester, clean_path
 from ..present import outcome_style
 from ..state import BatchFile, FileView
 from ..text import Line, format_bytes, safe_line
-from .common import ATTACHMENT_TYPES, Panel, content, field_row
+from .common import ATTACHMENT_TYPES, Panel, RealValue, content, field_row
 
 
 class BatchRow(Vertical):
@@ -151,6 +151,8 @@ class FilePanel(Panel, Vertical):
         self._initial = initial
         self._real_path: tuple[str, str] | None = None
         """(escaped text in the input, the real path) for a name the terminal cannot show."""
+        self._add_value = RealValue()
+        """The same for the further file's input."""
         self.border_title = "File"
 
     def compose_fields(self) -> ComposeResult:
@@ -202,12 +204,21 @@ class FilePanel(Panel, Vertical):
             # A dropped path: show it unquoted; this fires Changed again with the clean value.
             event.input.value = cleaned
             return
+        if one_line(cleaned) != cleaned:
+            self.set_path(cleaned)  # pasted control characters: shown escaped, the real path kept
+            return
         self.post_message(self.PathEdited(self, cleaned))
+
+    @on(Input.Changed, "#add-path")
+    def _add_path_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if one_line(event.value) != event.value:  # a pasted name with control characters: shown escaped
+            event.input.value = self._add_value.shown(event.value)
 
     @on(Input.Submitted, "#add-path")
     def _add_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        value = clean_path(event.value)
+        value = clean_path(self._add_value.real(event.value))
         if value:
             event.input.value = ""
             self.post_message(self.AddRequested(self, value))

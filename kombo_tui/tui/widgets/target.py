@@ -16,7 +16,7 @@ from kombo_tui.core.connectors import ACTION_ID, is_supported, tool_id_of
 
 from ..state import IntegrationView, PickedApplication
 from ..text import Line, format_bytes, safe_line
-from .common import Panel, content, field_row
+from .common import NO_CONTROLS, Panel, RealValue, content, field_row
 
 
 class TargetPanel(Panel, Vertical):
@@ -70,6 +70,8 @@ class TargetPanel(Panel, Vertical):
         self._suggestions = suggestions
         self._integration_id = integration_id
         self._application_id = application_id
+        self._application_value = RealValue()
+        """A picked id the terminal cannot show: escaped in the input, the real one kept."""
         self.border_title = "Target"
 
     def compose_fields(self) -> ComposeResult:
@@ -79,6 +81,7 @@ class TargetPanel(Panel, Vertical):
                 placeholder="tool:id — → completes recent ids",
                 suggester=SuggestFromList(self._suggestions, case_sensitive=False),
                 compact=True,
+                restrict=NO_CONTROLS,
                 id="integration",
             )
         yield Static("", id="integration-status", classes="detail")
@@ -89,6 +92,7 @@ class TargetPanel(Panel, Vertical):
                     self._application_id,
                     placeholder="application id, or F3",
                     compact=True,
+                    restrict=NO_CONTROLS,
                     id="application",
                 )
                 yield Button("Pick… F3", id="pick", compact=True)
@@ -102,9 +106,10 @@ class TargetPanel(Panel, Vertical):
         self.query_one("#integration", Input).suggester = SuggestFromList(suggestions, case_sensitive=False)
 
     def set_application_id(self, value: str) -> None:
+        """Show the picked id; one the terminal cannot show as is appears escaped (the real id is kept)."""
         field = self.query_one("#application", Input)
         with field.prevent(Input.Changed):
-            field.value = value
+            field.value = self._application_value.shown(value)
 
     @on(Input.Changed, "#integration")
     def _integration_changed(self, event: Input.Changed) -> None:
@@ -114,7 +119,7 @@ class TargetPanel(Panel, Vertical):
     @on(Input.Changed, "#application")
     def _application_changed(self, event: Input.Changed) -> None:
         event.stop()
-        self.post_message(self.ApplicationEdited(self, event.value.strip()))
+        self.post_message(self.ApplicationEdited(self, self._application_value.real(event.value.strip())))
 
     @on(Button.Pressed, "#pick")
     def _pick(self, event: Button.Pressed) -> None:
