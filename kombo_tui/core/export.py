@@ -8,13 +8,24 @@ end up on a command line (or in the clipboard). UI-free: the TUI and scripts bot
 from __future__ import annotations
 
 import os
+import secrets
 import shlex
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .payload import PreparedUpload, ProgressCallback
 
-__all__ = ["DEFAULT_BODY_NAME", "KEY_PLACEHOLDER", "curl_command", "request_line", "upload_url", "write_body"]
+__all__ = [
+    "DEFAULT_BODY_NAME",
+    "KEY_PLACEHOLDER",
+    "curl_command",
+    "request_line",
+    "upload_url",
+    "write_body",
+    "write_private",
+    "write_script",
+]
 
 DEFAULT_BODY_NAME = "body.json"
 """File name the body is written to when the caller does not choose one."""
@@ -53,25 +64,58 @@ def request_line(upload: PreparedUpload, base_url: str) -> dict[str, Any]:
     }
 
 
-def write_body(upload: PreparedUpload, path: Path | str, progress: ProgressCallback | None = None) -> Path:
-    """Stream the exact JSON body of ``upload`` to ``path`` (written 0600: it holds the file).
+def write_private(path: Path | str, chunks: Iterable[bytes], mode: int = 0o600) -> Path:
+    """Write ``chunks`` to ``path`` with ``mode``, never through a planted symlink.
 
-    Memory stays flat whatever the file size (the body is produced chunk by chunk).
+    The bytes go to a new file in the same directory (``O_CREAT | O_EXCL | O_NOFOLLOW``, so
+    nothing that exists is opened), its mode is set on the descriptor, and it is renamed over
+    ``path``: whatever was there — a file with a looser mode, or a symlink to somewhere else —
+    is replaced itself, and a symlink's target is never written or chmod-ed.
 
     Raises:
-        FileChangedError: the file changed since it was chosen (the partial body is removed).
-        OSError: ``path`` cannot be written.
+        OSError: ``path`` cannot be written (the temporary file is removed).
     """
     target = Path(path)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    for _ in range(100):
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            fd = os.open(temporary, flags, mode)
+        except FileExistsError:
+            continue
+        break
+    else:  # pragma: no cover - 100 random names taken
+        raise FileExistsError(f"no free temporary name beside {target}")
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)  # whatever the umask said
         with os.fdopen(fd, "wb") as fh:
-            for chunk in upload.iter_body(progress):
+            for chunk in chunks:
                 fh.write(chunk)
+        os.replace(temporary, target)
     except BaseException:
-        target.unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
     return target
+
+
+def write_body(upload: PreparedUpload, path: Path | str, progress: ProgressCallback | None = None) -> Path:
+    """Stream the exact JSON body of ``upload`` to ``path`` (mode 0600: it holds the file).
+
+    Memory stays flat whatever the file size (the body is produced chunk by chunk). Written
+    through :func:`write_private`: a symlink planted at ``path`` is replaced, never followed.
+
+    Raises:
+        FileChangedError: the file changed since it was chosen (nothing is left behind).
+        OSError: ``path`` cannot be written.
+    """
+    return write_private(path, upload.iter_body(progress), 0o600)
+
+
+def write_script(command: str, path: Path | str) -> Path:
+    """Write a shell script running ``command`` (mode 0700), never through a planted symlink."""
+    text = "#!/bin/sh\n# Needs KOMBO_API_KEY in the environment.\n" + command + "\n"
+    return write_private(path, [text.encode("utf-8")], 0o700)
 
 
 def curl_command(upload: PreparedUpload, base_url: str, body_path: Path | str = DEFAULT_BODY_NAME) -> str:

@@ -311,7 +311,7 @@ async def verify(client: KomboClient, history: History, sent: LastSend, *, was_u
 
 
 def export_curl(upload: PreparedUpload, base_url: str, folder: Path | None = None) -> tuple[str, Path, Path]:
-    """Write the body and a curl script (mode 0700) to ``folder`` (the working directory).
+    """Write the body (mode 0600) and a curl script (mode 0700) to ``folder`` (the working directory).
 
     Returns:
         The curl command (it reads the key from ``KOMBO_API_KEY``), the body's path and the
@@ -321,13 +321,12 @@ def export_curl(upload: PreparedUpload, base_url: str, folder: Path | None = Non
         KomboError: The file could not be read for the body.
         OSError: A file could not be written.
     """
-    from kombo_tui.core.export import curl_command, write_body
+    from kombo_tui.core.export import curl_command, write_body, write_script
 
     folder = folder or Path()
     body = folder / f"{EXPORT_STEM}.json"
     script = folder / f"{EXPORT_STEM}.sh"
-    write_body(upload, body)
+    write_body(upload, body)  # 0600; a symlink planted at either name is replaced, never followed
     command = curl_command(upload, base_url, body.name)
-    script.write_text("#!/bin/sh\n# Needs KOMBO_API_KEY in the environment.\n" + command + "\n", encoding="utf-8")
-    script.chmod(0o700)
+    write_script(command, script)  # 0700
     return command, body, script

@@ -93,6 +93,48 @@ def test_export_writes_the_body_and_a_script_without_the_key(tmp_path: Path) -> 
     assert "--data-binary @kombo-upload.json" in command
 
 
+@pytest.mark.parametrize("planted", ["kombo-upload.sh", "kombo-upload.json", "both"])
+def test_export_never_follows_a_planted_symlink(tmp_path: Path, planted: str) -> None:
+    view = _ready(tmp_path / "cv.pdf")
+    upload = services.prepare_upload(DraftView(file=view.path, **TARGET), view, require_target=True)
+    folder, elsewhere = tmp_path / "work", tmp_path / "elsewhere"
+    folder.mkdir()
+    elsewhere.mkdir()
+    names = ["kombo-upload.sh", "kombo-upload.json"] if planted == "both" else [planted]
+    for name in names:
+        target = elsewhere / f"{name}.target"
+        target.write_text("precious\n")
+        target.chmod(0o644)
+        (folder / name).symlink_to(target)
+    if not os.path.lexists(folder / "kombo-upload.sh"):  # an earlier script, 0644: it becomes 0700
+        (folder / "kombo-upload.sh").write_text("old")
+        (folder / "kombo-upload.sh").chmod(0o644)
+    _, body, script = services.export_curl(upload, "https://api.kombo.dev/v1", folder)
+    for name in names:  # the symlink was replaced, its target untouched
+        target = elsewhere / f"{name}.target"
+        assert target.read_text() == "precious\n" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    for path, mode in ((body, 0o600), (script, 0o700)):
+        st = os.lstat(path)
+        assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == mode, (path, oct(st.st_mode))
+    assert body.stat().st_size == upload.content_length and "$KOMBO_API_KEY" in script.read_text()
+    assert sorted(p.name for p in folder.iterdir()) == ["kombo-upload.json", "kombo-upload.sh"]  # no temporary left
+
+
+def test_a_failed_export_leaves_what_was_there(tmp_path: Path) -> None:
+    from kombo_tui.core.export import write_private
+
+    existing = tmp_path / "kombo-upload.json"
+    existing.write_text("earlier body")
+
+    def broken() -> Any:
+        yield b"half"
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_private(existing, broken())
+    assert existing.read_text() == "earlier body" and [p.name for p in tmp_path.iterdir()] == ["kombo-upload.json"]
+
+
 class FakeTimer:
     def __init__(self, calls: list[tuple[float, Any]], delay: float, callback: Any) -> None:
         self.stopped = False
