@@ -8,7 +8,7 @@ The app hands the session to the main screen and talks to it only through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App
@@ -57,6 +57,14 @@ class KomboApp(App[int]):
         self.startup_error = startup_error
         self._initial = initial or Initial()
         self._initial_theme = theme
+
+    def run(self, *args: Any, **kwargs: Any) -> int | None:
+        """Run the app in this terminal; inside a running event loop (a notebook cell) refuse at
+        once, pointing to ``kombo-tui serve`` (the app would dump escape codes into the cell)."""
+        from kombo_tui.core.api import refuse_inside_running_loop
+
+        refuse_inside_running_loop()
+        return super().run(*args, **kwargs)
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.session, initial=self._initial)
