@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No KOMBO_* variable leaks in from the developer's shell; config and data go to tmp."""
+    """No KOMBO_* variable leaks in from the developer's shell; config and data go to tmp; no real keychain."""
     for name in list(os.environ):
         if name.startswith("KOMBO_"):
             monkeypatch.delenv(name, raising=False)
@@ -19,6 +19,8 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    # Never the developer's real OS keychain: tests that need one install an in-memory backend.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
     return home
 

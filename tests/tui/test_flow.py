@@ -612,3 +612,53 @@ async def test_data_url_source_builds_a_request_without_data(
         await send(pilot)
         assert screen.result.kind == "error"
         assert screen.result.code == "PLATFORM.INPUT_INVALID"
+
+
+async def test_first_run_offers_the_os_keychain_when_one_works(files: Path) -> None:
+    """With a working keychain (keyring's API over an in-memory backend) the first-run screen
+    offers it; the key lands there, the config file keeps only the mark, and the app uses it."""
+    import keyring
+
+    from kombo_tui.core.settings import load_settings, read_config
+    from tests.security.test_keychain import MemoryKeyring
+
+    before = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        app = make_app(load_settings())
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert app.screen.id == "first-run-screen"
+            assert app.screen.query("#keychain")
+            app.screen.query_one("#api-key", Input).value = "sk_test_keychain"
+            await pilot.press("f8")
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen)
+            assert "sk_test_keychain" in backend.items.values()
+            config = read_config()
+            assert config.get("key_in_keychain") is True and "api_key" not in config
+            assert app.session.connection.environment.key_source == "keychain"
+    finally:
+        keyring.set_keyring(before)
+
+
+async def test_first_run_without_a_keychain_offers_only_the_config_file(files: Path) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    from kombo_tui.core.settings import load_settings
+
+    before = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    try:
+        app = make_app(load_settings())
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert not app.screen.query("#keychain")
+            app.screen.query_one("#api-key", Input).value = "sk_test_123"
+            await pilot.press("f8")  # does nothing without a keychain
+            await pilot.pause()
+            assert app.screen.id == "first-run-screen"
+    finally:
+        keyring.set_keyring(before)

@@ -1,4 +1,8 @@
-"""First run without an API key: save one (config file, 0600) or open the sandbox."""
+"""First run without an API key: save one (config file 0600, or the OS keychain) or open the sandbox.
+
+The keychain button appears only where ``keyring`` is installed and has a backend that really
+stores secrets (:func:`kombo_tui.core.keychain.keychain_available`); the 0600 config file stays
+the fallback everywhere."""
 
 from __future__ import annotations
 
@@ -31,14 +35,19 @@ class FirstRunScreen(Screen[str]):
     def __init__(self, error: str | None = None, *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
         self._error = error
+        self._keychain = False
 
     BINDINGS = [
         Binding("ctrl+s", "save", "Save key", id="first.save"),
+        Binding("f8", "save_keychain", "Save in keychain", id="first.keychain", show=False),
         Binding("f9", "sandbox", "Open the sandbox", id="first.sandbox"),
         Binding("ctrl+q", "app.quit", "Quit", id="first.quit"),
     ]
 
     def compose(self) -> ComposeResult:
+        from kombo_tui.core.keychain import keychain_available
+
+        self._keychain = keychain_available()
         with Center():
             with Vertical(id="first-run"):
                 yield Static(INTRO, id="first-run-intro")
@@ -46,6 +55,8 @@ class FirstRunScreen(Screen[str]):
                 yield Static("", id="first-run-error", classes="detail")
                 with Horizontal(classes="dialog-buttons"):
                     yield Button("Save key  ctrl+s", id="save", variant="primary")
+                    if self._keychain:
+                        yield Button("Save in the OS keychain  F8", id="keychain", variant="primary")
                     yield Button("Open the sandbox  F9", id="sandbox", variant="success")
         yield KeyBar()
 
@@ -59,18 +70,29 @@ class FirstRunScreen(Screen[str]):
     def _save_pressed(self) -> None:
         self.action_save()
 
+    @on(Button.Pressed, "#keychain")
+    def _keychain_pressed(self) -> None:
+        self.action_save_keychain()
+
     @on(Button.Pressed, "#sandbox")
     def _sandbox_pressed(self) -> None:
         self.action_sandbox()
 
-    def action_save(self) -> None:
+    def _pasted_key(self) -> str | None:
+        """The key as pasted, or None after saying what is wrong with it."""
         key = self.query_one("#api-key", Input).value.strip()
         error = self.query_one("#first-run-error", Static)
         if not key:
             error.update("[$error]✗ Paste a key first (or open the sandbox).[/]")
-            return
+            return None
         if any(ch.isspace() for ch in key):
             error.update("[$error]✗ A Kombo API key has no spaces; check what was pasted.[/]")
+            return None
+        return key
+
+    def action_save(self) -> None:
+        key = self._pasted_key()
+        if key is None:
             return
         from kombo_tui.core.settings import ConfigError, save_config
 
@@ -78,6 +100,22 @@ class FirstRunScreen(Screen[str]):
             save_config({"api_key": key})
         except (ConfigError, OSError) as exc:
             self._say(f"✗ Could not save the key: {safe_line(exc)}")
+            return
+        self.dismiss("saved")
+
+    def action_save_keychain(self) -> None:
+        if not self._keychain:
+            return
+        key = self._pasted_key()
+        if key is None:
+            return
+        from kombo_tui.core.keychain import store_key_in_keychain
+        from kombo_tui.core.settings import ConfigError
+
+        try:
+            store_key_in_keychain(key)
+        except (ConfigError, OSError) as exc:
+            self._say(f"✗ Could not store the key in the keychain: {safe_line(exc)}")
             return
         self.dismiss("saved")
 
