@@ -14,6 +14,7 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .net import safe_link
 from .text import clip, one_line
 
 if TYPE_CHECKING:
@@ -76,8 +77,9 @@ def _link(url: str | None) -> str:
     """A log link only when it is https; anything else is shown as escaped text."""
     if not url:
         return ""
-    if url.lower().startswith("https://"):
-        return f'<a href="{_h(url)}" target="_blank" rel="noopener noreferrer">{_h(url)}</a>'
+    link = safe_link(url)
+    if link is not None:
+        return f'<a href="{_h(link)}" target="_blank" rel="noopener noreferrer">{_h(link)}</a>'
     return _h(url)
 
 

@@ -252,7 +252,7 @@ class SendForm:
         body = json.dumps(upload.preview(), indent=2, ensure_ascii=False)
         warnings = "".join(f"<li>{_escape(n)}</li>" for n in upload.warnings)
         self.preview.value = (
-            f"<b>POST /ats/applications/{_escape(upload.application_id)}/attachments</b>"
+            f"<b>POST /{_escape(upload.endpoint_path())}</b>"
             f"<pre>{_escape(body)}</pre>" + (f"<ul>{warnings}</ul>" if warnings else "")
         )
 
