@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import httpx
 
     from kombo_tui.core.client import KomboClient
+    from kombo_tui.core.exchanges import ExchangeLog
     from kombo_tui.core.history import History
     from kombo_tui.core.settings import Settings
     from kombo_tui.core.target import Target
@@ -75,6 +76,7 @@ class Connection:
         self.problem: str | None = None
         """Why the settings could not be resolved (shown on the first-run screen), else None."""
         self._client: KomboClient | None = None
+        self._exchanges: ExchangeLog | None = None
         self._lock = asyncio.Lock()
         self.target: Target = self._resolve()
 
@@ -122,8 +124,21 @@ class Connection:
         self._client = None
         self.target = self._resolve()
 
+    @property
+    def exchanges(self) -> ExchangeLog:
+        """Every HTTP exchange of this run of the app (bounded), whichever target it went to.
+
+        Created on first use (it imports httpx): the first frame does not wait for it.
+        """
+        if self._exchanges is None:
+            from kombo_tui.core.exchanges import ExchangeLog
+
+            self._exchanges = ExchangeLog()
+        return self._exchanges
+
     async def client(self) -> KomboClient:
-        """The client, created (and the sandbox started) on first call.
+        """The client, created (and the sandbox started) on first call; it records every
+        exchange in :attr:`exchanges`.
 
         Importing the client (httpx, pydantic models), starting the sandbox and building the
         client all happen in a thread: the event loop keeps painting meanwhile.
@@ -133,8 +148,11 @@ class Connection:
         """
         async with self._lock:
             if self._client is None:
-                self._client = await asyncio.to_thread(self.target.client, transport=self.transport)
+                self._client = await asyncio.to_thread(self._new_client)
             return self._client
+
+    def _new_client(self) -> KomboClient:
+        return self.target.client(transport=self.transport, exchanges=self.exchanges)
 
     async def aclose(self) -> None:
         if self._client is not None:

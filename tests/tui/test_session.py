@@ -56,6 +56,25 @@ def test_the_in_process_sandbox_starts_no_server() -> None:
     asyncio.run(run())
 
 
+def test_the_session_records_every_exchange_of_its_client_in_one_log() -> None:
+    transport = httpx.ASGITransport(app=create_app(SandboxConfig()))
+    connection = Connection(sandbox=True, transport=transport)
+
+    async def run() -> None:
+        client = await connection.client()
+        await client.get_integration(DEFAULT_INTEGRATION_ID)
+        await connection.aclose()
+        connection.use_sandbox()  # a new client, the same log
+        client = await connection.client()
+        await client.get_integration(DEFAULT_INTEGRATION_ID)
+        await connection.aclose()
+
+    asyncio.run(run())
+    seen = [(e.method, e.path, e.status) for e in connection.exchanges.entries()]
+    assert seen == [("GET", f"/v1/integrations/{DEFAULT_INTEGRATION_ID}", 200)] * 2
+    assert all(e.header("authorization", response=False) == "Bearer ••••" for e in connection.exchanges.entries())
+
+
 def test_the_embedded_sandbox_is_started_by_the_target_and_stopped_on_close() -> None:
     connection = Connection(sandbox=True)
 
