@@ -55,6 +55,11 @@ class Recorder:
         self.thread.start()
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
 
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        """The uploads (the reads before them, e.g. the integration's limits, left out)."""
+        return [r for r in self.requests if r["method"] == "POST"]
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
@@ -92,7 +97,8 @@ def test_send_ok(server: Recorder, cv: Path, capsys: pytest.CaptureFixture[str])
     assert code == ExitCode.OK
     assert "sent Jane_Doe_CV.pdf (CV, application/pdf" in out
     assert "warning: added to the candidate instead" in err
-    [req] = server.requests
+    [limits, req] = server.requests
+    assert (limits["method"], limits["path"]) == ("GET", "/v1/ats/actions/ats_add_application_attachment")
     assert req["path"] == "/v1/ats/applications/APP1/attachments"
     assert req["headers"]["Authorization"] == f"Bearer {KEY}"
     assert req["headers"]["X-Integration-Id"] == "greenhouse:abc"
@@ -279,9 +285,9 @@ def test_second_send_of_the_same_file_needs_force(server: Recorder, cv: Path, ca
     code, _, err = _run(capsys, "send", str(cv), *BASE)
     assert code == ExitCode.BAD_INPUT
     assert "already sent successfully to application APP1" in err and "--force" in err
-    assert len(server.requests) == 1
+    assert len(server.posts) == 1
     assert _run(capsys, "send", str(cv), *BASE, "--force")[0] == ExitCode.OK
-    assert len(server.requests) == 2
+    assert len(server.posts) == 2
     code, out, _ = _run(capsys, "history", "--json")
     entries = json.loads(out)["entries"]
     assert [e["outcome"] for e in entries] == ["sent", "sent"]
@@ -298,7 +304,7 @@ def test_batch_send_each_file_with_its_type(server: Recorder, cv: Path, tmp_path
     doc = json.loads(out)
     assert doc["status"] == "batch" and doc["ok"] is True
     assert [r["request"]["type"] for r in doc["results"]] == ["CV", "COVER_LETTER"]
-    bodies = sorted((json.loads(r["body"])["attachment"]["type"] for r in server.requests))
+    bodies = sorted((json.loads(r["body"])["attachment"]["type"] for r in server.posts))
     assert bodies == ["COVER_LETTER", "CV"]
 
 
@@ -328,7 +334,7 @@ def test_manifest(server: Recorder, cv: Path, tmp_path: Path, capsys: pytest.Cap
     manifest.write_text(json.dumps([{"file": cv.name, "type": "CV", "name": "Jane CV.pdf"}, {"file": cv.name, "type": "OTHER"}]))
     code, _, _ = _run(capsys, "send", "--manifest", str(manifest), *BASE)
     assert code == ExitCode.OK
-    names = sorted(json.loads(r["body"])["attachment"]["name"] for r in server.requests)
+    names = sorted(json.loads(r["body"])["attachment"]["name"] for r in server.posts)
     assert names == ["Jane CV.pdf", "Jane_Doe_CV.pdf"]
     manifest.write_text('[{"path": "x"}]')
     code, _, err = _run(capsys, "send", "--manifest", str(manifest), *BASE)

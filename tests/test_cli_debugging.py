@@ -80,9 +80,11 @@ def test_har_of_a_send_validates_has_no_key_and_timings_in_order(
     doc = json.loads(text)
     assert validate_har(doc) == []
     entries = doc["log"]["entries"]
-    assert [e["request"]["method"] for e in entries] == ["GET", "POST", "GET"]
-    assert entries[1]["response"]["status"] == 200
-    assert {"name": "Authorization", "value": "Bearer ••••"} in entries[1]["request"]["headers"]
+    # the integration's limits, the attachments before, the upload, the attachments after
+    assert [e["request"]["method"] for e in entries] == ["GET", "GET", "POST", "GET"]
+    assert entries[0]["request"]["url"].endswith("/ats/actions/ats_add_application_attachment")
+    assert entries[2]["response"]["status"] == 200
+    assert {"name": "Authorization", "value": "Bearer ••••"} in entries[2]["request"]["headers"]
     starts = [datetime.fromisoformat(e["startedDateTime"]) for e in entries]
     assert starts == sorted(starts)
     for entry in entries:
@@ -93,8 +95,8 @@ def test_har_of_a_send_validates_has_no_key_and_timings_in_order(
         )
     # Read back as exchanges, in the order they ran.
     exchanges = read_har(har)
-    assert [e.method for e in exchanges] == ["GET", "POST", "GET"]
-    assert exchanges[1].request_body is not None and exchanges[1].request_body.elided
+    assert [e.method for e in exchanges] == ["GET", "GET", "POST", "GET"]
+    assert exchanges[2].request_body is not None and exchanges[2].request_body.elided
 
 
 def test_har_full_keeps_the_data(env: SandboxServer, cv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,7 +105,7 @@ def test_har_full_keeps_the_data(env: SandboxServer, cv: Path, tmp_path: Path, c
     assert code == ExitCode.OK
     doc = json.loads(har.read_text(encoding="utf-8"))
     assert validate_har(doc) == []
-    [post] = doc["log"]["entries"]
+    [_limits, post] = doc["log"]["entries"]
     assert json.loads(post["request"]["postData"]["text"])["attachment"]["data"] == b64_of_file()
     assert SANDBOX_API_KEY not in har.read_text(encoding="utf-8")
 
@@ -302,3 +304,23 @@ def test_check_existing_is_explained_in_help(capsys: pytest.CaptureFixture[str])
     text = " ".join(capsys.readouterr().out.split())
     assert "--check-existing" in text and "concurrency limit" in text
     assert "--candidate" in text and "recommends the application endpoint" in text
+
+
+def test_send_refuses_a_file_above_the_integrations_limit_before_its_first_byte(
+    env: SandboxServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = tmp_path / "big_cv.pdf"
+    big.write_bytes(PDF + b"\0" * (11 * 1024 * 1024))  # the sandbox's CV limit is 10 MiB
+
+    def posts() -> int:
+        return len([i for i in env.sandbox.interactions if i.method == "POST"])
+
+    before = posts()
+    code, _, err = run(capsys, "send", str(big), "--application", application(), "--type", "CV")
+    assert code == ExitCode.BAD_INPUT
+    assert "above this integration's limit of 10,485,760 bytes for CV" in err
+    assert posts() == before
+    # --skip-limits lets Kombo itself judge (the sandbox then refuses it, after the upload)
+    code, _, _ = run(capsys, "send", str(big), "--application", application(), "--type", "CV", "--skip-limits")
+    assert code == ExitCode.API_ERROR
+    assert posts() == before + 1

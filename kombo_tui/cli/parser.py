@@ -110,6 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="before sending, list what is on the application (or candidate) and note a same-named file; "
         "this read counts against Kombo's concurrency limit for the integration",
     )
+    send.add_argument(
+        "--skip-limits",
+        action="store_true",
+        help="do not read the integration's published size and MIME limits before sending "
+        "(by default a file above them is refused before its first byte, exit 2)",
+    )
     add_debug_args(send)
     send.add_argument(
         "--force",

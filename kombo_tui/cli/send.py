@@ -335,7 +335,7 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     """``kombo-tui send``: validate everything, refuse a resend, send, report each outcome."""
     hashes = EarlyHashes(args.files)  # first: it overlaps with the imports below
 
-    from ..core.engine import send_batch, settle_unknown
+    from ..core.engine import refuse_over_limits, send_batch, settle_unknown
     from ..core.history import History
     from .debugging import WireDebug
 
@@ -381,6 +381,8 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
 
         async def run() -> list[SendOutcome]:
             async with client:
+                if not args.skip_limits:
+                    await refuse_over_limits(client, uploads)
                 if args.check_existing:
                     await note_existing(out, client, uploads)
                 for upload, last in unsettled:

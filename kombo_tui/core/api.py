@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .display import ApplicationList
 from .draft import Draft
-from .engine import SendOutcome, send_upload, settle_unknown
-from .errors import InputError, KomboError, Problem
+from .engine import SendOutcome, refuse_over_limits, send_upload, settle_unknown
+from .errors import KomboError
 from .history import History
 from .payload import PreparedUpload, prepare, prepare_fields
 from .progress import make_progress
@@ -267,7 +267,7 @@ def send(
     async def go() -> SendOutcome:
         async with client:
             if check_limits:
-                await _check_limits(client, upload)
+                await refuse_over_limits(client, [upload])
             if log is not None and earlier:
                 await settle_unknown(client, upload, earlier[0], log)
             return await send_upload(
@@ -290,21 +290,6 @@ def _interrupted(body_complete: bool, recorded: bool) -> str:
             "is unknown; send again with verify=True to check the application's attachments first"
         )
     return f"kombo-tui: the upload was cancelled before the last byte{where}: nothing was stored"
-
-
-async def _check_limits(client: KomboClient, upload: PreparedUpload) -> None:
-    """Refuse before streaming when the integration's published limits say no."""
-    from .payload import restriction_warnings
-
-    try:
-        restrictions = await client.get_attachment_restrictions(upload.integration_id)
-    except KomboError:
-        return  # limits unknown: the send itself will say what is wrong, as in the app
-    notices = restriction_warnings(upload, restrictions)
-    if notices:
-        error = InputError([Problem(n.field, n.message) for n in notices])
-        error.notices = notices  # type: ignore[attr-defined]
-        raise error
 
 
 def list_applications(

@@ -542,11 +542,13 @@ class KomboClient:
 
         None when Kombo does not know them.
         """
-        from .models import AttachmentRestrictions
-
         data = await self._get(f"ats/actions/{ACTION_ID}", headers=self._integration_header(integration_id))
         raw = data.get("attachment_restrictions") if isinstance(data, dict) else None
-        return None if raw is None else _validate(AttachmentRestrictions, raw, "attachment_restrictions")
+        if raw is None:
+            return None
+        from .models import AttachmentRestrictions  # only when there is something to validate
+
+        return _validate(AttachmentRestrictions, raw, "attachment_restrictions")
 
     async def get_application_attachments(
         self, application_id: str, *, integration_id: str | None = None

@@ -497,6 +497,42 @@ class _Slots:
             self.limit = max(1, min(self.cap, remaining + 1))
 
 
+async def refuse_over_limits(client: KomboClient, uploads: Sequence[PreparedUpload]) -> None:
+    """Refuse before the first byte when an integration's published limits say no.
+
+    The one pre-flight for every front door (the library's ``send``, the CLI's ``send``; the
+    app shows the same notices before its confirm, and ``bulk`` checks them per row). The
+    limits are read once per integration; when they cannot be read (unknown, or the read
+    failed), nothing is refused here: Kombo itself says what is wrong.
+
+    Raises:
+        InputError: a file breaks a limit; ``notices`` names each (``too_large``,
+            ``mime_not_accepted``, ``type_not_accepted``). Nothing was sent.
+    """
+    from .errors import InputError
+    from .payload import restriction_warnings
+
+    integrations = list(dict.fromkeys(u.integration_id for u in uploads))
+
+    async def read(integration_id: str) -> Any:
+        try:
+            return await client.get_attachment_restrictions(integration_id)
+        except KomboError:
+            return None
+
+    limits = dict(zip(integrations, await asyncio.gather(*(read(i) for i in integrations)), strict=True))
+    many = len(uploads) > 1
+    notices = []
+    problems = []
+    for upload in uploads:
+        for notice in restriction_warnings(upload, limits[upload.integration_id]):
+            notices.append(notice)
+            message = f"{one_line(upload.name)}: {notice.message}" if many else notice.message
+            problems.append(Problem(notice.field, message))
+    if problems:
+        raise InputError(problems, notices=notices)
+
+
 async def settle_unknown(
     client: KomboClient, upload: PreparedUpload, last: HistoryEntry, log: History, *, force: str = "force=True"
 ) -> None:

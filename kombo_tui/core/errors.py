@@ -18,8 +18,12 @@ a terminal; the exact values stay on the attributes (``ApiError.message``, ``Pro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .text import one_line
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "ApiError",
@@ -96,8 +100,11 @@ NOTICE_CODES = frozenset(
 class InputError(KomboError):
     """The input is invalid; nothing was sent."""
 
-    def __init__(self, problems: list[Problem] | Problem) -> None:
+    def __init__(self, problems: list[Problem] | Problem, *, notices: Sequence[Notice] = ()) -> None:
         self.problems: list[Problem] = problems if isinstance(problems, list) else [problems]
+        self.notices: tuple[Notice, ...] = tuple(notices)
+        """The structured reasons, when the problems come from checks that name a code
+        (e.g. an integration's published limits: ``too_large``, ``mime_not_accepted``)."""
         super().__init__("; ".join(str(p) for p in self.problems))
 
     @classmethod

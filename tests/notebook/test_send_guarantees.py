@@ -28,7 +28,7 @@ def test_a_file_above_the_integrations_limit_is_refused_before_any_body_byte(tmp
         with pytest.raises(kt.InputError) as caught:
             kt.send(cv, application_id=app_id, type="CV", **server.where)
         assert "limit of 10,485,760 bytes for CV" in str(caught.value)
-        assert [n.code for n in caught.value.notices] == ["too_large"]  # type: ignore[attr-defined]
+        assert [n.code for n in caught.value.notices] == ["too_large"]
         assert counter.posts == 0 and counter.received == 0
         assert not [i for i in server.sandbox.interactions if i.method == "POST"]
         assert stored(server) == 0

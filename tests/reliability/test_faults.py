@@ -143,7 +143,9 @@ def send(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 SUCCESS = json.dumps({"status": "success", "data": {}, "warnings": []}).encode()
-ARGS = ["--integration", DEFAULT_INTEGRATION_ID, "--application", "APP1"]
+# The scripted servers answer every request the same way: these tests are about the upload,
+# so the pre-flight read of the integration's limits is left out (tested in test_cli_debugging).
+ARGS = ["--integration", DEFAULT_INTEGRATION_ID, "--application", "APP1", "--skip-limits"]
 
 
 # --------------------------------------------------------------------------- nothing sent
