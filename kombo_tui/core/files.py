@@ -140,29 +140,32 @@ def open_regular(path: str | os.PathLike[str], *, display: str | None = None) ->
             raise InputError.single("file", "no file given (the path is empty)")
     except TypeError as exc:
         raise InputError.single("file", f"{path!r} is not a path") from exc
-    shown = show_path(path) if display is None else display
+
+    def shown() -> str:  # only for a message: quoting a path costs more than the stat
+        return show_path(path) if display is None else display
+
     try:
         before = os.stat(path)
     except ValueError as exc:  # embedded NUL
-        raise InputError.single("file", f"{shown} is not a valid path ({exc})") from exc
+        raise InputError.single("file", f"{shown()} is not a valid path ({exc})") from exc
     except OSError as exc:
-        raise InputError.single("file", _stat_problem(path, exc, shown)) from exc
+        raise InputError.single("file", _stat_problem(path, exc, shown())) from exc
     problem = _kind_problem(before.st_mode)
     if problem:
-        raise InputError.single("file", f"{shown} {problem}")
+        raise InputError.single("file", f"{shown()} {problem}")
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except PermissionError as exc:
-        raise InputError.single("file", f"{shown} cannot be read: permission denied") from exc
+        raise InputError.single("file", f"{shown()} cannot be read: permission denied") from exc
     except OSError as exc:
-        raise InputError.single("file", _stat_problem(path, exc, shown)) from exc
+        raise InputError.single("file", _stat_problem(path, exc, shown())) from exc
     try:
         after = os.fstat(fd)
         problem = _kind_problem(after.st_mode)
         if problem:
-            raise InputError.single("file", f"{shown} {problem}")
+            raise InputError.single("file", f"{shown()} {problem}")
         if after.st_size == 0:
-            raise InputError.single("file", f"{shown} is empty (0 bytes)")
+            raise InputError.single("file", f"{shown()} is empty (0 bytes)")
     except BaseException:
         os.close(fd)
         raise

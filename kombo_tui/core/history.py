@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -54,6 +55,14 @@ SCHEMA_VERSION = 2
 
 EXCHANGES_BUDGET = 256 * 1024
 """Most bytes of exchanges (as JSON) kept per send: bodies go first, then the middle exchanges."""
+
+_LANDED = ("sent", "unknown", "verified_present")
+"""Outcomes of a send that may have put the file on its target: the "already sent?" rule."""
+
+_LANDED_SQL = "(" + ", ".join(f"'{outcome}'" for outcome in _LANDED) + ")"
+
+_LOOKUP_CHUNK = 200
+"""Keys per "already sent?" query (4 parameters each: within SQLite's oldest limit of 999)."""
 
 _BODY_KEEP = 16 * 1024
 """An answer or request body longer than this is kept as a note in the history."""
@@ -145,11 +154,14 @@ class HistoryEntry:
 
 
 class History:
-    """The audit log. Cheap to create; opens a connection per operation."""
+    """The audit log. Cheap to create; opens a connection per operation (see :meth:`held_open`)."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_history_path()
         self._ready = False
+        self._held_lock = threading.RLock()
+        self._holding = 0
+        self._held: sqlite3.Connection | None = None
 
     @property
     def pending_path(self) -> Path:
@@ -210,13 +222,34 @@ class History:
         claimed.unlink(missing_ok=True)
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def held_open(self) -> Iterator[History]:
+        """Keep one connection for every operation inside the block (from any thread, one at a time).
+
+        A bulk run records a row per upload: without this, each record opens the database
+        and, closing it as the last connection, checkpoints its WAL — milliseconds of I/O
+        per row. Each record is still its own committed transaction. The connection is
+        opened by the first operation that needs one (a block that only reads a history
+        that does not exist creates nothing) and closed when the block ends; after a
+        database error it is dropped and the next operation opens a fresh one.
+        """
+        with self._held_lock:
+            self._holding += 1
+        try:
+            yield self
+        finally:
+            with self._held_lock:
+                self._holding -= 1
+                if self._holding == 0 and self._held is not None:
+                    self._held.close()
+                    self._held = None
+
+    def _open(self) -> sqlite3.Connection:
         if not self._ready:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             os.chmod(self.path, 0o600)
-        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA busy_timeout = 10000")
@@ -224,6 +257,26 @@ class History:
                 conn.execute("PRAGMA journal_mode = WAL")
                 _migrate(conn)
                 self._ready = True
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        if self._holding:
+            with self._held_lock:
+                if self._held is None:
+                    self._held = self._open()
+                try:
+                    yield self._held
+                except sqlite3.Error:
+                    self._held.close()
+                    self._held = None
+                    raise
+            return
+        conn = self._open()
+        try:
             yield conn
         finally:
             conn.close()
@@ -348,7 +401,7 @@ class History:
         Application ids belong to one environment and integration: pass them to keep a
         sandbox run from shadowing production (and the other way round).
         """
-        return self._previous("application_id", application_id, sha256, environment, integration_id)
+        return self._previous("application_id", [(application_id, sha256, integration_id)], environment)[0]
 
     def previous_candidate_uploads(
         self,
@@ -359,27 +412,42 @@ class History:
         integration_id: str | None = None,
     ) -> list[HistoryEntry]:
         """:meth:`previous_uploads` for uploads through the candidate endpoint."""
-        return self._previous("candidate_id", candidate_id, sha256, environment, integration_id)
+        return self._previous("candidate_id", [(candidate_id, sha256, integration_id)], environment)[0]
 
     def _previous(
-        self, column: str, target: str, sha256: str, environment: str | None, integration_id: str | None
-    ) -> list[HistoryEntry]:
-        if not self.path.exists() or not target:
-            return []
-        sql = (
-            f"SELECT * FROM uploads WHERE {column} = ? AND sha256 = ? "
-            "AND outcome IN ('sent', 'unknown', 'verified_present')"
-        )
-        args: list[Any] = [target, sha256]
-        if environment is not None:
-            sql += " AND environment = ?"
-            args.append(environment)
-        if integration_id is not None:
-            sql += " AND integration_id = ?"
-            args.append(integration_id)
+        self, column: str, keys: Sequence[tuple[str, str, str | None]], environment: str | None
+    ) -> list[list[HistoryEntry]]:
+        """The one query behind every "may it have landed?" answer, for many keys at once.
+
+        ``keys`` are ``(target id, sha256, integration id or None for any)``; the answer holds,
+        per key and in the same order, the matching entries newest first. A key with an empty
+        target matches nothing. The keys go in chunks of :data:`_LOOKUP_CHUNK` through one
+        connection, each chunk one query joining a ``VALUES`` list to the index on
+        ``(column, sha256)``.
+        """
+        found: list[list[HistoryEntry]] = [[] for _ in keys]
+        wanted = [(i, target, sha256, integration) for i, (target, sha256, integration) in enumerate(keys) if target]
+        if not wanted or not self.path.exists():
+            return found
         with self._connect() as conn:
-            rows = conn.execute(sql + " ORDER BY id DESC", args).fetchall()
-        return [_entry(r) for r in rows]
+            for start in range(0, len(wanted), _LOOKUP_CHUNK):
+                chunk = wanted[start : start + _LOOKUP_CHUNK]
+                values = ", ".join("(?, ?, ?, ?)" for _ in chunk)
+                sql = (
+                    f"WITH wanted (k, target, sha256, integration_id) AS (VALUES {values}) "
+                    f"SELECT wanted.k AS wanted_k, uploads.* FROM wanted JOIN uploads "
+                    f"ON uploads.{column} = wanted.target AND uploads.sha256 = wanted.sha256 "
+                    f"WHERE uploads.outcome IN {_LANDED_SQL} "
+                    "AND (wanted.integration_id IS NULL OR uploads.integration_id = wanted.integration_id)"
+                )
+                args: list[Any] = [value for key in chunk for value in key]
+                if environment is not None:
+                    sql += " AND uploads.environment = ?"
+                    args.append(environment)
+                for row in conn.execute(sql + " ORDER BY uploads.id DESC", args):
+                    data = dict(row)
+                    found[data.pop("wanted_k")].append(_entry(data))
+        return found
 
     def earlier_sends(self, upload: PreparedUpload, environment: str) -> list[HistoryEntry]:
         """Was this already sent? Earlier sends that may have landed, newest first.
@@ -389,21 +457,28 @@ class History:
         ``data_url`` have no sha256 and never match.
         An upload to a candidate is checked against earlier uploads to the same candidate.
         """
-        if upload.fingerprint is None:
-            return []
-        if upload.candidate_id:
-            return self.previous_candidate_uploads(
-                upload.candidate_id,
-                upload.fingerprint.sha256,
-                environment=environment,
-                integration_id=upload.integration_id,
-            )
-        return self.previous_uploads(
-            upload.application_id,
-            upload.fingerprint.sha256,
-            environment=environment,
-            integration_id=upload.integration_id,
-        )
+        return self.earlier_sends_many([upload], environment)[0]
+
+    def earlier_sends_many(self, uploads: Sequence[PreparedUpload], environment: str) -> list[list[HistoryEntry]]:
+        """:meth:`earlier_sends` of many uploads in a few queries: one answer per upload, in order.
+
+        The same rule, asked once per chunk of uploads instead of once per upload (a bulk
+        plan's check asks it for every row).
+        """
+        found: list[list[HistoryEntry]] = [[] for _ in uploads]
+        for column in ("application_id", "candidate_id"):
+            positions: list[int] = []
+            keys: list[tuple[str, str, str | None]] = []
+            for i, upload in enumerate(uploads):
+                if upload.fingerprint is None or bool(upload.candidate_id) != (column == "candidate_id"):
+                    continue
+                target = upload.candidate_id if upload.candidate_id else upload.application_id
+                positions.append(i)
+                keys.append((target or "", upload.fingerprint.sha256, upload.integration_id))
+            if keys:
+                for i, entries in zip(positions, self._previous(column, keys, environment)):
+                    found[i] = entries
+        return found
 
     def refuse_resends(
         self,
@@ -427,8 +502,7 @@ class History:
                 ended; after an unknown outcome it says to verify first.
         """
         problems = []
-        for upload in uploads:
-            earlier = self.earlier_sends(upload, environment)
+        for upload, earlier in zip(uploads, self.earlier_sends_many(uploads, environment)):
             if earlier and not (verifying and earlier[0].outcome == "unknown"):
                 problems.append(_resend_problem(upload, earlier[0], verify=verify, force=force))
         if problems:
@@ -456,7 +530,7 @@ def _row(entry: HistoryEntry) -> dict[str, Any]:
     return row
 
 
-def _entry(row: sqlite3.Row) -> HistoryEntry:
+def _entry(row: sqlite3.Row | dict[str, Any]) -> HistoryEntry:
     """A row as an entry; stored JSON is read within limits and a bad value never hides the row."""
     data = dict(row)
     data["remote_fields"] = _stored_json(data["remote_fields"], "remote_fields", dict)

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,23 +247,40 @@ class PreparedUpload:
     async def aiter_body(self, progress: ProgressCallback | None = None) -> AsyncIterator[bytes]:
         """:meth:`iter_body` for an async sender, without blocking the event loop.
 
-        Each chunk (read, hash, base64: ~1 MiB) is produced in a worker thread: on loopback a
-        socket accepts many chunks without ever suspending, so producing them on the loop
-        would freeze a UI. ``progress`` runs on the loop, after the transport took a chunk.
+        Each chunk of the file (read, hash, base64) is produced in a worker thread: on
+        loopback a socket accepts many chunks without ever suspending, so producing them on
+        the loop would freeze a UI. The JSON head (no file I/O) goes at once, and the tail
+        comes back with the last chunk: a small file costs one trip to a thread, not four.
+        ``progress`` runs on the loop, after the transport took a chunk.
         """
         chunks = self.iter_body()
         total = self.content_length
+        budget = self.chunk_size
+
+        def batch() -> tuple[list[bytes], bool]:
+            # The next chunks up to about one chunk's worth, and whether that was the end: the
+            # last data chunk, the JSON tail and the end come back from one trip to the thread.
+            out: list[bytes] = []
+            size = 0
+            for chunk in chunks:
+                out.append(chunk)
+                size += len(chunk)
+                if size >= budget:
+                    return out, False
+            return out, True
+
+        # The JSON head needs no file I/O: it leaves without a trip to a thread.
+        pending, finished = [next(chunks)], self.file is None
         sent = 0
-        end = object()
         while True:
-            chunk = await asyncio.to_thread(next, chunks, end)
-            if chunk is end:
+            for chunk in pending:
+                yield chunk
+                sent += len(chunk)
+                if progress is not None:
+                    progress(sent, total)
+            if finished:
                 return
-            assert isinstance(chunk, bytes)
-            yield chunk
-            sent += len(chunk)
-            if progress is not None:
-                progress(sent, total)
+            pending, finished = await asyncio.to_thread(batch)
 
     # ------------------------------------------------------------------ previews
 
@@ -437,6 +455,13 @@ def prepare(
     )
 
 
+_ID_CONTROL = re.compile("[\x00-\x1f\x7f]")
+"""A control character in an id (C0 or DEL)."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone surrogate: bytes of a file name that were not UTF-8."""
+
+
 def prepare_fields(
     *,
     integration_id: str | None = None,
@@ -473,7 +498,7 @@ def prepare_fields(
     elif not application_id and not candidate_id and require_target:
         problems.append(Problem("application", "no application id given (--application)"))
     for label, value in (("application", application_id), ("candidate", candidate_id or "")):
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        if _ID_CONTROL.search(value):
             problems.append(Problem(label, "contains control characters"))
 
     if file is not None and data_url:
@@ -502,7 +527,7 @@ def prepare_fields(
     name = (name if name is not None else _default_name(file, data_url)) or ""
     if not name.strip():
         problems.append(Problem("name", "the attachment needs a name (--name)"))
-    elif any("\ud800" <= ch <= "\udfff" for ch in name):
+    elif _SURROGATE.search(name):
         problems.append(Problem("name", "contains bytes that are not valid text (UTF-8); give a readable name"))
     elif "." not in name.strip(".") or name.endswith("."):
         warnings.append(

@@ -6,14 +6,19 @@ and the world: duplicates inside the plan, rows the history says were already se
 integration's status and published attachment limits (fetched once per integration). Rows
 stream through; what is kept is one small digest per row (for duplicates) and one
 fingerprint per distinct file, so a 100,000-row plan that reuses a few files stays small.
+The history is asked about :data:`HISTORY_CHUNK` rows at a time
+(:meth:`~..history.History.earlier_sends_many`, one query per chunk rather than one
+connection and query per row), so rows come out in small bursts, still in plan order.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
+import stat
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,7 +35,10 @@ if TYPE_CHECKING:
     from ..history import History
     from ..models import AttachmentRestrictions
 
-__all__ = ["CheckedRow", "IntegrationFacts", "PlanCheck", "check_plan", "fetch_facts"]
+__all__ = ["CheckedRow", "FileMemo", "IntegrationFacts", "PlanCheck", "check_plan", "fetch_facts", "file_state"]
+
+HISTORY_CHUNK = 500
+"""Rows checked before the history is asked about all of them at once (then they are yielded)."""
 
 FILE_CACHE_SIZE = 4096
 """Distinct files whose sha256 and sniff are remembered during one check."""
@@ -68,34 +76,45 @@ class IntegrationFacts:
 
 
 async def fetch_facts(client: KomboClient, integration_id: str) -> IntegrationFacts:
-    """The integration's status, write action and attachment limits (never raises for Kombo)."""
+    """The integration's status, write action and attachment limits (never raises for Kombo).
+
+    The limits are asked for alongside the status (two round trips at once, not one after
+    the other) and set aside when the status says no row can be sent.
+    """
     facts = IntegrationFacts(integration_id)
+    limits = asyncio.ensure_future(client.get_attachment_restrictions(integration_id))
     try:
-        details = await client.get_integration(integration_id)
-    except ApiError as exc:
-        if exc.status == 404:
-            facts.problem = f"Kombo does not know integration {integration_id} ({exc.label})"
-        else:
-            facts.note = f"could not read the integration's status: {exc.summary()}"
-        return facts
-    except KomboError as exc:
-        facts.note = f"could not read the integration's status: {exc}"
-        return facts
-    facts.status, facts.setup_status, facts.tool = details.status, details.setup_status, details.tool.label
-    action = details.write_action(ACTION_ID)
-    facts.action_available = action.is_available if action is not None else None
-    if details.status and details.status != "ACTIVE":
-        facts.problem = f"integration {integration_id} is {details.status}"
-    elif details.setup_status == "INCOMPLETE":
-        facts.problem = f"the setup of integration {integration_id} is incomplete"
-    elif facts.action_available is False:
-        facts.problem = f"adding attachments is not available on integration {integration_id} (scope config)"
-    if facts.problem is None:
         try:
-            facts.restrictions = await client.get_attachment_restrictions(integration_id)
+            details = await client.get_integration(integration_id)
+        except ApiError as exc:
+            if exc.status == 404:
+                facts.problem = f"Kombo does not know integration {integration_id} ({exc.label})"
+            else:
+                facts.note = f"could not read the integration's status: {exc.summary()}"
+            return facts
         except KomboError as exc:
-            facts.note = f"published attachment limits unknown ({exc})"
-    return facts
+            facts.note = f"could not read the integration's status: {exc}"
+            return facts
+        facts.status, facts.setup_status, facts.tool = details.status, details.setup_status, details.tool.label
+        action = details.write_action(ACTION_ID)
+        facts.action_available = action.is_available if action is not None else None
+        if details.status and details.status != "ACTIVE":
+            facts.problem = f"integration {integration_id} is {details.status}"
+        elif details.setup_status == "INCOMPLETE":
+            facts.problem = f"the setup of integration {integration_id} is incomplete"
+        elif facts.action_available is False:
+            facts.problem = f"adding attachments is not available on integration {integration_id} (scope config)"
+        if facts.problem is None:
+            try:
+                facts.restrictions = await limits
+            except KomboError as exc:
+                facts.note = f"published attachment limits unknown ({exc})"
+        return facts
+    finally:
+        if not limits.done():
+            limits.cancel()
+        # Retrieved, so a failure nobody waited for is not reported as never retrieved.
+        await asyncio.gather(limits, return_exceptions=True)
 
 
 @dataclass
@@ -138,29 +157,70 @@ class PlanCheck:
         }
 
 
-class _FileMemo:
-    """sha256 and sniff per distinct file (path, size, mtime), least recently used dropped."""
+def file_state(path: Path) -> tuple[str, int, int, int, int, int] | None:
+    """What tells one state of a file from another without reading it: path, device, inode,
+    size, modification and change times. None when it is not a non-empty regular file (the
+    full checks, which run then, say why)."""
+    try:
+        st = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    if not stat.S_ISREG(st.st_mode) or st.st_size == 0:
+        return None
+    return (os.fspath(path), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class FileMemo:
+    """sha256 and sniff per distinct file state (:func:`file_state`), least recently used dropped.
+
+    A file seen before in the same state costs one ``stat``; a new one is checked (readable,
+    regular, not empty), hashed and sniffed once.
+    """
 
     def __init__(self) -> None:
-        self._seen: OrderedDict[tuple[str, int, int], tuple[Fingerprint, Sniffed]] = OrderedDict()
+        self._seen: OrderedDict[tuple[str, int, int, int, int, int], tuple[Fingerprint | None, Sniffed]] = OrderedDict()
 
-    def get(self, path: Path) -> tuple[Fingerprint | None, Sniffed | None]:
-        try:
-            st = check_file(path)
-        except InputError:
-            return None, None  # prepare_fields reports it
-        key = (os.fspath(path), st.st_size, st.st_mtime_ns)
+    def _known(self, key: tuple[str, int, int, int, int, int]) -> tuple[Fingerprint | None, Sniffed] | None:
         known = self._seen.get(key)
         if known is not None:
             self._seen.move_to_end(key)
-            return known
-        try:
-            found = (fingerprint(path), sniff_file(path))
-        except (InputError, FileChangedError, OSError):
-            return None, None
+        return known
+
+    def _keep(self, key: tuple[str, int, int, int, int, int], found: tuple[Fingerprint | None, Sniffed]) -> None:
         self._seen[key] = found
         if len(self._seen) > FILE_CACHE_SIZE:
             self._seen.popitem(last=False)
+
+    def get(self, path: Path) -> tuple[Fingerprint | None, Sniffed | None]:
+        """The file's fingerprint and sniff; (None, None) when it cannot be read (prepare_fields reports it)."""
+        key = file_state(path)
+        if key is None:
+            return None, None
+        known = self._known(key)
+        if known is not None and known[0] is not None:
+            return known
+        try:
+            check_file(path)
+            found = (fingerprint(path), known[1] if known is not None else sniff_file(path))
+        except (InputError, FileChangedError, OSError):
+            return None, None
+        self._keep(key, found)
+        return found
+
+    def sniffed(self, path: Path) -> Sniffed | None:
+        """The file's sniff alone (a sender that knows the fingerprint); None when it cannot be read."""
+        key = file_state(path)
+        if key is None:
+            return None
+        known = self._known(key)
+        if known is not None:
+            return known[1]
+        try:
+            check_file(path)
+            found = sniff_file(path)
+        except (InputError, FileChangedError, OSError):
+            return None
+        self._keep(key, (None, found))
         return found
 
 
@@ -187,10 +247,30 @@ async def check_plan(
         InputError: the plan as a whole cannot be read.
     """
     total = summary if summary is not None else PlanCheck()
-    memo = _FileMemo()
+    memo = FileMemo()
     seen: dict[bytes, int] = {}
+    waiting: list[CheckedRow] = []
     for row in read_plan(path, default_integration=default_integration):
-        checked = await _check_row(row, memo, seen, facts, history, environment, total)
+        waiting.append(await _check_row(row, memo, seen, facts, total))
+        if len(waiting) >= HISTORY_CHUNK:
+            for checked in _settled(waiting, history, environment, total):
+                yield checked
+            waiting.clear()
+    for checked in _settled(waiting, history, environment, total):
+        yield checked
+
+
+def _settled(
+    waiting: list[CheckedRow], history: History | None, environment: str, total: PlanCheck
+) -> Iterator[CheckedRow]:
+    """The rows with the history's verdict (asked once for all of them) and counted."""
+    valid = [c for c in waiting if c.valid and c.upload is not None]
+    if history is not None and valid:
+        uploads = [c.upload for c in valid if c.upload is not None]
+        for checked, earlier in zip(valid, history.earlier_sends_many(uploads, environment)):
+            if earlier:
+                checked.earlier = earlier[0].outcome
+    for checked in waiting:
         total.rows += 1
         if not checked.valid:
             total.invalid += 1
@@ -205,11 +285,9 @@ async def check_plan(
 
 async def _check_row(
     row: PlanRow,
-    memo: _FileMemo,
+    memo: FileMemo,
     seen: dict[bytes, int],
     facts: Callable[[str], Awaitable[IntegrationFacts]] | None,
-    history: History | None,
-    environment: str,
     total: PlanCheck,
 ) -> CheckedRow:
     known_fp, known_sniff = memo.get(row.file) if row.file is not None and not row.data_url else (None, None)
@@ -259,8 +337,4 @@ async def _check_row(
                 checked.problems.append(Problem(notice.field, notice.message))
             else:
                 checked.warnings.append(notice)
-    if history is not None and checked.valid:
-        earlier = history.earlier_sends(upload, environment)
-        if earlier:
-            checked.earlier = earlier[0].outcome
     return checked

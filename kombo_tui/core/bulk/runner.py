@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -26,7 +27,7 @@ from ..errors import ApiError, InputError, KomboError, TransportError
 from ..files import Fingerprint
 from ..history import History, HistoryEntry
 from ..payload import PreparedUpload, prepare_fields
-from .check import CheckedRow, IntegrationFacts, PlanCheck, check_plan, fetch_facts
+from .check import CheckedRow, FileMemo, IntegrationFacts, PlanCheck, check_plan, fetch_facts
 from .journal import JobRow, Journal, job_id_for
 from .pace import Pace
 from .plan import plan_digest
@@ -223,7 +224,11 @@ async def run_bulk(
         check=summary,
         dry_run=dry_run,
     )
+    holding = ExitStack()
     try:
+        if history is not None:
+            # One history connection for the whole run (a record per upload, and the check's lookups).
+            holding.enter_context(history.held_open())
         if client is None:
             client = target.client()
         active = client
@@ -277,10 +282,24 @@ async def run_bulk(
         return report
     finally:
         report.elapsed = time.monotonic() - started
+        holding.close()
         if journal is not None:
             journal.close()
         if own_client and client is not None:
             await client.aclose()
+
+
+class _Slot:
+    """One row's place in its integration's :class:`Pace`, given back once (when answered, or at the end)."""
+
+    def __init__(self, pace: Pace) -> None:
+        self.pace = pace
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.pace.release()
 
 
 class _Run:
@@ -301,6 +320,8 @@ class _Run:
         self.failures = 0
         self.in_flight = 0
         self.paces: dict[str, Pace] = {}
+        self.files = FileMemo()
+        """Each distinct file is sniffed once per run (the journal keeps its fingerprint, not its sniff)."""
 
     async def go(self) -> None:
         await asyncio.gather(*(self._drive(iid) for iid in self.journal.integrations(self.job_id)))
@@ -329,30 +350,48 @@ class _Run:
                                 message=f"still limited by Kombo after {LIMIT_ROUNDS} rounds: {row.message}")
 
     async def _dispatch(self, rows: list[JobRow], pace: Pace, again: list[JobRow]) -> None:
+        loop = asyncio.get_running_loop()
         for row in rows:
-            ours = await pace.acquire()
-            if self.control.stopping:
-                pace.release()
-                return
-            task = asyncio.get_running_loop().create_task(self._one(row, pace, ours, again))
+            # The next row waits for a slot in a task of its own, prepared (file checked and
+            # sniffed): when a slot frees, that task sends at once, and only then is the row
+            # after it prepared. One row at a time waits; the others stay in the journal.
+            prepared = self._prepared(row)
+            started: asyncio.Future[bool] = loop.create_future()
+            task = loop.create_task(self._one(row, prepared, pace, started, again))
             task.set_name(row.spec.get("integration_id") or "")
             self.control.tasks.add(task)
             task.add_done_callback(self.control.tasks.discard)
+            if not await started:
+                return
 
     async def _settle(self, integration_id: str) -> None:
         mine = [t for t in self.control.tasks if t.get_name() == integration_id]
         if mine:
             await asyncio.gather(*mine, return_exceptions=True)
 
-    async def _one(self, row: JobRow, pace: Pace, ours: int, again: list[JobRow]) -> None:
-        self.in_flight += 1
+    async def _one(
+        self, row: JobRow, prepared: PreparedUpload | InputError, pace: Pace,
+        started: asyncio.Future[bool], again: list[JobRow],
+    ) -> None:
         try:
-            final = await self._handle(row, pace, ours)
+            ours = await pace.acquire()
+        except BaseException:
+            started.set_result(False)  # cancelled while waiting: nothing was sent
+            raise
+        if self.control.stopping:
+            pace.release()
+            started.set_result(False)
+            return
+        started.set_result(True)
+        self.in_flight += 1
+        slot = _Slot(pace)
+        try:
+            final = await self._handle(row, prepared, slot, ours)
         except asyncio.CancelledError:
             final = "cancelled"
         finally:
             self.in_flight -= 1
-            pace.release()
+            slot.release()
         if final == "retry":
             row.status = "pending"
             again.append(row)
@@ -370,32 +409,40 @@ class _Run:
             self.progress(BulkProgress(self.total, self.done, self.finished, self.failures, self.in_flight,
                                        time.monotonic() - self.started, row))
 
+    def _prepared(self, row: JobRow) -> PreparedUpload | InputError:
+        """The row's upload, or why it cannot be made (the row then fails without a request)."""
+        try:
+            return self._upload(row)
+        except InputError as exc:
+            return exc
+
     def _upload(self, row: JobRow) -> PreparedUpload:
         spec = row.spec
         known = (
             Fingerprint(size=row.size, sha256=row.sha256, mtime_ns=row.mtime_ns or 0)
             if row.sha256 is not None and row.size is not None else None
         )
+        file = Path(spec["file"]) if spec.get("file") and not spec.get("data_url") else None
         return prepare_fields(
             integration_id=spec.get("integration_id"),
             application_id=spec.get("application_id"),
-            file=Path(spec["file"]) if spec.get("file") and not spec.get("data_url") else None,
+            file=file,
             data_url=spec.get("data_url"),
             name=spec.get("name"),
             type=spec.get("type"),
             content_type=spec.get("content_type"),
             remote_fields=spec.get("remote_fields"),
             known_fingerprint=known,
+            known_sniffed=self.files.sniffed(file) if file is not None else None,
         )
 
-    async def _handle(self, row: JobRow, pace: Pace, ours: int) -> str:
+    async def _handle(self, row: JobRow, prepared: PreparedUpload | InputError, slot: _Slot, ours: int) -> str:
         """Work on one row; returns its final status, or ``retry`` / ``pending``."""
-        journal, job = self.journal, self.job_id
-        try:
-            upload = self._upload(row)
-        except InputError as exc:
-            journal.finish(job, row.number, "failed", error_code="FILE", message="; ".join(str(p) for p in exc.problems))
+        journal, job, pace = self.journal, self.job_id, slot.pace
+        if isinstance(prepared, InputError):
+            journal.finish(job, row.number, "failed", error_code="FILE", message="; ".join(str(p) for p in prepared.problems))
             return "failed"
+        upload = prepared
         if row.status in ("sending", "unknown"):
             verdict = await self._look_for(row, upload)
             if verdict is not None:
@@ -419,13 +466,19 @@ class _Run:
                     "cancelled after the whole body was sent", sent=True, kind="cancelled"))
                 self._history_record(cancelled)
             raise
+        if outcome.status == "sent":
+            assert outcome.result is not None
+            pace.answered(outcome.result.headers, ours)
+        if outcome.status != "unknown":
+            # Answered: the slot is free at Kombo, so the next row may start while this one
+            # is recorded. (An unknown outcome keeps it: the verification reads attachments,
+            # an action that counts against the same limit.)
+            slot.release()
         if self.history is not None:
             # The history commits (and syncs) per row: off the event loop, so uploads keep moving.
             outcome.history_id = await asyncio.to_thread(self._history_record, outcome)
         warnings = outcome.warnings
         if outcome.status == "sent":
-            assert outcome.result is not None
-            pace.answered(outcome.result.headers, ours)
             journal.finish(job, row.number, "sent", warnings=warnings)
             return "sent"
         error = outcome.error
