@@ -476,7 +476,7 @@ class History:
                 positions.append(i)
                 keys.append((target or "", upload.fingerprint.sha256, upload.integration_id))
             if keys:
-                for i, entries in zip(positions, self._previous(column, keys, environment)):
+                for i, entries in zip(positions, self._previous(column, keys, environment), strict=True):
                     found[i] = entries
         return found
 
@@ -502,7 +502,7 @@ class History:
                 ended; after an unknown outcome it says to verify first.
         """
         problems = []
-        for upload, earlier in zip(uploads, self.earlier_sends_many(uploads, environment)):
+        for upload, earlier in zip(uploads, self.earlier_sends_many(uploads, environment), strict=True):
             if earlier and not (verifying and earlier[0].outcome == "unknown"):
                 problems.append(_resend_problem(upload, earlier[0], verify=verify, force=force))
         if problems:

@@ -267,7 +267,7 @@ def _settled(
     valid = [c for c in waiting if c.valid and c.upload is not None]
     if history is not None and valid:
         uploads = [c.upload for c in valid if c.upload is not None]
-        for checked, earlier in zip(valid, history.earlier_sends_many(uploads, environment)):
+        for checked, earlier in zip(valid, history.earlier_sends_many(uploads, environment), strict=True):
             if earlier:
                 checked.earlier = earlier[0].outcome
     for checked in waiting:
