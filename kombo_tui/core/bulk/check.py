@@ -6,7 +6,8 @@ and the world: duplicates inside the plan, rows the history says were already se
 integration's status and published attachment limits (fetched once per integration). Rows
 stream through; what is kept is one small digest per row (for duplicates) and one
 fingerprint per distinct file, so a 100,000-row plan that reuses a few files stays small.
-The history is asked about :data:`HISTORY_CHUNK` rows at a time
+Each integration's facts are asked for when its first row is read and awaited when that
+row's chunk is settled, and the history is asked about :data:`HISTORY_CHUNK` rows at a time
 (:meth:`~..history.History.earlier_sends_many`, one query per chunk rather than one
 connection and query per row), so rows come out in small bursts, still in plan order.
 """
@@ -18,7 +19,7 @@ import hashlib
 import os
 import stat
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,6 +37,9 @@ if TYPE_CHECKING:
     from ..models import AttachmentRestrictions
 
 __all__ = ["CheckedRow", "FileMemo", "IntegrationFacts", "PlanCheck", "check_plan", "fetch_facts", "file_state"]
+
+FACTS_AT_ONCE = 4
+"""Integrations whose status and limits are read at the same time."""
 
 HISTORY_CHUNK = 500
 """Rows checked before the history is asked about all of them at once (then they are yielded)."""
@@ -250,20 +254,61 @@ async def check_plan(
     memo = FileMemo()
     seen: dict[bytes, int] = {}
     waiting: list[CheckedRow] = []
-    for row in read_plan(path, default_integration=default_integration):
-        waiting.append(await _check_row(row, memo, seen, facts, total))
-        if len(waiting) >= HISTORY_CHUNK:
-            for checked in _settled(waiting, history, environment, total):
-                yield checked
-            waiting.clear()
-    for checked in _settled(waiting, history, environment, total):
-        yield checked
+    fetching: dict[str, asyncio.Future[IntegrationFacts]] = {}
+    gate = asyncio.Semaphore(FACTS_AT_ONCE)
+
+    async def fetch(integration_id: str) -> IntegrationFacts:
+        assert facts is not None
+        async with gate:
+            return await facts(integration_id)
+
+    try:
+        for row in read_plan(path, default_integration=default_integration):
+            checked = _check_row(row, memo, seen)
+            waiting.append(checked)
+            iid = checked.upload.integration_id if checked.upload is not None else None
+            if facts is not None and iid is not None and iid not in fetching:
+                # Asked now, awaited when the chunk is settled: the rows after this one are
+                # checked while Kombo answers.
+                fetching[iid] = asyncio.ensure_future(fetch(iid))
+                await asyncio.sleep(0)  # let it send its request
+            if len(waiting) >= HISTORY_CHUNK:
+                async for done in _settled(waiting, fetching, history, environment, total):
+                    yield done
+                waiting.clear()
+        async for done in _settled(waiting, fetching, history, environment, total):
+            yield done
+    finally:
+        for task in fetching.values():
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled():
+                task.exception()  # seen (a stop before its chunk was settled is no failure)
 
 
-def _settled(
-    waiting: list[CheckedRow], history: History | None, environment: str, total: PlanCheck
-) -> Iterator[CheckedRow]:
-    """The rows with the history's verdict (asked once for all of them) and counted."""
+async def _settled(
+    waiting: list[CheckedRow],
+    fetching: dict[str, asyncio.Future[IntegrationFacts]],
+    history: History | None,
+    environment: str,
+    total: PlanCheck,
+) -> AsyncIterator[CheckedRow]:
+    """The rows with their integration's facts and the history's verdict (asked once for all
+    of them), counted."""
+    for checked in waiting:
+        upload = checked.upload
+        if upload is None or upload.integration_id not in fetching:
+            continue
+        found = total.integrations.get(upload.integration_id)
+        if found is None:
+            found = total.integrations[upload.integration_id] = await fetching[upload.integration_id]
+        if found.problem:
+            checked.problems.append(Problem("integration", found.problem))
+        for notice in restriction_warnings(upload, found.restrictions):
+            if notice.code in BLOCKING_LIMITS:
+                checked.problems.append(Problem(notice.field, notice.message))
+            else:
+                checked.warnings.append(notice)
     valid = [c for c in waiting if c.valid and c.upload is not None]
     if history is not None and valid:
         uploads = [c.upload for c in valid if c.upload is not None]
@@ -283,13 +328,9 @@ def _settled(
         yield checked
 
 
-async def _check_row(
-    row: PlanRow,
-    memo: FileMemo,
-    seen: dict[bytes, int],
-    facts: Callable[[str], Awaitable[IntegrationFacts]] | None,
-    total: PlanCheck,
-) -> CheckedRow:
+def _check_row(row: PlanRow, memo: FileMemo, seen: dict[bytes, int]) -> CheckedRow:
+    """The row on its own and against the plan's earlier rows (the integration's facts and
+    the history come when its chunk is settled)."""
     known_fp, known_sniff = memo.get(row.file) if row.file is not None and not row.data_url else (None, None)
     upload: PreparedUpload | None = None
     problems = list(row.problems)
@@ -326,15 +367,4 @@ async def _check_row(
             checked.duplicate_of = first
             what = "name" if kind == "name" else "file content (sha256)"
             checked.problems.append(Problem("row", f"same application and {what} as row {first}: it would be on the application twice"))
-    if facts is not None:
-        found = total.integrations.get(upload.integration_id)
-        if found is None:
-            found = total.integrations[upload.integration_id] = await facts(upload.integration_id)
-        if found.problem:
-            checked.problems.append(Problem("integration", found.problem))
-        for notice in restriction_warnings(upload, found.restrictions):
-            if notice.code in BLOCKING_LIMITS:
-                checked.problems.append(Problem(notice.field, notice.message))
-            else:
-                checked.warnings.append(notice)
     return checked
