@@ -41,6 +41,9 @@ __all__ = ["CheckedRow", "FileMemo", "IntegrationFacts", "PlanCheck", "check_pla
 FACTS_AT_ONCE = 4
 """Integrations whose status and limits are read at the same time."""
 
+YIELD_EVERY = 50
+"""Rows checked between two turns of the event loop."""
+
 HISTORY_CHUNK = 500
 """Rows checked before the history is asked about all of them at once (then they are yielded)."""
 
@@ -86,10 +89,11 @@ async def fetch_facts(client: KomboClient, integration_id: str) -> IntegrationFa
     the other) and set aside when the status says no row can be sent.
     """
     facts = IntegrationFacts(integration_id)
+    asking = asyncio.ensure_future(client.get_integration(integration_id))
     limits = asyncio.ensure_future(client.get_attachment_restrictions(integration_id))
     try:
         try:
-            details = await client.get_integration(integration_id)
+            details = await asking
         except ApiError as exc:
             if exc.status == 404:
                 facts.problem = f"Kombo does not know integration {integration_id} ({exc.label})"
@@ -115,10 +119,11 @@ async def fetch_facts(client: KomboClient, integration_id: str) -> IntegrationFa
                 facts.note = f"published attachment limits unknown ({exc})"
         return facts
     finally:
-        if not limits.done():
-            limits.cancel()
+        for request in (asking, limits):
+            if not request.done():
+                request.cancel()
         # Retrieved, so a failure nobody waited for is not reported as never retrieved.
-        await asyncio.gather(limits, return_exceptions=True)
+        await asyncio.gather(asking, limits, return_exceptions=True)
 
 
 @dataclass
@@ -267,11 +272,15 @@ async def check_plan(
             checked = _check_row(row, memo, seen)
             waiting.append(checked)
             iid = checked.upload.integration_id if checked.upload is not None else None
+            asked = False
             if facts is not None and iid is not None and iid not in fetching:
                 # Asked now, awaited when the chunk is settled: the rows after this one are
                 # checked while Kombo answers.
                 fetching[iid] = asyncio.ensure_future(fetch(iid))
-                await asyncio.sleep(0)  # let it send its request
+                asked = True
+            if asked or row.number % YIELD_EVERY == 0:
+                # Let the loop turn: requests go out, answers come in, a UI stays live.
+                await asyncio.sleep(0)
             if len(waiting) >= HISTORY_CHUNK:
                 async for done in _settled(waiting, fetching, history, environment, total):
                     yield done
