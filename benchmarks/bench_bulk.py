@@ -58,10 +58,12 @@ def main() -> None:
             write_plan(plan, files, apps, args.rows)
             command = [sys.executable, "-m", "kombo_tui", "bulk", str(plan), "--base-url", sandbox.base_url,
                        "--integration", "greenhouse:sandbox-greenhouse", "--json"]
+            load = os.getloadavg()[0]
             code, wall, cpu, rss = _run(command, env)
             ideal = LIMIT / LATENCY
             rate = args.rows / wall
-            print(f"bulk {args.rows} rows x 100 KB, latency {LATENCY} s, concurrency limit {LIMIT} (exit {code})")
+            print(f"bulk {args.rows} rows x 100 KB, latency {LATENCY} s, concurrency limit {LIMIT} (exit {code}; "
+                  f"load average {load:.2f} on {os.cpu_count()} cores before it)")
             print(f"  wall {wall:.1f} s (ideal {args.rows / ideal:.1f} s) = {rate:.1f} uploads/s = {rate / ideal:.0%} of {ideal:.0f}/s")
             print(f"  client CPU {cpu:.1f} s ({cpu / wall:.0%} of one core), peak RSS {rss:.0f} MiB")
 
@@ -73,8 +75,9 @@ def main() -> None:
                     handle.write(f"APP-{i % per_file:06d},{files[i // per_file].name},CV,cv-{i:06d}.pdf\n")
             command = [sys.executable, "-m", "kombo_tui", "bulk", str(big), "--base-url", sandbox.base_url,
                        "--integration", "greenhouse:sandbox-greenhouse", "--dry-run", "--json"]
+            load = os.getloadavg()[0]
             code, wall, cpu, rss = _run(command, env)
-            print(f"dry run of {args.big_rows:,} rows (5 files x {per_file:,} applications) (exit {code})")
+            print(f"dry run of {args.big_rows:,} rows (5 files x {per_file:,} applications) (exit {code}; load average {load:.2f})")
             print(f"  wall {wall:.1f} s, CPU {cpu:.1f} s, peak RSS {rss:.0f} MiB")
 
 
