@@ -12,6 +12,11 @@ timings, the upload's body with its data elided, small answer bodies) are kept b
 row, bounded per send (:data:`EXCHANGES_BUDGET`), and come back as exchanges or as a HAR
 file (:meth:`History.exchanges`, :meth:`History.export_har`).
 
+"Was this already sent?" has one answer, one query: :meth:`History.earlier_sends` asks it
+for one upload, :meth:`History.earlier_sends_many` for a bulk plan's rows (a few hundred
+keys per query), and both go through the same SQL. :meth:`History.held_open` keeps one
+connection for a run that records many sends.
+
 The schema is versioned (``PRAGMA user_version``); an older database is migrated in place
 when first opened (columns and tables are only ever added), so it stays readable.
 

@@ -373,16 +373,20 @@ class _Run:
         self, row: JobRow, prepared: PreparedUpload | InputError, pace: Pace,
         started: asyncio.Future[bool], again: list[JobRow],
     ) -> None:
+        def tell(going: bool) -> None:
+            if not started.done():  # (the dispatcher may be gone)
+                started.set_result(going)
+
         try:
             ours = await pace.acquire()
         except BaseException:
-            started.set_result(False)  # cancelled while waiting: nothing was sent
+            tell(False)  # cancelled while waiting: nothing was sent
             raise
         if self.control.stopping:
             pace.release()
-            started.set_result(False)
+            tell(False)
             return
-        started.set_result(True)
+        tell(True)
         self.in_flight += 1
         slot = _Slot(pace)
         try:
