@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, overload
 
+from kombo_tui.core.hints import counted
 from kombo_tui.core.text import clip
 
 from .text import Line, format_bytes, safe_line
@@ -198,20 +199,22 @@ def check_lines(check: PlanCheck, folder: FolderPlan | None = None, *, problems_
 
 
 def progress_line(state: str, progress: BulkProgress | None, counts: dict[str, int]) -> Line:
-    """The run's line: state, rows done of all, rate, ETA, failures, in flight."""
-    pieces: list[tuple[str, str]] = [("Run    ", "b"), (state, "$accent" if state in ("running", "pausing") else "")]
+    """The run's line: state, rows done of all, rate; ETA and rows in flight while it runs; outcomes."""
+    live = state in ("running", "pausing")
+    pieces: list[tuple[str, str]] = [("Run    ", "b"), (state, "$accent" if live else "")]
     if progress is not None:
         share = progress.done / progress.total if progress.total else 1.0
         filled = int(share * 20)
         pieces.append((f"  {'█' * filled}{'░' * (20 - filled)} ", "$success"))
-        pieces.append((f"{progress.done:,}/{progress.total:,} rows · {progress.rate:.1f}/s · ETA {duration(progress.eta)}", ""))
-        pieces.append((f" · {progress.in_flight} in flight", "dim"))
+        pieces.append((f"{progress.done:,}/{progress.total:,} rows · {progress.rate:.1f}/s", ""))
+        if live:
+            pieces.append((f" · ETA {duration(progress.eta)} · {progress.in_flight} in flight", "dim"))
     failures = sum(counts.get(s, 0) for s in ("refused", "failed", "unknown"))
-    sent = counts.get("sent", 0) + counts.get("already_sent", 0)
-    if sent:
-        pieces.append((f" · {sent:,} on their application", "$success"))
+    there = counts.get("sent", 0) + counts.get("already_sent", 0)
+    if there:
+        pieces.append((f" · {there:,} on the applications", "$success"))
     if failures:
-        pieces.append((f" · {failures:,} failures", "$error"))
+        pieces.append((f" · {counted(failures, 'failure')}", "$error"))
     return tuple(pieces)
 
 

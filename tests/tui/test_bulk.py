@@ -34,12 +34,12 @@ def _apps(n: int) -> list[str]:
 
 
 def write_plan(folder: Path, rows: int, *, invalid: bool = True) -> Path:
-    """``rows`` valid rows (one per application) and, with ``invalid``, one row whose file is missing."""
+    """``rows`` valid rows (one per application) and, with ``invalid``, one row with an unknown type."""
     (folder / "cv.pdf").write_bytes(PDF)
     lines = ["application_id,file,type,name"]
     lines += [f"{app},cv.pdf,CV,cv-{i:02d}.pdf" for i, app in enumerate(_apps(rows))]
     if invalid:
-        lines.append(f"{_apps(1)[0]},missing.pdf,CV,missing.pdf")
+        lines.append(f"{_apps(1)[0]},cv.pdf,RESUME,resume.pdf")
     plan = folder / "plan.csv"
     plan.write_text("\n".join(lines) + "\n")
     return plan
@@ -123,7 +123,7 @@ def test_check_blocks_invalid_rows_then_start_pause_resume_sends_each_row_once(h
             assert [r[1] for r in table(screen)].count("✗ invalid") == 1
             await pilot.press("f7", "f7", "f7", "f7")  # All → Failures → Refused → Unknown → Invalid
             await pilot.pause()
-            assert screen.filter == "invalid" and len(table(screen)) == 1 and "missing.pdf" in table(screen)[0][4]
+            assert screen.filter == "invalid" and len(table(screen)) == 1 and "RESUME" in table(screen)[0][4]
             # Invalid rows stop the run: nothing is sent.
             await pilot.press("ctrl+s")
             await until(pilot, screen, "checked")
@@ -269,3 +269,41 @@ def freeze_clock(screen: BulkScreen) -> None:
 
 
 __all__ = ["Refuse", "freeze_clock", "open_bulk", "until", "write_plan"]
+
+
+# ---------------------------------------------------------------------- snapshots
+
+
+def _snapshot_plan(here: Path) -> None:
+    write_plan(here, 5)
+
+
+async def _checked(pilot: Pilot[Any]) -> None:
+    await open_bulk(pilot, "plan.csv")
+    await settle(pilot, 0.05)
+
+
+def _refusing_app() -> KomboApp:
+    refused = {_apps(5)[1]}
+    return sandbox_app(wrap=lambda inner: Refuse(inner, refused))
+
+
+async def _failures(pilot: Pilot[Any]) -> None:
+    screen = await open_bulk(pilot, "plan.csv")
+    screen.query_one("#bulk-skip", Checkbox).value = True
+    await pilot.press("ctrl+s")
+    await until(pilot, screen, "done")
+    await pilot.press("f7")  # Failures
+    await pilot.pause()
+    freeze_clock(screen)
+    await settle(pilot, 0.05)
+
+
+def test_snapshot_bulk_checked(snap_compare: Any, here: Path) -> None:
+    _snapshot_plan(here)
+    assert snap_compare(sandbox_app(), terminal_size=SIZE, run_before=_checked)
+
+
+def test_snapshot_bulk_failures_filtered(snap_compare: Any, here: Path) -> None:
+    _snapshot_plan(here)
+    assert snap_compare(_refusing_app(), terminal_size=SIZE, run_before=_failures)
