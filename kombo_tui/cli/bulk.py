@@ -207,7 +207,7 @@ def _from_folder(args: argparse.Namespace, out: Output, target: Any) -> int:
     for problem in built.problems[:SHOWN_PROBLEMS]:
         out.note(f"kombo-tui: {problem}")
     if len(built.problems) > SHOWN_PROBLEMS:
-        out.note(f"kombo-tui: … and {len(built.problems) - SHOWN_PROBLEMS:,} more files left out")
+        out.note(f"kombo-tui: … and {len(built.problems) - SHOWN_PROBLEMS:,} more files left out (all listed in {built.left_out})")
     return len(built.problems)
 
 

@@ -192,9 +192,10 @@ def check_lines(check: PlanCheck, folder: FolderPlan | None = None, *, problems_
             (f" · {folder.skipped:,} hidden or sub-folders skipped", "dim"),
         ))
         for problem in folder.problems[:problems_shown]:
-            lines.append((("       ✗ ", "$error"), (clip(str(problem), 200), "")))
+            lines.append((("       ✗ ", "$error"), (clip(str(problem), 100), "")))
         if left > problems_shown:
-            lines.append((("       ", ""), (f"… and {left - problems_shown:,} more (plan: {safe_line(folder.plan, 120)})", "dim")))
+            where = f": all listed in {safe_line(folder.left_out, 120)}" if folder.left_out else ""
+            lines.append((("       ", ""), (f"… and {left - problems_shown:,} more{where}", "dim")))
     return lines
 
 

@@ -85,6 +85,9 @@ def test_a_folder_becomes_a_plan_and_ambiguous_or_unknown_names_are_problems_nev
     assert "exactly 2 applications" in problems[f"{double}.pdf"] and "application id instead" in problems[f"{double}.pdf"]
     assert "no candidate" in problems["nobody@nowhere.example.pdf"]
     assert "no application NoSuchApplication1234" in problems["NoSuchApplication1234.pdf"]
+    assert built.left_out is not None and built.left_out.parent == plan.parent
+    listed = list(csv.DictReader(built.left_out.open(encoding="utf-8")))
+    assert {r["file"] for r in listed} == set(problems) and all(r["problem"] for r in listed)
     rows = list(csv.DictReader(plan.open(encoding="utf-8")))
     assert [(r["application_id"], Path(r["file"]).name, r["name"]) for r in rows] == sorted(
         [(single_app, f"{single.upper()}.pdf", ""), (single_app, f"{single} - Cover letter.pdf", "Cover letter.pdf"),
@@ -99,6 +102,10 @@ def test_a_folder_becomes_a_plan_and_ambiguous_or_unknown_names_are_problems_nev
     first = plan.read_bytes()
     _build(folder, plan)
     assert plan.read_bytes() == first
+    # Once every file is fixed (or removed), the list of files left out goes away.
+    for name in problems:
+        (folder / name).unlink()
+    assert _build(folder, plan).left_out is None and not (tmp_path / "plan-left-out.csv").exists()
 
 
 def test_hostile_entries_are_problems_and_links_out_of_the_folder_are_not_followed(tmp_path: Path) -> None:
@@ -128,6 +135,8 @@ def test_hostile_entries_are_problems_and_links_out_of_the_folder_are_not_follow
     assert "control" in reasons["evil\x1b]52;c;ZXZpbA==\x07@x.com.pdf"]
     assert "control" in reasons["new\nline@example.com.pdf"]
     assert "UTF-8" in reasons[os.fsdecode(b"bad\xff@example.com.pdf")]
+    assert built.left_out is not None
+    assert "\x1b" not in built.left_out.read_text(encoding="utf-8") and "\\x1b]52" in built.left_out.read_text(encoding="utf-8")
     assert "neither" in reasons["z" * 240 + ".pdf"]
     # Shown names are inert: no control character reaches a terminal.
     assert all(c.isprintable() for p in built.problems for c in str(p))

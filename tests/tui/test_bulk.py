@@ -135,6 +135,8 @@ def test_check_blocks_invalid_rows_then_start_pause_resume_sends_each_row_once(h
             deadline = time.monotonic() + 10
             while (screen.progress is None or screen.progress.done < 2) and time.monotonic() < deadline:
                 await pilot.pause(0.01)
+            await pilot.press("escape")  # not while rows are in flight
+            assert isinstance(app.screen, BulkScreen) and "pause it" in screen.status_text
             await pilot.press("f4")
             assert screen.phase in ("pausing", "paused")
             await until(pilot, screen, "paused")
@@ -155,6 +157,33 @@ def test_check_blocks_invalid_rows_then_start_pause_resume_sends_each_row_once(h
             assert not isinstance(app.screen, BulkScreen)
 
     asyncio.run(go())
+
+
+def test_quitting_mid_run_abandons_the_rows_in_flight_and_a_new_screen_resumes(here: Path) -> None:
+    write_plan(here, 12, invalid=False)
+
+    async def go() -> None:
+        app = sandbox_app(config=SandboxConfig(latency=0.2, concurrency_limit=1))
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_bulk(pilot, "plan.csv")
+            await pilot.press("ctrl+s")
+            await until(pilot, screen, "running")
+            while screen.progress is None:
+                await pilot.pause(0.01)
+            started = time.monotonic()
+            await app.action_quit()
+        assert time.monotonic() - started < 5
+        return None
+
+    asyncio.run(go())
+    from kombo_tui.core.bulk import Journal
+
+    with Journal() as journal:
+        counts: dict[str, int] = {}
+        for row in journal.rows(next(iter(journal._db.execute("SELECT job_id FROM jobs")))[0]):
+            counts[row.status] = counts.get(row.status, 0) + 1
+    # Rows in flight were cancelled: back to pending, or "sending" (verified on resume) when the body was out.
+    assert counts.get("sent", 0) >= 1 and counts.get("pending", 0) >= 1 and sum(counts.values()) == 12
 
 
 def test_refused_rows_are_filtered_and_retried_after_the_fix(here: Path) -> None:

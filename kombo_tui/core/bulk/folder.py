@@ -119,6 +119,8 @@ class FolderPlan:
     rows: int = 0
     problems: list[FolderProblem] = field(default_factory=list)
     """Files left out of the plan (no match, several, unreadable names, links out)."""
+    left_out: Path | None = None
+    """A CSV of every file left out and why (beside the plan), when there are any."""
     skipped: int = 0
     """Hidden files and sub-folders (not considered)."""
 
@@ -129,6 +131,7 @@ class FolderPlan:
             "rows": self.rows,
             "skipped": self.skipped,
             "problems": [p.to_json() for p in self.problems],
+            "left_out": str(self.left_out) if self.left_out else None,
         }
 
 
@@ -315,7 +318,26 @@ async def plan_from_folder(
         rows.append((integration_id, verdict, entry.path, type, entry.attachment_name))
     write_folder_plan(out.plan, rows)
     out.rows = len(rows)
+    out.left_out = _write_left_out(out.plan.with_name(out.plan.stem + "-left-out.csv"), out.problems)
     return out
+
+
+def _write_left_out(path: Path, problems: list[FolderProblem]) -> Path | None:
+    """The files left out, as ``file,problem`` CSV (names made inert); None (and no file) when none."""
+    if not problems:
+        path.unlink(missing_ok=True)
+        return None
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(("file", "problem"))
+    for problem in problems:
+        writer.writerow((one_line(problem.name), problem.reason))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        handle.write(buffer.getvalue())
+    os.replace(tmp, path)
+    return path
 
 
 async def _email_application(client: KomboClient, integration_id: str, email: str) -> str:

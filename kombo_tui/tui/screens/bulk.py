@@ -224,6 +224,9 @@ class BulkScreen(ModalScreen[None]):
     def action_resume(self) -> None:
         if self.check_action("resume", ()):
             self._begin(dry_run=False)
+            if any(self._counts.get(s, 0) for s in ("unknown", "sending")):
+                self._status("Resuming: a row caught in flight is looked for on its application "
+                             "30 s after it was sent, and sent only if absent.")
 
     def action_retry(self) -> None:
         if self.check_action("retry", ()):
