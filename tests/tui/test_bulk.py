@@ -252,6 +252,7 @@ def test_a_folder_is_matched_to_applications_and_left_out_files_are_shown(here: 
             await pilot.press("ctrl+s")
             await until(pilot, screen, "done")
             assert stored(app) == [(single.id, f"{single.candidate.email}.pdf")]
+            assert "1 sent" in screen.status_text and "2 files of the folder left out" in screen.status_text
 
     asyncio.run(go())
 

@@ -387,7 +387,11 @@ class BulkScreen(ModalScreen[None]):
                 self._status("✓ Checked: nothing sent yet. Start (ctrl+s) sends every valid row once.", "$success")
             return
         self._set_phase("checked" if report.blocked else "paused" if report.interrupted else "done")
-        self._status_line(report_line(report))
+        line = report_line(report)
+        left = len(self.folder.problems) if self.folder is not None and not report.blocked else 0
+        if left:
+            line = (*line, (f" {counted(left, 'file')} of the folder left out (not sent): see above.", "$warning"))
+        self._status_line(line)
 
     def _blocked_by_folder(self) -> None:
         self._set_phase("checked")
