@@ -38,7 +38,8 @@ def add_bulk_parser(sub: Any) -> None:
         epilog="Exit codes: 0 all sent or already there; 2 plan invalid, nothing sent; 3 some rows refused; "
         "4 some outcomes unknown after verification; 130 interrupted (rerun to resume).",
     )
-    p.add_argument("plan", type=Path, metavar="PLAN", help="columns: integration_id, application_id, file (or data_url), type, name, content_type, remote_fields")
+    p.add_argument("plan", type=Path, metavar="PLAN", nargs="?", help="columns: integration_id, application_id, file (or data_url), type, name, content_type, remote_fields")
+    p.add_argument("--from-folder", type=Path, metavar="DIR", help="instead of PLAN: a plan from DIR's files, named EMAIL.ext, APPLICATION_ID.ext or 'KEY - Name.ext' (written beside the journal and shown)")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--sandbox", action="store_true", help="use the embedded sandbox (no account needed)")
     where.add_argument("--region", choices=("eu", "us", "ca"), help="Kombo region (default: eu)")
@@ -99,12 +100,22 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
 
     if args.concurrency < 1:
         raise InputError.single("concurrency", "must be at least 1")
-    if not args.plan.is_file():
+    if (args.plan is None) == (args.from_folder is None):
+        raise InputError.single("plan", "give a PLAN file or --from-folder DIR (one of them)")
+    if args.plan is not None and not args.plan.is_file():
         raise InputError.single("plan", f"{args.plan} is not a file")
     target = resolve_target(args)
     if args.integration:
         target.integration_id = args.integration
     target.require_key(NO_KEY_ADVICE)
+    folder_problems = 0
+    if args.from_folder is not None:
+        folder_problems = _from_folder(args, out, target)
+        if folder_problems and not args.skip_invalid and not args.dry_run:
+            target.close()
+            out.note("kombo-tui: some files match no single application: nothing was sent "
+                     "(rename them, or pass --skip-invalid to send the rest)")
+            return int(ExitCode.BAD_INPUT)
     shown = [0]
     progress = _Progress(out)
     control = BulkControl()
@@ -166,7 +177,38 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
         with Journal(report.journal_path) as journal:
             write_report(args.report, journal.rows(report.job_id), report.to_json())
     _summary(args, out, report)
+    if folder_problems and not args.skip_invalid and report.exit_code == 0:
+        return int(ExitCode.BAD_INPUT)  # a dry run: the unmatched files would stop the run
     return int(report.exit_code)
+
+
+def _from_folder(args: argparse.Namespace, out: Output, target: Any) -> int:
+    """Build the plan of ``--from-folder`` (it becomes ``args.plan``); returns the files left out."""
+    import asyncio
+
+    from ..core.bulk.folder import plan_from_folder
+
+    if not target.integration_id:
+        raise InputError.single("integration", "--from-folder needs --integration ID (the applications' integration)")
+
+    async def go() -> Any:
+        async with target.client() as client:  # the sandbox, if any, stays up for the run
+            return await plan_from_folder(args.from_folder, client, integration_id=target.integration_id)
+
+    try:
+        built = asyncio.run(go())
+    except BaseException:
+        target.close()
+        raise
+    args.plan = built.plan
+    if not out.json_mode:
+        out.info(f"folder: {built.folder} -> plan {built.plan} ({built.rows:,} files matched, "
+                 f"{len(built.problems):,} left out, {built.skipped:,} hidden or sub-folders skipped)")
+    for problem in built.problems[:SHOWN_PROBLEMS]:
+        out.note(f"kombo-tui: {problem}")
+    if len(built.problems) > SHOWN_PROBLEMS:
+        out.note(f"kombo-tui: … and {len(built.problems) - SHOWN_PROBLEMS:,} more files left out (all listed in {built.left_out})")
+    return len(built.problems)
 
 
 def _summary(args: argparse.Namespace, out: Output, report: BulkReport) -> None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 PURE = (
+    "kombo_tui.tui.bulk_view",
     "kombo_tui.tui.inspect",
     "kombo_tui.tui.perf",
     "kombo_tui.tui.present",

@@ -92,6 +92,7 @@ class MainScreen(Screen[None]):
         Binding("f8", "copy_log_url", "Copy log URL", id="main.copy_log", tooltip="Copy the error's log_url"),
         Binding("ctrl+n", "add_file", "Add file", id="main.add_file", tooltip="Another file for the same application (a batch)"),
         Binding("f9", "history", "History", id="main.history", tooltip="Every send from this machine: filter, details, log URL"),
+        Binding("ctrl+b,f10", "bulk", "Bulk", id="main.bulk", tooltip="Many files onto many applications: check, start, pause, resume"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="main.theme", tooltip="Switch between light and dark", show=False),
     ]
 
@@ -704,6 +705,11 @@ class MainScreen(Screen[None]):
         from .history import HistoryScreen
 
         self.app.push_screen(HistoryScreen(self.session.history))
+
+    def action_bulk(self) -> None:
+        from .bulk import BulkScreen
+
+        self.app.push_screen(BulkScreen(self.session, integration=self.draft.integration_id or ""))
 
     def action_toggle_theme(self) -> None:
         self.app.theme = "textual-light" if self.app.current_theme.dark else "textual-dark"
