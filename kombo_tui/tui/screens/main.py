@@ -85,6 +85,7 @@ class MainScreen(Screen[None]):
         Binding("f3", "pick", "Pick application", id="main.pick", tooltip="Search by candidate, email or job"),
         Binding("ctrl+o", "browse", "Open file", id="main.browse", tooltip="File dialog"),
         Binding("ctrl+s", "send", "Send", id="main.send", tooltip="Confirm, then upload with progress"),
+        Binding("f4", "exchanges", "Exchanges", id="main.exchanges", tooltip="Every HTTP request and answer: headers, bodies, timings, curl"),
         Binding("f5", "verify", "Verify", id="main.verify", tooltip="Re-read the application's attachments"),
         Binding("escape", "cancel_upload", "Cancel upload", id="main.cancel", tooltip="Stop the upload in flight"),
         Binding("f6", "toggle_full", "Full body", id="main.full", tooltip="Show the whole base64 (small files)", show=False),
@@ -704,6 +705,12 @@ class MainScreen(Screen[None]):
         from .history import HistoryScreen
 
         self.app.push_screen(HistoryScreen(self.session.history))
+
+    def action_exchanges(self) -> None:
+        """Open the Exchanges screen, on the last send's exchanges when there was one."""
+        from .exchanges import ExchangesScreen
+
+        self.app.push_screen(ExchangesScreen(self.session.connection.exchanges, scopes=self.result.exchange_scopes))
 
     def action_toggle_theme(self) -> None:
         self.app.theme = "textual-light" if self.app.current_theme.dark else "textual-dark"

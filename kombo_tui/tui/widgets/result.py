@@ -152,6 +152,8 @@ def result_lines(view: ResultView) -> list[Line]:
     lines.extend(((f"↻ {safe_line(r)}", "dim"),) for r in view.retries)
     if view.hint:
         lines.append(((f"→ {safe_line(view.hint)}", "$accent"),))
+    if view.exchange_scopes and view.exchanges:
+        lines.append((("F4", "b $accent"), (f" Exchanges of this send: {view.exchanges}", "dim")))
     if view.verification:
         colour = {True: "$success", False: "$error"}.get(view.verification_found, "$warning")  # type: ignore[arg-type]
         lines.append(((f"Verify: {safe_block(view.verification)}", colour),))
