@@ -17,13 +17,21 @@ from .text import one_line
 if TYPE_CHECKING:
     from .exchanges import Exchange, Timings
 
-__all__ = ["Phase", "phases", "request_line", "status_line", "wait_line", "wait_status"]
+__all__ = ["Phase", "path_of", "phases", "request_line", "status_line", "wait_line", "wait_status"]
+
+
+def path_of(exchange: Exchange) -> str:
+    """The URL's path and query, or the URL itself when it does not parse (a HAR from elsewhere)."""
+    try:
+        return exchange.path
+    except Exception:  # noqa: BLE001 - httpx.InvalidURL and friends: show what is there
+        return exchange.url
 
 
 def request_line(exchange: Exchange) -> str:
     """``POST /ats/applications/…/attachments HTTP/1.1``."""
     version = exchange.http_version or "HTTP/1.1"
-    return f"{one_line(exchange.method)} {one_line(exchange.path)} {version}"
+    return f"{one_line(exchange.method)} {one_line(path_of(exchange))} {version}"
 
 
 def status_line(exchange: Exchange) -> str:
@@ -38,7 +46,7 @@ def wait_line(exchange: Exchange) -> str:
     seconds = exchange.wait_seconds or 0.0
     attempt = f" (attempt {exchange.attempt} failed)" if exchange.attempt else ""
     reason = one_line(exchange.wait_reason or "")
-    return f"waiting {seconds:.1f} s before retrying {one_line(exchange.method)} {one_line(exchange.path)}{attempt}: {reason}"
+    return f"waiting {seconds:.1f} s before retrying {one_line(exchange.method)} {one_line(path_of(exchange))}{attempt}: {reason}"
 
 
 def wait_status(wait: Exchange, caused_by: Exchange | None) -> str:

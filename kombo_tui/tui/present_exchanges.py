@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kombo_tui.core.hints import counted
-from kombo_tui.core.wire_text import phases, request_line, status_line, wait_line, wait_status
+from kombo_tui.core.wire_text import path_of, phases, request_line, status_line, wait_line, wait_status
 
 from .text import Line, format_bytes, safe_block, safe_line
 
@@ -37,15 +37,16 @@ __all__ = [
 ]
 
 COLUMNS = (
-    ("#", 4),
+    ("#", 3),
     ("Started", 12),
     ("Method", 6),
-    ("Path", 45),
-    ("Status", 14),
+    ("Path", 42),
+    ("Status", 18),
     ("Time", 8),
     ("Size", 9),
 )
 PATH_WIDTH = COLUMNS[3][1]
+STATUS_WIDTH = COLUMNS[4][1]
 
 BODY_LIMIT = 20_000
 """Most characters of a body shown in the detail view (the log keeps at most 64 KiB)."""
@@ -80,11 +81,11 @@ def causes(exchanges: Iterable[Exchange]) -> dict[int, Exchange]:
 
 def _status_cell(exchange: Exchange) -> str:
     if exchange.status is not None:
-        return f"{exchange.status} {safe_line(exchange.reason, 12)}".rstrip()
+        return safe_line(f"{exchange.status} {exchange.reason}".rstrip(), STATUS_WIDTH)
     if not exchange.complete:
         return "… in flight"
     error = (exchange.error or "no response").removeprefix("no response: ")
-    return safe_line(f"— {error}", 40)
+    return safe_line(f"— {error}", STATUS_WIDTH)
 
 
 def cells(exchange: Exchange, by_id: dict[int, Exchange]) -> tuple[str, ...]:
@@ -92,12 +93,12 @@ def cells(exchange: Exchange, by_id: dict[int, Exchange]) -> tuple[str, ...]:
     started = exchange.started.astimezone().strftime("%H:%M:%S.%f")[:12]
     if exchange.kind == "wait":
         cause = by_id.get(exchange.follows) if exchange.follows is not None else None
-        before = middle(f"before retrying {safe_line(exchange.path)}", PATH_WIDTH) if exchange.url else "before a retry"
+        retried = middle(safe_line(path_of(exchange)), PATH_WIDTH) if exchange.url else "(before a retry)"
         return (
             str(exchange.id),
             started,
             "wait",
-            before,
+            retried,
             wait_status(exchange, cause),
             format_duration(exchange.wait_seconds),
             "",
@@ -107,7 +108,7 @@ def cells(exchange: Exchange, by_id: dict[int, Exchange]) -> tuple[str, ...]:
         str(exchange.id),
         started,
         safe_line(exchange.method, 10),
-        middle(safe_line(exchange.path), PATH_WIDTH),
+        middle(safe_line(path_of(exchange)), PATH_WIDTH),
         _status_cell(exchange),
         format_duration(exchange.duration) if exchange.complete else "…",
         size,
