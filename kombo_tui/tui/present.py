@@ -344,7 +344,7 @@ def with_exchanges(view: ResultView, outcomes: Sequence[SendOutcome]) -> ResultV
         return view
     found = [e for o in outcomes for e in o.exchanges]
     waits = sum(1 for e in found if e.kind == "wait")
-    count = str(len(found) - waits) + (f" and {counted(waits, 'retry wait')}" if waits else "")
+    count = str(len(found) - waits) + (f" + {counted(waits, 'wait')}" if waits else "")
     return replace(view, exchange_scopes=scopes, exchanges=count)
 
 

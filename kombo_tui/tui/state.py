@@ -151,7 +151,7 @@ class ResultView:
     exchange_scopes: tuple[str, ...] = ()
     """The exchange-log scopes of the send shown (F4 opens the Exchanges screen on them)."""
     exchanges: str | None = None
-    """How many exchanges those scopes hold (``3``, ``2 and 1 retry wait``), for the panel's F4 line."""
+    """How many exchanges those scopes hold (``3``, ``2 + 1 wait``), for the panel's F4 line."""
 
 
 @dataclass(frozen=True)

@@ -16,19 +16,18 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from kombo_tui.core.exchanges import Body, Exchange, Timings
 from kombo_tui.core.har import validate_har
 from kombo_tui.core.history import History
-from kombo_tui.sandbox.app import SandboxConfig
 from kombo_tui.sandbox.data import SANDBOX_API_KEY
 from kombo_tui.tui import present_exchanges as present
 from kombo_tui.tui.app import KomboApp
 from kombo_tui.tui.screens.exchanges import ExchangeDetail, ExchangesScreen, ExchangeTable
 from kombo_tui.tui.screens.history import HistoryDetail
-from kombo_tui.tui.widgets.result import result_lines
 from kombo_tui.tui.text import plain
+from kombo_tui.tui.widgets.result import result_lines
 
 from .states import GREENHOUSE, PDF, SIZE, DropAfterSend, first_application, sandbox_app, settle
 from .test_flow import fill, main_screen, send
@@ -77,8 +76,11 @@ async def test_f4_lists_every_exchange_of_the_session_and_follows_it_live(
         await pilot.pause()
         assert not app.session.connection.exchanges._listeners  # unsubscribed on unmount
         await send(pilot)
-        screen = await open_exchanges(pilot)
-        # The Result panel's link: the screen opens on the last send's exchanges only.
+        await pilot.click("#show-exchanges")  # the Result panel's link (F4 does the same)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExchangesScreen)
+        # The screen opens on the last send's exchanges only.
         assert [(r[2], r[4]) for r in rows(screen)] == [("POST", "200 OK")]
         assert "this send's" in screen.status_text and "F4 shows all" in screen.status_text
         await pilot.press("f4")
@@ -105,9 +107,9 @@ async def test_a_rate_limited_send_shows_each_429_and_its_wait(files: Path, make
         await pilot.pause(0.2)
         await app.workers.wait_for_complete()
         await settle(pilot)
-        result = plain(*result_lines(main_screen(app).result))
-        assert "✓ Sent" in result
-        assert "F4 Exchanges of this send: 2 and 1 retry wait" in result
+        assert "✓ Sent" in plain(*result_lines(main_screen(app).result))
+        link = main_screen(app).query_one("#show-exchanges", Button)
+        assert link.display and str(link.label) == "Exchanges F4 (2 + 1 wait)"
 
         screen = await open_exchanges(pilot)
         shown = rows(screen)
@@ -376,3 +378,21 @@ async def _exchange_detail(pilot: Pilot[Any]) -> None:
 @pytest.mark.parametrize("drive", [_exchanges_screen, _exchange_detail], ids=["exchanges", "exchange_detail"])
 def test_snapshot(snap_compare: Any, utc: None, files: Path, drive: Callable[[Pilot[Any]], Any]) -> None:
     assert snap_compare(sandbox_app(), terminal_size=SIZE, run_before=drive)
+
+
+async def test_the_command_palette_opens_the_exchanges(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    from textual.command import CommandPalette
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert "ExchangesScreen" not in {type(s).__name__ for s in app.screen_stack}
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Exchanges")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press("enter")
+        await settle(pilot, 0.1)
+        assert isinstance(app.screen, ExchangesScreen)
+        assert not app.screen.only_scope and [r[2] for r in rows(app.screen)] == ["GET", "GET"]

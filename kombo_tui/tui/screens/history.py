@@ -215,9 +215,6 @@ class HistoryDetail(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#open-log" if self.link else "#close", Button).focus()
         if self.history is not None:
-            dialog = self.query_one(".dialog")
-            dialog.styles.width = 118  # the exchanges' columns, as on the Exchanges screen
-            dialog.styles.max_width = "100%"
             self.load_exchanges()
 
     # ------------------------------------------------------------------ exchanges
@@ -251,6 +248,9 @@ class HistoryDetail(ModalScreen[None]):
             self._exchanges_title("none recorded (sent by an older version, or nothing went out)", "dim")
             return
         by_id = present.causes(found)
+        dialog = self.query_one(".dialog")
+        dialog.styles.width = 118  # the exchanges' columns, as on the Exchanges screen
+        dialog.styles.max_width = "100%"
         table = self.query_one("#history-exchanges", ExchangeTable)
         table.show(found, [present.cells(e, by_id) for e in found])
         table.styles.height = min(len(found), 6) + 1

@@ -641,6 +641,10 @@ class MainScreen(Screen[None]):
     def _cancel_requested(self) -> None:
         self.action_cancel_upload()
 
+    @on(ResultPanel.ExchangesRequested, "#result-panel")
+    def _exchanges_requested(self) -> None:
+        self.action_exchanges()
+
     @on(ResultPanel.VerifyRequested, "#result-panel")
     def _verify_requested(self) -> None:
         self.action_verify()
