@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, TextIO
 from ..core.errors import FileChangedError, InputError
 from ..core.exchanges import Body, Exchange, ExchangeLog
 from ..core.text import inert, one_line
+from ..core.wire_text import request_line, status_line, wait_line
 from .diagnostics import Output
 
 if TYPE_CHECKING:
@@ -77,8 +78,7 @@ def _timing_line(exchange: Exchange) -> str:
 
 def format_request(exchange: Exchange, level: int) -> list[str]:
     """The request half of an exchange: its line and headers; with ``level`` 2 its body."""
-    version = exchange.http_version or "HTTP/1.1"
-    lines = [f"{one_line(exchange.method)} {one_line(exchange.path)} {version}"]
+    lines = [request_line(exchange)]
     lines += _header_lines(exchange.request_headers)
     if level >= 2:
         lines += _body_lines(exchange.request_body)
@@ -91,18 +91,14 @@ def format_exchange(exchange: Exchange, level: int) -> str:
     A retry wait is one line; an exchange without an answer ends with what went wrong.
     """
     if exchange.kind == "wait":
-        seconds = exchange.wait_seconds or 0.0
-        attempt = f" (attempt {exchange.attempt} failed)" if exchange.attempt else ""
-        reason = one_line(exchange.wait_reason or "")
-        return f"… waiting {seconds:.1f} s before retrying {one_line(exchange.method)} {one_line(exchange.path)}{attempt}: {reason}\n"
+        return f"… {wait_line(exchange)}\n"
     lines = format_request(exchange, level)
     lines.append("")
+    lines.append(status_line(exchange))
     if exchange.status is None:
-        lines.append(f"(no response) {one_line(exchange.error or 'no answer')}")
         if exchange.response_headers:  # the answer broke off after its headers
             lines += _header_lines(exchange.response_headers)
     else:
-        lines.append(f"{exchange.http_version or 'HTTP/1.1'} {exchange.status} {one_line(exchange.reason)}".rstrip())
         lines += _header_lines(exchange.response_headers)
         if level >= 2:
             lines += _body_lines(exchange.response_body)
@@ -115,9 +111,9 @@ def preview_exchange(upload: PreparedUpload, base_url: str) -> Exchange:
     import json
     from datetime import datetime, timezone
 
-    from ..core.export import request_line
+    from ..core.export import request_line as upload_request_line
 
-    request = request_line(upload, base_url)
+    request = upload_request_line(upload, base_url)
     note = None
     if upload.file is not None and upload.fingerprint is not None:
         note = "data elided: " + upload.elided_data().strip("<>")

@@ -11,15 +11,22 @@ import os
 import secrets
 import shlex
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .payload import PreparedUpload, ProgressCallback
+from .text import one_line
+
+if TYPE_CHECKING:
+    from .exchanges import Exchange
 
 __all__ = [
     "DEFAULT_BODY_NAME",
     "KEY_PLACEHOLDER",
+    "ExchangeCurl",
     "curl_command",
+    "exchange_curl",
     "request_line",
     "upload_url",
     "write_body",
@@ -136,3 +143,119 @@ def curl_command(upload: PreparedUpload, base_url: str, body_path: Path | str = 
         "  --data-binary " + shlex.quote(f"@{body_path}"),
     ]
     return " \\\n".join(lines)
+
+
+# --------------------------------------------------------------------------- a recorded exchange
+
+INLINE_BODY_LIMIT = 64 * 1024
+"""Largest recorded body put on the command line itself (larger ones would flood a clipboard)."""
+
+_LEFT_TO_CURL = frozenset({"host", "content-length", "connection", "accept-encoding", "transfer-encoding", "expect"})
+"""Headers curl writes itself (or that would make it ask for an encoding it does not decode)."""
+
+
+@dataclass(frozen=True)
+class ExchangeCurl:
+    """A recorded exchange as a curl command, and how faithful it is."""
+
+    command: str
+    """The command, safe to paste into a POSIX shell: the key is ``$KOMBO_API_KEY``."""
+    exact: bool
+    """True when running it sends the request that was recorded (the key aside)."""
+    note: str | None = None
+    """What the command cannot send and what to do about it (also in its comment lines)."""
+    body_file: str | None = None
+    """The file the command reads the body from (it must hold the exact body)."""
+
+
+def _safe_for_shell(text: str) -> bool:
+    """No control character at all: such a value is never put on a command line (even quoted,
+    a pasted ESC or newline reaches the terminal or splits the header)."""
+    return text.isprintable()
+
+
+def exchange_curl(
+    exchange: Exchange, *, body_file: str | None = None, missing_body: str = DEFAULT_BODY_NAME
+) -> ExchangeCurl:
+    """The curl command repeating a recorded exchange, never silently with another body.
+
+    The key is never in it (``Authorization: Bearer $KOMBO_API_KEY``, expanded by the shell);
+    every other value is quoted with :func:`shlex.quote`, and a header holding a control
+    character is left out (and said so). The body:
+
+    - a small recorded body that is exactly what was sent goes on the command line
+      (``--data-raw``: a body starting with ``@`` is not read as a file name);
+    - an upload's body, whose base64 was not recorded, is read from ``body_file`` when the
+      caller wrote the exact body there (:func:`write_body`); without it, the command refuses
+      to run until ``missing_body`` exists (``test -s body.json &&``) and its comment says
+      how to write it — it never sends the elided JSON as if it were the upload;
+    - a body that was not kept is treated the same way.
+
+    Args:
+        exchange: An HTTP exchange (a retry wait has no request).
+        body_file: Where the exact body of an upload was written.
+        missing_body: The file the command reads a body that was not recorded from.
+
+    Raises:
+        ValueError: a retry wait, or a request line with control characters (not a request
+            this client could have sent).
+    """
+    if exchange.kind != "http":
+        raise ValueError("a retry wait is not a request")
+    if not _safe_for_shell(exchange.url) or not exchange.method.isalpha():
+        raise ValueError("the recorded request line holds characters a command must not")
+    notes: list[str] = []
+    parts = [f"curl --fail-with-body -sS -X {shlex.quote(exchange.method)} {shlex.quote(exchange.url)}"]
+    for name, value in exchange.request_headers:
+        lower = name.lower()
+        if lower in _LEFT_TO_CURL:
+            continue
+        if lower == "authorization":
+            scheme = value.partition(" ")[0] if value.partition(" ")[0].isalpha() else "Bearer"
+            # Double quotes: the shell running the command expands the key from its environment.
+            parts.append(f'-H "Authorization: {scheme} {KEY_PLACEHOLDER}"')
+            continue
+        if not (_safe_for_shell(name) and _safe_for_shell(value)):
+            notes.append(f"header {one_line(name)!r} left out: it holds control characters")
+            continue
+        if "••••" in value:
+            notes.append(f"header {one_line(name)!r} left out: its secret was not recorded")
+            continue
+        parts.append("-H " + shlex.quote(f"{name}: {value}"))
+    body = exchange.request_body
+    exact = True
+    guard: str | None = None
+    used_file: str | None = None
+    if body is not None and body.size != 0:
+        text = body.text
+        inline = (
+            text is not None
+            and not body.elided
+            and "••••" not in text
+            and len(text) <= INLINE_BODY_LIMIT
+            and all(ch in "\n\t" or ch.isprintable() for ch in text)
+        )
+        if inline and text is not None:
+            parts.append("--data-raw " + shlex.quote(text))
+        elif body_file is not None:
+            used_file = body_file
+            parts.append("--data-binary " + shlex.quote(f"@{body_file}"))
+        else:
+            exact = False
+            used_file = missing_body
+            guard = used_file
+            if body.elided:
+                what = one_line(body.note or "the file's base64 was elided")
+                notes.append(
+                    f"the upload's base64 was not recorded ({what}): {used_file} must hold the exact body."
+                    " F7 Export curl in the main screen writes it for the file in the form"
+                )
+            else:
+                notes.append(f"the body ({body.size:,} bytes) was not recorded as sent: {used_file} must hold it")
+            parts.append("--data-binary " + shlex.quote(f"@{used_file}"))
+    command = " \\\n  ".join(parts)
+    if guard is not None:
+        # Without the body file curl would send an empty body with a warning: refuse instead.
+        command = f"test -s {shlex.quote(guard)} && " + command
+    comments = "".join(f"# {one_line(n)}\n" for n in notes)
+    return ExchangeCurl(comments + command, exact=exact and not notes, note="; ".join(notes) or None, body_file=used_file)

@@ -61,6 +61,7 @@ __all__ = [
     "short_error",
     "sorted_notices",
     "verification_line",
+    "with_exchanges",
 ]
 
 
@@ -336,13 +337,28 @@ def retry_line(notice: RetryNotice) -> str:
     return f"retrying in {notice.delay:.1f}s (attempt {notice.attempt + 1} of {notice.max_attempts}): {notice.reason}"
 
 
+def with_exchanges(view: ResultView, outcomes: Sequence[SendOutcome]) -> ResultView:
+    """``view`` linked to the exchanges of these sends (the Result panel's F4 line)."""
+    scopes = tuple(o.exchange_scope for o in outcomes if o.exchange_scope)
+    if not scopes:
+        return view
+    found = [e for o in outcomes for e in o.exchanges]
+    waits = sum(1 for e in found if e.kind == "wait")
+    count = str(len(found) - waits) + (f" + {counted(waits, 'wait')}" if waits else "")
+    return replace(view, exchange_scopes=scopes, exchanges=count)
+
+
 def outcome_view(outcome: SendOutcome, picked: PickedApplication | None) -> ResultView:
-    """The result panel after sending one file.
+    """The result panel after sending one file (linked to its exchanges).
 
     Args:
         outcome: What the engine reported.
         picked: The chosen application: its candidate names the target when it is the one sent to.
     """
+    return with_exchanges(_outcome_view(outcome, picked), [outcome])
+
+
+def _outcome_view(outcome: SendOutcome, picked: PickedApplication | None) -> ResultView:
     upload = outcome.upload
     target = picked.candidate if picked and picked.candidate and picked.id == upload.application_id else upload.application_id
     retries = tuple(f"retried after: {r.reason}" for r in outcome.retries)
@@ -440,7 +456,7 @@ def batch_view(outcomes: Sequence[SendOutcome], extra_files: Sequence[BatchFile]
         hint="F5 verifies every file of the batch." if kind == "unknown" else None,
         can_verify=True,
     )
-    return BatchResult(view, result_line(*results[0]), rows)
+    return BatchResult(with_exchanges(view, outcomes), result_line(*results[0]), rows)
 
 
 def cancelled_view(

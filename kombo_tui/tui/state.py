@@ -148,6 +148,10 @@ class ResultView:
     verification_found: bool | None = None
     can_verify: bool = False
     retries: tuple[str, ...] = field(default_factory=tuple)
+    exchange_scopes: tuple[str, ...] = ()
+    """The exchange-log scopes of the send shown (F4 opens the Exchanges screen on them)."""
+    exchanges: str | None = None
+    """How many exchanges those scopes hold (``3``, ``2 + 1 wait``), for the panel's F4 line."""
 
 
 @dataclass(frozen=True)

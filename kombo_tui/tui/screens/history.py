@@ -7,6 +7,7 @@ worker, so a slow disk never freezes the screen.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -27,6 +28,7 @@ from ..widgets.result import NOT_A_LINK
 from ..widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
+    from kombo_tui.core.exchanges import Exchange
     from kombo_tui.core.history import History, HistoryEntry
 
 COLUMNS = (
@@ -146,7 +148,7 @@ class HistoryScreen(ModalScreen[None]):
 
     def _open(self, index: int) -> None:
         if 0 <= index < len(self.entries):
-            self.app.push_screen(HistoryDetail(self.entries[index]))
+            self.app.push_screen(HistoryDetail(self.entries[index], self.history))
 
     def action_focus_table(self) -> None:
         self.query_one("#history-table", VirtualTable).focus()
@@ -169,20 +171,27 @@ class _Cells(Sequence[tuple[str, ...]]):
 
 
 class HistoryDetail(ModalScreen[None]):
-    """Everything recorded about one send; the log URL can be copied (OSC 52) or opened."""
+    """Everything recorded about one send; the log URL can be copied (OSC 52) or opened.
+
+    With the ``history`` it came from, the send's recorded exchanges are listed too (Enter
+    shows one, as the Exchanges screen does) and ``h`` exports them as HAR 1.2.
+    """
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="history-detail.close"),
         Binding("c", "copy", "Copy log URL", id="history-detail.copy"),
         Binding("o", "open", "Open log URL", id="history-detail.open"),
+        Binding("h", "export_har", "Export HAR", id="history-detail.har"),
     ]
 
-    def __init__(self, entry: HistoryEntry) -> None:
+    def __init__(self, entry: HistoryEntry, history: History | None = None) -> None:
         super().__init__(id="history-detail", classes="dialog-screen")
         self.entry = entry
+        self.history = history
         self.link = safe_link(entry.log_url)
         """The log URL when it may be opened or copied (https only), else None."""
         self.status_text = ""
+        self.exchanges: list[Exchange] = []
 
     def compose(self) -> ComposeResult:
         entry = self.entry
@@ -190,8 +199,14 @@ class HistoryDetail(ModalScreen[None]):
             title = f"{safe_line(outcome_label(entry.outcome))} — {safe_line(entry.file_name)}"
             yield Static(title, classes="dialog-title", markup=False)
             yield Static(content(*detail_lines(entry)), id="history-detail-text", classes="dialog-body")
+            if self.history is not None:
+                yield from self._compose_exchanges()
             yield Static("", id="history-detail-status")
             with Horizontal(classes="dialog-buttons"):
+                if self.history is not None:
+                    har = Button("Export HAR  h", id="export-har")
+                    har.display = False  # once exchanges are found
+                    yield har
                 if self.link:
                     yield Button("Open log URL  o", id="open-log", variant="primary")
                     yield Button("Copy log URL  c", id="copy-log")
@@ -199,6 +214,82 @@ class HistoryDetail(ModalScreen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#open-log" if self.link else "#close", Button).focus()
+        if self.history is not None:
+            self.load_exchanges()
+
+    # ------------------------------------------------------------------ exchanges
+
+    def _compose_exchanges(self) -> ComposeResult:
+        from .exchanges import ExchangeTable
+
+        title = Static("Exchanges  reading…", id="history-exchanges-title")
+        title.styles.margin = (1, 0, 0, 0)
+        yield title
+        table = ExchangeTable(id="history-exchanges")
+        table.display = False
+        yield table
+
+    @work(thread=True, exclusive=True, group="history-exchanges", exit_on_error=False)
+    def load_exchanges(self) -> None:
+        assert self.history is not None
+        try:
+            found = self.history.exchanges(self.entry.id) if self.entry.id is not None else []
+        except Exception as exc:  # noqa: BLE001 - a broken log file is shown, not raised
+            self.app.call_from_thread(self._exchanges_title, f"Exchanges  ✗ cannot read them ({safe_line(exc)})", "$error")
+            return
+        self.app.call_from_thread(self._show_exchanges, found)
+
+    def _show_exchanges(self, found: list[Exchange]) -> None:
+        from .. import present_exchanges as present
+        from .exchanges import ExchangeTable
+
+        self.exchanges = found
+        if not found:
+            self._exchanges_title("none recorded (sent by an older version, or nothing went out)", "dim")
+            return
+        by_id = present.causes(found)
+        dialog = self.query_one(".dialog")
+        dialog.styles.width = 118  # the exchanges' columns, as on the Exchanges screen
+        dialog.styles.max_width = "100%"
+        table = self.query_one("#history-exchanges", ExchangeTable)
+        table.show(found, [present.cells(e, by_id) for e in found])
+        table.styles.height = min(len(found), 6) + 1
+        table.display = True
+        self.query_one("#export-har").display = True
+        self._exchanges_title(f"{present.scope_summary(found)} · Enter on one shows it · h exports them as HAR", "")
+
+    def _exchanges_title(self, text: str, style: str) -> None:
+        self.query_one("#history-exchanges-title", Static).update(content((("Exchanges  ", "b"), (text, style))))
+
+    @on(VirtualTable.Selected, "#history-exchanges")
+    def _exchange_selected(self, event: VirtualTable.Selected) -> None:
+        from .. import present_exchanges as present
+        from .exchanges import ExchangeDetail
+
+        event.stop()
+        if 0 <= event.index < len(self.exchanges):
+            self.app.push_screen(ExchangeDetail(self.exchanges[event.index], present.causes(self.exchanges)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "export_har":
+            return bool(self.exchanges)
+        return True
+
+    def action_export_har(self) -> None:
+        if self.history is not None and self.exchanges and self.entry.id is not None:
+            self.export_har(Path(f"kombo-send-{self.entry.id}.har").absolute())
+
+    @work(thread=True, exclusive=True, group="history-har", exit_on_error=False)
+    def export_har(self, path: Path) -> None:
+        """Write this send's exchanges as HAR 1.2 in the current folder (mode 0600, no key)."""
+        assert self.history is not None and self.entry.id is not None
+        try:
+            count = self.history.export_har(self.entry.id, path)
+        except (LookupError, OSError, ValueError) as exc:
+            self.app.call_from_thread(self._status, f"✗ HAR not written: {safe_line(exc)}", "$error")
+            return
+        done = f"✓ {counted(count, 'exchange')} written as HAR 1.2 to {safe_line(path)} (private: mode 0600, no key)"
+        self.app.call_from_thread(self._status, done, "$success")
 
     @on(Button.Pressed, "#open-log")
     def _open_pressed(self) -> None:
@@ -207,6 +298,10 @@ class HistoryDetail(ModalScreen[None]):
     @on(Button.Pressed, "#copy-log")
     def _copy_pressed(self) -> None:
         self.action_copy()
+
+    @on(Button.Pressed, "#export-har")
+    def _har_pressed(self) -> None:
+        self.action_export_har()
 
     @on(Button.Pressed, "#close")
     def _close_pressed(self) -> None:

@@ -85,6 +85,7 @@ class MainScreen(Screen[None]):
         Binding("f3", "pick", "Pick application", id="main.pick", tooltip="Search by candidate, email or job"),
         Binding("ctrl+o", "browse", "Open file", id="main.browse", tooltip="File dialog"),
         Binding("ctrl+s", "send", "Send", id="main.send", tooltip="Confirm, then upload with progress"),
+        Binding("f4", "exchanges", "Exchanges", id="main.exchanges", tooltip="Every HTTP request and answer: headers, bodies, timings, curl"),
         Binding("f5", "verify", "Verify", id="main.verify", tooltip="Re-read the application's attachments"),
         Binding("escape", "cancel_upload", "Cancel upload", id="main.cancel", tooltip="Stop the upload in flight"),
         Binding("f6", "toggle_full", "Full body", id="main.full", tooltip="Show the whole base64 (small files)", show=False),
@@ -641,6 +642,10 @@ class MainScreen(Screen[None]):
     def _cancel_requested(self) -> None:
         self.action_cancel_upload()
 
+    @on(ResultPanel.ExchangesRequested, "#result-panel")
+    def _exchanges_requested(self) -> None:
+        self.action_exchanges()
+
     @on(ResultPanel.VerifyRequested, "#result-panel")
     def _verify_requested(self) -> None:
         self.action_verify()
@@ -710,6 +715,12 @@ class MainScreen(Screen[None]):
         from .bulk import BulkScreen
 
         self.app.push_screen(BulkScreen(self.session, integration=self.draft.integration_id or ""))
+
+    def action_exchanges(self) -> None:
+        """Open the Exchanges screen, on the last send's exchanges when there was one."""
+        from .exchanges import ExchangesScreen
+
+        self.app.push_screen(ExchangesScreen(self.session.connection.exchanges, scopes=self.result.exchange_scopes))
 
     def action_toggle_theme(self) -> None:
         self.app.theme = "textual-light" if self.app.current_theme.dark else "textual-dark"

@@ -47,6 +47,18 @@ class ResultPanel(Panel, Vertical):
             return self.panel
 
     @dataclass
+    class ExchangesRequested(Message):
+        """Show the exchanges of the send on the panel (the Exchanges screen, F4)."""
+
+        panel: ResultPanel
+        """The panel that sent it."""
+
+        @property
+        def control(self) -> ResultPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
+
+    @dataclass
     class CancelRequested(Message):
         """Stop the upload in flight."""
 
@@ -72,6 +84,7 @@ class ResultPanel(Panel, Vertical):
             yield Link("", id="log-url", tooltip="Enter or click opens it; the Copy button copies it")
             yield Button("Copy log URL", id="copy-log", compact=True)
             yield Button("Verify F5", id="verify", compact=True, variant="warning")
+            yield Button("", id="show-exchanges", compact=True, tooltip="This send's requests and answers: headers, bodies, timings")
             yield Button("Cancel esc", id="cancel", compact=True, variant="error")
         yield ProgressBar(id="progress", show_eta=False)
 
@@ -91,6 +104,11 @@ class ResultPanel(Panel, Vertical):
     def _verify(self, event: Button.Pressed) -> None:
         event.stop()
         self.post_message(self.VerifyRequested(self))
+
+    @on(Button.Pressed, "#show-exchanges")
+    def _show_exchanges(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.ExchangesRequested(self))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self, event: Button.Pressed) -> None:
@@ -122,8 +140,13 @@ class ResultPanel(Panel, Vertical):
         link.display = bool(url)
         self.query_one("#copy-log").display = bool(url)
         self.query_one("#verify").display = view.can_verify
+        exchanges = self.query_one("#show-exchanges", Button)
+        exchanges.label = f"Exchanges F4 ({view.exchanges})" if view.exchanges else "Exchanges F4"
+        exchanges.display = bool(view.exchange_scopes)
         self.query_one("#cancel").display = view.kind == "sending"
-        self.query_one("#result-actions").display = bool(url or view.can_verify or view.kind == "sending")
+        self.query_one("#result-actions").display = bool(
+            url or view.can_verify or view.kind == "sending" or view.exchange_scopes
+        )
         self.query_one("#progress").display = view.kind == "sending"
 
 
@@ -152,6 +175,7 @@ def result_lines(view: ResultView) -> list[Line]:
     lines.extend(((f"↻ {safe_line(r)}", "dim"),) for r in view.retries)
     if view.hint:
         lines.append(((f"→ {safe_line(view.hint)}", "$accent"),))
+
     if view.verification:
         colour = {True: "$success", False: "$error"}.get(view.verification_found, "$warning")  # type: ignore[arg-type]
         lines.append(((f"Verify: {safe_block(view.verification)}", colour),))
