@@ -208,7 +208,7 @@ def attachments_lines(view: AttachmentsView, *, limit: int = ATTACHMENTS_SHOWN) 
     same = view.found.same_named(view.name) if view.name else []
     ordered = [*same, *(item for item in items if item not in same)]
     tail: Piece = (" · ⚠ same name as yours", "b $warning") if same else (" · F12 refreshes", "dim")
-    lines: list[Line] = [((f"Already attached: {len(items):,}", "b"), tail)]
+    lines: list[Line] = [((f"Attached: {len(items):,}", "b"), tail)]
     for item in ordered[:limit]:
         name = safe_line(item.name or "(no name)", ATTACHMENT_NAME_WIDTH)
         facts = "  ".join(part for part in (safe_line(item.type or "", 14), _day(item.created)) if part)

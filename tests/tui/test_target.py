@@ -126,7 +126,7 @@ async def test_attachments_listed_once_on_pick_marked_and_refreshed_after_send(
         view = screen.attachments_view
         assert view.state == "ready" and view.found is not None and view.found.items
         existing = view.found.items[0].name
-        assert "Already attached: 1" in attachments_text(app) and existing in attachments_text(app)
+        assert "Attached: 1" in attachments_text(app) and existing in attachments_text(app)
         assert "same name" not in attachments_text(app)
         cache = screen._attachments
         assert cache is not None and cache.fetches == 1
@@ -148,7 +148,7 @@ async def test_attachments_listed_once_on_pick_marked_and_refreshed_after_send(
         assert screen.result.kind == "sent"
         # The send changed the application: listed again (one request), both copies marked.
         assert cache.fetches == 2
-        assert "Already attached: 2" in attachments_text(app)
+        assert "Attached: 2" in attachments_text(app)
         assert attachments_text(app).count(f"⚠ {existing}") == 2
 
 
@@ -181,7 +181,7 @@ def test_attachments_lines_bound_many_and_keep_hostile_names_inert() -> None:
     found = ExistingAttachments(key=("g:1", "application", "A"), items=items, fetched_at=datetime.now(timezone.utc))
     lines = present.attachments_lines(AttachmentsView(found.key, "ready", found=found, name=hostile))
     text = plain(*lines)
-    assert text.splitlines()[0].startswith("Already attached: 10 · ⚠ same name as yours")
+    assert text.splitlines()[0].startswith("Attached: 10 · ⚠ same name as yours")
     assert len(lines) == 1 + present.ATTACHMENTS_SHOWN + 1 and text.endswith("+7 more")
     assert text.splitlines()[1].startswith("⚠ \\x1b]52;c")  # the same-named one first, escaped
     assert "\x1b" not in text and "\x07" not in text and "\n" not in "".join(t for line in lines for t, _ in line)
