@@ -187,37 +187,43 @@ ATTACHMENT_NAME_WIDTH = 28
 
 
 def attachments_lines(view: AttachmentsView, *, limit: int = ATTACHMENTS_SHOWN) -> list[Line]:
-    """The Target panel's lines about what is already on the target (none while no target).
+    """The Target panel's "Attached" row: what is already on the target (none while no target).
 
-    Same-named attachments (the file about to be sent would be a second copy) come first and
-    are marked; at most ``limit`` are listed, the rest counted. Names, types and dates come
-    from the ATS: each is clipped and made inert.
+    Same-named attachments (the file about to be sent would be a second copy) come first, are
+    marked and explained on a last line; at most ``limit`` are listed, the rest counted. Names,
+    types and dates come from the ATS: each is clipped and made inert.
     """
     if view.key is None:
         return []
     if view.state == "idle":
-        return [(("F12 lists what is already attached", "dim"),)]
+        return [(("F12 lists them (one request)", "dim"),)]
     if view.state == "loading":
-        return [(("Listing what is already attached…", "dim"),)]
+        return [(("listing…", "dim"),)]
     if view.state == "error" or view.found is None:
-        return [((f"✗ Could not list the attachments: {safe_line(view.error or 'unknown error', 200)}", "$error"),
+        return [((f"✗ could not list them: {safe_line(view.error or 'unknown error', 200)}", "$error"),
                  (" · F12 retries", "dim"))]
     items = view.found.items
     if not items:
-        return [(("Nothing attached yet", "dim"), (" · F12 refreshes", "dim"))]
+        return [(("nothing yet", "dim"), (" · F12 refreshes", "dim"))]
     same = view.found.same_named(view.name) if view.name else []
     ordered = [*same, *(item for item in items if item not in same)]
-    tail: Piece = (" · ⚠ same name as yours", "b $warning") if same else (" · F12 refreshes", "dim")
-    lines: list[Line] = [((f"Attached: {len(items):,}", "b"), tail)]
+    lines: list[Line] = []
     for item in ordered[:limit]:
         name = safe_line(item.name or "(no name)", ATTACHMENT_NAME_WIDTH)
         facts = "  ".join(part for part in (safe_line(item.type or "", 14), _day(item.created)) if part)
         if item in same:
             lines.append(((f"⚠ {name}", "b $warning"), (f"  {facts}", "dim")))
         else:
-            lines.append(((f"  {name}", ""), (f"  {facts}", "dim")))
+            lines.append(((name, ""), (f"  {facts}", "dim")))
+    footer: list[Piece] = []
     if len(ordered) > limit:
-        lines.append(((f"  +{len(ordered) - limit:,} more", "dim"),))
+        footer.append((f"+{len(ordered) - limit:,} more · ", "dim"))
+    if same:
+        footer.append(("⚠ same name as your file", "$warning"))
+    elif footer:
+        footer.append(("F12 refreshes", "dim"))
+    if footer:
+        lines.append(tuple(footer))
     return lines
 
 

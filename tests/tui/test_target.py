@@ -126,7 +126,7 @@ async def test_attachments_listed_once_on_pick_marked_and_refreshed_after_send(
         view = screen.attachments_view
         assert view.state == "ready" and view.found is not None and view.found.items
         existing = view.found.items[0].name
-        assert "Attached: 1" in attachments_text(app) and existing in attachments_text(app)
+        assert attachments_text(app).splitlines()[0].startswith(existing)
         assert "same name" not in attachments_text(app)
         cache = screen._attachments
         assert cache is not None and cache.fetches == 1
@@ -134,7 +134,7 @@ async def test_attachments_listed_once_on_pick_marked_and_refreshed_after_send(
         (files / existing).write_bytes(b"%PDF-1.4\n% mine\n%%EOF\n")
         screen.query_one("#path", Input).value = existing
         await settle(pilot)
-        assert f"⚠ {existing}" in attachments_text(app) and "same name as yours" in attachments_text(app)
+        assert f"⚠ {existing}" in attachments_text(app) and "same name as your file" in attachments_text(app)
         # Typing elsewhere asks nothing more.
         screen.query_one("#name", Input).value = "Other.pdf"
         await settle(pilot)
@@ -148,8 +148,12 @@ async def test_attachments_listed_once_on_pick_marked_and_refreshed_after_send(
         assert screen.result.kind == "sent"
         # The send changed the application: listed again (one request), both copies marked.
         assert cache.fetches == 2
-        assert "Attached: 2" in attachments_text(app)
+        assert len(screen.attachments_view.found.items) == 2  # type: ignore[union-attr]
         assert attachments_text(app).count(f"⚠ {existing}") == 2
+        # So did Verify's look (it may have): listed again.
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen.result.verification_found is True and cache.fetches == 3
 
 
 async def test_typed_id_lists_on_f12_and_shows_errors_in_the_panel(
@@ -158,12 +162,12 @@ async def test_typed_id_lists_on_f12_and_shows_errors_in_the_panel(
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await fill(pilot, GREENHOUSE, "no-such-application", "Jane_Doe_CV.pdf")
-        assert "F12 lists what is already attached" in attachments_text(app)
+        assert "F12 lists them" in attachments_text(app)
         assert screen._attachments is None  # nothing asked while typing
         await pilot.press("f12")
         await settle(pilot)
         assert screen.attachments_view.state == "error"
-        assert "✗ Could not list the attachments" in attachments_text(app)
+        assert "✗ could not list them" in attachments_text(app)
         screen.query_one("#application", Input).value = first_application(GREENHOUSE)
         await settle(pilot)
         assert screen.attachments_view.state == "idle"  # another target: not listed yet
@@ -181,13 +185,15 @@ def test_attachments_lines_bound_many_and_keep_hostile_names_inert() -> None:
     found = ExistingAttachments(key=("g:1", "application", "A"), items=items, fetched_at=datetime.now(timezone.utc))
     lines = present.attachments_lines(AttachmentsView(found.key, "ready", found=found, name=hostile))
     text = plain(*lines)
-    assert text.splitlines()[0].startswith("Attached: 10 · ⚠ same name as yours")
-    assert len(lines) == 1 + present.ATTACHMENTS_SHOWN + 1 and text.endswith("+7 more")
-    assert text.splitlines()[1].startswith("⚠ \\x1b]52;c")  # the same-named one first, escaped
+    assert len(lines) == present.ATTACHMENTS_SHOWN + 1
+    assert text.splitlines()[-1] == "+7 more · ⚠ same name as your file"
+    assert text.splitlines()[0].startswith("⚠ \\x1b]52;c")  # the same-named one first, escaped
     assert "\x1b" not in text and "\x07" not in text and "\n" not in "".join(t for line in lines for t, _ in line)
     assert max(len(line) for line in text.splitlines()) < 80
     assert "2025-03-01" in text
     assert present.attachments_lines(AttachmentsView()) == []
+    unmarked = plain(*present.attachments_lines(AttachmentsView(found.key, "ready", found=found, name="mine.pdf")))
+    assert unmarked.splitlines()[-1] == "+7 more · F12 refreshes" and "⚠" not in unmarked
 
 
 async def test_list_attachments_service_turns_errors_into_the_view() -> None:

@@ -142,7 +142,8 @@ class TargetPanel(Panel, Vertical):
                 )
                 yield Button("Pick… F3", id="pick", compact=True)
         yield Static("", id="application-info", classes="detail")
-        yield Static("", id="target-attachments", classes="detail")
+        with field_row("Attached", row_id="attachments-row"):
+            yield Static("", id="target-attachments")
 
     def on_fields_mounted(self) -> None:
         self.query_one("#candidate", Input).display = False
@@ -291,9 +292,8 @@ class TargetPanel(Panel, Vertical):
         if not self.fields_mounted:
             return
         lines = attachments_lines(self.attachments)
-        shown = self.query_one("#target-attachments", Static)
-        shown.update(content(*lines) if lines else "")
-        shown.display = bool(lines)
+        self.query_one("#target-attachments", Static).update(content(*lines) if lines else "")
+        self.query_one("#attachments-row").display = bool(lines)
 
 
 ENTER_INTEGRATION = "Enter the integration id (Kombo dashboard → Integrations)."
