@@ -283,6 +283,25 @@ async def test_replay_of_a_candidate_send_from_another_environment_with_its_file
         assert screen.file_view.state == "error" and "gone.pdf" in (screen.file_view.error or "")
 
 
+async def test_replay_reads_the_file_again_even_when_its_path_is_already_in_the_form(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    history = History(files / "h.sqlite3")
+    app = make_app(history=history)
+    async with app.run_test(size=SIZE) as pilot:
+        path = str((files / "Jane_Doe_CV.pdf").absolute())
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), path)
+        await send(pilot)
+        assert screen.result.kind == "sent" and history.entries()[0].file_path == path
+        (files / "Jane_Doe_CV.pdf").unlink()  # gone since it was sent
+        await pilot.press("f9")
+        await settle(pilot)
+        await pilot.press("ctrl+r")
+        await settle(pilot, 0.8)
+        assert screen.query_one("#path", Input).value == path
+        assert screen.file_view.state == "error" and screen.prepared is None
+
+
 def test_replay_plan_of_a_row_without_a_path() -> None:
     entry = HistoryEntry(environment="SANDBOX", integration_id="g:1", application_id="A1", candidate="Ann",
                          job="Dev", file_name="cv.pdf", type="CV", outcome="sent")

@@ -33,6 +33,7 @@ from textual.worker import get_current_worker
 from kombo_tui.core.connectors import tool_id_of
 from kombo_tui.core.errors import KomboError
 from kombo_tui.core.net import safe_link
+from kombo_tui.core.text import one_line
 
 from .. import present, services
 from ..inspect import inspect, path_problem
@@ -340,6 +341,7 @@ class MainScreen(Screen[None]):
             self._file_timer = self.set_timer(0.6, lambda: self._path_problem(path, shown))
 
     def _path_problem(self, path: Path, shown: str) -> None:
+        self._replay_content_type = None
         self.file_view = FileView("error", path, shown, error=path_problem(path, shown))
 
     @work(thread=True, exclusive=True, group="file", exit_on_error=False)
@@ -814,7 +816,12 @@ class MainScreen(Screen[None]):
         self._replay_content_type = plan.content_type
         self.query_one("#content-type", Input).value = plan.content_type or ""
         self.query_one(RemoteFieldsPanel).restore(plan.remote_fields)
+        self.extra_files = ()  # a replay is the one file it was
+        path_field = self.query_one("#path", Input)
+        unchanged = path_field.value == one_line(plan.path)
         self.query_one(FilePanel).set_path(plan.path)
+        if unchanged:  # no edit event: read the file again all the same (it may have changed)
+            self._on_path(plan.path)
         self.result = ResultView("idle", plan.headline, lines=plan.notes, warnings=plan.warnings)
         self.query_one("#path", Input).focus()
 
