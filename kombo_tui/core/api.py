@@ -23,7 +23,7 @@ from .draft import Draft
 from .engine import SendOutcome, refuse_over_limits, send_upload, settle_unknown
 from .errors import KomboError
 from .history import History
-from .payload import PreparedUpload, prepare, prepare_fields
+from .payload import PreparedUpload, prepare
 from .progress import make_progress
 from .settings import load_settings
 from .target import Target
@@ -180,6 +180,7 @@ def prepare_file(
     draft = Draft(
         integration_id=integration_id or load_settings().integration_id,
         application_id=application_id,
+        candidate_id=candidate_id,
         file=Path(file) if file is not None else None,
         data_url=data_url,
         type=type,
@@ -187,10 +188,7 @@ def prepare_file(
         content_type=content_type,
         remote_fields=remote_fields,
     )
-    if candidate_id is None:
-        return prepare(draft, require_target=require_target)
-    # The candidate endpoint: the Draft checked the fields' types; the target is the candidate.
-    return prepare_fields(**draft.model_dump(), candidate_id=candidate_id, require_target=require_target)
+    return prepare(draft, require_target=require_target)
 
 
 def preview(file: str | Path | None = None, *, full: bool = False, **kwargs: Any) -> dict[str, Any]:

@@ -23,6 +23,9 @@ class Draft(BaseModel):
 
     integration_id: str | None = None
     application_id: str | None = None
+    candidate_id: str | None = None
+    """Send through Kombo's candidate endpoint instead (``application_id`` then stays empty);
+    Kombo recommends the application endpoint."""
     file: Path | None = None
     """A local file to send as ``data`` (base64)."""
     data_url: str | None = None

@@ -22,7 +22,7 @@ from .client import KomboClient, RetryNotice, UploadResult
 from .errors import ApiError, DuplicateUploadError, FileChangedError, KomboError, Problem, TransportError
 from .hints import counted, hint_for
 from .history import History, HistoryEntry
-from .payload import PreparedUpload, ProgressCallback
+from .payload import PreparedUpload, ProgressCallback, display_path
 from .text import one_line
 
 if TYPE_CHECKING:
@@ -193,6 +193,7 @@ def entry_from_outcome(
         candidate=candidate,
         job=job,
         file_name=upload.name,
+        file_path=_file_path(upload),
         size=upload.fingerprint.size if upload.fingerprint else None,
         sha256=upload.fingerprint.sha256 if upload.fingerprint else None,
         mime=upload.content_type,
@@ -205,6 +206,16 @@ def entry_from_outcome(
         log_url=error.log_url if isinstance(error, ApiError) else None,
         verified=verified,
     )
+
+
+def _file_path(upload: PreparedUpload) -> str | None:
+    """Where the sent file was, absolute, as text the history can keep (None for a data_url)."""
+    if upload.file is None:
+        return None
+    try:
+        return display_path(upload.file.absolute())
+    except OSError:  # the working directory is gone
+        return display_path(upload.file)
 
 
 async def _attachment_ids(client: KomboClient, upload: PreparedUpload) -> set[str] | None:

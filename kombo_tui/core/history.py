@@ -1,8 +1,8 @@
 """A local audit trail of uploads, in SQLite (file mode 0600).
 
 Each row says when, where to (environment, integration, application — or the candidate of a
-candidate-endpoint upload —, candidate and job names when known), what (file name, size,
-sha256, MIME, type, remote fields) and how it ended (outcome, warnings, error code,
+candidate-endpoint upload —, candidate and job names when known), what (file name, where the
+file was, size, sha256, MIME, type, remote fields) and how it ended (outcome, warnings, error code,
 ``log_url``). Never the file's bytes, never the API key. Writes are single transactions in
 WAL mode with a busy timeout, so a crash mid-write loses at most that row and several
 instances can write at once.
@@ -55,8 +55,9 @@ __all__ = [
     "default_history_path",
 ]
 
-SCHEMA_VERSION = 2
-"""1: uploads only. 2: ``uploads.candidate_id`` and the ``exchanges`` table."""
+SCHEMA_VERSION = 3
+"""1: uploads only. 2: ``uploads.candidate_id`` and the ``exchanges`` table. 3: ``uploads.file_path``
+(where the sent file was, so a send can be replayed)."""
 
 EXCHANGES_BUDGET = 256 * 1024
 """Most bytes of exchanges (as JSON) kept per send: bodies go first, then the middle exchanges."""
@@ -141,6 +142,9 @@ class HistoryEntry:
     verified: str | None = None
     candidate_id: str | None = None
     """The Kombo candidate id of an upload through the candidate endpoint (else None)."""
+    file_path: str | None = None
+    """Where the sent file was (absolute, as text; None for a ``data_url`` upload and for rows
+    written before version 3). The path only: never the file's bytes."""
     at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     id: int | None = None
 
@@ -571,6 +575,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
         columns = {row[1] for row in conn.execute("PRAGMA table_info(uploads)")}
         if "candidate_id" not in columns:
             conn.execute("ALTER TABLE uploads ADD COLUMN candidate_id TEXT")
+        if "file_path" not in columns:
+            conn.execute("ALTER TABLE uploads ADD COLUMN file_path TEXT")
         for statement in _SCHEMA_2.split(";"):
             if statement.strip():
                 conn.execute(statement)

@@ -443,6 +443,7 @@ def prepare(
     return prepare_fields(
         integration_id=draft.integration_id,
         application_id=draft.application_id,
+        candidate_id=draft.candidate_id,
         file=draft.file,
         data_url=draft.data_url,
         name=draft.name,

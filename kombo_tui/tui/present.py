@@ -24,8 +24,8 @@ from kombo_tui.core.connectors import is_supported, tool_id_of, tool_label
 from kombo_tui.core.errors import ApiError, KomboError, TransportError
 from kombo_tui.core.hints import counted, hint_for
 
-from .state import BatchFile, IntegrationView, PickedApplication, ResultKind, ResultView
-from .text import Line, format_bytes, local_time, safe_line
+from .state import AttachmentsView, BatchFile, IntegrationView, PickedApplication, ResultKind, ResultView
+from .text import Line, Piece, format_bytes, local_time, safe_line
 
 if TYPE_CHECKING:
     from kombo_tui.core.client import RetryNotice
@@ -178,6 +178,62 @@ def error_fields(error: KomboError | None) -> dict[str, Any]:
 
 # ---------------------------------------------------------------------- before sending
 
+CANDIDATE_NOTE = "⚠ To the candidate, not an application: Kombo recommends the application endpoint."
+"""Said wherever the candidate endpoint is chosen (it is for a candidate with no suitable application)."""
+
+ATTACHMENTS_SHOWN = 3
+"""Existing attachments listed in the Target panel; the rest are counted ("+K more")."""
+ATTACHMENT_NAME_WIDTH = 28
+"""Most characters of an existing attachment's name shown (it comes from the ATS)."""
+
+
+def attachments_lines(view: AttachmentsView, *, limit: int = ATTACHMENTS_SHOWN) -> list[Line]:
+    """The Target panel's "Attached" row: what is already on the target (none while no target).
+
+    Same-named attachments (the file about to be sent would be a second copy) come first, are
+    marked and explained on a last line; at most ``limit`` are listed, the rest counted. Names,
+    types and dates come from the ATS: each is clipped and made inert.
+    """
+    if view.key is None:
+        return []
+    if view.state == "idle":
+        return [(("F12 lists them (one request)", "dim"),)]
+    if view.state == "loading":
+        return [(("listing…", "dim"),)]
+    if view.state == "error" or view.found is None:
+        return [((f"✗ could not list them: {safe_line(view.error or 'unknown error', 200)}", "$error"),
+                 (" · F12 retries", "dim"))]
+    items = view.found.items
+    if not items:
+        return [(("nothing yet", "dim"), (" · F12 refreshes", "dim"))]
+    same = view.found.same_named(view.name) if view.name else []
+    ordered = [*same, *(item for item in items if item not in same)]
+    lines: list[Line] = []
+    for item in ordered[:limit]:
+        name = safe_line(item.name or "(no name)", ATTACHMENT_NAME_WIDTH)
+        facts = "  ".join(part for part in (safe_line(item.type or "", 14), _day(item.created)) if part)
+        if item in same:
+            lines.append(((f"⚠ {name}", "b $warning"), (f"  {facts}", "dim")))
+        else:
+            lines.append(((name, ""), (f"  {facts}", "dim")))
+    footer: list[Piece] = []
+    if len(ordered) > limit:
+        footer.append((f"+{len(ordered) - limit:,} more · ", "dim"))
+    if same:
+        footer.append(("⚠ same name as your file", "$warning"))
+    elif footer:
+        footer.append(("F12 refreshes", "dim"))
+    if footer:
+        lines.append(tuple(footer))
+    return lines
+
+
+def _day(created: str | None) -> str:
+    """An attachment's creation date as ``2025-03-01`` (local time); a value that is not a date is clipped."""
+    if not created:
+        return ""
+    return safe_line(local_time(created.replace("Z", "+00:00"))[:10], 10)
+
 
 def describe(upload: PreparedUpload) -> str:
     """One line about a prepared file: name · size · type · content type (or its data_url).
@@ -273,8 +329,12 @@ def confirm_spec(
         (("Tool", "b"), (f"         {tool}  ", ""), (f"({safe_line(upload.integration_id)})", "dim")),
         (("Candidate", "b"), (f"    {safe_line(who)}", "")),
         (("Job", "b"), (f"          {safe_line(job)}", "")),
-        (("Application", "b"), (f"  {safe_line(upload.application_id)}", "")),
+        (("Application", "b"), (f"  {safe_line(upload.application_id)}", ""))
+        if not upload.candidate_id
+        else (("Candidate id", "b"), (f" {safe_line(upload.candidate_id)}", "")),
     ]
+    if upload.candidate_id:
+        lines.append(((CANDIDATE_NOTE, "$warning"),))
     for index, item in enumerate(uploads):
         label: Line = (("File", "b"), ("        ", "")) if len(uploads) == 1 else ((f"File {index + 1}", "b"), ("      ", ""))
         lines.append((*label, (f" {describe(item)}", "")))
@@ -300,7 +360,7 @@ def confirm_spec(
         )
     if any(previous):
         return ChoiceSpec(
-            f"Already sent to this application — send {count} again?",
+            f"Already sent to this {upload.target_kind} — send {count} again?",
             tuple(lines),
             (("Send again", "send", "warning"), ("Cancel  esc", "cancel", "default")),
             focus="cancel",

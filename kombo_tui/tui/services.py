@@ -1,4 +1,5 @@
-"""What the main screen's handlers and workers call: preview, check, send, verify, export.
+"""What the main screen's handlers and workers call: preview, check, send, verify, export, list
+what is already attached, replay a past send.
 
 The screen keeps the state; these functions do the work on plain values (the draft, the
 inspected file, the last send) and return what the screen then assigns. Nothing here imports
@@ -11,16 +12,28 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kombo_tui.core.errors import InputError, KomboError
 
 from . import present
-from .state import BatchFile, DraftView, FileView, LastSend, PickedApplication, UploadKey, upload_key
+from .state import (
+    AttachmentsView,
+    BatchFile,
+    DraftView,
+    FileView,
+    LastSend,
+    PickedApplication,
+    TargetKind,
+    UploadKey,
+    upload_key,
+)
+from .text import local_time, safe_line
 
 if TYPE_CHECKING:
     from kombo_tui.core.client import KomboClient, RetryNotice
     from kombo_tui.core.engine import SendOutcome
+    from kombo_tui.core.existing import AttachmentsCache, TargetKey
     from kombo_tui.core.history import History, HistoryEntry
     from kombo_tui.core.models import AttachmentRestrictions
     from kombo_tui.core.payload import PreparedUpload
@@ -28,14 +41,17 @@ if TYPE_CHECKING:
 __all__ = [
     "EXPORT_STEM",
     "Preview",
+    "ReplayPlan",
     "SendCheck",
     "VerifyReport",
     "check_send",
     "export_curl",
+    "list_attachments",
     "prepare_batch",
     "prepare_upload",
     "preview",
     "previous_sends",
+    "replay_plan",
     "send",
     "verify",
 ]
@@ -330,3 +346,80 @@ def export_curl(upload: PreparedUpload, base_url: str, folder: Path | None = Non
     command = curl_command(upload, base_url, body.name)
     write_script(command, script)  # 0700
     return command, body, script
+
+
+# ---------------------------------------------------------------------- what is already there
+
+
+async def list_attachments(
+    cache: AttachmentsCache, client: KomboClient, key: TargetKey, *, refresh: bool = False
+) -> AttachmentsView:
+    """The target's attachments through the cache (one request per target, unless ``refresh``);
+    a failure becomes the view's error, never an exception."""
+    try:
+        found = await cache.fetch(client, key, refresh=refresh)
+    except KomboError as exc:
+        return AttachmentsView(key, "error", error=present.short_error(exc))
+    return AttachmentsView(key, "ready", found=found)
+
+
+# ---------------------------------------------------------------------- replay
+
+
+@dataclass(frozen=True)
+class ReplayPlan:
+    """A past send as the main form takes it back (History's Replay)."""
+
+    integration_id: str
+    target: TargetKind
+    target_id: str
+    picked: PickedApplication | None
+    """The application with the names the log kept (None for a candidate target)."""
+    path: str
+    """Where the file was ("" when the log did not keep it)."""
+    name: str
+    type: str
+    content_type: str | None
+    """As sent: put back after the file is read (which fills in the sniffed type)."""
+    remote_fields: dict[str, Any] | None
+    headline: str
+    notes: tuple[str, ...]
+    warnings: tuple[str, ...]
+    """What the user must know: another environment, a path that was not kept."""
+
+
+def replay_plan(entry: HistoryEntry, environment: str) -> ReplayPlan:
+    """How to reopen ``entry`` in the form of an app talking to ``environment``.
+
+    Nothing switches the environment: a send from another one is filled in with a warning
+    (its ids may not exist here). The file is read again from its path, so a file that is
+    gone or changed shows as any typed path does.
+    """
+    target: TargetKind = "candidate" if entry.candidate_id else "application"
+    target_id = entry.candidate_id or entry.application_id
+    picked = None
+    if target == "application" and target_id:
+        picked = PickedApplication(id=target_id, candidate=entry.candidate, job=entry.job)
+    warnings: list[str] = []
+    if entry.environment != environment:
+        warnings.append(
+            f"This send went to {safe_line(entry.environment, 80)}; the app talks to {safe_line(environment, 80)} "
+            "and was not switched: its ids may not exist here."
+        )
+    if not entry.file_path:
+        warnings.append("The file's path was not kept (sent by data_url, or by an older version): choose the file.")
+    when = safe_line(local_time(entry.at), 40)
+    return ReplayPlan(
+        integration_id=entry.integration_id,
+        target=target,
+        target_id=target_id,
+        picked=picked,
+        path=entry.file_path or "",
+        name=entry.file_name,
+        type=entry.type,
+        content_type=entry.mime,
+        remote_fields=entry.remote_fields,
+        headline=f"Replay of {safe_line(entry.file_name, 60)} ({when}): fix what you need, then ctrl+s",
+        notes=("Nothing is sent before the usual confirm and duplicate check.",),
+        warnings=tuple(warnings),
+    )

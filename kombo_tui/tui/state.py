@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from kombo_tui.core.engine import SendOutcome
+    from kombo_tui.core.existing import ExistingAttachments, TargetKey
     from kombo_tui.core.files import Fingerprint
     from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
     from kombo_tui.core.payload import Draft, PreparedUpload
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 Source = Literal["data", "data_url"]
 """How an upload's bytes travel: inline as base64 (``data``) or fetched by Kombo (``data_url``)."""
+
+TargetKind = Literal["application", "candidate"]
+"""Which endpoint the file goes to: the application's (recommended) or the candidate's."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ class DraftView:
 
     integration_id: str | None = None
     application_id: str | None = None
+    candidate_id: str | None = None
+    """The candidate id as typed (sent when :attr:`target` is ``candidate``)."""
     file: Path | None = None
     """The chosen file once it was inspected and is ready (sent when :attr:`source` is ``data``)."""
     data_url: str | None = None
@@ -46,11 +52,25 @@ class DraftView:
     remote_fields: dict[str, Any] | None = None
     source: Source = "data"
     """How the bytes travel: the file's content (``data``) or a URL Kombo fetches (``data_url``)."""
+    target: TargetKind = "application"
+    """Where the file goes: the application id or the candidate id (both are kept, as for
+    :attr:`source`, so switching back and forth loses neither)."""
 
     @property
     def by_url(self) -> bool:
         """The bytes travel as ``data_url`` (no file needed)."""
         return self.source == "data_url"
+
+    @property
+    def target_id(self) -> str:
+        """The id of the chosen target ("" when not given)."""
+        return (self.candidate_id if self.target == "candidate" else self.application_id) or ""
+
+    def target_key(self) -> TargetKey | None:
+        """Whose attachments the draft would join (None until integration and id are given)."""
+        if not self.integration_id or not self.target_id:
+            return None
+        return (self.integration_id, self.target, self.target_id)
 
     def updated(self, **changes: Any) -> DraftView:
         return replace(self, **changes)
@@ -60,8 +80,9 @@ class DraftView:
         from kombo_tui.core.payload import Draft
 
         fields = asdict(self)
-        del fields["source"]
+        del fields["source"], fields["target"]
         fields["data_url" if self.source == "data" else "file"] = None
+        fields["candidate_id" if self.target == "application" else "application_id"] = None
         return Draft(**fields)
 
 
@@ -86,6 +107,22 @@ class IntegrationView:
     restrictions: AttachmentRestrictions | None = None
     restrictions_known: bool = False
     """True once the restrictions were fetched (``restrictions`` None then means "unknown")."""
+
+
+AttachmentsState = Literal["idle", "loading", "ready", "error"]
+
+
+@dataclass(frozen=True)
+class AttachmentsView:
+    """What is already on the target (listed on demand: each listing is a request)."""
+
+    key: TargetKey | None = None
+    """Whose attachments: ``(integration, kind, id)``; None while no target is given."""
+    state: AttachmentsState = "idle"
+    found: ExistingAttachments | None = None
+    error: str | None = None
+    name: str | None = None
+    """The name of the file about to be sent (a same-named attachment is marked)."""
 
 
 @dataclass(frozen=True)
@@ -175,13 +212,15 @@ class BatchFile:
 
 
 UploadKey = tuple[str, str, str, str]
-"""What makes two sends "the same": integration, application, name and content (sha256 or data_url)."""
+"""What makes two sends "the same": integration, target (application, or ``candidate:`` and its
+id), name and content (sha256 or data_url)."""
 
 
 def upload_key(upload: PreparedUpload) -> UploadKey:
     """The identity of an upload for "was this already sent?" (see :data:`UploadKey`)."""
     sha = upload.fingerprint.sha256 if upload.fingerprint else (upload.data_url or "")
-    return (upload.integration_id, upload.application_id, upload.name, sha)
+    target = f"candidate:{upload.candidate_id}" if upload.candidate_id else upload.application_id
+    return (upload.integration_id, target, upload.name, sha)
 
 
 @dataclass(frozen=True, eq=False)

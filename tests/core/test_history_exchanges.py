@@ -159,3 +159,33 @@ def test_candidate_uploads_are_prepared_for_their_endpoint(tmp_path: Path) -> No
     ok = prepare_fields(integration_id="g:1", candidate_id="C", file=pdf(tmp_path), type="CV",
                        remote_fields={"workable": {"on_behalf_of_user_remote_id": "u1"}})
     assert ok.remote_fields == {"workable": {"on_behalf_of_user_remote_id": "u1"}}
+
+
+# The uploads table as version 2 left it (candidate_id and exchanges, no file_path).
+_V2 = _V1.replace("verified TEXT\n);", "verified TEXT,\n    candidate_id TEXT\n);") + "PRAGMA user_version = 2;"
+
+
+def test_a_version_2_database_gains_file_path_and_keeps_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_V2)
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+    history = History(path)
+    [old] = history.entries()
+    assert (old.file_name, old.file_path) == ("old.pdf", None)
+    new_id = history.record(entry(file_path="/somewhere/cv.pdf"))
+    assert history.entry(new_id).file_path == "/somewhere/cv.pdf"  # type: ignore[union-attr]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+
+
+async def test_a_send_records_where_the_file_was_never_its_bytes(tmp_path: Path) -> None:
+    history = History(tmp_path / "h.sqlite3")
+    client, _ = in_process(ExchangeLog())
+    async with client:
+        upload = await upload_for(client, pdf(tmp_path))
+        outcome = await send_upload(client, upload, history=history, environment="SANDBOX")
+    assert outcome.history_id is not None and upload.file is not None
+    kept = history.entry(outcome.history_id)
+    assert kept is not None and kept.file_path == str(upload.file.absolute())
+    assert upload.file.read_bytes() not in history.path.read_bytes()

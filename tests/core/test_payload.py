@@ -262,3 +262,17 @@ def test_rtf_cv_meets_a_limit_that_lists_rtf_under_either_spelling(tmp_path: Pat
         assert restriction_warnings(upload, limits) == []
     typed = prepare(_draft(path, type="CV", content_type="text/rtf"))
     assert restriction_warnings(typed, limits) == []
+
+
+def test_a_draft_can_target_a_candidate(pdf: Path) -> None:
+    upload = prepare(_draft(pdf, application_id=None, candidate_id="CAND 1"))
+    assert (upload.target_kind, upload.target_id, upload.application_id) == ("candidate", "CAND 1", "")
+    assert upload.endpoint_path() == "ats/candidates/CAND%201/attachments"
+    with pytest.raises(InputError) as both:
+        prepare(_draft(pdf, candidate_id="CAND1"))
+    assert [p.field for p in both.value.problems] == ["candidate"]
+    oracle = {"oracle": {"override_document_category": "IRC_CANDIDATE_RESUME"}}
+    with pytest.raises(InputError) as no_oracle:
+        prepare(_draft(pdf, application_id=None, candidate_id="CAND1", remote_fields=oracle))
+    assert [p.field for p in no_oracle.value.problems] == ["remote_fields.oracle"]
+    assert prepare(_draft(pdf, remote_fields=oracle)).remote_fields == oracle  # the application takes them

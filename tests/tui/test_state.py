@@ -11,7 +11,7 @@ from kombo_tui.tui.state import DraftView
 
 
 def test_draft_view_has_the_core_drafts_fields() -> None:
-    assert [f.name for f in dataclasses.fields(DraftView) if f.name != "source"] == list(Draft.model_fields)
+    assert [f.name for f in dataclasses.fields(DraftView) if f.name not in ("source", "target")] == list(Draft.model_fields)
 
 
 def test_draft_view_converts_every_field() -> None:
@@ -25,8 +25,19 @@ def test_draft_view_converts_every_field() -> None:
         remote_fields={"greenhouse": {"post_headers": {"On-Behalf-Of": "42"}}},
     )
     draft = view.to_core()
-    assert {"source": "data", **draft.model_dump()} == dataclasses.asdict(view)
+    assert {"source": "data", "target": "application", **draft.model_dump()} == dataclasses.asdict(view)
     assert view.updated(name="b.pdf").to_core().name == "b.pdf"
+
+
+def test_draft_view_sends_to_the_target_it_says_and_keeps_both_ids() -> None:
+    view = DraftView(integration_id="g:1", application_id="APP1", candidate_id="C1")
+    assert (view.to_core().application_id, view.to_core().candidate_id) == ("APP1", None)
+    assert view.target_key() == ("g:1", "application", "APP1")
+    to_candidate = view.updated(target="candidate")
+    assert (to_candidate.to_core().application_id, to_candidate.to_core().candidate_id) == (None, "C1")
+    assert to_candidate.target_key() == ("g:1", "candidate", "C1")
+    assert to_candidate.updated(target="application").to_core().application_id == "APP1"
+    assert DraftView(application_id="APP1").target_key() is None  # no integration yet
 
 
 def test_draft_view_sends_what_its_source_says_and_keeps_both() -> None:

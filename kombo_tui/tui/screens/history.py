@@ -66,11 +66,13 @@ def cells(entry: HistoryEntry) -> tuple[str, ...]:
     )
 
 
-class HistoryScreen(ModalScreen[None]):
-    """A table of past sends; type to filter, Enter shows one with its log URL."""
+class HistoryScreen(ModalScreen["HistoryEntry | None"]):
+    """A table of past sends; type to filter, Enter shows one with its log URL, ctrl+r replays
+    it (dismissed with that entry: the main screen reopens it in its form)."""
 
     BINDINGS = [
         Binding("escape", "close", "Close", id="history.close"),
+        Binding("ctrl+r", "replay", "Replay", id="history.replay", tooltip="Reopen the selected send in the form to send it again"),
         Binding("f9", "close", "Close", show=False),
         Binding("down", "focus_table", "Table", show=False),
     ]
@@ -152,6 +154,11 @@ class HistoryScreen(ModalScreen[None]):
 
     def action_focus_table(self) -> None:
         self.query_one("#history-table", VirtualTable).focus()
+
+    def action_replay(self) -> None:
+        index = self.query_one("#history-table", VirtualTable).cursor
+        if 0 <= index < len(self.entries):
+            self.dismiss(self.entries[index])
 
     def action_close(self) -> None:
         self.dismiss(None)

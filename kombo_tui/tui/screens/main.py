@@ -33,6 +33,7 @@ from textual.worker import get_current_worker
 from kombo_tui.core.connectors import tool_id_of
 from kombo_tui.core.errors import KomboError
 from kombo_tui.core.net import safe_link
+from kombo_tui.core.text import one_line
 
 from .. import present, services
 from ..inspect import inspect, path_problem
@@ -40,6 +41,7 @@ from ..messages import EnvironmentChanged, MainScreenReady, SettingsLoaded
 from ..paths import resolve_path
 from ..perf import Throttle, settle_gc
 from ..state import (
+    AttachmentsView,
     BatchFile,
     DraftView,
     FileView,
@@ -63,6 +65,7 @@ from ..widgets.target import TargetPanel
 
 if TYPE_CHECKING:
     from kombo_tui.core.client import RetryNotice
+    from kombo_tui.core.existing import AttachmentsCache, TargetKey
     from kombo_tui.core.history import HistoryEntry
     from kombo_tui.core.payload import PreparedUpload
 
@@ -82,6 +85,7 @@ class MainScreen(Screen[None]):
 
     BINDINGS = [
         Binding("f1", "help", "Help", id="main.help", tooltip="Every key and the flow"),
+        Binding("f2", "switch_target", "Application/candidate", id="main.target", tooltip="Send to the application (recommended) or the candidate", show=False),
         Binding("f3", "pick", "Pick application", id="main.pick", tooltip="Search by candidate, email or job"),
         Binding("ctrl+o", "browse", "Open file", id="main.browse", tooltip="File dialog"),
         Binding("ctrl+s", "send", "Send", id="main.send", tooltip="Confirm, then upload with progress"),
@@ -92,7 +96,8 @@ class MainScreen(Screen[None]):
         Binding("f7", "export_curl", "Export curl", id="main.export", tooltip="Body to a file, curl to the clipboard"),
         Binding("f8", "copy_log_url", "Copy log URL", id="main.copy_log", tooltip="Copy the error's log_url"),
         Binding("ctrl+n", "add_file", "Add file", id="main.add_file", tooltip="Another file for the same application (a batch)"),
-        Binding("f9", "history", "History", id="main.history", tooltip="Every send from this machine: filter, details, log URL"),
+        Binding("f9", "history", "History", id="main.history", tooltip="Every send from this machine: filter, details, log URL, replay"),
+        Binding("f12", "list_attachments", "List attachments", id="main.attachments", tooltip="What is already on the application (one request)", show=False),
         Binding("ctrl+b,f10", "bulk", "Bulk", id="main.bulk", tooltip="Many files onto many applications: check, start, pause, resume"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="main.theme", tooltip="Switch between light and dark", show=False),
     ]
@@ -100,6 +105,8 @@ class MainScreen(Screen[None]):
     draft: var[DraftView] = var(DraftView, init=False)
     integration_view: var[IntegrationView] = var(IntegrationView, init=False)
     picked: var[PickedApplication | None] = var(None, init=False)
+    attachments_view: var[AttachmentsView] = var(AttachmentsView, init=False)
+    """What is already on the target (listed on demand)."""
     file_view: var[FileView] = var(FileView, init=False)
     file_warnings: var[tuple[str, ...]] = var(tuple, init=False)
     prepared: var[PreparedUpload | None] = var(None, init=False, always_update=True)
@@ -125,6 +132,9 @@ class MainScreen(Screen[None]):
         self._check_timer: Timer | None = None
         self._file_timer: Timer | None = None
         self._picker_cache: PickerCache | None = None
+        self._attachments: AttachmentsCache | None = None
+        self._replay_content_type: str | None = None
+        """A replayed send's content type, put back once its file was read (which sets the sniffed one)."""
         self._batch_progress: dict[int, tuple[int, int]] = {}
         self._next_key = 0
         self._progress = (0, 0)
@@ -141,7 +151,9 @@ class MainScreen(Screen[None]):
         with Horizontal(id="columns"):
             with VerticalScroll(id="left"):
                 yield TargetPanel(self.session.suggestions(), initial.integration, initial.application).data_bind(
-                    integration=MainScreen.integration_view, application=MainScreen.picked
+                    integration=MainScreen.integration_view,
+                    application=MainScreen.picked,
+                    attachments=MainScreen.attachments_view,
                 )
                 yield FilePanel(initial.file).data_bind(
                     file=MainScreen.file_view,
@@ -266,6 +278,18 @@ class MainScreen(Screen[None]):
         elif self.picked is None and value:
             self.picked = PickedApplication(id=value)
 
+    @on(TargetPanel.CandidateEdited, "#target")
+    def _candidate_edited(self, event: TargetPanel.CandidateEdited) -> None:
+        self.draft = self.draft.updated(candidate_id=event.value or None)
+
+    @on(TargetPanel.TargetSwitched, "#target")
+    def _target_switched(self, event: TargetPanel.TargetSwitched) -> None:
+        self.draft = self.draft.updated(target=event.kind)
+        self.query_one(RemoteFieldsPanel).set_target_kind(event.kind)
+
+    def action_switch_target(self) -> None:
+        self.query_one(TargetPanel).switch_target()
+
     @on(TargetPanel.PickRequested, "#target")
     def _pick_requested(self) -> None:
         self.action_pick()
@@ -285,10 +309,15 @@ class MainScreen(Screen[None]):
     def _picked(self, picked: PickedApplication | None) -> None:
         if picked is None:
             return
-        self.query_one(TargetPanel).set_application_id(picked.id)
-        self.draft = self.draft.updated(application_id=picked.id)
+        panel = self.query_one(TargetPanel)
+        panel.set_application_id(picked.id)
+        if self.draft.target == "candidate":  # picking an application means sending to it
+            panel.show_target("application")
+            self.query_one(RemoteFieldsPanel).set_target_kind("application")
+        self.draft = self.draft.updated(application_id=picked.id, target="application")
         self.picked = picked
         self.query_one("#path", Input).focus()
+        self.action_list_attachments()  # one request, on the pick only (cached)
 
     # ------------------------------------------------------------------ file
 
@@ -314,6 +343,7 @@ class MainScreen(Screen[None]):
             self._file_timer = self.set_timer(0.6, lambda: self._path_problem(path, shown))
 
     def _path_problem(self, path: Path, shown: str) -> None:
+        self._replay_content_type = None
         self.file_view = FileView("error", path, shown, error=path_problem(path, shown))
 
     @work(thread=True, exclusive=True, group="file", exit_on_error=False)
@@ -337,6 +367,7 @@ class MainScreen(Screen[None]):
             return  # another file was chosen meanwhile
         self.file_view = view
         if view.state != "ready":
+            self._replay_content_type = None
             return
         from kombo_tui.core.naming import suggest_type
 
@@ -348,6 +379,8 @@ class MainScreen(Screen[None]):
             suggested.value if suggested else None,
             view.sniffed.mime if view.sniffed else None,
         )
+        if self._replay_content_type is not None:  # the replayed send's content type, as it was sent
+            self.query_one("#content-type", Input).value, self._replay_content_type = self._replay_content_type, None
         self.draft = self.draft.updated(file=view.path)
 
     @on(FilePanel.BrowseRequested, "#file-panel")
@@ -459,6 +492,58 @@ class MainScreen(Screen[None]):
         self.file_warnings = shown.file_warnings
         self.preview_problems = shown.problems
         self.prepared = shown.upload
+        self._sync_attachments()
+
+    # ------------------------------------------------------------------ what is already there
+
+    def _sync_attachments(self) -> None:
+        """Point the attachments list at the draft's target (a cached listing, else none yet)
+        and at the name of the file about to be sent."""
+        key = self.draft.target_key()
+        name = self.prepared.name if self.prepared is not None else self.draft.name
+        view = self.attachments_view
+        if view.key != key:
+            cached = self._attachments.cached(key) if self._attachments is not None and key is not None else None
+            view = AttachmentsView(key, "ready", found=cached) if cached is not None else AttachmentsView(key)
+        if view != self.attachments_view or view.name != name:
+            self.attachments_view = replace(view, name=name)
+
+    def action_list_attachments(self) -> None:
+        key = self.draft.target_key()
+        if key is None:
+            self.attachments_view = AttachmentsView()
+            return
+        self.list_attachments(key, refresh=self.attachments_view.key == key and self.attachments_view.state != "idle")
+
+    @work(exclusive=True, group="attachments", exit_on_error=False)
+    async def list_attachments(self, key: TargetKey, refresh: bool = False) -> None:
+        """List the target's attachments once (cached per target; a refresh asks again)."""
+        from kombo_tui.core.existing import AttachmentsCache
+
+        if self._attachments is None:
+            self._attachments = AttachmentsCache()
+        self.attachments_view = AttachmentsView(key, "loading", name=self.attachments_view.name)
+        try:
+            client = await self.session.connection.client()
+        except KomboError as exc:
+            view = AttachmentsView(key, "error", error=present.short_error(exc))
+        else:
+            view = await services.list_attachments(self._attachments, client, key, refresh=refresh)
+        if self.draft.target_key() == key:  # the user may have moved on meanwhile
+            self.attachments_view = replace(view, name=self.attachments_view.name)
+
+    def _attachments_changed(self, uploads: list[PreparedUpload]) -> None:
+        """A send (or Verify) touched these targets: forget their listings; list the shown one again."""
+        if self._attachments is None:
+            return
+        from kombo_tui.core.existing import target_key
+
+        keys = {target_key(u) for u in uploads}
+        for key in keys:
+            self._attachments.forget(key)
+        shown = self.attachments_view
+        if shown.key in keys and shown.state in ("ready", "error"):
+            self.list_attachments(shown.key, refresh=True)
 
     # ------------------------------------------------------------------ send
 
@@ -606,6 +691,7 @@ class MainScreen(Screen[None]):
         finally:
             self.sending = False
         self.last_send = self.last_send.after(outcomes)
+        self._attachments_changed([o.upload for o in outcomes])
         if len(outcomes) == 1:
             self.result = present.outcome_view(outcomes[0], self.picked)
             notes = outcomes[0].notes
@@ -670,6 +756,7 @@ class MainScreen(Screen[None]):
         self.result = replace(
             before, verification=report.summary, verification_found=report.found, lines=before.lines + report.notes
         )
+        self._attachments_changed(list(sent.uploads))
 
     # ------------------------------------------------------------------ payload & misc
 
@@ -709,7 +796,40 @@ class MainScreen(Screen[None]):
     def action_history(self) -> None:
         from .history import HistoryScreen
 
-        self.app.push_screen(HistoryScreen(self.session.history))
+        self.app.push_screen(HistoryScreen(self.session.history), self._replay)
+
+    def _replay(self, entry: HistoryEntry | None) -> None:
+        """Reopen a past send in the form (History's Replay): fix one thing, send again through
+        the usual confirm and duplicate checks."""
+        if entry is None:
+            return
+        if self.sending:
+            self.result = replace(self.result, lines=(*self.result.lines, "Replay waits: an upload is in flight."))
+            return
+        plan = services.replay_plan(entry, self.session.connection.environment.label)
+        self.query_one("#integration", Input).value = plan.integration_id  # checked as typed
+        panel = self.query_one(TargetPanel)
+        panel.show_target(plan.target)
+        self.query_one(RemoteFieldsPanel).set_target_kind(plan.target)
+        if plan.target == "candidate":
+            panel.set_candidate_id(plan.target_id)
+            self.draft = self.draft.updated(candidate_id=plan.target_id, target="candidate")
+        else:
+            panel.set_application_id(plan.target_id)
+            self.draft = self.draft.updated(application_id=plan.target_id, target="application")
+            self.picked = plan.picked
+        self.query_one(AttachmentPanel).restore(plan.name, plan.type)
+        self._replay_content_type = plan.content_type
+        self.query_one("#content-type", Input).value = plan.content_type or ""
+        self.query_one(RemoteFieldsPanel).restore(plan.remote_fields)
+        self.extra_files = ()  # a replay is the one file it was
+        path_field = self.query_one("#path", Input)
+        unchanged = path_field.value == one_line(plan.path)
+        self.query_one(FilePanel).set_path(plan.path)
+        if unchanged:  # no edit event: read the file again all the same (it may have changed)
+            self._on_path(plan.path)
+        self.result = ResultView("idle", plan.headline, lines=plan.notes, warnings=plan.warnings)
+        self.query_one("#path", Input).focus()
 
     def action_bulk(self) -> None:
         from .bulk import BulkScreen

@@ -87,6 +87,16 @@ class AttachmentPanel(Panel, Vertical):
         if mime is not None:
             self.query_one("#content-type", Input).value = mime
 
+    def restore(self, name: str, kind: str) -> None:
+        """Fill name and type from a replayed send (kept when its file is read); bytes as ``data``."""
+        self.query_one("#name", Input).value = self._name_value.shown(name)
+        select = self.query_one("#type", Select)
+        if kind in {value for _, value in ATTACHMENT_TYPES}:
+            self.type_chosen = True
+            self.query_one("#type-note", Label).update("")
+            select.value = kind  # posts Edited (the user's choice, as it was)
+        self.query_one("#source-data", RadioButton).value = True
+
     # ------------------------------------------------------------------ events
 
     @on(Input.Changed, "#name")

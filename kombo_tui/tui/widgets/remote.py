@@ -67,12 +67,12 @@ class RemoteFieldsPanel(Panel, VerticalScroll):
         self._tool_id = tool_id
         self._shown_tool = tool_id
         """The tool the composed forms are arranged for."""
+        self._target_kind = "application"
 
     def compose_fields(self) -> ComposeResult:
         for family in self._ordered(self._tool_id):
             mine = self._tool_id in family.tools
-            title = family.label + ("  ← this integration" if mine else "")
-            with Collapsible(title=title, collapsed=not mine, id=f"family-{family.key}"):
+            with Collapsible(title=self._title(family, mine), collapsed=not mine, id=f"family-{family.key}"):
                 for spec in family.fields:
                     yield from self._field(spec)
         with Collapsible(title="Raw JSON (anything else)", collapsed=True, id="family-raw"):
@@ -84,6 +84,12 @@ class RemoteFieldsPanel(Panel, VerticalScroll):
                 tab_behavior="focus",
             )
             yield Static("", id="raw-note", classes="detail")
+
+    def _title(self, family: RemoteFieldFamily, mine: bool) -> str:
+        title = family.label + ("  ← this integration" if mine else "")
+        if family.key == "oracle" and self._target_kind == "candidate":
+            title += "  (not for candidates)"
+        return title
 
     @staticmethod
     def _ordered(tool_id: str) -> list[RemoteFieldFamily]:
@@ -114,20 +120,44 @@ class RemoteFieldsPanel(Panel, VerticalScroll):
         if self.fields_mounted:
             self._arrange()
 
-    def _arrange(self) -> None:
+    def _arrange(self, *, force: bool = False) -> None:
         tool_id = self._tool_id
-        if tool_id == self._shown_tool:
+        if tool_id == self._shown_tool and not force:
             return
+        moved = tool_id != self._shown_tool
         self._shown_tool = tool_id
         ordered = self._ordered(tool_id)
         for family in ordered:
             box = self.query_one(f"#family-{family.key}", Collapsible)
             mine = tool_id in family.tools
-            box.collapsed = not mine
-            box.title = family.label + ("  ← this integration" if mine else "")
+            if moved:
+                box.collapsed = not mine
+            box.title = self._title(family, mine)
         first = self.query_one(f"#family-{ordered[0].key}", Collapsible)
         if first is not self.children[0]:
             self.move_child(first, before=0)
+
+    def set_target_kind(self, kind: str) -> None:
+        """Say on the Oracle form that the candidate endpoint takes no oracle fields."""
+        self._target_kind = kind
+        if self.fields_mounted:
+            self._arrange(force=True)
+
+    def restore(self, remote_fields: dict[str, Any] | None) -> None:
+        """Show a replayed send's remote fields as they were sent: in the raw editor, forms cleared."""
+        for family in REMOTE_FIELD_FAMILIES:
+            for spec in family.fields:
+                widget = self.query_one(f"#{_field_id(spec)}")
+                if isinstance(widget, Select):
+                    widget.clear()
+                elif isinstance(widget, Switch):
+                    widget.value = False
+                elif isinstance(widget, Input):
+                    widget.value = ""
+        raw = self.query_one("#raw-json", TextArea)
+        raw.text = json.dumps(remote_fields, indent=2, ensure_ascii=False) if remote_fields else ""
+        if remote_fields:
+            self.query_one("#family-raw", Collapsible).collapsed = False
 
     def collect(self) -> tuple[dict[str, Any] | None, str | None]:
         """The remote fields as they will be sent, or why they cannot be."""

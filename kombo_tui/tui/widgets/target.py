@@ -1,4 +1,5 @@
-"""Target: which integration (checked live) and which application the file goes to."""
+"""Target: which integration (checked live), which application (or candidate) the file goes to,
+and — listed on demand — what is already attached there."""
 
 from __future__ import annotations
 
@@ -10,20 +11,26 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.reactive import reactive
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Select, Static
 
 from kombo_tui.core.connectors import ACTION_ID, is_supported, tool_id_of
 
-from ..state import IntegrationView, PickedApplication
+from ..present import attachments_lines
+from ..state import AttachmentsView, IntegrationView, PickedApplication, TargetKind
 from ..text import Line, format_bytes, safe_line
 from .common import NO_CONTROLS, Panel, RealValue, content, field_row
 
+TARGET_KINDS: tuple[tuple[str, TargetKind], ...] = (("Application", "application"), ("Candidate", "candidate"))
+"""The target switch's choices: (label, value)."""
+
 
 class TargetPanel(Panel, Vertical):
-    """Integration id with its live status and limits; the application with a picker."""
+    """Integration id with its live status and limits; the application (or, switched with F2,
+    the candidate) with a picker; what is already attached there."""
 
     integration: reactive[IntegrationView] = reactive(IntegrationView, init=False)
     application: reactive[PickedApplication | None] = reactive(None, init=False)
+    attachments: reactive[AttachmentsView] = reactive(AttachmentsView, init=False)
 
     @dataclass
     class IntegrationEdited(Message):
@@ -54,6 +61,34 @@ class TargetPanel(Panel, Vertical):
             return self.panel
 
     @dataclass
+    class CandidateEdited(Message):
+        """The candidate id was edited."""
+
+        panel: TargetPanel
+        """The panel that sent it."""
+        value: str
+        """The id, stripped."""
+
+        @property
+        def control(self) -> TargetPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
+
+    @dataclass
+    class TargetSwitched(Message):
+        """The user switched between the application and the candidate endpoint."""
+
+        panel: TargetPanel
+        """The panel that sent it."""
+        kind: TargetKind
+        """Where the file goes now."""
+
+        @property
+        def control(self) -> TargetPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
+
+    @dataclass
     class PickRequested(Message):
         """The user wants the application picker."""
 
@@ -72,6 +107,9 @@ class TargetPanel(Panel, Vertical):
         self._application_id = application_id
         self._application_value = RealValue()
         """A picked id the terminal cannot show: escaped in the input, the real one kept."""
+        self._candidate_value = RealValue()
+        self.kind: TargetKind = "application"
+        """Which id is shown and sent (the switch's value)."""
         self.border_title = "Target"
 
     def compose_fields(self) -> ComposeResult:
@@ -86,7 +124,8 @@ class TargetPanel(Panel, Vertical):
             )
         yield Static("", id="integration-status", classes="detail")
         yield Static("", id="integration-limits", classes="detail")
-        with field_row("Application"):
+        with Horizontal(classes="field-row", id="target-row"):
+            yield Select(TARGET_KINDS, value="application", allow_blank=False, compact=True, id="target-kind")
             with Horizontal(classes="with-button"):
                 yield Input(
                     self._application_id,
@@ -95,12 +134,22 @@ class TargetPanel(Panel, Vertical):
                     restrict=NO_CONTROLS,
                     id="application",
                 )
+                yield Input(
+                    placeholder="Kombo candidate id",
+                    compact=True,
+                    restrict=NO_CONTROLS,
+                    id="candidate",
+                )
                 yield Button("Pick… F3", id="pick", compact=True)
         yield Static("", id="application-info", classes="detail")
+        with field_row("Attached", row_id="attachments-row"):
+            yield Static("", id="target-attachments")
 
     def on_fields_mounted(self) -> None:
+        self.query_one("#candidate", Input).display = False
         self._render_integration()
         self._render_application()
+        self._render_attachments()
 
     def set_suggestions(self, suggestions: list[str]) -> None:
         self.query_one("#integration", Input).suggester = SuggestFromList(suggestions, case_sensitive=False)
@@ -110,6 +159,45 @@ class TargetPanel(Panel, Vertical):
         field = self.query_one("#application", Input)
         with field.prevent(Input.Changed):
             field.value = self._application_value.shown(value)
+
+    def set_candidate_id(self, value: str) -> None:
+        """Show a candidate id (one the terminal cannot show appears escaped; the real id is kept)."""
+        field = self.query_one("#candidate", Input)
+        with field.prevent(Input.Changed):
+            field.value = self._candidate_value.shown(value)
+
+    def show_target(self, kind: TargetKind) -> None:
+        """Show the switch at ``kind`` and that kind's id field (the screen's draft says which)."""
+        self.kind = kind
+        if not self.fields_mounted:
+            return
+        select = self.query_one("#target-kind", Select)
+        if select.value != kind:
+            with select.prevent(Select.Changed):
+                select.value = kind
+        self.query_one("#application", Input).display = kind == "application"
+        self.query_one("#candidate", Input).display = kind == "candidate"
+        self._render_application()
+
+    def switch_target(self) -> None:
+        """Switch between the application and the candidate (F2): the other id field takes focus."""
+        kind: TargetKind = "candidate" if self.kind == "application" else "application"
+        self.show_target(kind)
+        self.post_message(self.TargetSwitched(self, kind))
+        self.query_one(f"#{kind}", Input).focus()
+
+    @on(Select.Changed, "#target-kind")
+    def _kind_chosen(self, event: Select.Changed) -> None:
+        event.stop()
+        kind: TargetKind = "candidate" if event.value == "candidate" else "application"
+        if kind != self.kind:
+            self.show_target(kind)
+            self.post_message(self.TargetSwitched(self, kind))
+
+    @on(Input.Changed, "#candidate")
+    def _candidate_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.post_message(self.CandidateEdited(self, self._candidate_value.real(event.value.strip())))
 
     @on(Input.Changed, "#integration")
     def _integration_changed(self, event: Input.Changed) -> None:
@@ -131,6 +219,9 @@ class TargetPanel(Panel, Vertical):
 
     def watch_application(self) -> None:
         self._render_application()
+
+    def watch_attachments(self) -> None:
+        self._render_attachments()
 
     def _render_integration(self) -> None:
         if not self.fields_mounted:
@@ -189,10 +280,20 @@ class TargetPanel(Panel, Vertical):
             return
         info = self.query_one("#application-info", Static)
         picked = self.application
-        if picked is None:
+        if self.kind == "candidate":
+            info.update(content((("⚠ Kombo recommends the application", "$warning"), (" (F2)", "dim"))))
+        elif picked is None:
             info.update(content((("F3 opens the picker: search by name, email or job.", "dim"),)))
         else:
             info.update(content(safe_line(picked.describe())))
+
+
+    def _render_attachments(self) -> None:
+        if not self.fields_mounted:
+            return
+        lines = attachments_lines(self.attachments)
+        self.query_one("#target-attachments", Static).update(content(*lines) if lines else "")
+        self.query_one("#attachments-row").display = bool(lines)
 
 
 ENTER_INTEGRATION = "Enter the integration id (Kombo dashboard → Integrations)."
