@@ -83,6 +83,9 @@ PROGRESS_INTERVAL = 0.05
 class MainScreen(Screen[None]):
     """Target, file, attachment, remote fields, payload and result — all on one screen."""
 
+    # The key bar has room for about ten keys at 120 columns: the keys a first send needs, the
+    # screens, and Quit. Export curl, Copy log URL (also a button in the Result panel) and Add
+    # file stay in Help (F1) and the palette (ctrl+p).
     BINDINGS = [
         Binding("f1", "help", "Help", id="main.help", tooltip="Every key and the flow"),
         Binding("f2", "switch_target", "Application/candidate", id="main.target", tooltip="Send to the application (recommended) or the candidate", show=False),
@@ -93,9 +96,9 @@ class MainScreen(Screen[None]):
         Binding("f5", "verify", "Verify", id="main.verify", tooltip="Re-read the application's attachments"),
         Binding("escape", "cancel_upload", "Cancel upload", id="main.cancel", tooltip="Stop the upload in flight"),
         Binding("f6", "toggle_full", "Full body", id="main.full", tooltip="Show the whole base64 (small files)", show=False),
-        Binding("f7", "export_curl", "Export curl", id="main.export", tooltip="Body to a file, curl to the clipboard"),
-        Binding("f8", "copy_log_url", "Copy log URL", id="main.copy_log", tooltip="Copy the error's log_url"),
-        Binding("ctrl+n", "add_file", "Add file", id="main.add_file", tooltip="Another file for the same application (a batch)"),
+        Binding("f7", "export_curl", "Export curl", id="main.export", tooltip="Body to a file, curl to the clipboard", show=False),
+        Binding("f8", "copy_log_url", "Copy log URL", id="main.copy_log", tooltip="Copy the error's log_url", show=False),
+        Binding("ctrl+n", "add_file", "Add file", id="main.add_file", tooltip="Another file for the same application (a batch)", show=False),
         Binding("f9", "history", "History", id="main.history", tooltip="Every send from this machine: filter, details, log URL, replay"),
         Binding("f12", "list_attachments", "List attachments", id="main.attachments", tooltip="What is already on the application (one request)", show=False),
         Binding("ctrl+b,f10", "bulk", "Bulk", id="main.bulk", tooltip="Many files onto many applications: check, start, pause, resume"),
