@@ -7,6 +7,8 @@ the request pipeline. ``Sandbox.configure()`` swaps it for a changed copy while 
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -61,6 +63,9 @@ class SandboxConfig:
     this machine (loopback names and non-global IP literals stay refused unless listed in
     ``fetch_allow``). Names are not resolved beforehand: a public name pointing at this
     machine is fetched. Off by default."""
+    clock: Callable[[], float] = field(default=time.time, repr=False, compare=False)
+    """Seconds since the epoch for what the sandbox stamps (an upload's ``remote_created_at``);
+    tests and snapshots inject a frozen one so a date shown on screen is the same every day."""
     fetch_transport: httpx.AsyncBaseTransport | None = field(
         default=None, repr=False, compare=False
     )

@@ -2,14 +2,18 @@
 
 Each state is an app factory plus a ``run_before`` coroutine that drives it with Pilot. The
 sandbox is mounted in-process (fixed base URL, seeded data), files are read by relative name
-from the working directory, cursors do not blink and nothing shows the time.
+from the working directory, cursors do not blink, and the sandbox's clock is frozen (what it
+stamps, and the app shows, reads 2026-12-03 on any day).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +51,14 @@ def write_sample_files(folder: Path) -> None:
     (folder / "scan").write_bytes(b"\x00\x01\x02\x03" * 4096)
 
 
+FROZEN_NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc).timestamp()
+"""The sandbox's "now" in app tests: uploads are stamped 2026-12-03, whatever today is."""
+
+
+def frozen_clock() -> float:
+    return FROZEN_NOW
+
+
 def sandbox_app(
     *,
     config: SandboxConfig | None = None,
@@ -58,7 +70,10 @@ def sandbox_app(
     ``app.sandbox_state.store`` holds what the sandbox stored. Other keyword arguments go to
     :func:`~kombo_tui.tui.app.make_app`.
     """
-    server = create_app(config or SandboxConfig())
+    config = config or SandboxConfig()
+    if config.clock is time.time:  # what the sandbox stamps (and the app shows) is the same every day
+        config = dataclasses.replace(config, clock=frozen_clock)
+    server = create_app(config)
     transport: httpx.AsyncBaseTransport = httpx.ASGITransport(app=server)
     if wrap is not None:
         transport = wrap(transport)

@@ -202,7 +202,7 @@ async def _upload(ctx: Context, *, to_candidate: bool) -> Response:
 
     sandbox = ctx.sandbox
     upload_id = sandbox.store.next_upload_id()
-    created_at = _now_iso()
+    created_at = _iso(ctx.config.clock())
     stored = [
         StoredAttachment(
             id=sandbox.new_id(),
@@ -395,6 +395,5 @@ def _check_active(integration: SandboxIntegration) -> None:
         )
 
 
-def _now_iso() -> str:
-    now = time.time()
+def _iso(now: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
