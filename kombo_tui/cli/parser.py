@@ -122,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="send even though the history shows this file already sent (or with an unknown outcome) to this application",
     )
+    send.add_argument(
+        "--no-history",
+        action="store_true",
+        help="send without the local history: no duplicate check, no record of the send (by default a send "
+        "the history cannot record first is refused, exit 2)",
+    )
 
     preview = sub.add_parser("preview", help="show the request without sending", description="Show the exact request; never sends.")
     _add_send_args(preview)

@@ -358,14 +358,18 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     if args.dry_run:
         return _dry_run(out, target, uploads)
 
-    history = History()
-    # An in-process sandbox starts empty on every run: earlier sandbox sends cannot be there.
-    if not args.force and not target.is_sandbox:
-        history.refuse_resends(uploads, target.environment, verify="--verify", force="--force", verifying=args.verify)
-    unsettled = [] if args.force or target.is_sandbox or not args.verify else [
+    history = None if args.no_history else History()
+    if history is None:
+        out.note("--no-history: no duplicate check, and this send is not recorded")
+    # The same rule in every environment: the embedded sandbox is one of its own per run
+    # (it starts empty), so nothing sent to an earlier one counts against it.
+    where = target.history_environment
+    if history is not None and not args.force:
+        history.refuse_resends(uploads, where, verify="--verify", force="--force", verifying=args.verify)
+    unsettled = [] if history is None or args.force or not args.verify else [
         (upload, earlier[0])
         for upload in uploads
-        if (earlier := history.earlier_sends(upload, target.environment)) and earlier[0].outcome == "unknown"
+        if (earlier := history.earlier_sends(upload, where)) and earlier[0].outcome in ("unknown", "sending")
     ]
 
     sent_fully: dict[int, bool] = {}
@@ -386,6 +390,7 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
                 if args.check_existing:
                     await note_existing(out, client, uploads)
                 for upload, last in unsettled:
+                    assert history is not None  # nothing is unsettled without one
                     await settle_unknown(client, upload, last, history, force="--force")
                 return await send_batch(
                     client,
@@ -393,7 +398,8 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
                     progress=progress,
                     verify=args.verify,
                     history=history,
-                    environment=target.environment,
+                    environment=where,
+                    force=args.force,
                     on_retry=lambda n: out.note(
                         f"retrying in {n.delay:.1f}s (attempt {n.attempt + 1} of {n.max_attempts}): {n.reason}"
                     ),
@@ -488,6 +494,6 @@ def report_outcome(out: Output, outcome: SendOutcome, env_label: str, many: bool
         out.note(f"{prefix}check the application's attachments (send --verify) before resending")
     if isinstance(error, ApiError):
         return ExitCode.API_ERROR
-    if outcome.status == "file_changed":
+    if outcome.status == "file_changed" or isinstance(error, InputError):
         return ExitCode.BAD_INPUT
     return ExitCode.TRANSPORT

@@ -233,7 +233,10 @@ def send(
             ``candidate_id``, ``type``, ``name``, ``content_type``, ``remote_fields``, ``data_url``).
 
     Raises:
-        DuplicateUploadError: already sent, and ``force`` is not set. Nothing was sent.
+        DuplicateUploadError: already sent (or being sent now, by another thread or process),
+            and ``force`` is not set. Nothing was sent.
+        HistoryUnavailableError: the history cannot record the upload before it is sent
+            (pass ``history=False`` to send without one). Nothing was sent.
         InputError: anything else wrong with the input (no key, a bad file, a file above
             the integration's limits, ...). Nothing was sent.
         KeyboardInterrupt: interrupted; the upload was cancelled, waited for and recorded
@@ -249,9 +252,10 @@ def send(
     upload = prepare_file(file, **kwargs)
     target.require_key()
     log = (History() if history is True else history) or None
-    earlier = log.earlier_sends(upload, target.environment) if log is not None and not force else []
+    where = target.history_environment
+    earlier = log.earlier_sends(upload, where) if log is not None and not force else []
     if log is not None and earlier:
-        log.refuse_resends([upload], target.environment, verifying=verify)
+        log.refuse_resends([upload], where, verifying=verify)
     from .exchanges import ExchangeLog
 
     client = target.client(exchanges=exchanges if exchanges is not None else ExchangeLog())
@@ -269,7 +273,7 @@ def send(
             if log is not None and earlier:
                 await settle_unknown(client, upload, earlier[0], log)
             return await send_upload(
-                client, upload, progress=track, verify=verify, history=log, environment=target.environment
+                client, upload, progress=track, verify=verify, history=log, environment=where, force=force
             )
 
     try:

@@ -169,7 +169,7 @@ def verification_text(verification: Verification) -> str:
 
 
 def verification_html(verification: Verification) -> str:
-    status = {True: "verified_present", False: "verified_absent", None: "unknown"}[verification.found]
+    status = f"verified_{verification.evidence}" if verification.evidence else "unknown"
     return f"<div><b>Verification</b> {_badge(status)} {_h(verification.summary())}</div>"
 
 

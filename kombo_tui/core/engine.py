@@ -12,14 +12,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from .client import KomboClient, RetryNotice, UploadResult
-from .errors import ApiError, DuplicateUploadError, FileChangedError, KomboError, Problem, TransportError
+from .errors import ApiError, DuplicateUploadError, FileChangedError, InputError, KomboError, Problem, TransportError
 from .hints import counted, hint_for
 from .history import History, HistoryEntry
 from .payload import PreparedUpload, ProgressCallback, display_path
@@ -57,12 +57,28 @@ class Verification:
     target: str = "application"
     """Whose attachments were read: ``application`` or ``candidate``."""
 
+    @property
+    def evidence(self) -> Literal["present", "absent"] | None:
+        """What the check proves about *this* send: ``present`` (a match that was not there
+        before it), ``absent`` (no match, or only older ones), or None (it cannot tell: the
+        check failed, or a same-named file is there whose age cannot be shown). A matching
+        name alone is never proof."""
+        if self.found is False or (self.found and self.new_since_send is False):
+            return "absent"
+        if self.found and self.new_since_send:
+            return "present"
+        return None
+
     def summary(self) -> str:
         if self.found is None:
             return f"could not check the attachments: {self.error}"
         if self.found:
             names = ", ".join(one_line(m.file_name or m.id) for m in self.matches)  # the server's words
-            return f"the file is on the {self.target} ({names}; {counted(self.total, 'attachment')} in all)"
+            age = {
+                "absent": "; only older files of this name, not this send's",
+                None: "; whether it is this send's cannot be shown",
+            }.get(self.evidence, "")
+            return f"the file is on the {self.target} ({names}; {counted(self.total, 'attachment')} in all{age})"
         return f"no attachment with this name on the {self.target} ({counted(self.total, 'attachment')} in all)"
 
     def __repr__(self) -> str:
@@ -132,7 +148,7 @@ class SendOutcome:
         """Sent, or the answer was lost but verification found the file."""
         if self.status == "sent":
             return True
-        return bool(self.verification and self.verification.found and self.verification.new_since_send is not False)
+        return self.verification is not None and self.verification.evidence == "present"
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -176,17 +192,25 @@ def error_json(error: KomboError) -> dict[str, Any]:
 def entry_from_outcome(
     outcome: SendOutcome, *, environment: str, candidate: str | None = None, job: str | None = None
 ) -> HistoryEntry:
-    """The audit-log row for a send (no file bytes, no key)."""
+    """The audit-log row for a send (no file bytes, no key).
+
+    ``environment`` is the canonical environment (:func:`~.identity.canonical_environment`):
+    the row is keyed on the upload's identity there, and shows its badge (EU, SANDBOX, a host).
+    """
+    from .identity import upload_identity
+    from .net import environment_label
+
     upload = outcome.upload
     error = outcome.error
     status: str = outcome.status
     verified = None
-    if outcome.verification is not None and outcome.verification.found is not None:
-        verified = "present" if outcome.verification.found else "absent"
+    if outcome.verification is not None and outcome.verification.evidence is not None:
+        verified = outcome.verification.evidence
         if status == "unknown":
-            status = "verified_present" if outcome.verification.found else "verified_absent"
+            status = f"verified_{verified}"
     return HistoryEntry(
-        environment=environment,
+        environment=environment_label(environment),
+        identity=upload_identity(upload, environment).key,
         integration_id=upload.integration_id,
         application_id=upload.application_id,
         candidate_id=upload.candidate_id,
@@ -286,12 +310,28 @@ async def send_upload(
     environment: str = "",
     candidate: str | None = None,
     job: str | None = None,
+    force: bool = False,
+    accept: Collection[int] = (),
 ) -> SendOutcome:
     """Send once (with automatic retries of rate/concurrency limits only).
 
     With ``verify``, the attachments are listed before sending and re-read after an
     unknown outcome (and after success, to confirm), so a lost answer can be resolved
-    without sending twice. With ``history``, the outcome is written to the audit log.
+    without sending twice.
+
+    With ``history``, the upload's intent is recorded before its first byte, in the same
+    transaction that looks for an earlier or concurrent send of the same upload
+    (:meth:`History.claim`), and its outcome is written over that record afterwards.
+    ``environment`` is the canonical environment (:func:`~.identity.canonical_environment`).
+
+    Args:
+        force: send even when the history holds an earlier send of this upload.
+        accept: ids of earlier records the user saw and chose to send past.
+
+    Raises:
+        DuplicateUploadError: the history holds a send of this upload that may have landed
+            or is in flight (not in ``accept``); nothing was sent.
+        HistoryUnavailableError: the history cannot record the intent; nothing was sent.
     """
     with _send_scope(getattr(client, "exchanges", None)) as scope:
         outcome = await _send_upload(
@@ -305,6 +345,7 @@ async def send_upload(
             candidate=candidate,
             job=job,
             scope=scope,
+            claim=_claim(history, upload, environment, candidate, job, force=force, accept=accept) if history else None,
         )
     return outcome
 
@@ -338,6 +379,7 @@ async def _send_upload(
     candidate: str | None,
     job: str | None,
     scope: str | None,
+    claim: HistoryEntry | None,
 ) -> SendOutcome:
     retries: list[RetryNotice] = []
 
@@ -375,7 +417,7 @@ async def _send_upload(
                 started_at=started_at,
             )
             _collect(client, cancelled, scope)
-            _record(history, cancelled, environment, candidate, job)
+            _record(history, cancelled, environment, candidate, job, claim)
         raise
     except FileChangedError as exc:
         outcome = SendOutcome("file_changed", upload, error=exc)
@@ -390,11 +432,48 @@ async def _send_upload(
         outcome.verification = await verify_upload(client, upload, before=before, since=started_at)
     _collect(client, outcome, scope)
     if history is not None:
-        _record(history, outcome, environment, candidate, job)
+        _record(history, outcome, environment, candidate, job, claim)
     return outcome
 
 
-def _record(history: History, outcome: SendOutcome, environment: str, candidate: str | None, job: str | None) -> None:
+def _claim(
+    history: History,
+    upload: PreparedUpload,
+    environment: str,
+    candidate: str | None,
+    job: str | None,
+    *,
+    force: bool,
+    accept: Collection[int],
+) -> HistoryEntry:
+    """The write-ahead record of this send (see :meth:`History.claim`), or why there is none."""
+    # Written as "sending" by the claim; the outcome replaces it once the send ends.
+    entry = entry_from_outcome(SendOutcome("unknown", upload), environment=environment, candidate=candidate, job=job)
+    earlier = history.claim(entry, force=force, accept=accept)
+    if earlier:
+        last = earlier[0]
+        state = {
+            "sending": "is being sent (or the program sending it stopped before its answer)",
+            "unknown": "was sent with an unknown outcome",
+        }.get(last.outcome, "was already sent")
+        raise DuplicateUploadError(
+            Problem(
+                "file",
+                f"{one_line(upload.name)} {state} to {upload.target_kind} {one_line(upload.target_id)} "
+                f"(history #{last.id}, {last.at}); nothing was sent: verify it first, or send it again on purpose",
+            )
+        )
+    return entry
+
+
+def _record(
+    history: History,
+    outcome: SendOutcome,
+    environment: str,
+    candidate: str | None,
+    job: str | None,
+    claim: HistoryEntry | None = None,
+) -> None:
     """Write the outcome to the history; a failure is told loudly, never raised after a send.
 
     The send already happened: whatever goes wrong here (disk full, a locked or corrupt
@@ -407,6 +486,8 @@ def _record(history: History, outcome: SendOutcome, environment: str, candidate:
     from .history import HistoryWriteWarning
 
     entry = entry_from_outcome(outcome, environment=environment, candidate=candidate, job=job)
+    if claim is not None:  # written over the send's write-ahead record
+        entry.id, entry.at = claim.id, claim.at
     try:
         outcome.history_id = history.record(entry, exchanges=outcome.exchanges or None)
         return
@@ -433,6 +514,8 @@ async def send_batch(
     history: History | None = None,
     environment: str = "",
     context: Sequence[tuple[str | None, str | None]] | None = None,
+    force: bool = False,
+    accept: Collection[int] = (),
 ) -> list[SendOutcome]:
     """Send several uploads, at most ``concurrency`` at a time; one outcome per upload, in order.
 
@@ -443,6 +526,9 @@ async def send_batch(
     Args:
         progress: ``progress(index, bytes_sent, content_length)`` per upload.
         context: ``(candidate, job)`` per upload, for the history.
+        force, accept: as :func:`send_upload`'s. An upload the history refuses (already
+            sent, in flight elsewhere, or no intent could be recorded) gets an ``error``
+            outcome with that :class:`InputError`: it was not sent.
     """
     slots = _Slots(concurrency)
 
@@ -452,17 +538,22 @@ async def send_batch(
                 if progress is not None:
                     progress(index, sent, total)
 
-            outcome = await send_upload(
-                client,
-                upload,
-                progress=report,
-                verify=verify,
-                on_retry=on_retry,
-                history=history,
-                environment=environment,
-                candidate=context[index][0] if context else None,
-                job=context[index][1] if context else None,
-            )
+            try:
+                outcome = await send_upload(
+                    client,
+                    upload,
+                    progress=report,
+                    verify=verify,
+                    on_retry=on_retry,
+                    history=history,
+                    environment=environment,
+                    candidate=context[index][0] if context else None,
+                    job=context[index][1] if context else None,
+                    force=force,
+                    accept=accept,
+                )
+            except InputError as exc:  # refused by the history's claim: nothing was sent
+                return SendOutcome("error", upload, error=exc)
             if outcome.result is not None:
                 slots.kombo_reported(outcome.result.headers)
             return outcome
@@ -563,13 +654,18 @@ async def settle_unknown(
     except ValueError:
         since = None
     found = await verify_upload(client, upload, since=since)
-    if found.found is False:
+    if found.evidence == "absent":
         if last.id is not None:
             log.set_verified(last.id, "absent", "verified_absent")
         return
-    if found.found and last.id is not None:
+    if found.evidence == "present" and last.id is not None:
         log.set_verified(last.id, "present", "verified_present")
-    state = "the application has it now" if found.found else f"it could not be checked ({found.error})"
+    if found.evidence == "present":
+        state = f"the {upload.target_kind} has it now"
+    elif found.found is None:
+        state = f"it could not be checked ({found.error})"
+    else:
+        state = "a file of that name is there, but whether it is that send's cannot be shown (the outcome stays unknown)"
     raise DuplicateUploadError(
         Problem(
             "file",

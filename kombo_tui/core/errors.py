@@ -30,6 +30,7 @@ __all__ = [
     "ConfigError",
     "DuplicateUploadError",
     "FileChangedError",
+    "HistoryUnavailableError",
     "InputError",
     "KomboError",
     "NOTICE_CODES",
@@ -117,6 +118,15 @@ class DuplicateUploadError(InputError):
 
     Each problem says when and with what outcome; after an unknown outcome it points to
     verifying first. Sending anyway takes an explicit ``force``.
+    """
+
+
+class HistoryUnavailableError(InputError):
+    """The history could not record an upload's intent before its first byte; nothing was sent.
+
+    Every door refuses to send without that record (it is what keeps a second process, thread
+    or rerun from sending the same file again). Sending without a history is an explicit
+    choice (``--no-history`` on the CLI, ``history=False`` in the library).
     """
 
 

@@ -31,7 +31,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -55,20 +55,26 @@ __all__ = [
     "default_history_path",
 ]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: uploads only. 2: ``uploads.candidate_id`` and the ``exchanges`` table. 3: ``uploads.file_path``
-(where the sent file was, so a send can be replayed)."""
+(where the sent file was, so a send can be replayed). 4: ``uploads.identity`` (the upload's
+:attr:`~.identity.UploadIdentity.key`: what "already sent?" and the write-ahead claim match on)."""
 
 EXCHANGES_BUDGET = 256 * 1024
 """Most bytes of exchanges (as JSON) kept per send: bodies go first, then the middle exchanges."""
 
-_LANDED = ("sent", "unknown", "verified_present")
-"""Outcomes of a send that may have put the file on its target: the "already sent?" rule."""
+_LANDED = ("sending", "sent", "unknown", "verified_present")
+"""Outcomes of a send that may have put the file on its target: the "already sent?" rule.
+``sending`` is the write-ahead record of a send in flight (or one whose process died): it counts
+as unknown until verified."""
+
+_UNSETTLED = ("sending", "unknown")
+"""Outcomes that may or may not have landed: verify before sending again."""
 
 _LANDED_SQL = "(" + ", ".join(f"'{outcome}'" for outcome in _LANDED) + ")"
 
 _LOOKUP_CHUNK = 200
-"""Keys per "already sent?" query (4 parameters each: within SQLite's oldest limit of 999)."""
+"""Keys per "already sent?" query (2 parameters each: within SQLite's oldest limit of 999)."""
 
 _BODY_KEEP = 16 * 1024
 """An answer or request body longer than this is kept as a note in the history."""
@@ -145,6 +151,9 @@ class HistoryEntry:
     file_path: str | None = None
     """Where the sent file was (absolute, as text; None for a ``data_url`` upload and for rows
     written before version 3). The path only: never the file's bytes."""
+    identity: str | None = None
+    """The upload's identity key (:mod:`.identity`); None for rows written before version 4
+    that could not be keyed."""
     at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     id: int | None = None
 
@@ -211,17 +220,16 @@ class History:
         for line in text.splitlines():
             try:
                 data = json.loads(line) if len(line) < 1024 * 1024 else None
-                entry = HistoryEntry(**{k: v for k, v in data.items() if k != "id"}) if isinstance(data, dict) else None
+                entry = HistoryEntry(**data) if isinstance(data, dict) else None
             except (ValueError, TypeError, RecursionError):
                 entry = None
             if entry is not None:
-                rows.append(_row(entry))
+                rows.append(entry)
         if rows:
-            columns = ", ".join(rows[0])
-            marks = ", ".join(f":{k}" for k in rows[0])
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.executemany(f"INSERT INTO uploads ({columns}) VALUES ({marks})", rows)
+                for entry in rows:
+                    _insert(conn, entry)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -291,30 +299,25 @@ class History:
             conn.close()
 
     def record(self, entry: HistoryEntry, *, exchanges: Sequence[Exchange] | None = None) -> int:
-        """Insert one entry (and its send's exchanges) in a single transaction; returns its id.
+        """Insert one entry (or, with its ``id`` set, write over that row), and its send's
+        exchanges, in a single transaction; returns its id.
 
         The exchanges are stored bounded (:data:`EXCHANGES_BUDGET`), as the exchange log
         recorded them: the key is already masked and an upload's data elided. Rows left in
         the pending file by an earlier failed write are moved in afterwards (best effort: a
         failure there leaves them pending and does not fail this record).
         """
-        row = _row(entry)
-        columns = ", ".join(row)
-        marks = ", ".join(f":{k}" for k in row)
         stored = _bounded_exchanges(exchanges) if exchanges else None
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                cursor = conn.execute(f"INSERT INTO uploads ({columns}) VALUES ({marks})", row)
+                entry.id = _insert(conn, entry)
                 if stored is not None:
-                    conn.execute(
-                        "INSERT INTO exchanges (upload_id, data) VALUES (?, ?)", (cursor.lastrowid, stored)
-                    )
+                    conn.execute("INSERT OR REPLACE INTO exchanges (upload_id, data) VALUES (?, ?)", (entry.id, stored))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            entry.id = int(cursor.lastrowid or 0)
             try:
                 self._move_pending(conn)
             except sqlite3.Error:
@@ -397,97 +400,100 @@ class History:
             rows = conn.execute(sql, args).fetchall()
         return HistoryList(_entry(r) for r in rows)
 
-    def previous_uploads(
-        self,
-        application_id: str,
-        sha256: str,
-        *,
-        environment: str | None = None,
-        integration_id: str | None = None,
-    ) -> list[HistoryEntry]:
-        """Earlier attempts of the same file to the same application that may have landed.
-
-        Application ids belong to one environment and integration: pass them to keep a
-        sandbox run from shadowing production (and the other way round).
-        """
-        return self._previous("application_id", [(application_id, sha256, integration_id)], environment)[0]
-
-    def previous_candidate_uploads(
-        self,
-        candidate_id: str,
-        sha256: str,
-        *,
-        environment: str | None = None,
-        integration_id: str | None = None,
-    ) -> list[HistoryEntry]:
-        """:meth:`previous_uploads` for uploads through the candidate endpoint."""
-        return self._previous("candidate_id", [(candidate_id, sha256, integration_id)], environment)[0]
-
-    def _previous(
-        self, column: str, keys: Sequence[tuple[str, str, str | None]], environment: str | None
-    ) -> list[list[HistoryEntry]]:
-        """The one query behind every "may it have landed?" answer, for many keys at once.
-
-        ``keys`` are ``(target id, sha256, integration id or None for any)``; the answer holds,
-        per key and in the same order, the matching entries newest first. A key with an empty
-        target matches nothing. The keys go in chunks of :data:`_LOOKUP_CHUNK` through one
-        connection, each chunk one query joining a ``VALUES`` list to the index on
-        ``(column, sha256)``.
-        """
-        found: list[list[HistoryEntry]] = [[] for _ in keys]
-        wanted = [(i, target, sha256, integration) for i, (target, sha256, integration) in enumerate(keys) if target]
-        if not wanted or not self.path.exists():
-            return found
-        with self._connect() as conn:
-            for start in range(0, len(wanted), _LOOKUP_CHUNK):
-                chunk = wanted[start : start + _LOOKUP_CHUNK]
-                values = ", ".join("(?, ?, ?, ?)" for _ in chunk)
-                sql = (
-                    f"WITH wanted (k, target, sha256, integration_id) AS (VALUES {values}) "
-                    f"SELECT wanted.k AS wanted_k, uploads.* FROM wanted JOIN uploads "
-                    f"ON uploads.{column} = wanted.target AND uploads.sha256 = wanted.sha256 "
-                    f"WHERE uploads.outcome IN {_LANDED_SQL} "
-                    "AND (wanted.integration_id IS NULL OR uploads.integration_id = wanted.integration_id)"
-                )
-                args: list[Any] = [value for key in chunk for value in key]
-                if environment is not None:
-                    sql += " AND uploads.environment = ?"
-                    args.append(environment)
-                for row in conn.execute(sql + " ORDER BY uploads.id DESC", args):
-                    data = dict(row)
-                    found[data.pop("wanted_k")].append(_entry(data))
-        return found
-
     def earlier_sends(self, upload: PreparedUpload, environment: str) -> list[HistoryEntry]:
-        """Was this already sent? Earlier sends that may have landed, newest first.
+        """Was this already sent? Earlier sends of the same upload that may have landed, or are
+        in flight, newest first.
 
-        The same file (sha256) to the same application through the same integration in the
-        same environment, with an outcome of sent, unknown or verified present. Uploads by
-        ``data_url`` have no sha256 and never match.
-        An upload to a candidate is checked against earlier uploads to the same candidate.
+        "The same upload" is its identity (:func:`~.identity.upload_identity`: environment,
+        integration, target, content, name, type); "may have landed" is an outcome of sending
+        (a write-ahead record: in flight, or its process died), sent, unknown or verified present.
         """
         return self.earlier_sends_many([upload], environment)[0]
 
     def earlier_sends_many(self, uploads: Sequence[PreparedUpload], environment: str) -> list[list[HistoryEntry]]:
-        """:meth:`earlier_sends` of many uploads in a few queries: one answer per upload, in order.
+        """:meth:`earlier_sends` of many uploads in a few queries: one answer per upload, in order."""
+        from .identity import upload_identity
 
-        The same rule, asked once per chunk of uploads instead of once per upload (a bulk
-        plan's check asks it for every row).
+        return self._earlier([upload_identity(u, environment).key for u in uploads])
+
+    def _earlier(self, keys: Sequence[str], conn: sqlite3.Connection | None = None) -> list[list[HistoryEntry]]:
+        """The one query behind every "may it have landed?" answer, for many identity keys.
+
+        The keys go in chunks of :data:`_LOOKUP_CHUNK`, each chunk one query joining a
+        ``VALUES`` list to the index on ``identity``; the answer holds, per key and in order,
+        the matching entries newest first.
         """
-        found: list[list[HistoryEntry]] = [[] for _ in uploads]
-        for column in ("application_id", "candidate_id"):
-            positions: list[int] = []
-            keys: list[tuple[str, str, str | None]] = []
-            for i, upload in enumerate(uploads):
-                if upload.fingerprint is None or bool(upload.candidate_id) != (column == "candidate_id"):
-                    continue
-                target = upload.candidate_id if upload.candidate_id else upload.application_id
-                positions.append(i)
-                keys.append((target or "", upload.fingerprint.sha256, upload.integration_id))
-            if keys:
-                for i, entries in zip(positions, self._previous(column, keys, environment), strict=True):
-                    found[i] = entries
+        found: list[list[HistoryEntry]] = [[] for _ in keys]
+        if not keys or (conn is None and not self.path.exists()):
+            return found
+        with self._connect() if conn is None else _as_is(conn) as db:
+            for start in range(0, len(keys), _LOOKUP_CHUNK):
+                chunk = list(enumerate(keys))[start : start + _LOOKUP_CHUNK]
+                values = ", ".join("(?, ?)" for _ in chunk)
+                sql = (
+                    f"WITH wanted (k, identity) AS (VALUES {values}) "
+                    "SELECT wanted.k AS wanted_k, uploads.* FROM wanted JOIN uploads "
+                    f"ON uploads.identity = wanted.identity WHERE uploads.outcome IN {_LANDED_SQL} "
+                    "ORDER BY uploads.id DESC"
+                )
+                for row in db.execute(sql, [value for item in chunk for value in item]):
+                    data = dict(row)
+                    found[data.pop("wanted_k")].append(_entry(data))
         return found
+
+    def claim(self, entry: HistoryEntry, *, force: bool = False, accept: Collection[int] = ()) -> list[HistoryEntry]:
+        """Write-ahead: record ``entry`` as *sending* unless the same upload may already be there.
+
+        The check for an earlier or concurrent send of the same identity and the insert are
+        one ``BEGIN IMMEDIATE`` transaction, so of any number of threads or processes claiming
+        one upload, exactly one gets it. On success ``entry.id`` is set and ``[]`` returned;
+        otherwise nothing is written and the earlier records come back, newest first.
+
+        Args:
+            entry: the upload's row (its ``identity`` set); its outcome is written as ``sending``.
+            force: send again whatever the history holds (the user said so).
+            accept: ids of earlier records the user saw and chose to send past (any other
+                record, e.g. one written since, still refuses).
+
+        Raises:
+            HistoryUnavailableError: the history cannot be written; nothing may be sent.
+        """
+        from .errors import HistoryUnavailableError
+
+        if not entry.identity:
+            raise ValueError("a claimed entry needs its identity")
+        entry.outcome = "sending"
+        try:
+            with self._connect() as conn:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    earlier = [] if force else [e for e in self._earlier([entry.identity], conn)[0] if e.id not in accept]
+                    if not earlier:
+                        entry.id = _insert(conn, entry)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+        except (sqlite3.Error, OSError) as exc:
+            entry.id = None
+            raise HistoryUnavailableError(
+                Problem(
+                    "history",
+                    f"the history {self.path} cannot record this upload before it is sent ({exc}); nothing was "
+                    "sent. Free the file (another program may hold it), or send without a history on purpose",
+                )
+            ) from exc
+        return earlier
+
+    def settle(self, entry: HistoryEntry, *, exchanges: Sequence[Exchange] | None = None) -> int:
+        """Write the outcome of a claimed send over its *sending* record (``entry.id``).
+
+        Raises:
+            sqlite3.Error, OSError: it could not be written (the caller keeps it pending; the
+                *sending* record stays, so the upload is verified before any resend).
+        """
+        assert entry.id is not None
+        return self.record(entry, exchanges=exchanges)
 
     def refuse_resends(
         self,
@@ -512,7 +518,7 @@ class History:
         """
         problems = []
         for upload, earlier in zip(uploads, self.earlier_sends_many(uploads, environment), strict=True):
-            if earlier and not (verifying and earlier[0].outcome == "unknown"):
+            if earlier and not (verifying and earlier[0].outcome in _UNSETTLED):
                 problems.append(_resend_problem(upload, earlier[0], verify=verify, force=force))
         if problems:
             raise DuplicateUploadError(problems)
@@ -520,8 +526,10 @@ class History:
 
 def _resend_problem(upload: PreparedUpload, last: HistoryEntry, *, verify: str, force: str) -> Problem:
     assert upload.fingerprint is not None
-    unknown = last.outcome == "unknown"
-    state = "with an unknown outcome" if unknown else "successfully"
+    unknown = last.outcome in _UNSETTLED
+    state = {"sending": "(still in flight, or its program stopped before the answer)", "unknown": "with an unknown outcome"}.get(
+        last.outcome, "successfully"
+    )
     return Problem(
         "file",
         f"{upload.name} (sha256 {upload.fingerprint.sha256[:12]}…) was already sent {state} to "
@@ -529,6 +537,27 @@ def _resend_problem(upload: PreparedUpload, last: HistoryEntry, *, verify: str, 
         + (f"check with {verify} first, or " if unknown else "")
         + f"pass {force} to send it again",
     )
+
+
+def _insert(conn: sqlite3.Connection, entry: HistoryEntry) -> int:
+    """Insert ``entry``, or write over its row when it has an id (a claimed send settling).
+    An entry made without its identity is keyed from its own fields where they say enough."""
+    if entry.identity is None:
+        entry.identity = _identity_of(entry)
+    row = _row(entry)
+    if entry.id is not None:
+        sets = ", ".join(f"{k} = :{k}" for k in row)
+        if conn.execute(f"UPDATE uploads SET {sets} WHERE id = :id", {**row, "id": entry.id}).rowcount:
+            return entry.id
+    columns = ", ".join(row)
+    marks = ", ".join(f":{k}" for k in row)
+    cursor = conn.execute(f"INSERT INTO uploads ({columns}) VALUES ({marks})", row)
+    return int(cursor.lastrowid or 0)
+
+
+@contextmanager
+def _as_is(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    yield conn
 
 
 def _row(entry: HistoryEntry) -> dict[str, Any]:
@@ -580,11 +609,36 @@ def _migrate(conn: sqlite3.Connection) -> None:
         for statement in _SCHEMA_2.split(";"):
             if statement.strip():
                 conn.execute(statement)
+        if "identity" not in columns:
+            conn.execute("ALTER TABLE uploads ADD COLUMN identity TEXT")
+            _key_older_rows(conn)
+        conn.execute("CREATE INDEX IF NOT EXISTS uploads_by_identity ON uploads (identity)")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def _identity_of(entry: HistoryEntry) -> str | None:
+    """The identity key of a row made without one (an older version's, or a hand-made entry):
+    only where it says enough — a file's sha256 (a ``data_url`` was not kept) and an environment
+    a region's label names or a later version wrote (a custom host's label names no scheme or
+    path: such rows stay unkeyed and match nothing)."""
+    from .identity import UploadIdentity
+
+    if not entry.sha256:
+        return None
+    kind, target = ("candidate", entry.candidate_id) if entry.candidate_id else ("application", entry.application_id)
+    return UploadIdentity(
+        entry.environment, entry.integration_id, kind, target, f"sha256:{entry.sha256}", entry.file_name, entry.type
+    ).key
+
+
+def _key_older_rows(conn: sqlite3.Connection) -> None:
+    """Give rows of versions before 4 their identity (see :func:`_identity_of`)."""
+    keyed = [(_identity_of(_entry(row)), row["id"]) for row in conn.execute("SELECT * FROM uploads WHERE sha256 IS NOT NULL")]
+    conn.executemany("UPDATE uploads SET identity = ? WHERE id = ?", keyed)
 
 
 def _bounded_exchanges(exchanges: Sequence[Exchange]) -> str:

@@ -83,8 +83,11 @@ def encode_path_segment(value: str) -> str:
 
 
 def environment_label(base_url: str, *, sandbox: bool = False) -> str:
-    """The badge shown to the user: SANDBOX, EU, US, CA or the custom host."""
-    if sandbox:
+    """The badge shown to the user: SANDBOX, EU, US, CA or the custom host.
+
+    ``base_url`` may also be a canonical environment (:mod:`.identity`): ``sandbox:<instance>``
+    is SANDBOX."""
+    if sandbox or base_url.startswith("sandbox:"):
         return "SANDBOX"
     for region, url in REGIONS.items():
         if base_url.rstrip("/") == url:

@@ -14,8 +14,9 @@ needed and stops it on :meth:`Target.close`.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -83,6 +84,8 @@ class Target:
     sandbox: SandboxSpec | None = None
     server: LocalServer | None = None
     """The running sandbox server, once :meth:`start` started it."""
+    sandbox_instance: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    """Which start of the embedded sandbox this is (a new one per server: each starts empty)."""
 
     @classmethod
     def resolve(
@@ -150,6 +153,14 @@ class Target:
         """True for the embedded sandbox, which starts empty in every process."""
         return self.sandbox is not None
 
+    @property
+    def history_environment(self) -> str:
+        """Where uploads land, canonical (:func:`~.identity.canonical_environment`): what the
+        history keys uploads on. Each start of the embedded sandbox is an environment of its own."""
+        from .identity import canonical_environment
+
+        return canonical_environment(self.base_url, instance=self.sandbox_instance if self.sandbox else None)
+
     def start(self) -> Target:
         """Start the sandbox server if this target needs one and it is not running yet."""
         if self.sandbox is not None and self.server is None:
@@ -164,6 +175,7 @@ class Target:
         if self.server is not None:
             server, self.server = self.server, None
             server.stop()
+            self.sandbox_instance = uuid.uuid4().hex[:16]  # a later start is a new, empty sandbox
 
     def __enter__(self) -> Target:
         return self

@@ -549,8 +549,10 @@ def cancelled_view(
 def verification_line(check: Verification, *, was_unknown: bool, name: str | None) -> str:
     """What Verify found about one file (``name`` prefixes it in a batch)."""
     summary = check.summary()
-    if check.found is False and was_unknown:
+    if was_unknown and check.evidence == "absent":
         summary += " — it did not land; sending again is safe"
-    elif check.found and was_unknown:
+    elif was_unknown and check.evidence == "present":
         summary += " — it landed; do not send again"
+    elif was_unknown and check.found:
+        summary += " — the outcome stays unknown"
     return summary if name is None else f"{name}: {summary}"

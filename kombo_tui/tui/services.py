@@ -221,6 +221,7 @@ async def send(
     *,
     history: History,
     environment: str,
+    accept: frozenset[int] = frozenset(),
     picked: PickedApplication | None,
     concurrency: int,
     progress: Callable[[int, int, int], None],
@@ -232,7 +233,8 @@ async def send(
         client: The API client.
         uploads: The main file first, then the batch's further files.
         history: The audit log every send is written to.
-        environment: The environment's label, as the log records it.
+        environment: The canonical environment (:attr:`Connection.history_environment`).
+        accept: Ids of earlier sends the user saw in Confirm and chose to send past.
         picked: The chosen application: its candidate and job go into the log when it is
             the one sent to.
         concurrency: Uploads of a batch in flight at once.
@@ -258,6 +260,7 @@ async def send(
             environment=environment,
             candidate=candidate,
             job=job,
+            accept=accept,
         )
         return [outcome]
     return await send_batch(
@@ -269,6 +272,7 @@ async def send(
         history=history,
         environment=environment,
         context=[(candidate, job)] * len(uploads),
+        accept=accept,
     )
 
 
@@ -307,16 +311,16 @@ async def verify(client: KomboClient, history: History, sent: LastSend, *, was_u
     rows = sent.rows
     for upload, history_id, since in rows:
         check = await verify_upload(client, upload, since=since)
-        found.append(check.found)
-        if check.found is not None:
+        # After a lost answer only evidence settles it (a same-named older file is not this send).
+        verdict = check.evidence if was_unknown else None if check.found is None else ("present" if check.found else "absent")
+        found.append(None if verdict is None else verdict == "present")
+        if verdict is not None:
             resolved.add(upload_key(upload))
         lines.append(present.verification_line(check, was_unknown=was_unknown, name=upload.name if len(rows) > 1 else None))
-        if check.found is not None and history_id is not None:
-            outcome = None
-            if was_unknown:
-                outcome = "verified_present" if check.found else "verified_absent"
+        if verdict is not None and history_id is not None:
+            outcome = f"verified_{verdict}" if was_unknown else None
             try:
-                await asyncio.to_thread(history.set_verified, history_id, "present" if check.found else "absent", outcome)
+                await asyncio.to_thread(history.set_verified, history_id, verdict, outcome)
             except Exception as exc:  # noqa: BLE001 - the check itself stands; say the log missed it
                 notes.append(f"note: could not write the history ({exc})")
     overall = None if None in found else all(found)

@@ -109,6 +109,14 @@ class Connection:
         return Environment(self.target.environment, self.target.key_source, self.sandbox)
 
     @property
+    def history_environment(self) -> str:
+        """Where this connection's uploads land, canonical: what the history keys them on.
+        The sandbox (embedded, or mounted in-process) is one of its own per run."""
+        from kombo_tui.core.identity import canonical_environment
+
+        return canonical_environment(self.target.base_url, instance=self.target.sandbox_instance if self.sandbox else None)
+
+    @property
     def has_key(self) -> bool:
         return self.target.api_key is not None
 

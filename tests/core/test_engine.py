@@ -53,11 +53,15 @@ async def test_verify_judges_newness_by_ids_then_by_time(upload) -> None:  # typ
 
 
 async def test_outcome_is_recorded_in_history(upload, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    posted = []
+
     def handler(request: httpx.Request) -> httpx.Response:
         if request.method == "POST":
             request.read()
+            posted.append(request)
             return httpx.Response(503, text="<html>down</html>")
-        return _attachments(("n1", "cv.pdf", datetime.now(timezone.utc).isoformat()))
+        # Not there before the send, there after it: evidence that this send landed.
+        return _attachments(("n1", "cv.pdf", datetime.now(timezone.utc).isoformat())) if posted else _attachments()
 
     history = History(tmp_path / "h.sqlite3")
     client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(handler))

@@ -44,14 +44,25 @@ def test_record_list_search(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "h.sqlite3").stat().st_mode) == 0o600
 
 
-def test_previous_uploads_only_counts_what_may_have_landed(tmp_path: Path) -> None:
+def _pdf_upload(tmp_path: Path, app: str = "APP1"):  # type: ignore[no-untyped-def]
+    from kombo_tui.core.files import Fingerprint
+    from kombo_tui.core.payload import prepare_fields
+
+    path = tmp_path / "cv.pdf"
+    path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    return prepare_fields(integration_id="greenhouse:x", application_id=app, file=path, type="CV",
+                          known_fingerprint=Fingerprint(size=10, sha256="ab" * 32, mtime_ns=0))
+
+
+def test_earlier_sends_only_count_what_may_have_landed(tmp_path: Path) -> None:
     history = History(tmp_path / "h.sqlite3")
     history.record(_entry(outcome="error"))
     history.record(_entry(outcome="verified_absent"))
-    assert history.previous_uploads("APP1", "ab" * 32) == []
+    assert history.earlier_sends(_pdf_upload(tmp_path), "SANDBOX") == []
     history.record(_entry(outcome="unknown"))
-    assert [e.outcome for e in history.previous_uploads("APP1", "ab" * 32)] == ["unknown"]
-    assert history.previous_uploads("APP2", "ab" * 32) == []
+    history.record(_entry(outcome="sending", at="2026-01-01T00:00:01+00:00"))
+    assert [e.outcome for e in history.earlier_sends(_pdf_upload(tmp_path), "SANDBOX")] == ["sending", "unknown"]
+    assert history.earlier_sends(_pdf_upload(tmp_path, "APP2"), "SANDBOX") == []
 
 
 def test_set_verified(tmp_path: Path) -> None:
@@ -102,12 +113,13 @@ def test_crash_mid_write_keeps_the_database_usable(tmp_path: Path) -> None:
     assert history.entries(limit=1)[0].file_name == "after.pdf"
 
 
-def test_previous_uploads_stay_within_environment_and_integration(tmp_path: Path) -> None:
+def test_earlier_sends_stay_within_environment_and_integration(tmp_path: Path) -> None:
     history = History(tmp_path / "h.sqlite3")
     history.record(_entry(environment="SANDBOX"))
-    assert history.previous_uploads("APP1", "ab" * 32, environment="EU") == []
-    assert history.previous_uploads("APP1", "ab" * 32, environment="SANDBOX", integration_id="lever:y") == []
-    assert len(history.previous_uploads("APP1", "ab" * 32, environment="SANDBOX", integration_id="greenhouse:x")) == 1
+    history.record(_entry(environment="SANDBOX", integration_id="lever:y", application_id="APP2"))
+    assert history.earlier_sends(_pdf_upload(tmp_path), "https://api.kombo.dev/v1") == []
+    assert len(history.earlier_sends(_pdf_upload(tmp_path), "SANDBOX")) == 1
+    assert history.earlier_sends(_pdf_upload(tmp_path, "APP2"), "SANDBOX") == []  # sent through lever:y
 
 
 def test_earlier_sends_and_refused_resends(tmp_path: Path) -> None:
@@ -134,4 +146,4 @@ def test_earlier_sends_and_refused_resends(tmp_path: Path) -> None:
     assert "with an unknown outcome to application APP1 at 2026-01-02T03:04:05+00:00" in problem.message
     assert "check with --verify first, or pass --force" in problem.message
     data_url = prepare(Draft(integration_id="greenhouse:x", application_id="APP1", data_url="https://x.example/cv.pdf", type="CV"))
-    assert history.earlier_sends(data_url, "EU") == []
+    assert history.earlier_sends(data_url, "EU") == []  # a data_url is its own content (see test_identity)

@@ -74,7 +74,7 @@ def test_the_batch_answers_exactly_what_earlier_sends_answers_one_by_one(tmp_pat
         _upload("APP6", tmp=tmp_path, integration="lever:y"),
         _upload("APP7", tmp=tmp_path),
         _upload("APP7", SHA_B, tmp=tmp_path),
-        _upload("APP1", None, tmp=tmp_path),  # data_url: no sha256, never matches
+        _upload("APP1", None, tmp=tmp_path),  # data_url: none recorded here
         _upload(candidate="CAND1", tmp=tmp_path),
         _upload(candidate="CAND2", tmp=tmp_path),
         _upload(candidate="APP1", tmp=tmp_path),  # a candidate id equal to an application id
@@ -108,70 +108,4 @@ def test_no_history_file_means_nothing_sent_and_nothing_created(tmp_path: Path) 
     history = History(tmp_path / "none" / "h.sqlite3")
     with history.held_open():
         assert history.earlier_sends_many([_upload(tmp=tmp_path)], "EU") == [[]]
-        assert history.previous_uploads("APP1", SHA_A) == []
     assert not history.path.exists()
-
-
-def test_previous_uploads_keep_their_optional_filters(tmp_path: Path) -> None:
-    history = _populated(tmp_path)
-    assert [e.application_id for e in history.previous_uploads("APP5", SHA_A)] == ["APP5"]
-    assert history.previous_uploads("APP5", SHA_A, environment="EU") == []
-    assert [e.integration_id for e in history.previous_uploads("APP6", SHA_A)] == ["lever:y"]
-    assert history.previous_uploads("APP6", SHA_A, integration_id="greenhouse:x") == []
-    assert [e.candidate_id for e in history.previous_candidate_uploads("CAND1", SHA_A)] == ["CAND1"]
-    assert history.previous_candidate_uploads("CAND2", SHA_A) == []
-    assert history.previous_uploads("", SHA_A) == []
-
-
-def test_refuse_resends_names_each_upload_already_sent(tmp_path: Path) -> None:
-    history = _populated(tmp_path)
-    uploads = [_upload("APP1", tmp=tmp_path), _upload("APP3", tmp=tmp_path), _upload("APP2", tmp=tmp_path)]
-    with pytest.raises(DuplicateUploadError) as info:
-        history.refuse_resends(uploads, "EU")
-    messages = [p.message for p in info.value.problems]
-    assert len(messages) == 2
-    assert "to application APP1" in messages[0] and "successfully" in messages[0]
-    assert "to application APP2" in messages[1] and "unknown outcome" in messages[1]
-    history.refuse_resends([_upload("APP2", tmp=tmp_path)], "EU", verifying=True)  # verify decides
-
-
-def test_a_held_connection_is_one_connection_for_all_threads_and_closes_after(tmp_path: Path) -> None:
-    history = History(tmp_path / "h.sqlite3")
-    opened: list[sqlite3.Connection] = []
-    real_open = history._open
-
-    def counting_open() -> sqlite3.Connection:
-        conn = real_open()
-        opened.append(conn)
-        return conn
-
-    history._open = counting_open  # type: ignore[method-assign]
-    with history.held_open():
-        workers = [
-            threading.Thread(target=lambda n=n: [history.record(_entry(application_id=f"T{n}-{i}")) for i in range(20)])
-            for n in range(4)
-        ]
-        for w in workers:
-            w.start()
-        for w in workers:
-            w.join()
-        assert len(history.entries(limit=1000)) == 80
-    assert len(opened) == 1
-    with pytest.raises(sqlite3.ProgrammingError):
-        opened[0].execute("SELECT 1")  # closed when the block ended
-    history.record(_entry(application_id="after"))  # and a connection per operation again
-    assert len(opened) == 2
-    assert len({e.application_id for e in History(history.path).entries(limit=1000)}) == 81
-
-
-def test_a_database_error_drops_the_held_connection(tmp_path: Path) -> None:
-    history = History(tmp_path / "h.sqlite3")
-    with history.held_open():
-        history.record(_entry())
-        first = history._held
-        with pytest.raises(sqlite3.Error), history._connect() as conn:
-            conn.execute("SELECT * FROM no_such_table")
-        assert history._held is None
-        history.record(_entry(application_id="APP2"))
-        assert history._held is not None and history._held is not first
-    assert len(history.entries()) == 2

@@ -53,8 +53,18 @@ def test_an_old_database_is_migrated_and_stays_readable(tmp_path: Path) -> None:
         history.export_har(old.id or 0, tmp_path / "x.har")
     new_id = history.record(entry(application_id="", candidate_id="C1"))
     assert history.entry(new_id) is not None and history.entry(new_id).candidate_id == "C1"  # type: ignore[union-attr]
-    assert [e.application_id for e in history.previous_uploads("APP1", "abc")] == ["APP1"]
-    assert [e.id for e in history.previous_candidate_uploads("C1", "abc")] == [new_id]
+    # The old row was keyed on its identity when migrated: its region's label is that region's URL.
+    from kombo_tui.core.files import Fingerprint
+    from kombo_tui.core.payload import prepare_fields
+
+    (tmp_path / "old.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    known = Fingerprint(size=15, sha256="abc", mtime_ns=0)
+    old_again = prepare_fields(integration_id="g:1", application_id="APP1", file=tmp_path / "old.pdf", type="CV",
+                               known_fingerprint=known)
+    assert [e.id for e in history.earlier_sends(old_again, "https://API.kombo.dev:443/v1/")] == [old.id]
+    to_candidate = prepare_fields(integration_id="g:1", candidate_id="C1", file=tmp_path / "old.pdf", type="CV",
+                                  name="cv.pdf", known_fingerprint=known)
+    assert [e.id for e in history.earlier_sends(to_candidate, "EU")] == [new_id]
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     # A second opening finds it current and changes nothing.
@@ -176,7 +186,7 @@ def test_a_version_2_database_gains_file_path_and_keeps_its_rows(tmp_path: Path)
     new_id = history.record(entry(file_path="/somewhere/cv.pdf"))
     assert history.entry(new_id).file_path == "/somewhere/cv.pdf"  # type: ignore[union-attr]
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
 
 
 async def test_a_send_records_where_the_file_was_never_its_bytes(tmp_path: Path) -> None:

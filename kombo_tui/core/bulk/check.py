@@ -249,7 +249,7 @@ async def check_plan(
         facts: fetches an integration's facts (called once per integration); None skips
             the integration checks (nothing contacted).
         history: the audit log, for rows already sent (None: not consulted).
-        environment: the target's environment label (history rows are kept per environment).
+        environment: the canonical environment (:attr:`Target.history_environment`): earlier sends are looked up by identity there.
         default_integration: for rows without ``integration_id``.
 
     Raises:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine import SendOutcome, entry_from_outcome, send_upload, verify_upload
-from ..errors import ApiError, InputError, KomboError, TransportError
+from ..errors import ApiError, DuplicateUploadError, InputError, KomboError, TransportError
 from ..files import Fingerprint
 from ..history import History, HistoryEntry
 from ..payload import PreparedUpload, prepare_fields
@@ -155,8 +155,8 @@ def _status_of(checked: CheckedRow) -> tuple[str, str | None]:
         return "invalid", "; ".join(str(p) for p in checked.problems)
     if checked.earlier in ("sent", "verified_present"):
         return "already_sent", "the history shows it sent to this application"
-    if checked.earlier == "unknown":
-        return "unknown", "an earlier send's outcome is unknown: verified before sending"
+    if checked.earlier in ("unknown", "sending"):
+        return "unknown", "an earlier send's outcome is unknown (or it is in flight): verified before sending"
     return "pending", None
 
 
@@ -242,7 +242,7 @@ async def run_bulk(
         loaded: list[tuple[int, dict[str, Any], str, tuple[Any, ...]]] = []
 
         async for checked in check_plan(
-            plan, facts=facts, history=history, environment=target.environment,
+            plan, facts=facts, history=history, environment=target.history_environment,
             default_integration=target.integration_id, summary=summary,
         ):
             if on_checked is not None:
@@ -275,7 +275,7 @@ async def run_bulk(
             report.blocked = True
             report.counts = journal.counts(job_id)
             return report
-        await _Run(active, journal, job_id, target.environment, history, concurrency, progress, control,
+        await _Run(active, journal, job_id, target.history_environment, history, concurrency, progress, control,
                    recheck_after, report, started).go()
         report.counts = journal.counts(job_id)
         report.interrupted = control.stopping and any(report.counts.get(s, 0) for s in ("pending", "sending"))
@@ -461,14 +461,19 @@ class _Run:
 
         row.sending_at = journal.mark_sending(job, row.number)
         try:
-            outcome = await send_upload(self.client, upload, progress=track, on_retry=limited)
+            # With a history, the engine records the intent before the first byte, in the one
+            # transaction that refuses a send of the same upload by another run, process or door.
+            outcome = await send_upload(self.client, upload, progress=track, on_retry=limited,
+                                        history=self.history, environment=self.environment)
+        except DuplicateUploadError as exc:
+            journal.finish(job, row.number, "unknown", message=f"{exc}; a rerun verifies it before sending")
+            return "unknown"
+        except InputError as exc:  # the history cannot record the intent: not sent
+            journal.finish(job, row.number, "failed", error_code="HISTORY", message=str(exc))
+            return "failed"
         except asyncio.CancelledError:
             if not body_done[0]:
                 journal.finish(job, row.number, "pending", message="cancelled before the body was complete")
-            elif self.history is not None:
-                cancelled = SendOutcome("unknown", upload, error=TransportError(
-                    "cancelled after the whole body was sent", sent=True, kind="cancelled"))
-                self._history_record(cancelled)
             raise
         if outcome.status == "sent":
             assert outcome.result is not None
@@ -478,9 +483,6 @@ class _Run:
             # is recorded. (An unknown outcome keeps it: the verification reads attachments,
             # an action that counts against the same limit.)
             slot.release()
-        if self.history is not None:
-            # The history commits (and syncs) per row: off the event loop, so uploads keep moving.
-            outcome.history_id = await asyncio.to_thread(self._history_record, outcome)
         warnings = outcome.warnings
         if outcome.status == "sent":
             journal.finish(job, row.number, "sent", warnings=warnings)
@@ -506,7 +508,7 @@ class _Run:
             f"TRANSPORT_{error.kind.upper()}" if isinstance(error, TransportError) else None)
         log_url = error.log_url if isinstance(error, ApiError) else None
         check = await verify_upload(self.client, upload, since=outcome.started_at)
-        if check.found and check.new_since_send is not False:
+        if check.evidence == "present":
             if outcome.history_id is not None and self.history is not None:
                 self._set_verified(outcome.history_id, "present", "verified_present")
             journal.finish(job, row.number, "sent", warnings=warnings, error_code=lost, log_url=log_url,
@@ -514,14 +516,23 @@ class _Run:
                            attachment_id=check.matches[-1].id)
             return "sent"
         why = (f"could not check the attachments ({check.error})" if check.found is None
+               else "a file of this name is there, but it cannot be shown to be this send's" if check.found
                else f"not on the application yet; a rerun looks again after {self.recheck_after:g} s and sends it if still absent")
         journal.finish(job, row.number, "unknown", error_code=lost, log_url=log_url, message=f"{error}; {why}")
         return "unknown"
 
     async def _look_for(self, row: JobRow, upload: PreparedUpload) -> str | None:
-        """A row that may have landed: verify. Its final status, or None to send it."""
+        """A row that may have landed (this job's journal, or the history of any run or door,
+        says a send of it began): verify. Its final status, or None to send it.
+
+        The look waits until ``recheck_after`` seconds after the latest such send began, and
+        only evidence counts: a match that is newer than that send. A same-named older file
+        proves nothing, and a match whose age cannot be shown leaves the row unknown.
+        """
         journal, job = self.journal, self.job_id
-        since = row.sending_at
+        earlier = [e for e in self._earlier(upload) if e.outcome in ("sending", "unknown")]
+        began = [t for t in (row.sending_at, *(_timestamp(e.at) for e in earlier)) if t is not None]
+        since = max(began) if began else None
         if since is not None:
             wait = since + self.recheck_after - time.time()
             if wait > 0:
@@ -532,21 +543,32 @@ class _Run:
         if check.found is None:
             journal.finish(job, row.number, "unknown", message=f"could not check the attachments ({check.error})")
             return "unknown"
-        if check.found and check.new_since_send is not False:
-            status = "sent" if since is not None else "already_sent"
-            self._record_verified(upload, status)
+        if check.evidence == "present":
+            status = "sent" if row.sending_at is not None else "already_sent"
+            for entry in earlier:
+                if entry.id is not None:
+                    self._set_verified(entry.id, "present", "verified_present")
+            if not earlier:
+                self._record_verified(upload, status)
             journal.finish(job, row.number, status, message="verified on the application (not sent again)",
                            attachment_id=check.matches[-1].id)
             return status
+        if check.evidence is None:
+            journal.finish(job, row.number, "unknown", message="a file of this name is on the application, but it "
+                           "cannot be shown to be the earlier send's: not sent again (verify by hand)")
+            return "unknown"
+        for entry in earlier:  # known absent: the history's claim may go ahead
+            if entry.id is not None:
+                self._set_verified(entry.id, "absent", "verified_absent")
         return None
 
-    def _history_record(self, outcome: SendOutcome) -> int | None:
-        assert self.history is not None
+    def _earlier(self, upload: PreparedUpload) -> list[HistoryEntry]:
+        if self.history is None:
+            return []
         try:
-            return self.history.record(entry_from_outcome(outcome, environment=self.environment))
-        except Exception as exc:  # noqa: BLE001 - the journal still has it; say so
-            outcome.notes.append(f"could not write the history ({exc})")
-            return None
+            return self.history.earlier_sends(upload, self.environment)
+        except Exception:  # noqa: BLE001 - the claim before sending asks again, and refuses if it must
+            return []
 
     def _set_verified(self, entry_id: int, verified: str, outcome: str) -> None:
         assert self.history is not None
@@ -558,14 +580,19 @@ class _Run:
     def _record_verified(self, upload: PreparedUpload, status: str) -> None:
         if self.history is None:
             return
+        entry = entry_from_outcome(SendOutcome("unknown", upload), environment=self.environment)
+        entry.outcome, entry.verified = "verified_present", "present"
+        entry.error_message = None if status == "already_sent" else "found after an interrupted bulk run"
         try:
-            self.history.record(HistoryEntry(
-                environment=self.environment, integration_id=upload.integration_id,
-                application_id=upload.application_id, file_name=upload.name, type=upload.type.value,
-                outcome="verified_present", size=upload.fingerprint.size if upload.fingerprint else None,
-                sha256=upload.fingerprint.sha256 if upload.fingerprint else None, mime=upload.content_type,
-                remote_fields=upload.remote_fields, verified="present",
-                error_message=None if status == "already_sent" else "found after an interrupted bulk run",
-            ))
+            self.history.record(entry)
         except Exception:  # noqa: BLE001 - the journal still has it
             pass
+
+
+def _timestamp(at: str) -> float | None:
+    """A history row's time (ISO 8601) as seconds since the epoch; None when unreadable."""
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()

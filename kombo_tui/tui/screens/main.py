@@ -602,7 +602,7 @@ class MainScreen(Screen[None]):
 
     def _previous_sends(self, upload: PreparedUpload) -> list[HistoryEntry]:
         """Earlier sends of the same bytes to the same application (from the audit log)."""
-        return services.previous_sends(self.session.history, self.session.connection.environment.label, upload)
+        return services.previous_sends(self.session.history, self.session.connection.history_environment, upload)
 
     def _confirm(self, uploads: list[PreparedUpload]) -> None:
         from .choice import ChoiceScreen
@@ -618,8 +618,8 @@ class MainScreen(Screen[None]):
         )
 
         def chosen(value: str | None) -> None:
-            if value == "send":
-                self.upload(uploads)
+            if value == "send":  # past the earlier sends Confirm showed, and no others
+                self.upload(uploads, accept=frozenset(e.id for entries in previous for e in entries if e.id is not None))
             elif value == "verify":
                 unknown_entry = present.first_unknown(previous)
                 if unknown_entry is not None:
@@ -643,7 +643,7 @@ class MainScreen(Screen[None]):
         self.query_one(ResultPanel).set_progress(*self._progress)
 
     @work(exclusive=True, group="upload", exit_on_error=False)
-    async def upload(self, uploads: list[PreparedUpload]) -> None:
+    async def upload(self, uploads: list[PreparedUpload], accept: frozenset[int] = frozenset()) -> None:
         """Send once (the engine retries only rate/concurrency limits) and show the outcome(s)."""
         self.sending = True
         settle_gc()  # no full collection of the app's long-lived objects mid-upload
@@ -677,7 +677,8 @@ class MainScreen(Screen[None]):
                 await self.session.connection.client(),
                 uploads,
                 history=self.session.history,
-                environment=self.session.connection.environment.label,
+                environment=self.session.connection.history_environment,
+                accept=accept,
                 picked=self.picked,
                 concurrency=BATCH_CONCURRENCY,
                 progress=progress,
