@@ -129,7 +129,6 @@ def test_send_records_every_send_and_refuses_the_same_file_twice(tmp_path: Path)
 
 def test_refusal_after_an_unknown_outcome_points_to_verify(tmp_path: Path) -> None:
     from kombo_tui.core.history import History, HistoryEntry
-    from kombo_tui.core.settings import environment_label
 
     kombo = _Kombo()
     cv = tmp_path / "cv.pdf"
@@ -138,7 +137,7 @@ def test_refusal_after_an_unknown_outcome_points_to_verify(tmp_path: Path) -> No
     history = History(tmp_path / "own.sqlite3")
     history.record(
         HistoryEntry(
-            environment=environment_label(kombo.base_url),
+            environment=kombo.base_url.replace("127.0.0.1", "LocalHost") + "/",  # any spelling of it
             integration_id="lever:x",
             application_id="APP1",
             file_name="cv.pdf",

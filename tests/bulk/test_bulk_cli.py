@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 import kombo_tui as kt
 from kombo_tui.cli import main
 from kombo_tui.core.bulk import read_plan
+from kombo_tui.core.history import History
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY, dataset
 from kombo_tui.sandbox.server import SandboxServer
 
@@ -80,10 +82,14 @@ def test_a_row_caught_sending_by_a_crash_is_verified_not_resent(tmp_path: Path) 
     with SandboxServer() as server:
         report = kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID)
         # As if the process died after the upload landed but before the journal heard of it;
-        # and row 3 as if it died before its first byte (nothing stored).
+        # and row 3 as if it died before its first byte (nothing stored). Either way the
+        # history holds the write-ahead record of the send, still "sending".
         with Journal(report.journal_path) as journal:
             journal.mark_sending(report.job_id, 2)
             journal.mark_sending(report.job_id, 3)
+        with sqlite3.connect(History().path) as conn:
+            changed = conn.execute("UPDATE uploads SET outcome = 'sending' WHERE file_name IN ('cv-1.txt', 'cv-2.txt')")
+            assert changed.rowcount == 2
         stored = [s for s in server.sandbox.store.all() if s.file_name != "cv-2.txt"]
         server.sandbox.store.clear()
         server.sandbox.store.add(stored)
