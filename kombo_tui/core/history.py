@@ -174,8 +174,10 @@ class HistoryEntry:
 class History:
     """The audit log. Cheap to create; opens a connection per operation (see :meth:`held_open`)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, busy_timeout: float = 10.0) -> None:
         self.path = path or default_history_path()
+        self.busy_timeout = busy_timeout
+        """Seconds to wait for another writer (thread or process) before giving up."""
         self._ready = False
         self._held_lock = threading.RLock()
         self._holding = 0
@@ -266,10 +268,10 @@ class History:
             if not self.path.exists():
                 os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
             os.chmod(self.path, 0o600)
-        conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
+        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False)
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             if not self._ready:
                 conn.execute("PRAGMA journal_mode = WAL")
                 _migrate(conn)
