@@ -48,6 +48,7 @@ _COLOURS = {
     "file_changed": "#cf222e",
     "verified_absent": "#9a6700",
     "unknown": "#9a6700",
+    "sending": "#9a6700",
 }
 
 

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXCHANGES_BUDGET",
     "SCHEMA_VERSION",
+    "UNSETTLED",
     "History",
     "HistoryEntry",
     "HistoryWriteWarning",
@@ -68,7 +69,7 @@ _LANDED = ("sending", "sent", "unknown", "verified_present")
 ``sending`` is the write-ahead record of a send in flight (or one whose process died): it counts
 as unknown until verified."""
 
-_UNSETTLED = ("sending", "unknown")
+UNSETTLED = ("sending", "unknown")
 """Outcomes that may or may not have landed: verify before sending again."""
 
 _LANDED_SQL = "(" + ", ".join(f"'{outcome}'" for outcome in _LANDED) + ")"
@@ -520,7 +521,7 @@ class History:
         """
         problems = []
         for upload, earlier in zip(uploads, self.earlier_sends_many(uploads, environment), strict=True):
-            if earlier and not (verifying and earlier[0].outcome in _UNSETTLED):
+            if earlier and not (verifying and earlier[0].outcome in UNSETTLED):
                 problems.append(_resend_problem(upload, earlier[0], verify=verify, force=force))
         if problems:
             raise DuplicateUploadError(problems)
@@ -528,7 +529,7 @@ class History:
 
 def _resend_problem(upload: PreparedUpload, last: HistoryEntry, *, verify: str, force: str) -> Problem:
     assert upload.fingerprint is not None
-    unknown = last.outcome in _UNSETTLED
+    unknown = last.outcome in UNSETTLED
     state = {"sending": "(still in flight, or its program stopped before the answer)", "unknown": "with an unknown outcome"}.get(
         last.outcome, "successfully"
     )

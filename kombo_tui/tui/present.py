@@ -264,11 +264,16 @@ def previous_lines(named: Sequence[tuple[str, Sequence[HistoryEntry]]], *, unkno
         lines.append(
             (("⚠ The last send of this file here ended with an unknown outcome: it may already be there.", "b $warning"),)
         )
+    from kombo_tui.core.history import UNSETTLED
+
     for name, previous in named:
         which = f"{safe_line(name)}: " if name else ""
         for entry in previous[:3]:
-            colour = "$warning" if entry.outcome == "unknown" else "$error"
-            outcome = "unknown — may be there" if entry.outcome == "unknown" else entry.outcome.replace("_", " ")
+            colour = "$warning" if entry.outcome in UNSETTLED else "$error"
+            outcome = {
+                "unknown": "unknown — may be there",
+                "sending": "in flight, or stopped mid-send — may be there",
+            }.get(entry.outcome, entry.outcome.replace("_", " "))
             said = (
                 f"⚠ {which}{'already' if which else 'Already'} sent on {safe_line(local_time(entry.at))} "
                 f"(outcome {safe_line(outcome)}), {safe_line(entry.environment)}"
@@ -282,8 +287,11 @@ def previous_lines(named: Sequence[tuple[str, Sequence[HistoryEntry]]], *, unkno
 
 
 def first_unknown(previous: Sequence[Sequence[HistoryEntry]]) -> HistoryEntry | None:
-    """The first earlier send (file by file, newest first) whose outcome is unknown."""
-    return next((entry for entries in previous for entry in entries if entry.outcome == "unknown"), None)
+    """The first earlier send (file by file, newest first) whose outcome is unknown (or that is
+    still in flight, or whose program stopped mid-send)."""
+    from kombo_tui.core.history import UNSETTLED
+
+    return next((entry for entries in previous for entry in entries if entry.outcome in UNSETTLED), None)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,8 @@ behaves like a connection per operation."""
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 from pathlib import Path
 
-import pytest
-
-from kombo_tui.core.errors import DuplicateUploadError
 from kombo_tui.core.files import Fingerprint
 from kombo_tui.core.history import History, HistoryEntry
 from kombo_tui.core.payload import PreparedUpload, prepare_fields

@@ -722,7 +722,7 @@ class MainScreen(Screen[None]):
     def _cancelled_row(self, upload: PreparedUpload) -> int | None:
         """The audit-log row the core wrote for a send cancelled after its body went out."""
         previous = self._previous_sends(upload)
-        return next((entry.id for entry in previous if entry.outcome == "unknown"), None)
+        return next((entry.id for entry in previous if entry.outcome == "unknown"), None)  # what the cancel wrote
 
     def action_cancel_upload(self) -> None:
         if self.sending:
