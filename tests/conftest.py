@@ -44,3 +44,23 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
         raise socket.gaierror(socket.EAI_NONAME, f"tests reach only loopback, not {name!r}")
 
     monkeypatch.setattr(socket, "getaddrinfo", loopback_only)
+
+
+@pytest.fixture(autouse=True)
+def _instant_backoff(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries wait no real time unless the test is about the waiting (``@pytest.mark.real_delays``).
+
+    The client still computes and reports every delay (notices, exchanges); only the sleep
+    between attempts is skipped. Most tests that meet a retry (a hostile server's 500s, a
+    stand-in without GET) are about what happens after it, not about the clock.
+    """
+    if request.node.get_closest_marker("real_delays") is not None:
+        return
+    import asyncio
+
+    from kombo_tui.core import client
+
+    async def instant(seconds: float) -> None:
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(client, "backoff_sleep", instant)

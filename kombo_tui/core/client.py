@@ -86,6 +86,12 @@ class RetryPolicy:
 NO_RETRY = RetryPolicy(max_attempts=1)
 
 
+async def backoff_sleep(seconds: float) -> None:
+    """How a client waits before a retry, unless it was given its own ``sleep`` (looked up at
+    each wait, so a test suite can make the waits instant where they are not the subject)."""
+    await asyncio.sleep(seconds)
+
+
 @dataclass(frozen=True)
 class RetryNotice:
     """Told to ``on_retry`` before each automatic retry, so the user sees it."""
@@ -267,7 +273,7 @@ class KomboClient:
         upload_timeout: float = 300.0,
         retry: RetryPolicy | None = None,
         on_retry: Callable[[RetryNotice], None] | None = None,
-        sleep: Callable[[float], Any] = asyncio.sleep,
+        sleep: Callable[[float], Any] | None = None,
         exchanges: ExchangeLog | None = None,
     ) -> None:
         raw = api_key if isinstance(api_key, str) else api_key.get_secret_value()
@@ -406,7 +412,7 @@ class KomboClient:
             if not self._may_retry(attempt, started, delay):
                 raise error
             self._notify(RetryNotice(attempt, self.retry.max_attempts, delay, reason, "GET", path))
-            await self._sleep(delay)
+            await (self._sleep or backoff_sleep)(delay)
 
     def _may_retry(self, attempt: int, started: float, delay: float) -> bool:
         if attempt >= self.retry.max_attempts:
@@ -704,7 +710,7 @@ class KomboClient:
             self._notify(notice)
             if on_retry is not None:
                 on_retry(notice)
-            await self._sleep(delay)
+            await (self._sleep or backoff_sleep)(delay)
 
 
 # A wrong host, a refused port or a bad certificate is not fixed by waiting: reads fail at once

@@ -20,6 +20,8 @@ from .screens.main import MainScreen
 from .session import Connection, Session
 from .state import Initial
 
+QUIT_DIALOG = "quit-dialog"
+
 if TYPE_CHECKING:
     import httpx
 
@@ -110,6 +112,26 @@ class KomboApp(App[int]):
         raise LookupError("main screen not installed")  # pragma: no cover
 
     async def action_quit(self) -> None:
+        """Quit; with an upload or a bulk run in flight, ask first and say what becomes unknown."""
+        busy = [str(what) for screen in self.screen_stack if (what := getattr(screen, "in_flight", None))]
+        if not busy or self.screen.id == QUIT_DIALOG:
+            await self._quit()
+            return
+        from .screens.choice import ChoiceScreen
+
+        async def chosen(value: str | None) -> None:
+            if value == "quit":
+                await self._quit()
+
+        body = (
+            f"{' and '.join(busy).capitalize()} is in flight. Quitting cancels it: a file whose body "
+            "already went out may have landed, and its outcome becomes unknown (the history keeps it, and "
+            "Verify, a resend or a rerun checks the attachments before sending it again)."
+        )
+        choices = [("Keep sending", "stay", "primary"), ("Quit anyway", "quit", "error")]
+        await self.push_screen(ChoiceScreen("Quit while sending?", body, choices, focus="stay", screen_id=QUIT_DIALOG), chosen)
+
+    async def _quit(self) -> None:
         await self.session.aclose()
         self.exit(0)
 

@@ -69,6 +69,7 @@ def _chaos(tmp_path: Path, *sandbox_flags: str, seed: int) -> tuple[int, list[in
     return kills, codes
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("flags", "seed"),
     [

@@ -17,7 +17,7 @@ from .kernel import ROOT, kernel, run, stdout
 
 MB = 1024 * 1024
 
-pytestmark = pytest.mark.timeout(240)
+pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 
 
 def _interrupt_when(manager: object, marker: Path, deadline: float = 60) -> threading.Thread:

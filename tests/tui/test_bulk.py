@@ -171,7 +171,13 @@ def test_quitting_mid_run_abandons_the_rows_in_flight_and_a_new_screen_resumes(h
             while screen.progress is None:
                 await pilot.pause(0.01)
             started = time.monotonic()
-            await app.action_quit()
+            await app.action_quit()  # ctrl+q: with a run in flight, it asks first
+            await pilot.pause()
+            assert app.screen.id == "quit-dialog" and "A bulk run is in flight" in str(
+                app.screen.query_one(".dialog-body", Static).render())
+            await pilot.click("#choice-quit")
+            await pilot.pause()
+            assert not app.is_running
         assert time.monotonic() - started < 5
         return None
 

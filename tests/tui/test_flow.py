@@ -199,6 +199,41 @@ async def test_cancel_and_no_second_submit(files: Path, make_app: Callable[..., 
         assert screen.result.kind in ("cancelled", "unknown")
 
 
+async def test_quit_during_an_upload_asks_and_says_what_becomes_unknown(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    app = make_app(wrap=SlowPost)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert screen.sending
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.screen.id == "quit-dialog" and app.is_running
+        said = str(app.screen.query_one(".dialog-body", Static).render())
+        assert "An upload is in flight" in said and "unknown" in said
+        await pilot.press("enter")  # "Keep sending" has the focus
+        await pilot.pause()
+        assert app.screen is screen and screen.sending and app.is_running
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.click("#choice-quit")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
+async def test_quit_with_nothing_in_flight_does_not_ask(make_app: Callable[..., KomboApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0 and not app.is_running
+
+
 @pytest.mark.parametrize(
     ("path", "expected"),
     [("empty.pdf", "empty"), ("folder", "folder"), ("missing.pdf", "no file")],

@@ -168,6 +168,11 @@ class BulkScreen(ModalScreen[None]):
             return self.phase == "done" and any(counts.get(s, 0) for s in ("refused", "failed"))
         return True
 
+    @property
+    def in_flight(self) -> str | None:
+        """What quitting now would cut short (None: nothing)."""
+        return "a bulk run" if self.phase in ("running", "pausing") else None
+
     def _set_phase(self, phase: str) -> None:
         self.phase = phase
         if self._ticker is not None:

@@ -120,6 +120,11 @@ class MainScreen(Screen[None]):
     """What F7 or F8 last did (styled pieces, shown under the payload)."""
     result: var[ResultView] = var(ResultView, init=False)
     sending: var[bool] = var(False, init=False)
+
+    @property
+    def in_flight(self) -> str | None:
+        """What quitting now would cut short (None: nothing)."""
+        return "an upload" if self.sending else None
     extra_files: var[tuple[BatchFile, ...]] = var(tuple, init=False)
     """Further files for the same application, sent together with the first."""
     first_file_result: var[Line] = var(tuple, init=False)
