@@ -549,8 +549,11 @@ def _insert(conn: sqlite3.Connection, entry: HistoryEntry) -> int:
         entry.identity = _identity_of(entry)
     row = _row(entry)
     if entry.id is not None:
+        # Only over the same upload's record: a row kept pending may come back to a database
+        # that was replaced since, where its id names another row.
         sets = ", ".join(f"{k} = :{k}" for k in row)
-        if conn.execute(f"UPDATE uploads SET {sets} WHERE id = :id", {**row, "id": entry.id}).rowcount:
+        sql = f"UPDATE uploads SET {sets} WHERE id = :id AND identity IS :identity"
+        if conn.execute(sql, {**row, "id": entry.id}).rowcount:
             return entry.id
     columns = ", ".join(row)
     marks = ", ".join(f":{k}" for k in row)

@@ -277,6 +277,7 @@ def test_broken_success_answers_are_unknown(
 # --------------------------------------------------------------------------- retried
 
 
+@pytest.mark.real_delays  # waits out a real rate-limit window
 def test_rate_limit_with_reset_is_retried_once_stored(
     sandbox_at: Callable[..., SandboxServer], cv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from kombo_tui.core.client import KomboClient, RetryPolicy
 from kombo_tui.core.engine import send_batch
@@ -13,6 +14,7 @@ from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
 
 
+@pytest.mark.real_delays  # the backoff is what spreads 30 uploads over 4 slots
 async def test_thirty_concurrent_uploads_land_exactly_once(tmp_path: Path) -> None:
     app = create_app(SandboxConfig(concurrency_limit=4, latency=0.05))
     transport = httpx.ASGITransport(app=app)

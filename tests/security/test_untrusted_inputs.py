@@ -222,10 +222,11 @@ def test_a_history_that_breaks_after_prepare_is_told_and_the_record_kept(
     assert code == ExitCode.BAD_INPUT and "already sent" in err
 
 
-def test_the_library_warns_when_the_history_cannot_record(tmp_path: Path, cv: Path) -> None:
+def test_the_library_sends_nothing_when_the_history_cannot_record_the_intent(tmp_path: Path, cv: Path) -> None:
     from kombo_tui.core.client import KomboClient
     from kombo_tui.core.engine import send_upload
-    from kombo_tui.core.history import History, HistoryWriteWarning
+    from kombo_tui.core.errors import HistoryUnavailableError
+    from kombo_tui.core.history import History
     from kombo_tui.core.payload import Draft, prepare
     from tests.security.test_hostile_matrix import _app_id
 
@@ -236,18 +237,16 @@ def test_the_library_warns_when_the_history_cannot_record(tmp_path: Path, cv: Pa
     history.path.parent.mkdir(parents=True)
     history.path.mkdir()  # a directory where the database should be: every write fails
     upload = prepare(Draft(integration_id=DEFAULT_INTEGRATION_ID, application_id=app_id, file=cv))
+    before = app.requests
 
     async def run() -> object:
         async with KomboClient(SANDBOX_API_KEY, base_url="http://sandbox.localhost/v1", transport=httpx.ASGITransport(app=app)) as client:
             return await send_upload(client, upload, history=history, environment="SANDBOX")
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        outcome = asyncio.run(run())
-    assert outcome.status == "sent"  # type: ignore[attr-defined]
-    assert outcome.history_error  # type: ignore[attr-defined]
-    assert any(issubclass(w.category, HistoryWriteWarning) for w in caught)
-    assert history.pending_path.exists()
+    with pytest.raises(HistoryUnavailableError, match="nothing was sent") as info:
+        asyncio.run(run())
+    assert str(history.path) in str(info.value)
+    assert app.requests == before  # not one request left
 
 
 def test_a_value_the_history_cannot_store_does_not_lose_the_outcome(tmp_path: Path) -> None:
