@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import stat
-import warnings
 from pathlib import Path
 
 import httpx
