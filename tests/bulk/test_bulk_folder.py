@@ -108,6 +108,38 @@ def test_a_folder_becomes_a_plan_and_ambiguous_or_unknown_names_are_problems_nev
     assert _build(folder, plan).left_out is None and not (tmp_path / "plan-left-out.csv").exists()
 
 
+class _LooseFilter(httpx.AsyncBaseTransport):
+    """A server that ignores the candidates listing's ``email`` filter (answers with everyone)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.ASGITransport(app=create_app(SandboxConfig()))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/ats/candidates") and "email" in request.url.params:
+            params = [(k, v) for k, v in request.url.params.multi_items() if k != "email"]
+            request = httpx.Request(request.method, request.url.copy_with(params=params), headers=request.headers)
+        return await self.inner.handle_async_request(request)
+
+
+def test_only_candidates_with_exactly_that_email_count_whatever_the_server_matches(tmp_path: Path) -> None:
+    single, single_app, _, _ = _people()
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / f"{single}.pdf").write_bytes(PDF)
+    (folder / "jane.nobody@nowhere.example.pdf").write_bytes(PDF)
+
+    async def go() -> FolderPlan:
+        client = KomboClient(SANDBOX_API_KEY, base_url="http://sandbox.test/v1", transport=_LooseFilter())
+        async with client:
+            return await plan_from_folder(folder, client, integration_id=DEFAULT_INTEGRATION_ID, plan_path=tmp_path / "p.csv")
+
+    built = asyncio.run(go())
+    rows = list(csv.DictReader((tmp_path / "p.csv").open(encoding="utf-8")))
+    assert [(r["application_id"], Path(r["file"]).name) for r in rows] == [(single_app, f"{single}.pdf")]
+    [problem] = built.problems
+    assert problem.name == "jane.nobody@nowhere.example.pdf" and "other addresses came back, left out" in problem.reason
+
+
 def test_hostile_entries_are_problems_and_links_out_of_the_folder_are_not_followed(tmp_path: Path) -> None:
     single, single_app, _double, _plain = _people()
     folder = tmp_path / "files"

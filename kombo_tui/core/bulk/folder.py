@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING
 
 from ..config import data_dir
 from ..errors import InputError, KomboError
+from ..hints import counted
 from ..text import clip, one_line
 
 if TYPE_CHECKING:
@@ -341,14 +342,23 @@ def _write_left_out(path: Path, problems: list[FolderProblem]) -> Path | None:
 
 
 async def _email_application(client: KomboClient, integration_id: str, email: str) -> str:
-    """The one application of the candidates with ``email``, or ``!`` and why not."""
+    """The one application of the candidates with ``email``, or ``!`` and why not.
+
+    Only candidates that carry exactly this address (letter case aside) count: a server that
+    matched loosely (a prefix, a domain, any candidate) must not put a file on someone else.
+    """
     applications: list[str] = []
+    others = 0
     cursor: str | None = None
     try:
         for _ in range(MAX_PAGES):
             page = await client.list_candidates(integration_id=integration_id, email=email, cursor=cursor, page_size=100)
             for candidate in page.results:
-                applications.extend(a.id for a in candidate.applications)
+                addresses = {(e.email_address or "").strip().lower() for e in candidate.email_addresses or ()}
+                if email.lower() in addresses:
+                    applications.extend(a.id for a in candidate.applications)
+                else:
+                    others += 1
             cursor = page.next
             if not cursor:
                 break
@@ -356,7 +366,8 @@ async def _email_application(client: KomboClient, integration_id: str, email: st
         return f"!could not look up {email} ({clip(one_line(str(exc)), 200)})"
     unique = sorted(set(applications))
     if not unique:
-        return f"!no candidate with an application has the email {email}"
+        loose = f" ({counted(others, 'candidate')} with other addresses came back, left out)" if others else ""
+        return f"!no candidate with an application has the email {email}{loose}"
     if len(unique) > 1 or cursor:
         shown = ", ".join(one_line(a)[:40] for a in unique[:SHOWN_IDS]) + (", …" if len(unique) > SHOWN_IDS or cursor else "")
         more = "more than" if cursor else "exactly"
