@@ -98,7 +98,7 @@ def test_stopping_during_the_check_sends_nothing_and_exits_130(tmp_path: Path) -
             control.stop()
 
     async def go(base_url: str) -> tuple[int, int]:
-        from kombo_tui.core.bulk import run_bulk
+        from kombo_tui.core.bulk import BulkReport, run_bulk
         from kombo_tui.core.target import Target
 
         target = Target.resolve(base_url=base_url, api_key=SANDBOX_API_KEY, integration_id=DEFAULT_INTEGRATION_ID)
@@ -109,3 +109,48 @@ def test_stopping_during_the_check_sends_nothing_and_exits_130(tmp_path: Path) -
         # The check stops at once (not after the whole plan), and nothing is sent.
         assert asyncio.run(go(server.base_url)) == (130, 2)
         assert server.sandbox.store.upload_count() == 0
+
+
+def test_a_row_is_looked_for_counting_from_its_bodys_last_byte(tmp_path: Path) -> None:
+    """A large body may still be streaming long after its first byte: the wait before a row is
+    looked for again (``recheck_after``) starts when its last byte left."""
+    import time
+
+    import httpx
+
+    from kombo_tui.core.bulk import BulkReport, run_bulk
+    from kombo_tui.core.client import KomboClient
+    from kombo_tui.core.target import Target
+    from kombo_tui.sandbox.app import SandboxConfig, create_app
+
+    class SlowBodyThen503(httpx.AsyncBaseTransport):
+        """Reads the upload's first chunk, holds the rest 0.3 s, then answers 503 (nothing stored)."""
+
+        def __init__(self) -> None:
+            self.inner = httpx.ASGITransport(app=create_app(SandboxConfig()))
+            self.first_byte: float | None = None
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method != "POST":
+                return await self.inner.handle_async_request(request)
+            async for _ in request.stream:  # type: ignore[union-attr]
+                if self.first_byte is None:
+                    self.first_byte = time.time()
+                    await asyncio.sleep(0.3)  # the body's middle, on the wire
+            return httpx.Response(503, json={"status": "error", "error": {"code": None, "title": "down"}})
+
+    (tmp_path / "big.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * 2_000_000 + b"\n%%EOF\n")
+    plan = tmp_path / "plan.csv"
+    plan.write_text(f"application_id,file,type\n{_apps(1)[0]},big.pdf,CV\n")
+    transport = SlowBodyThen503()
+
+    async def go() -> BulkReport:
+        target = Target.resolve(base_url="http://sandbox.kombo-tui.localhost/v1", api_key=SANDBOX_API_KEY, integration_id=DEFAULT_INTEGRATION_ID)
+        client = KomboClient(SANDBOX_API_KEY, base_url=target.base_url, integration_id=DEFAULT_INTEGRATION_ID, transport=transport)
+        async with client:
+            return await run_bulk(plan, target, client=client)
+
+    report = asyncio.run(go())
+    [row] = report.rows()
+    assert row.status == "unknown" and transport.first_byte is not None
+    assert row.sending_at is not None and row.sending_at >= transport.first_byte + 0.25

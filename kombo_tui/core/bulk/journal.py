@@ -260,6 +260,15 @@ class Journal:
         )
         return now
 
+    def mark_body_sent(self, job_id: str, number: int) -> float:
+        """The body's last byte left: a later look for this row waits from now, not from its
+        first byte (a large body may still be landing). Returns the time recorded."""
+        now = time.time()
+        self._db.execute(
+            "UPDATE rows SET sending_at = ? WHERE job_id = ? AND number = ? AND status = 'sending'", (now, job_id, number)
+        )
+        return now
+
     def finish(
         self,
         job_id: str,

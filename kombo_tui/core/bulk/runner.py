@@ -454,6 +454,8 @@ class _Run:
         body_done = [False]
 
         def track(sent: int, total: int) -> None:
+            if sent >= total and not body_done[0]:
+                row.sending_at = journal.mark_body_sent(job, row.number)  # the recheck waits from here
             body_done[0] = sent >= total
 
         def limited(notice: RetryNotice) -> None:
