@@ -330,8 +330,10 @@ def confirm_spec(
     upload = uploads[0]
     details = integration.details
     tool = details.tool.label if details else tool_label(tool_id_of(upload.integration_id))
-    who = picked.candidate if picked and picked.candidate else "(candidate not looked up)"
-    job = picked.job if picked and picked.job else "(job unknown)"
+    # Names only from a pick of this very target: what is shown is computed from the request.
+    shown = picked.names(upload) if picked else None
+    who = shown.candidate if shown and shown.candidate else "(candidate not looked up)"
+    job = shown.job if shown and shown.job else "(job unknown)"
     tool = safe_line(tool)
     lines: list[Line] = [
         (("Tool", "b"), (f"         {tool}  ", ""), (f"({safe_line(upload.integration_id)})", "dim")),
@@ -428,7 +430,8 @@ def outcome_view(outcome: SendOutcome, picked: PickedApplication | None) -> Resu
 
 def _outcome_view(outcome: SendOutcome, picked: PickedApplication | None) -> ResultView:
     upload = outcome.upload
-    target = picked.candidate if picked and picked.candidate and picked.id == upload.application_id else upload.application_id
+    named = picked.names(upload) if picked else None
+    target = named.candidate if named and named.candidate else upload.target_id
     retries = tuple(f"retried after: {r.reason}" for r in outcome.retries)
     if outcome.status == "sent":
         return ResultView(

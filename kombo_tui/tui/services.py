@@ -243,8 +243,7 @@ async def send(
     """
     from kombo_tui.core.engine import send_batch, send_upload
 
-    if picked is not None and picked.id != uploads[0].application_id:
-        picked = None
+    picked = picked.names(uploads[0]) if picked is not None else None
     candidate, job = (picked.candidate, picked.job) if picked else (None, None)
     if len(uploads) == 1:
 
@@ -403,7 +402,7 @@ def replay_plan(entry: HistoryEntry, environment: str) -> ReplayPlan:
     target_id = entry.candidate_id or entry.application_id
     picked = None
     if target == "application" and target_id:
-        picked = PickedApplication(id=target_id, candidate=entry.candidate, job=entry.job)
+        picked = PickedApplication(id=target_id, candidate=entry.candidate, job=entry.job, integration_id=entry.integration_id)
     warnings: list[str] = []
     if entry.environment != environment:
         warnings.append(

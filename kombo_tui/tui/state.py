@@ -135,6 +135,18 @@ class PickedApplication:
     job: str | None = None
     stage: str | None = None
     outcome: str | None = None
+    integration_id: str | None = None
+    """The integration it was picked (or replayed) under; None for a typed id (no names)."""
+
+    def names(self, upload: PreparedUpload) -> PickedApplication | None:
+        """This pick, when it describes where ``upload`` goes: the same application through the
+        same integration (never a candidate-endpoint upload). Otherwise None: its names belong
+        to another target and must not be shown for, or recorded with, this one."""
+        if upload.candidate_id or self.id != upload.application_id:
+            return None
+        if self.integration_id is not None and self.integration_id != upload.integration_id:
+            return None
+        return self
 
     def describe(self) -> str:
         if not self.candidate:

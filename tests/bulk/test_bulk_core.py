@@ -98,7 +98,7 @@ def test_stopping_during_the_check_sends_nothing_and_exits_130(tmp_path: Path) -
             control.stop()
 
     async def go(base_url: str) -> tuple[int, int]:
-        from kombo_tui.core.bulk import BulkReport, run_bulk
+        from kombo_tui.core.bulk import run_bulk
         from kombo_tui.core.target import Target
 
         target = Target.resolve(base_url=base_url, api_key=SANDBOX_API_KEY, integration_id=DEFAULT_INTEGRATION_ID)

@@ -326,8 +326,14 @@ async def test_picker_filter_email_search_and_id(files: Path, make_app: Callable
         assert by_email.query_one("#apps", VirtualTable).row_count >= 1
         assert "server" in by_email.status_text
 
-        # A pasted id.
+        # Text that matches nothing is never taken as an id by Enter (it may be a name) ...
         by_email.query_one("#filter", Input).value = "some-pasted-id"
+        by_email.query_one("#filter", Input).focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is by_email and "F2 uses the text as an application id" in by_email.status_text
+        # ... only F2 takes it.
         await pilot.press("f2")
         await pilot.pause()
         assert app.screen is screen

@@ -197,7 +197,11 @@ class MainScreen(Screen[None]):
         self.fields_ready = True
         self.post_message(MainScreenReady())
         initial = self._initial
-        self.draft = DraftView(integration_id=initial.integration or None, application_id=initial.application or None)
+        # The type is what the Type select shows (OTHER until a file suggests or the user picks one):
+        # the request never carries a type the screen does not.
+        self.draft = DraftView(
+            integration_id=initial.integration or None, application_id=initial.application or None, type="OTHER"
+        )
         if initial.integration:
             self._schedule_check(initial.integration)
         if initial.file:
@@ -323,7 +327,7 @@ class MainScreen(Screen[None]):
             panel.show_target("application")
             self.query_one(RemoteFieldsPanel).set_target_kind("application")
         self.draft = self.draft.updated(application_id=picked.id, target="application")
-        self.picked = picked
+        self.picked = replace(picked, integration_id=self.draft.integration_id)  # its names belong to this one
         self.query_one("#path", Input).focus()
         self.action_list_attachments()  # one request, on the pick only (cached)
 

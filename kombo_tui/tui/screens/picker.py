@@ -311,7 +311,9 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         elif "@" in text:
             self._email_search(text)
         elif text:
-            self.dismiss(PickedApplication(id=text))
+            # Never the search text as an id behind the user's back (it may be a candidate's
+            # name): F2 takes it on purpose.
+            self._update_status("No loaded application matches: F2 uses the text as an application id, ctrl+l loads every page")
 
     @on(VirtualTable.Selected, "#apps")
     def _row_selected(self, event: VirtualTable.Selected) -> None:

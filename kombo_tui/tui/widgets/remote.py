@@ -70,6 +70,7 @@ class RemoteFieldsPanel(Panel, VerticalScroll):
         self._target_kind = "application"
 
     def compose_fields(self) -> ComposeResult:
+        yield Static("", id="remote-cleared", classes="detail")
         for family in self._ordered(self._tool_id):
             mine = self._tool_id in family.tools
             with Collapsible(title=self._title(family, mine), collapsed=not mine, id=f"family-{family.key}"):
@@ -111,6 +112,7 @@ class RemoteFieldsPanel(Panel, VerticalScroll):
         yield Static(spec.help, classes="help")
 
     def on_fields_mounted(self) -> None:
+        self.query_one("#remote-cleared").display = False
         self.query_one("#raw-json", TextArea).placeholder = '{"greenhouse": {"post_headers": {"On-Behalf-Of": "4080"}}}'
         self._arrange()
 
@@ -125,6 +127,8 @@ class RemoteFieldsPanel(Panel, VerticalScroll):
         if tool_id == self._shown_tool and not force:
             return
         moved = tool_id != self._shown_tool
+        if moved and self._shown_tool:
+            self._clear_other_families(tool_id)
         self._shown_tool = tool_id
         ordered = self._ordered(tool_id)
         for family in ordered:
@@ -136,6 +140,33 @@ class RemoteFieldsPanel(Panel, VerticalScroll):
         first = self.query_one(f"#family-{ordered[0].key}", Collapsible)
         if first is not self.children[0]:
             self.move_child(first, before=0)
+
+    def _clear_other_families(self, tool_id: str) -> None:
+        """Another integration: what was filled in for a family this tool does not use is
+        cleared, and said (it would otherwise stay in the payload, folded out of sight). Raw
+        JSON is the user's own text: kept, and unfolded so it is in sight."""
+        cleared: list[str] = []
+        for family in REMOTE_FIELD_FAMILIES:
+            if tool_id in family.tools:
+                continue
+            for spec in family.fields:
+                widget = self.query_one(f"#{_field_id(spec)}")
+                if isinstance(widget, Select) and not widget.is_blank():
+                    widget.clear()
+                elif isinstance(widget, Switch) and widget.value:
+                    widget.value = False
+                elif isinstance(widget, Input) and widget.value:
+                    widget.value = ""
+                else:
+                    continue
+                cleared.append(".".join(spec.path))
+        if self.query_one("#raw-json", TextArea).text.strip():
+            self.query_one("#family-raw", Collapsible).collapsed = False
+        note = self.query_one("#remote-cleared", Static)
+        note.display = bool(cleared)
+        if cleared:
+            note.update(content((("⚠ Cleared for the new integration (set for another one): ", "$warning"),
+                                 (", ".join(cleared), "b"))))
 
     def set_target_kind(self, kind: str) -> None:
         """Say on the Oracle form that the candidate endpoint takes no oracle fields."""
