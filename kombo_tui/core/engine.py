@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
+from . import clock
 from .client import KomboClient, RetryNotice, UploadResult
 from .errors import ApiError, DuplicateUploadError, FileChangedError, InputError, KomboError, Problem, TransportError
 from .hints import counted, hint_for
@@ -113,7 +114,7 @@ class SendOutcome:
     retries: list[RetryNotice] = field(default_factory=list)
     history_id: int | None = None
     """The audit-log row of this send, when a history was given."""
-    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started_at: datetime = field(default_factory=lambda: clock.utc_now())
     """When the send began (pass to :func:`verify_upload` as ``since``)."""
     notes: list[str] = field(default_factory=list)
     """Local problems worth telling (e.g. the history could not be written)."""
@@ -389,7 +390,7 @@ async def _send_upload(
             on_retry(notice)
 
     before = await _attachment_ids(client, upload) if verify else None
-    started_at = datetime.now(timezone.utc)
+    started_at = clock.utc_now()
     outcome: SendOutcome
     body_complete = [False]
 

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
+
+from . import clock
 
 if TYPE_CHECKING:
     from .client import KomboClient
@@ -122,7 +124,7 @@ class AttachmentsCache:
                 )
                 for a in found
             ),
-            fetched_at=datetime.now(timezone.utc),
+            fetched_at=clock.utc_now(),
         )
         self._found[key] = result
         return result

@@ -34,10 +34,10 @@ import threading
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import clock
 from .config import data_dir
 from .errors import DuplicateUploadError, Problem
 
@@ -155,7 +155,7 @@ class HistoryEntry:
     identity: str | None = None
     """The upload's identity key (:mod:`.identity`); None for rows written before version 4
     that could not be keyed."""
-    at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    at: str = field(default_factory=lambda: clock.utc_now().isoformat(timespec="seconds"))
     id: int | None = None
 
     def to_json(self) -> dict[str, Any]:

@@ -84,7 +84,7 @@ class Target:
     sandbox: SandboxSpec | None = None
     server: LocalServer | None = None
     """The running sandbox server, once :meth:`start` started it."""
-    sandbox_instance: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    sandbox_instance: str = field(default_factory=lambda: uuid.uuid4().hex[:16], compare=False)
     """Which start of the embedded sandbox this is (a new one per server: each starts empty)."""
 
     @classmethod

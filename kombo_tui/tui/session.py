@@ -110,11 +110,9 @@ class Connection:
 
     @property
     def history_environment(self) -> str:
-        """Where this connection's uploads land, canonical: what the history keys them on.
-        The sandbox (embedded, or mounted in-process) is one of its own per run."""
-        from kombo_tui.core.identity import canonical_environment
-
-        return canonical_environment(self.target.base_url, instance=self.target.sandbox_instance if self.sandbox else None)
+        """Where this connection's uploads land, canonical: what the history keys them on
+        (:attr:`Target.history_environment`: the embedded sandbox is one of its own per run)."""
+        return self.target.history_environment
 
     @property
     def has_key(self) -> bool:

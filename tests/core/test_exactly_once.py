@@ -241,3 +241,22 @@ def test_a_killed_bulk_run_then_an_edited_plan_stores_every_row_once(tmp_path: P
         assert statuses == {f"cv-{i}.pdf": "sent" for i in range(5)} | {"cv-0.pdf": "already_sent", "cv-1.pdf": "already_sent"}
         again = kt.bulk(plan, recheck_after=0, **base)
         assert again.sent_this_run == 0 and server.sandbox.store.upload_count() == 5
+
+
+def test_each_run_of_the_embedded_sandbox_is_an_environment_of_its_own() -> None:
+    """It starts empty: what an earlier run stored says nothing about it (one rule, every door)."""
+    from kombo_tui.core.target import Target
+    from kombo_tui.sandbox.embedded import embedded
+
+    first, second = Target.resolve(sandbox=embedded()), Target.resolve(sandbox=embedded())
+    assert first.history_environment == first.history_environment != second.history_environment
+    assert first.history_environment.startswith("sandbox:")
+    with first:
+        first.start()
+        running = first.history_environment
+        assert running == first.history_environment  # the same run
+    first.start()  # stopped, then started again: a new, empty sandbox
+    try:
+        assert first.history_environment != running
+    finally:
+        first.close()

@@ -66,7 +66,8 @@ def test_html_escapes_every_value_and_links_only_https(tmp_path: Path) -> None:
     page = sent._repr_html_()
     assert ">sent</span>" in page and "<script>" not in page and page.count("<li>") == 2  # Kombo's + ours
     assert "<script>" not in upload._repr_html_() and "greenhouse:x" in upload._repr_html_()
-    assert "verified_present" in Verification(found=True)._repr_html_()
+    assert "verified_present" in Verification(found=True, new_since_send=True)._repr_html_()
+    assert ">unknown</span>" in Verification(found=True)._repr_html_()  # a name alone proves nothing
 
 
 def test_history_lists_and_entries_display(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def _key(server: kt.SandboxServer) -> dict[str, str]:
 def _unknown_entry(server: kt.SandboxServer, upload: kt.PreparedUpload) -> int:
     from kombo_tui.core.target import Target
 
-    environment = Target.resolve(base_url=server.base_url, api_key=server.api_key).environment
+    environment = Target.resolve(base_url=server.base_url, api_key=server.api_key).history_environment
     return History().record(
         HistoryEntry(
             environment=environment,

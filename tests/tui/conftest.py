@@ -13,7 +13,15 @@ from textual.widgets import Input, TextArea
 from kombo_tui.tui.app import KomboApp
 from kombo_tui.tui.screens import main as main_module
 
-from .states import PDF, fields_ready, sandbox_app
+from .states import PDF, fields_ready, frozen_utc_now, sandbox_app
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The core stamps (send start, history rows) at the in-process sandbox's frozen instant."""
+    from kombo_tui.core import clock
+
+    monkeypatch.setattr(clock, "utc_now", frozen_utc_now)
 
 
 @pytest.fixture(autouse=True)

@@ -59,6 +59,12 @@ def frozen_clock() -> float:
     return FROZEN_NOW
 
 
+def frozen_utc_now() -> datetime:
+    """The core's clock (:func:`kombo_tui.core.clock.utc_now`) frozen at the sandbox's instant:
+    a send starts when the sandbox stamps its upload, so "created since the send" holds."""
+    return datetime.fromtimestamp(FROZEN_NOW, timezone.utc)
+
+
 def sandbox_app(
     *,
     config: SandboxConfig | None = None,

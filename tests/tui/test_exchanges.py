@@ -96,6 +96,7 @@ async def test_f4_lists_every_exchange_of_the_session_and_follows_it_live(
         assert isinstance(app.screen, ExchangeDetail)
 
 
+@pytest.mark.real_delays  # the sandbox's rate window passes in real time
 async def test_a_rate_limited_send_shows_each_429_and_its_wait(files: Path, make_app: Callable[..., KomboApp]) -> None:
     app = make_app(history=History(files / "h.sqlite3"))
     async with app.run_test(size=SIZE) as pilot:
@@ -231,6 +232,7 @@ async def test_history_detail_lists_the_send_exchanges_and_exports_a_valid_har(
     assert entry["time"] >= entry["timings"]["wait"] >= 0
 
 
+@pytest.mark.real_delays  # the sandbox's rate window passes in real time
 async def test_har_of_a_retried_send_keeps_its_order(files: Path, make_app: Callable[..., KomboApp]) -> None:
     history = History(files / "h.sqlite3")
     app = make_app(history=history)
