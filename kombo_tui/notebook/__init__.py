@@ -37,6 +37,12 @@ def _ipywidgets() -> Any:
     return ipywidgets
 
 
+NO_FILE = (
+    "Choose a file with Upload file, or type its path. A file chosen but not named here did not reach "
+    "the kernel (the browser may drop a large one): choose it again, or type its path."
+)
+
+
 def _escape(value: object) -> str:
     import html
 
@@ -96,6 +102,8 @@ class SendForm:
         self.application = w.Dropdown(options=[], description="Application")
         self.path = w.Text(description="File path", placeholder="cv.pdf (or upload below)")
         self.upload = w.FileUpload(multiple=False, description="Upload file")
+        self.file_label = w.HTML()
+        """The file Send would send, by name, as the kernel has it (never one chosen earlier)."""
         self.type = w.Dropdown(options=["(from the name)", *(t.value for t in AttachmentType)], description="Type")
         self.content_type = w.Text(description="Content type", placeholder="(sniffed from the file)")
         self.remote_box = w.VBox([])
@@ -120,6 +128,7 @@ class SendForm:
                 w.HBox([self.integration, self.load_button]),
                 w.HBox([self.search, self.application]),
                 w.HBox([self.path, self.upload]),
+                self.file_label,
                 w.HBox([self.type, self.content_type]),
                 self.remote_box,
                 self.remote_json,
@@ -208,6 +217,23 @@ class SendForm:
             return path
         return Path(self.path.value).expanduser() if self.path.value.strip() else None
 
+    def _file_line(self) -> str:
+        """Which file Send takes, named: the upload the kernel received, else the typed path."""
+        if self.upload.value:
+            item = self.upload.value[0]
+            return f"<b>File to send</b>: {_escape(Path(str(item['name'])).name)} · {len(item['content']):,} bytes (uploaded)"
+        if self.path.value.strip():
+            return f"<b>File to send</b>: {_escape(self.path.value.strip())} (path)"
+        return f"<b>File to send</b>: none yet. {NO_FILE}"
+
+    def _forget_file(self) -> None:
+        """After a send the file is forgotten (and *force* unticked): the next send takes only a
+        file chosen after it, so a pick that never reached the kernel cannot send the last one."""
+        self.upload.value = ()
+        self.path.value = ""
+        self.force.value = False
+        self.file_label.value = self._file_line()
+
     def _remote_fields(self) -> dict[str, Any] | None:
         from kombo_tui.core.payload import parse_remote_fields
 
@@ -244,6 +270,7 @@ class SendForm:
         """Show the exact JSON body (base64 elided) and what is wrong or worth a look."""
         from kombo_tui.core.errors import KomboError
 
+        self.file_label.value = self._file_line()
         try:
             upload = self.prepared()
         except (KomboError, ValueError, OSError) as exc:
@@ -283,6 +310,10 @@ class SendForm:
         self.result.value = "sending…"
         try:
             request = self.request()
+            if request["file"] is None:
+                from kombo_tui.core.errors import InputError
+
+                raise InputError.single("file", NO_FILE)
             self.outcome = send(
                 request.pop("file"),
                 history=self._history,
@@ -297,6 +328,7 @@ class SendForm:
             return None
         self.result.value = self.outcome._repr_html_()
         self.progress.bar_style = "success" if self.outcome.status == "sent" else "danger"
+        self._forget_file()
         return self.outcome
 
 
