@@ -334,6 +334,11 @@ async def send_upload(
             or is in flight (not in ``accept``); nothing was sent.
         HistoryUnavailableError: the history cannot record the intent; nothing was sent.
     """
+    # The history's writes run off the event loop: a commit (or a wait for another writer) must
+    # not hold up the uploads in flight, or an app's screen.
+    claim = None
+    if history is not None:
+        claim = await asyncio.to_thread(_claim, history, upload, environment, candidate, job, force=force, accept=accept)
     with _send_scope(getattr(client, "exchanges", None)) as scope:
         outcome = await _send_upload(
             client,
@@ -346,7 +351,7 @@ async def send_upload(
             candidate=candidate,
             job=job,
             scope=scope,
-            claim=_claim(history, upload, environment, candidate, job, force=force, accept=accept) if history else None,
+            claim=claim,
         )
     return outcome
 
@@ -433,7 +438,7 @@ async def _send_upload(
         outcome.verification = await verify_upload(client, upload, before=before, since=started_at)
     _collect(client, outcome, scope)
     if history is not None:
-        _record(history, outcome, environment, candidate, job, claim)
+        await asyncio.to_thread(_record, history, outcome, environment, candidate, job, claim)
     return outcome
 
 
