@@ -260,3 +260,45 @@ def test_each_run_of_the_embedded_sandbox_is_an_environment_of_its_own() -> None
         assert first.history_environment != running
     finally:
         first.close()
+
+
+def test_one_plan_run_at_once_through_two_spellings_of_the_url_stores_each_row_once(tmp_path: Path) -> None:
+    apps = _apps(12)
+    for i in range(12):
+        _cv(tmp_path, f"cv-{i}.pdf", PDF + str(i).encode())
+    plan = tmp_path / "plan.csv"
+    plan.write_text("application_id,file,type\n" + "".join(f"{a},cv-{i}.pdf,CV\n" for i, a in enumerate(apps)))
+    with SandboxServer(SandboxConfig(latency=0.05, concurrency_limit=4)) as server:
+        port = server.base_url.split(":")[2].split("/")[0]
+
+        def run(host: str) -> object:
+            return kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=f"http://{host}:{port}/v1",
+                           integration_id=DEFAULT_INTEGRATION_ID, recheck_after=0)
+
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            list(pool.map(run, ["127.0.0.1", "localhost"]))
+        stored = sorted(s.file_name for s in server.sandbox.store.all())
+        assert stored == sorted(f"cv-{i}.pdf" for i in range(12))  # each once
+        # A rerun through a third spelling finishes whatever was left unsettled, and sends nothing twice.
+        again = run("LOCALHOST")
+        assert server.sandbox.store.upload_count() == 12, again
+
+
+def test_data_url_rows_have_an_identity_an_edited_plan_does_not_resend_them(tmp_path: Path) -> None:
+    def files(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=PDF, headers={"content-type": "application/pdf"})
+
+    config = SandboxConfig(fetch_allow=("https://files.example",), fetch_transport=httpx.MockTransport(files))
+    apps = _apps(3)
+    rows = [f"{a},https://files.example/cv-{i}.pdf,CV,cv-{i}.pdf" for i, a in enumerate(apps)]
+    plan = tmp_path / "plan.csv"
+    with SandboxServer(config) as server:
+        base = dict(api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID)
+        plan.write_text("application_id,data_url,type,name\n" + "\n".join(rows[:2]) + "\n")
+        assert kt.bulk(plan, **base).exit_code == 0
+        # Edited: a row added, and the URLs spelled another way (same files).
+        edited = [r.replace("https://files.example/", "HTTPS://Files.Example:443/") for r in rows]
+        plan.write_text("application_id,data_url,type,name\n" + "\n".join(edited) + "\n")
+        report = kt.bulk(plan, **base)
+        assert report.exit_code == 0 and report.sent_this_run == 1
+        assert sorted(s.file_name for s in server.sandbox.store.all()) == ["cv-0.pdf", "cv-1.pdf", "cv-2.pdf"]
