@@ -1,5 +1,9 @@
 """Chaos: a bulk run SIGKILLed at random moments, rerun until it exits 0, leaves every row exactly once.
 
+Between kills the plan is re-saved with its rows in another order and the base URL is spelled
+another way: rows in flight are known to the history by their identity, not only to the killed
+job's journal, so an edited plan (another job) verifies them before sending.
+
 The sandbox runs in its own process (latency, a concurrency limit, and faults: a share of
 5xx, a rate limit's 429s, or every upload's connection dropped after the file is stored);
 the bulk command runs in another, killed with SIGKILL many times. Afterwards the sandbox's
@@ -22,6 +26,19 @@ from .helpers import SandboxProcess, child_env, write_plan
 ROWS = 240
 KILLS = 12
 BUDGET = 60.0
+
+
+def _edit(plan: Path, command: list[str], rng: random.Random) -> None:
+    """Between kills, as an operator would: the plan re-saved with its rows in another order (a
+    new job for the journal), and the base URL spelled another way (the same environment)."""
+    if rng.random() < 0.5:
+        header, *rows = plan.read_text(encoding="utf-8").splitlines(keepends=True)
+        rng.shuffle(rows)
+        plan.write_text(header + "".join(rows), encoding="utf-8")
+    if rng.random() < 0.5:
+        at = command.index("--base-url") + 1
+        url = command[at]
+        command[at] = url.replace("127.0.0.1", "localhost") if "127.0.0.1" in url else url.replace("localhost", "127.0.0.1")
 
 
 def _chaos(tmp_path: Path, *sandbox_flags: str, seed: int) -> tuple[int, list[int]]:
@@ -53,6 +70,7 @@ def _chaos(tmp_path: Path, *sandbox_flags: str, seed: int) -> tuple[int, list[in
             proc.kill()
             proc.wait()
             kills += 1
+            _edit(plan, command, rng)
         while not codes or codes[-1] != 0:
             assert time.monotonic() - started < BUDGET, f"no clean run within {BUDGET} s: {codes}"
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=BUDGET)

@@ -1,7 +1,9 @@
 """The bulk journal: where each row of a job stands, surviving any crash.
 
 One SQLite file in the data dir, beside the history (mode 0600, WAL). A job is identified by
-the plan's content and its target, so rerunning the same command finds the same job. Each row
+the plan's content and its target, so rerunning the same command finds the same job (an edited
+plan is another job; what its rows may already have put on their applications is known to the
+history, by each upload's identity, and verified before anything is sent). Each row
 moves ``pending → sending → sent / refused / failed / unknown``; ``sending`` is committed
 *before* the first byte of the upload leaves, so a row caught there by a crash is verified
 against the application's attachments before anything is sent again. Other statuses:

@@ -4,11 +4,14 @@
 :mod:`.journal`; with invalid rows it stops there (unless told to skip them). Then one
 dispatcher per integration starts uploads as its :class:`~.pace.Pace` allows, through the
 same engine as single sends (:func:`~..engine.send_upload`: the client retries only 429s,
-every send goes into the history). A row is marked ``sending`` before its first byte; an
-answer that is lost (5xx, broken connection, a crash) leaves the outcome unknown, and the
-row is checked against the application's attachments (by name, and by creation time when
-the ATS gives one) before it is ever sent again — right away, and again on a rerun after
-``recheck_after`` seconds, when a request still in flight somewhere has had time to land.
+and the history records each upload's intent before its first byte, refusing one that
+another run, process or door has sent or is sending). A row is marked ``sending`` in the
+journal too; an answer that is lost (5xx, broken connection, a crash) leaves the outcome
+unknown, and the row is checked against the application's attachments before it is ever sent
+again — right away, and again on a rerun (of this plan, or of an edited one: the history
+knows the row by its identity) ``recheck_after`` seconds after its body's last byte, when a
+request still in flight somewhere has had time to land. Only evidence counts: a match newer
+than the send; a same-named older file leaves the row unknown.
 """
 
 from __future__ import annotations
