@@ -111,7 +111,12 @@ class Connection:
     @property
     def history_environment(self) -> str:
         """Where this connection's uploads land, canonical: what the history keys them on
-        (:attr:`Target.history_environment`: the embedded sandbox is one of its own per run)."""
+        (:attr:`Target.history_environment`: the embedded sandbox is one of its own per run).
+        A sandbox mounted in-process (tests, screenshots) is one environment, ``sandbox:in-process``."""
+        if self.sandbox and self.target.sandbox is None:
+            from kombo_tui.core.identity import canonical_environment
+
+            return canonical_environment(self.target.base_url, instance="in-process")
         return self.target.history_environment
 
     @property
