@@ -31,6 +31,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -54,6 +55,7 @@ __all__ = [
     "HistoryEntry",
     "HistoryWriteWarning",
     "default_history_path",
+    "use_wal",
 ]
 
 SCHEMA_VERSION = 4
@@ -274,7 +276,7 @@ class History:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             if not self._ready:
-                conn.execute("PRAGMA journal_mode = WAL")
+                use_wal(conn, self.busy_timeout)
                 _migrate(conn)
                 self._ready = True
         except BaseException:
@@ -540,6 +542,21 @@ def _resend_problem(upload: PreparedUpload, last: HistoryEntry, *, verify: str, 
         + (f"check with {verify} first, or " if unknown else "")
         + f"pass {force} to send it again",
     )
+
+
+def use_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Put the database in WAL mode. Switching needs the database to itself and SQLite does not
+    wait for that (no busy handler): when two processes or threads open a new file at once, the
+    switch is tried again until it is done or ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _insert(conn: sqlite3.Connection, entry: HistoryEntry) -> int:

@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from ..config import data_dir
 from ..errors import InputError
+from ..history import use_wal
 
 __all__ = ["DONE", "JobRow", "Journal", "default_journal_path", "job_id_for"]
 
@@ -153,7 +154,7 @@ class Journal:
         os.chmod(self.path, 0o600)
         self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout = 10000")
-        self._db.execute("PRAGMA journal_mode = WAL")
+        use_wal(self._db, 10.0)
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.executescript(_SCHEMA)
         self._lock: IO[bytes] | None = None
