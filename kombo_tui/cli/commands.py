@@ -228,6 +228,7 @@ def cmd_tui(argv: Sequence[str]) -> int:
             integration=args.integration,
             application=args.application,
             file=str(args.file) if args.file else None,
+            trust_env_file=bool(args.trust_env_file),
         )
         or 0
     )

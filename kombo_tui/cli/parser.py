@@ -24,6 +24,12 @@ def add_target_args(p: argparse.ArgumentParser) -> None:
     where.add_argument("--sandbox", action="store_true", help="use the embedded sandbox (no account needed)")
     where.add_argument("--region", choices=("eu", "us", "ca"), help="Kombo region (default: eu)")
     where.add_argument("--base-url", metavar="URL", help="custom API base URL (https; http only to loopback)")
+    p.add_argument(
+        "--trust-env-file",
+        action="store_true",
+        help="let a .env in this folder set the base URL, region or integration for a key from elsewhere "
+        "(refused by default: a received folder could send your key where it likes)",
+    )
     p.add_argument("--integration", metavar="ID", help="integration id, e.g. greenhouse:abc (or KOMBO_INTEGRATION_ID)")
     p.add_argument("--application", metavar="ID", help="Kombo application id (from GET /ats/applications)")
 

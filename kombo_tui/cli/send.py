@@ -52,7 +52,9 @@ def resolve_target(args: argparse.Namespace) -> Target:
         from ..sandbox.embedded import embedded
 
         spec = embedded()
-    return Target.resolve(sandbox=spec, region=args.region, base_url=args.base_url)
+    return Target.resolve(
+        sandbox=spec, region=args.region, base_url=args.base_url, trust_env_file=getattr(args, "trust_env_file", False)
+    )
 
 
 MAX_MANIFEST_BYTES = 1024 * 1024

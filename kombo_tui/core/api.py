@@ -148,6 +148,7 @@ def make_client(
     base_url: str | None = None,
     region: str | None = None,
     integration_id: str | None = None,
+    trust_env_file: bool = False,
     **kwargs: Any,
 ) -> KomboClient:
     """A :class:`KomboClient` from arguments, falling back to the settings (env, .env, config).
@@ -155,7 +156,9 @@ def make_client(
     Raises:
         InputError: no API key anywhere, or an unsafe base URL.
     """
-    target = Target.resolve(region=region, base_url=base_url, api_key=api_key, integration_id=integration_id)
+    target = Target.resolve(
+        region=region, base_url=base_url, api_key=api_key, integration_id=integration_id, trust_env_file=trust_env_file
+    )
     return target.client(**kwargs)
 
 
@@ -209,6 +212,7 @@ def send(
     exchanges: ExchangeLog | None = None,
     check_limits: bool = True,
     progress: bool | Callable[[int, int | None], Any] = False,
+    trust_env_file: bool = False,
     **kwargs: Any,
 ) -> SendOutcome:
     """Prepare and send one file; returns the outcome (it does not raise for Kombo's errors).
@@ -229,6 +233,8 @@ def send(
         check_limits: fetch the integration's published limits (size and accepted MIME
             types per attachment type) and refuse before streaming when the file breaks one.
         progress: show a progress bar (``True``) or call this with (bytes sent, total).
+        trust_env_file: let a ``.env`` in the working directory choose the base URL, region or
+            integration for a key that comes from elsewhere (refused by default).
         **kwargs: what :func:`prepare_file` takes (``integration_id``, ``application_id`` or
             ``candidate_id``, ``type``, ``name``, ``content_type``, ``remote_fields``, ``data_url``).
 
@@ -247,7 +253,7 @@ def send(
         >>> outcome = send("cv.pdf", integration_id="greenhouse:abc", application_id="APP1")
         >>> outcome.status, outcome.warnings, outcome.history_id
     """
-    target = Target.resolve(region=region, base_url=base_url, api_key=api_key)
+    target = Target.resolve(region=region, base_url=base_url, api_key=api_key, trust_env_file=trust_env_file)
     kwargs.setdefault("integration_id", target.integration_id)
     upload = prepare_file(file, **kwargs)
     target.require_key()
@@ -302,6 +308,7 @@ def list_applications(
     region: str | None = None,
     limit: int | None = None,
     progress: bool | Callable[[int, int | None], Any] = False,
+    trust_env_file: bool = False,
     **filters: Any,
 ) -> ApplicationList:
     """All applications of an integration (following cursors), or the first ``limit``.
@@ -313,7 +320,9 @@ def list_applications(
     Returns:
         A list (with a table as its notebook display, and ``to_pandas()``).
     """
-    client = make_client(api_key, base_url=base_url, region=region, integration_id=integration_id)
+    client = make_client(
+        api_key, base_url=base_url, region=region, integration_id=integration_id, trust_env_file=trust_env_file
+    )
     bar = make_progress(progress, desc="applications", unit="applications", total=limit, in_bytes=False)
 
     async def go() -> ApplicationList:
@@ -348,6 +357,7 @@ def bulk(
     progress: Callable[[BulkProgress], None] | None = None,
     control: BulkControl | None = None,
     recheck_after: float = 30.0,
+    trust_env_file: bool = False,
 ) -> BulkReport:
     """Check a bulk plan and send it (resuming the same plan's earlier run); returns the report.
 
@@ -368,6 +378,7 @@ def bulk(
             rate, ETA, failures) — hook a notebook progress bar here.
         control: a :class:`~.bulk.BulkControl` to stop the run from another thread or task.
         recheck_after: seconds before a row caught in flight by a crash is looked for.
+        trust_env_file: as :func:`send`'s.
 
     Returns:
         The :class:`~.bulk.BulkReport`: ``exit_code`` (0/2/3/4/130 as the CLI), ``counts``,
@@ -378,7 +389,9 @@ def bulk(
     """
     from .bulk import run_bulk
 
-    target = Target.resolve(region=region, base_url=base_url, api_key=api_key, integration_id=integration_id)
+    target = Target.resolve(
+        region=region, base_url=base_url, api_key=api_key, integration_id=integration_id, trust_env_file=trust_env_file
+    )
     target.require_key()
     log = (History() if history is True else history) or None
 

@@ -113,15 +113,24 @@ def _dotenv_has_key(path: Path) -> bool:
     return bool(dotenv_values(path).get("KOMBO_API_KEY"))
 
 
-def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+STEERING = ("base_url", "region", "integration_id")
+"""Settings that decide where the key and the files go."""
+
+
+def load_settings(config_file: Path | None = None, *, trust_env_file: bool = False, **overrides: Any) -> Settings:
     """Resolve settings from overrides, environment, ``.env``, the keychain and the config file.
 
     The keychain is asked for the key only when the config file holds ``key_in_keychain =
     true`` and no override, environment variable or ``.env`` gives one (see :mod:`.keychain`).
 
+    A ``.env`` is a file in whatever folder the command runs in (a folder of CVs someone sent):
+    it may decide where requests go (base URL, region, integration) only for a key from that
+    same file, or when the user trusts it (``trust_env_file``; ``--trust-env-file`` on the CLI).
+
     Raises:
-        ConfigError: the config file is unsafe or invalid, or a value (from any source) does
-            not fit its setting, e.g. ``KOMBO_REGION=EU``.
+        ConfigError: the config file is unsafe or invalid, a value (from any source) does
+            not fit its setting, e.g. ``KOMBO_REGION=EU``, or an untrusted ``.env`` would
+            send a key from elsewhere to a place of its choosing.
     """
     data = read_config(config_file)
     overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -157,7 +166,34 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
             source = "config"
     if "key_source" not in overrides:
         settings.key_source = source
+    if not trust_env_file and settings.api_key is not None and source != ".env":
+        given = "api_key" in overrides and keychain_key is None and source != "sandbox"
+        _refuse_env_file_steering(overrides, "the command line, an argument or the environment" if given else source)
     return settings
+
+
+def _refuse_env_file_steering(overrides: dict[str, Any], source: str) -> None:
+    """Raise when ``.env`` sets where requests go while the key comes from somewhere else."""
+    path = Path(".env")
+    if not path.is_file():
+        return
+    from dotenv import dotenv_values
+
+    in_file = {name.upper() for name, value in dotenv_values(path).items() if value}
+    in_env = {name.upper() for name, value in os.environ.items() if value.strip()}
+    steering = [
+        f"KOMBO_{name.upper()}"
+        for name in STEERING
+        if f"KOMBO_{name.upper()}" in in_file and f"KOMBO_{name.upper()}" not in in_env and overrides.get(name) is None
+    ]
+    if steering:
+        where = {"env": "the environment", "config": "the config file", "keychain": "the keychain", "sandbox": "the sandbox"}
+        raise ConfigError(
+            f"{path.resolve()} sets {', '.join(steering)}, but the API key comes from {where.get(source, source)}: "
+            "a .env in this folder would decide where your key and files go. Nothing was sent. Trust it on "
+            "purpose (--trust-env-file; trust_env_file=True in Python), give the place yourself (--region / "
+            "--base-url / --integration), or remove those lines"
+        )
 
 
 def _key_above_keychain() -> bool:

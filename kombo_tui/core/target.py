@@ -96,6 +96,7 @@ class Target:
         base_url: str | None = None,
         api_key: str | SecretText | None = None,
         integration_id: str | None = None,
+        trust_env_file: bool = False,
     ) -> Target:
         """Resolve the target from the caller's choice over the settings.
 
@@ -105,6 +106,8 @@ class Target:
             base_url: a custom API base URL (https; plain http only to loopback).
             api_key: the key; default from the settings. Ignored for the sandbox.
             integration_id: the default integration; default from the settings.
+            trust_env_file: let a ``.env`` in the working directory choose the base URL,
+                region or integration for a key that comes from elsewhere (refused otherwise).
 
         Raises:
             InputError: sandbox combined with a region or base URL, or an unsafe base URL.
@@ -130,7 +133,10 @@ class Target:
         if settings is None:
             from .settings import load_settings
 
-            settings = load_settings(region=region, base_url=base_url)
+            overrides: dict[str, Any] = {"integration_id": integration_id} if integration_id else {}
+            if api_key is not None:  # the caller's key: a .env may not choose where it goes either
+                overrides["api_key"] = api_key if isinstance(api_key, str) else api_key.get_secret_value()
+            settings = load_settings(region=region, base_url=base_url, trust_env_file=trust_env_file, **overrides)
         url = settings.resolved_base_url()
         found = settings.api_key
         key = None if found is None else Secret(found.get_secret_value())

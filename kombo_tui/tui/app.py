@@ -150,6 +150,7 @@ def make_app(
     theme: str = "textual-dark",
     history: History | None = None,
     settings_later: bool = False,
+    trust_env_file: bool = False,
 ) -> KomboApp:
     """Build the app and its session.
 
@@ -171,8 +172,12 @@ def make_app(
         history: The audit log (default: ``History()`` in the platform data dir).
         settings_later: Read the settings in a thread after the first frame (nothing before
             the first frame depends on them): recent integrations apply once they are read.
+        trust_env_file: Let a ``.env`` here choose where requests go for a key from elsewhere
+            (otherwise the first-run screen says why it is refused).
     """
-    connection = Connection(sandbox=sandbox, transport=transport, region=region, base_url=base_url)
+    connection = Connection(
+        sandbox=sandbox, transport=transport, region=region, base_url=base_url, trust_env_file=trust_env_file
+    )
     session = Session(
         connection,
         settings=settings,
@@ -193,6 +198,7 @@ def run_app(
     integration: str | None = None,
     application: str | None = None,
     file: str | None = None,
+    trust_env_file: bool = False,
 ) -> int:
     """Run the app until it quits; returns the exit code.
 
@@ -203,6 +209,7 @@ def run_app(
         integration: The integration to start with.
         application: The application id to start with.
         file: The file to start with.
+        trust_env_file: Let a ``.env`` here choose where requests go for a key from elsewhere.
     """
     app = make_app(
         sandbox=sandbox,
@@ -212,6 +219,7 @@ def run_app(
         application=application,
         file=file,
         settings_later=True,
+        trust_env_file=trust_env_file,
     )
     app.run()
     return int(app.return_code or 0)

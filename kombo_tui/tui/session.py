@@ -59,6 +59,7 @@ class Connection:
             URL shown is :data:`SANDBOX_TEST_URL`.
         region: The command line's region (else the settings').
         base_url: The command line's base URL (else the settings').
+        trust_env_file: Let a ``.env`` here choose where requests go for a key from elsewhere.
     """
 
     def __init__(
@@ -68,11 +69,13 @@ class Connection:
         transport: httpx.AsyncBaseTransport | None = None,
         region: str | None = None,
         base_url: str | None = None,
+        trust_env_file: bool = False,
     ) -> None:
         self.sandbox = sandbox
         self.transport = transport
         self._region = region
         self._base_url = base_url
+        self._trust_env_file = trust_env_file
         self.problem: str | None = None
         """Why the settings could not be resolved (shown on the first-run screen), else None."""
         self._client: KomboClient | None = None
@@ -93,7 +96,7 @@ class Connection:
                 target = replace(target, sandbox=None, base_url=SANDBOX_TEST_URL)
             return target
         try:
-            return Target.resolve(region=self._region, base_url=self._base_url)
+            return Target.resolve(region=self._region, base_url=self._base_url, trust_env_file=self._trust_env_file)
         except KomboError as exc:
             self.problem = str(exc)
             return _unresolved(self._region)
