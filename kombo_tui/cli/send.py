@@ -85,35 +85,13 @@ def _read_manifest(path: Path) -> list[dict[str, Any]]:
                 raise InputError.single(f"manifest[{i}].{key}", f"must be text, not {entry[key]!r}")
     base = path.parent
     resolved = [{**e, "file": base / Path(e["file"]).expanduser()} for e in entries]
+    from ..core.files import credential_place
+
     for i, entry in enumerate(resolved):
-        _refuse_private(entry["file"], f"manifest[{i}].file")
+        # A manifest can rename what it uploads: a key file must not go out as "cv.pdf".
+        if (why := credential_place(entry["file"])) is not None:
+            raise InputError.single(f"manifest[{i}].file", f"{entry['file']} is {why}: kombo-tui never uploads it")
     return resolved
-
-
-def _refuse_private(file: Path, field: str) -> None:
-    """Refuse a manifest entry that points into kombo-tui's config directory.
-
-    The config file holds the API key, and a manifest can rename what it uploads: an entry
-    ``{"file": "../.config/kombo-tui/config.toml", "name": "cv.pdf"}`` would send the key
-    as a CV. Nothing in the config directory is ever a candidate's document, so every file
-    there is refused (symlinks resolved first).
-
-    Raises:
-        InputError: on ``field``.
-    """
-    from ..core.config import config_path
-
-    config_dir = config_path().parent
-    try:
-        real = file.resolve()
-        private = config_dir.resolve()
-    except (OSError, RuntimeError):  # a symlink loop: prepare() reports the file itself
-        return
-    if real == private or private in real.parents:
-        raise InputError.single(
-            field,
-            f"{real} is inside kombo-tui's config directory (it holds the API key); refusing to upload it",
-        )
 
 
 def shown_name(upload: PreparedUpload) -> str:

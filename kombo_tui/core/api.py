@@ -358,6 +358,7 @@ def bulk(
     control: BulkControl | None = None,
     recheck_after: float = 30.0,
     trust_env_file: bool = False,
+    allow_outside: bool = False,
 ) -> BulkReport:
     """Check a bulk plan and send it (resuming the same plan's earlier run); returns the report.
 
@@ -379,6 +380,8 @@ def bulk(
         control: a :class:`~.bulk.BulkControl` to stop the run from another thread or task.
         recheck_after: seconds before a row caught in flight by a crash is looked for.
         trust_env_file: as :func:`send`'s.
+        allow_outside: let rows name files outside the plan's folder (an absolute or ``..``
+            path, a link out of it); such rows are refused otherwise.
 
     Returns:
         The :class:`~.bulk.BulkReport`: ``exit_code`` (0/2/3/4/130 as the CLI), ``counts``,
@@ -400,7 +403,7 @@ def bulk(
             return await run_bulk(
                 Path(plan), target, history=log, journal_path=Path(journal) if journal else None,
                 concurrency=concurrency, dry_run=dry_run, skip_invalid=skip_invalid,
-                progress=progress, control=control, recheck_after=recheck_after,
+                progress=progress, control=control, recheck_after=recheck_after, allow_outside=allow_outside,
             )
 
     return run_sync(go())

@@ -88,6 +88,7 @@ NOTICE_CODES = frozenset(
     {
         "name_without_extension",  # the attachment's name has no extension
         "name_too_long",  # over 255 bytes
+        "name_contradicts_content",  # the attachment name's extension says another type than the content
         "sniff_note",  # the sniffer's remark: name and content disagree, a guess, ...
         "generic_mime",  # the content type says little (application/octet-stream, ...)
         "type_not_accepted",  # the integration takes no attachments of this type

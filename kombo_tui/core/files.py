@@ -29,7 +29,12 @@ from dataclasses import dataclass
 
 from .errors import FileChangedError, InputError
 
-__all__ = ["Fingerprint", "check_file", "fingerprint", "open_regular", "read_prefix", "show_path"]
+__all__ = ["Fingerprint", "check_file", "credential_place", "fingerprint", "open_regular", "read_prefix", "show_path"]
+
+_CREDENTIAL_DIRS = (".ssh", ".aws", ".gnupg")
+"""Folders under the home directory that hold keys and credentials, never a candidate's document."""
+
+_CREDENTIAL_SUFFIXES = (".pem", ".key")
 
 
 @dataclass(frozen=True)
@@ -115,6 +120,34 @@ _OPEN_FLAGS = (
     | getattr(os, "O_NOCTTY", 0)
     | getattr(os, "O_BINARY", 0)
 )
+
+
+def credential_place(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` is a place for keys, never a document to upload (None when it is not).
+
+    ``~/.ssh``, ``~/.aws``, ``~/.gnupg``, kombo-tui's own config directory (it holds the API
+    key), a ``.env`` file, ``*.pem`` and ``*.key`` — judged on the real path, symlinks resolved,
+    so neither a link nor an attachment name can disguise one.
+    """
+    from pathlib import Path
+
+    from .config import config_path
+
+    try:
+        real = Path(path).resolve()
+        home = Path.home().resolve()
+        config = config_path().parent.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: check_file names the problem
+        return None
+    for place, why in [(home / d, f"~/{d}") for d in _CREDENTIAL_DIRS] + [(config, "kombo-tui's config directory")]:
+        if real == place or place in real.parents:
+            return f"inside {why}"
+    name = real.name.lower()
+    if name == ".env" or name.startswith(".env."):
+        return "a .env file"
+    if name.endswith(_CREDENTIAL_SUFFIXES):
+        return f"a {real.suffix.lower()} file (keys and certificates)"
+    return None
 
 
 def open_regular(path: str | os.PathLike[str], *, display: str | None = None) -> tuple[int, os.stat_result]:

@@ -23,8 +23,8 @@ from urllib.parse import unquote, urlsplit
 
 from .enums import AttachmentType
 from .errors import FileChangedError, InputError, Notice, Problem
-from .files import Fingerprint, check_file, fingerprint
-from .mime import CONTENT_TYPE_RE, same_type
+from .files import Fingerprint, check_file, credential_place, fingerprint, show_path
+from .mime import CONTENT_TYPE_RE, mime_for_name, same_type, short_name
 from .naming import suggest_type
 from .sniff import Sniffed, sniff_file
 
@@ -509,7 +509,10 @@ def prepare_fields(
 
     fp: Fingerprint | None = None
     sniffed: Sniffed | None = None
-    if file is not None and not data_url:
+    credential = credential_place(file) if file is not None and not data_url else None
+    if file is not None and credential is not None:
+        problems.append(Problem("file", f"{show_path(file)} is {credential}: kombo-tui never uploads it"))
+    elif file is not None and not data_url:
         try:
             check_file(file)
             sniffed = known_sniffed or sniff_file(file)
@@ -538,6 +541,16 @@ def prepare_fields(
                 f"name {name!r} has no extension; the ATS may not open it (e.g. Resume.pdf)",
             )
         )
+    said = mime_for_name(name) if name.strip() else None
+    if said is not None and sniffed is not None and sniffed.source == "libmagic" and not sniffed.generic:
+        if not same_type(said, sniffed.mime):
+            warnings.append(
+                Notice(
+                    "name",
+                    "name_contradicts_content",
+                    f"the name {name!r} says {short_name(said)}, but the content is {short_name(sniffed.mime)}",
+                )
+            )
     if len(name.encode("utf-8", "replace")) > 255:
         warnings.append(
             Notice("name", "name_too_long", "name is longer than 255 bytes; some ATSs cut or refuse long names")

@@ -241,6 +241,8 @@ async def check_plan(
     environment: str,
     default_integration: str | None = None,
     summary: PlanCheck | None = None,
+    allow_outside: bool = False,
+    files_root: Path | None = None,
 ) -> AsyncIterator[CheckedRow]:
     """Check the plan row by row; yields each row's verdict (the counts go to ``summary``).
 
@@ -251,6 +253,7 @@ async def check_plan(
         history: the audit log, for rows already sent (None: not consulted).
         environment: the canonical environment (:attr:`Target.history_environment`): earlier sends are looked up by identity there.
         default_integration: for rows without ``integration_id``.
+        allow_outside, files_root: which files rows may name (see :func:`.plan.read_plan`).
 
     Raises:
         InputError: the plan as a whole cannot be read.
@@ -268,7 +271,9 @@ async def check_plan(
             return await facts(integration_id)
 
     try:
-        for row in read_plan(path, default_integration=default_integration):
+        for row in read_plan(
+            path, default_integration=default_integration, allow_outside=allow_outside, files_root=files_root
+        ):
             checked = _check_row(row, memo, seen)
             waiting.append(checked)
             iid = checked.upload.integration_id if checked.upload is not None else None

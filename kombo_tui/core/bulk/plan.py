@@ -13,15 +13,17 @@ import csv
 import hashlib
 import io
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
+from ..files import show_path
 from ..jsonload import load_json
 
-__all__ = ["COLUMNS", "PlanRow", "plan_digest", "plan_format", "read_plan"]
+__all__ = ["COLUMNS", "PlanRow", "outside", "plan_digest", "plan_format", "read_plan"]
 
 COLUMNS = ("integration_id", "application_id", "file", "data_url", "type", "name", "content_type", "remote_fields")
 """Every column a plan may have; ``file`` or ``data_url`` per row, the rest optional but the ids."""
@@ -62,18 +64,25 @@ def plan_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_plan(path: Path, *, default_integration: str | None = None) -> Iterator[PlanRow]:
+def read_plan(
+    path: Path, *, default_integration: str | None = None, allow_outside: bool = False, files_root: Path | None = None
+) -> Iterator[PlanRow]:
     """Yield the plan's rows one by one.
 
     Args:
         path: the plan (CSV with a header, or JSON Lines).
         default_integration: for rows without an ``integration_id``.
+        allow_outside: let rows name files outside the plan's folder (an absolute path, a
+            ``..`` path, a link out of it); otherwise such a row gets a problem saying so.
+        files_root: the folder the files must be in, when not the plan's own (a plan built
+            from a folder lives beside the journal and names that folder's files).
 
     Raises:
         InputError: the plan cannot be read at all (missing, not UTF-8, no header, unknown
             columns). Problems of single rows are put on the rows instead.
     """
     base = path.resolve().parent
+    root = files_root.resolve() if files_root is not None else base
     try:
         handle = path.open("r", encoding="utf-8-sig", newline="")
     except OSError as exc:
@@ -82,7 +91,12 @@ def read_plan(path: Path, *, default_integration: str | None = None) -> Iterator
         raw_rows = _jsonl_rows(handle) if plan_format(path) == "jsonl" else _csv_rows(handle)
         try:
             for number, raw, problems in raw_rows:
-                yield _row(number, raw, problems, base, default_integration)
+                row = _row(number, raw, problems, base, default_integration)
+                if row.file is not None and not allow_outside and (why := outside(row.file, root)):
+                    row.problems.append(Problem(
+                        "file", f"{show_path(row.file)} is outside {show_path(root)} ({why}); "
+                        "pass --allow-outside (allow_outside=True) to send it"))
+                yield row
         except UnicodeDecodeError as exc:
             raise InputError.single("plan", f"{path} is not UTF-8 text ({exc.reason})") from None
 
@@ -155,6 +169,26 @@ def _row(number: int, raw: dict[str, Any], problems: list[Problem], base: Path, 
         remote = None
     row.remote_fields = remote or None
     return row
+
+
+def outside(file: Path, folder: Path) -> str | None:
+    """How ``file`` lies outside ``folder`` (symlinks resolved), or None when it is inside.
+
+    A plan someone sent can name any readable file (``~/.aws/credentials`` as "Resume.pdf");
+    files out of the plan's folder are listed and refused unless the user allows them.
+    """
+    try:
+        real = file.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: the file check names it
+        return None
+    if real == folder or folder in real.parents:
+        return None
+    spelled = Path(os.path.normpath(file))
+    if spelled == folder or folder in spelled.parents:
+        return "a link out of the folder"  # inside as written, outside once links are followed
+    if ".." in file.parts:
+        return "a path with .. in it"
+    return "an absolute path elsewhere"
 
 
 def row_json(row: PlanRow) -> str:

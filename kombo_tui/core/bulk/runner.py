@@ -191,6 +191,8 @@ async def run_bulk(
     on_checked: Callable[[CheckedRow], None] | None = None,
     control: BulkControl | None = None,
     recheck_after: float = RECHECK_AFTER,
+    allow_outside: bool = False,
+    files_root: Path | None = None,
 ) -> BulkReport:
     """Check a plan and (unless ``dry_run``) run it to the end, resuming an earlier run.
 
@@ -207,6 +209,8 @@ async def run_bulk(
         on_checked: called with each row's check verdict, in plan order.
         control: lets another task or a signal handler stop the run.
         recheck_after: seconds before a row caught in flight is looked for again.
+        allow_outside: let rows name files outside the plan's folder (refused otherwise).
+        files_root: the folder rows' files must be in, when not the plan's (a folder plan's).
 
     Raises:
         InputError: the plan cannot be read, or the job runs in another process.
@@ -246,7 +250,8 @@ async def run_bulk(
 
         async for checked in check_plan(
             plan, facts=facts, history=history, environment=target.history_environment,
-            default_integration=target.integration_id, summary=summary,
+            default_integration=target.integration_id, summary=summary, allow_outside=allow_outside,
+            files_root=files_root,
         ):
             if on_checked is not None:
                 on_checked(checked)

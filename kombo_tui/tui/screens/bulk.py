@@ -328,6 +328,7 @@ class BulkScreen(ModalScreen[None]):
                 plan, target, client=client, history=self.session.history, concurrency=CONCURRENCY,
                 dry_run=job.dry_run, skip_invalid=job.skip_invalid, progress=self._progressed,
                 on_checked=self._checked, control=control,
+                files_root=job.source if job.source.is_dir() else None,
             )
             self.check = report.check
             if not report.dry_run:
