@@ -20,6 +20,7 @@ import json
 import random
 import ssl
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -244,6 +245,97 @@ class LoopbackPinned(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+"""The most bytes of one answer read (after decompression): Kombo's answers are a few kB, a page
+of applications well under a MB; anything larger is a broken or hostile server."""
+
+_SECRET_MASK = "••••".encode()
+
+
+class GuardedAnswers(httpx.AsyncBaseTransport):
+    """Every answer, before anything else sees it: bounded, decompressed here, the key scrubbed.
+
+    The one boundary where a server's bytes enter the core. An answer is read whole, within
+    :data:`MAX_ANSWER_BYTES` (a gzip bomb is cut off as it inflates, never inflated in full) and
+    within the request's read timeout *in all* (a server that drips one byte at a time cannot
+    hold a send for ever); then the API key, wherever the server echoed it (a header, a warning,
+    an error message, a ``log_url``, a redirect), is replaced by a mask, so no output, record or
+    export made from an answer can carry it. Past a limit the answer is a read error: the caller
+    reports the outcome as unknown (the request did go out).
+    """
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, secret: str, *, max_bytes: int = MAX_ANSWER_BYTES) -> None:
+        self._inner = inner
+        # A very short "key" (tests, typos) would mangle ordinary text and protects nothing.
+        self._secret = secret.encode() if len(secret) >= 8 else None
+        self._max = max_bytes
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self._inner.handle_async_request(request)
+        timeout = request.extensions.get("timeout", {}).get("read")
+        try:
+            if timeout is None:
+                content = await self._read(response, request)
+            else:
+                content = await asyncio.wait_for(self._read(response, request), timeout)
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout(
+                f"HTTP {response.status_code} headers came, then the answer took longer than {timeout:g} s to "
+                "arrive in full", request=request
+            ) from None
+        except httpx.HTTPError as exc:  # say that the headers came: the server did answer, in part
+            raise type(exc)(f"HTTP {response.status_code} headers came, then: {exc}", request=request) from None
+        finally:
+            await response.aclose()
+        headers = [
+            (name, value)
+            for name, value in (response.headers.raw if isinstance(response.headers, httpx.Headers) else response.headers)
+            if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
+        ]
+        if self._secret is not None:
+            headers = [(name, value.replace(self._secret, _SECRET_MASK)) for name, value in headers]
+            content = content.replace(self._secret, _SECRET_MASK)
+        return httpx.Response(
+            response.status_code, headers=headers, content=content, extensions=response.extensions, request=request
+        )
+
+    async def _read(self, response: httpx.Response, request: httpx.Request) -> bytes:
+        try:
+            content = response.content  # read (and decoded) already: an in-process app, a mock
+        except httpx.ResponseNotRead:
+            pass
+        else:
+            if len(content) > self._max:
+                raise httpx.ReadError(f"the answer is larger than {self._max // (1024 * 1024)} MB", request=request)
+            return content
+        encoding = response.headers.get("content-encoding", "identity").strip().lower()
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
+            decoder: Any = zlib.decompressobj(wbits)
+        elif encoding in ("", "identity"):
+            decoder = None
+        else:
+            raise httpx.DecodingError(f"the answer is encoded as {encoding!r}, which is not read", request=request)
+        parts: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_raw():
+            if decoder is not None:
+                try:
+                    chunk = decoder.decompress(chunk, self._max - size + 1)
+                except zlib.error as exc:
+                    raise httpx.DecodingError(f"the answer's {encoding} data is broken ({exc})", request=request) from None
+            size += len(chunk)
+            if size > self._max or (decoder is not None and decoder.unconsumed_tail):
+                raise httpx.ReadError(
+                    f"the answer is larger than {self._max // (1024 * 1024)} MB (not read further)", request=request
+                )
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
 class KomboClient:
     """Async client for the endpoints kombo-tui needs.
 
@@ -315,6 +407,7 @@ class KomboClient:
                 host = httpx.URL(self.base_url).host
                 if host == "localhost" or host.endswith(".localhost"):
                     transport = LoopbackPinned(transport or httpx.AsyncHTTPTransport())
+            transport = GuardedAnswers(transport or httpx.AsyncHTTPTransport(), self._key.get_secret_value())
             make: Callable[..., httpx.AsyncClient] = (
                 httpx.AsyncClient if self.exchanges is None else self.exchanges.http_client
             )

@@ -96,7 +96,7 @@ def test_a_dropped_connection_is_an_entry_with_status_0_and_an_error(tmp_path: P
     post = doc["log"]["entries"][2]
     assert post["response"]["status"] == 0
     assert post["response"]["_error"] == post["_error"]
-    assert post["_error"].startswith("no response: the answer broke off after its headers (HTTP 200")
+    assert post["_error"].startswith("no response: RemoteProtocolError: HTTP 200 headers came, then:")
     assert post["_bodySent"] is True
     assert doc["log"]["entries"][3]["response"]["status"] == 200  # the verification
     [back] = [e for e in read_har(doc) if e.method == "POST"]
