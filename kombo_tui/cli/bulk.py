@@ -105,6 +105,11 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
         raise InputError.single("plan", "give a PLAN file or --from-folder DIR (one of them)")
     if args.plan is not None and not args.plan.is_file():
         raise InputError.single("plan", f"{args.plan} is not a file")
+    if args.report is not None:  # before anything is sent: a bad report path is known now
+        from ..core.export import check_output
+
+        protect = [(args.plan, "the plan")] if args.plan is not None else []
+        check_output(args.report, field="report", protect=protect, suffixes=(".csv", ".json"))
     target = resolve_target(args)
     if args.integration:
         target.integration_id = args.integration

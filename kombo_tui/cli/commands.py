@@ -90,6 +90,9 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
         entries = history.entries(limit=max(1, args.limit), search=args.search)
     written = None
     if har is not None and entry_id is not None:
+        from ..core.export import check_output
+
+        check_output(har, field="har")
         try:
             written = history.export_har(entry_id, har)
         except LookupError as exc:

@@ -171,12 +171,9 @@ class WireDebug:
             raise InputError.single("har-full", "--har-full needs --har FILE")
         if self.har is None:
             return
-        path = Path(self.har)
-        if path.is_dir() and not path.is_symlink():
-            raise InputError.single("har", f"{path} is a directory; give a file name")
-        parent = path.parent
-        if not parent.is_dir():
-            raise InputError.single("har", f"folder {parent} does not exist")
+        from ..core.export import check_output
+
+        check_output(self.har, field="har")
 
     def show(self, exchange: Exchange) -> None:
         """Print one exchange (the log's listener; runs on the event loop)."""

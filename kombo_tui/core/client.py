@@ -283,7 +283,7 @@ class GuardedAnswers(httpx.AsyncBaseTransport):
                 f"HTTP {response.status_code} headers came, then the answer took longer than {timeout:g} s to "
                 "arrive in full", request=request
             ) from None
-        except httpx.HTTPError as exc:  # say that the headers came: the server did answer, in part
+        except httpx.RequestError as exc:  # say that the headers came: the server did answer, in part
             raise type(exc)(f"HTTP {response.status_code} headers came, then: {exc}", request=request) from None
         finally:
             await response.aclose()

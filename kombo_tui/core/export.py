@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +26,10 @@ __all__ = [
     "DEFAULT_BODY_NAME",
     "KEY_PLACEHOLDER",
     "ExchangeCurl",
+    "check_output",
     "curl_command",
     "exchange_curl",
+    "refuse_special",
     "request_line",
     "upload_url",
     "write_body",
@@ -71,6 +74,61 @@ def request_line(upload: PreparedUpload, base_url: str) -> dict[str, Any]:
     }
 
 
+def check_output(
+    path: Path | str, *, field: str, protect: Iterable[tuple[Path, str]] = (), suffixes: tuple[str, ...] = ()
+) -> Path:
+    """Refuse an output path that would hurt, before anything is sent or written.
+
+    What is there already must be a regular file (or a symlink, which is replaced, never
+    followed): a device (``/dev/null``), a pipe, a socket or a folder is refused. The folder
+    must exist. ``protect`` names files that must not be overwritten (the plan, say) with what
+    they are; ``suffixes`` the extensions the output may have.
+
+    Raises:
+        InputError: on ``field``, naming the problem.
+    """
+    from .errors import InputError
+
+    target = Path(path)
+    problem = _special_file(target)
+    if problem is None and not target.parent.is_dir():
+        problem = f"its folder {target.parent} does not exist"
+    if problem is None and suffixes and target.suffix.lower() not in suffixes:
+        problem = f"must end in {' or '.join(suffixes)}"
+    for other, what in protect:
+        if problem is None and _same_file(target, other):
+            problem = f"is {what}: refusing to overwrite it"
+    if problem is not None:
+        raise InputError.single(field, f"{one_line(str(target))} {problem}")
+    return target
+
+
+def _special_file(target: Path) -> str | None:
+    try:
+        mode = os.lstat(target).st_mode
+    except OSError:
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a folder; give a file name"
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        return "is a device, a pipe or a socket, not a file: refusing to replace it"
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
+    except (OSError, RuntimeError):
+        return False
+
+
+def refuse_special(target: Path) -> None:
+    """Raise :class:`OSError` when ``target`` is a device, pipe, socket or folder (at write time)."""
+    problem = _special_file(target)
+    if problem is not None:
+        raise OSError(f"{target} {problem}")
+
+
 def write_private(path: Path | str, chunks: Iterable[bytes], mode: int = 0o600) -> Path:
     """Write ``chunks`` to ``path`` with ``mode``, never through a planted symlink.
 
@@ -83,6 +141,7 @@ def write_private(path: Path | str, chunks: Iterable[bytes], mode: int = 0o600) 
         OSError: ``path`` cannot be written (the temporary file is removed).
     """
     target = Path(path)
+    refuse_special(target)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     for _ in range(100):
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")

@@ -125,6 +125,9 @@ def write_har(
 
 def _write_file(path: Path, doc: dict[str, Any], bodies: dict[str, PreparedUpload]) -> None:
     # A HAR names candidates and files: private by default, like the history database.
+    from .export import refuse_special
+
+    refuse_special(path)  # never over /dev/null, a pipe or a socket
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

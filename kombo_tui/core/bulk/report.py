@@ -9,9 +9,9 @@ Rows are streamed from the journal, so a report of 100,000 rows is written in co
 from __future__ import annotations
 
 import csv
+import io
 import json
-import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,25 +28,49 @@ REPORT_COLUMNS = (
 def write_report(path: Path, rows: Iterable[JobRow], summary: dict[str, Any] | None = None) -> int:
     """Write the report (JSON for ``.json``, else CSV); returns the number of rows written.
 
-    The file is written beside its final name and renamed into place, so a crash never
-    leaves half a report under the name.
+    The report names candidates' files and applications: it is written 0600, beside its final
+    name and renamed into place (a crash never leaves half a report under the name; a device,
+    pipe or folder at the name is refused, a symlink replaced, never followed). CSV cells that a
+    spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+    first: names from a plan, messages from a server) start with ``'``.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    count = 0
-    with tmp.open("w", encoding="utf-8", newline="") as handle:
-        if path.suffix.lower() == ".json":
-            handle.write('{"summary": ' + json.dumps(summary or {}, ensure_ascii=False) + ', "rows": [\n')
-            for row in rows:
-                handle.write((",\n" if count else "") + json.dumps(row.to_json(), ensure_ascii=False))
-                count += 1
-            handle.write("\n]}\n")
-        else:
-            writer = csv.writer(handle)
-            writer.writerow(REPORT_COLUMNS)
-            for row in rows:
-                data = row.to_json()
-                data["warnings"] = " | ".join(data["warnings"])
-                writer.writerow(["" if data[c] is None else data[c] for c in REPORT_COLUMNS])
-                count += 1
-    tmp.replace(path)
-    return count
+    from ..export import write_private
+
+    count = [0]
+
+    def json_chunks() -> Iterator[bytes]:
+        yield ('{"summary": ' + json.dumps(summary or {}, ensure_ascii=False) + ', "rows": [\n').encode()
+        for row in rows:
+            yield ((",\n" if count[0] else "") + json.dumps(row.to_json(), ensure_ascii=False)).encode()
+            count[0] += 1
+        yield b"\n]}\n"
+
+    def csv_chunks() -> Iterator[bytes]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(REPORT_COLUMNS)
+        for row in rows:
+            data = row.to_json()
+            data["warnings"] = " | ".join(data["warnings"])
+            writer.writerow([_cell(data[c]) for c in REPORT_COLUMNS])
+            count[0] += 1
+            if buffer.tell() > 64 * 1024:
+                yield buffer.getvalue().encode("utf-8")
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue().encode("utf-8")
+
+    write_private(path, json_chunks() if path.suffix.lower() == ".json" else csv_chunks(), 0o600)
+    return count[0]
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: outside text never starts a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
