@@ -3,6 +3,7 @@ that hold keys are refused in every door, and a name that disguises the content 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,37 @@ def test_a_name_that_contradicts_the_content_is_a_warning(tmp_path: Path) -> Non
     assert "Resume.pdf" in notice.message and "pdf" in notice.message and "image/gif" in notice.message
     honest = prepare_fields(integration_id="g:1", application_id="APP1", file=image, name="Photo.gif")
     assert not [n for n in honest.warnings if n.code == "name_contradicts_content"]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('application_id,file,type,name\nA1,cv.pdf,CV,"one.pdf\nA2,cv.pdf,CV,two.pdf\nA3,cv.pdf,CV,"three.pdf\n',
+         "runs over several lines"),
+        ("application_id,file,name,name\nA1,cv.pdf,one.pdf,two.pdf\n", "columns appear twice in the header: name"),
+        ("application_id,file,name\nA1,cv.pdf," + "x" * 200_000 + "\n", "is not a CSV plan this tool reads"),
+    ],
+)
+def test_a_loose_csv_plan_is_refused_whole_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, said: str
+) -> None:
+    (tmp_path / "cv.pdf").write_bytes(PDF)
+    plan = tmp_path / "plan.csv"
+    plan.write_text(text)
+    assert main(["bulk", str(plan), "--sandbox", "--integration", DEFAULT_INTEGRATION_ID]) == ExitCode.BAD_INPUT
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+
+
+def test_control_characters_in_a_plan_row_make_it_invalid(tmp_path: Path) -> None:
+    (tmp_path / "cv.pdf").write_bytes(PDF)
+    a, b = _apps(2)
+    plan = tmp_path / "plan.jsonl"
+    plan.write_text(
+        json.dumps({"application_id": a, "file": "cv.pdf", "name": "cv\x1b[2J.pdf"}) + "\n"
+        + json.dumps({"application_id": b, "file": "cv.pdf", "name": "nul\x00.pdf"}) + "\n"
+    )
+    with SandboxServer() as server:
+        report = kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID)
+        assert report.blocked and server.sandbox.store.upload_count() == 0
+    assert report.check.invalid == 2

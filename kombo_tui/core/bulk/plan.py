@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,9 @@ __all__ = ["COLUMNS", "PlanRow", "outside", "plan_digest", "plan_format", "read_
 
 COLUMNS = ("integration_id", "application_id", "file", "data_url", "type", "name", "content_type", "remote_fields")
 """Every column a plan may have; ``file`` or ``data_url`` per row, the rest optional but the ids."""
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+"""Control characters: never in an id, a path, a name or a type of a plan row."""
 
 MAX_LINE_BYTES = 1024 * 1024
 """A JSON Lines row longer than this is refused (remote fields are a few hundred bytes)."""
@@ -91,6 +95,9 @@ def read_plan(
         raw_rows = _jsonl_rows(handle) if plan_format(path) == "jsonl" else _csv_rows(handle)
         try:
             for number, raw, problems in raw_rows:
+                for key, value in raw.items():
+                    if isinstance(value, str) and key != "remote_fields" and _CONTROL.search(value):
+                        problems.append(Problem(key, "contains a control character (newline, tab, NUL, ESC, …)"))
                 row = _row(number, raw, problems, base, default_integration)
                 if row.file is not None and not allow_outside and (why := outside(row.file, root)):
                     row.problems.append(Problem(
@@ -99,6 +106,8 @@ def read_plan(
                 yield row
         except UnicodeDecodeError as exc:
             raise InputError.single("plan", f"{path} is not UTF-8 text ({exc.reason})") from None
+        except csv.Error as exc:  # e.g. a cell over the field limit
+            raise InputError.single("plan", f"{path} is not a CSV plan this tool reads ({exc})") from None
 
 
 def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, Any], list[Problem]]]:
@@ -107,6 +116,9 @@ def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, Any], list
     if not header:
         raise InputError.single("plan", "the CSV plan has no header row")
     names = [h.strip() for h in header]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError.single("plan", f"columns appear twice in the header: {', '.join(twice)}")
     unknown = sorted(set(names) - set(COLUMNS))
     if unknown:
         raise InputError.single("plan", f"unknown columns {unknown}; known: {', '.join(COLUMNS)}")
@@ -114,6 +126,14 @@ def _csv_rows(handle: io.TextIOBase) -> Iterator[tuple[int, dict[str, Any], list
         raise InputError.single("plan", "the header needs application_id and file (or data_url)")
     reader.fieldnames = names
     for number, record in enumerate(reader, start=1):
+        if any(isinstance(v, str) and ("\n" in v or "\r" in v) for v in record.values()):
+            # A quote left open swallows the rows after it into one cell: those rows (and this
+            # one) would be sent wrong, or not at all. The whole plan stops here.
+            raise InputError.single(
+                "plan",
+                f"row {number} has a cell that runs over several lines (a stray \" left open?): "
+                "the rows after it would be read into it; fix the plan",
+            )
         problems = []
         if None in record:
             problems.append(Problem("plan", f"row {number} has more cells than the header"))
