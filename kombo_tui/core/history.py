@@ -348,7 +348,10 @@ class History:
             row = conn.execute("SELECT data FROM exchanges WHERE upload_id = ?", (entry_id,)).fetchone()
         if row is None:
             return []
-        return [Exchange.from_dict(item) for item in json.loads(row["data"])]
+        try:
+            return [Exchange.from_dict(item) for item in json.loads(row["data"])]
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            raise LookupError(f"the exchanges kept for history entry {entry_id} cannot be read ({exc})") from None
 
     def export_har(self, entry_id: int, path: str | os.PathLike[str]) -> int:
         """Write one send's exchanges as a HAR 1.2 file (mode 0600, replacing, never following,
@@ -593,11 +596,15 @@ def _row(entry: HistoryEntry) -> dict[str, Any]:
 
 def _entry(row: sqlite3.Row | dict[str, Any]) -> HistoryEntry:
     """A row as an entry; stored JSON is read within limits and a bad value never hides the row."""
-    data = dict(row)
-    data["remote_fields"] = _stored_json(data["remote_fields"], "remote_fields", dict)
-    warnings = _stored_json(data["warnings"], "warnings", list)
+    known = _ENTRY_FIELDS
+    data = {k: v for k, v in dict(row).items() if k in known}  # a newer version's columns are left out
+    data["remote_fields"] = _stored_json(data.get("remote_fields"), "remote_fields", dict)
+    warnings = _stored_json(data.get("warnings"), "warnings", list)
     data["warnings"] = [str(w) for w in warnings] if warnings is not None else ["(the stored warnings could not be read)"]
     return HistoryEntry(**data)
+
+
+_ENTRY_FIELDS = frozenset(HistoryEntry.__dataclass_fields__)
 
 
 def _stored_json(text: object, column: str, kind: type) -> Any:

@@ -147,3 +147,18 @@ def test_earlier_sends_and_refused_resends(tmp_path: Path) -> None:
     assert "check with --verify first, or pass --force" in problem.message
     data_url = prepare(Draft(integration_id="greenhouse:x", application_id="APP1", data_url="https://x.example/cv.pdf", type="CV"))
     assert history.earlier_sends(data_url, "EU") == []  # a data_url is its own content (see test_identity)
+
+
+def test_a_newer_versions_history_and_a_broken_stored_exchange_are_read_without_a_traceback(tmp_path: Path) -> None:
+    import pytest
+
+    history = History(tmp_path / "h.sqlite3")
+    row = history.record(_entry())
+    with sqlite3.connect(history.path) as conn:
+        conn.execute("ALTER TABLE uploads ADD COLUMN added_by_a_newer_version TEXT")
+        conn.execute("INSERT INTO exchanges (upload_id, data) VALUES (?, ?)", (row, '[{"kind": 5, "started": []}]'))
+    assert [e.id for e in History(history.path).entries()] == [row]
+    with pytest.raises(LookupError, match="cannot be read"):
+        History(history.path).exchanges(row)
+    with pytest.raises(LookupError, match="cannot be read"):
+        History(history.path).export_har(row, tmp_path / "x.har")
