@@ -160,6 +160,8 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
             pass
         try:
             with target:
+                target.start()
+                out.note(f"kombo-tui: requests go to {target.describe()}")
                 history = History()
                 return await run_bulk(
                     args.plan, target, history=history, concurrency=args.concurrency,

@@ -362,6 +362,7 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
 
     with target, debug:
         client = target.client(exchanges=debug.log)
+        out.note(f"kombo-tui: requests go to {target.describe()}")
 
         async def run() -> list[SendOutcome]:
             async with client:

@@ -159,6 +159,10 @@ class Target:
         """True for the embedded sandbox, which starts empty in every process."""
         return self.sandbox is not None
 
+    def describe(self) -> str:
+        """Where requests go, for the line every door shows before the first one (never the key)."""
+        return f"{self.base_url} ({self.environment}), key from {self.key_source}"
+
     @property
     def history_environment(self) -> str:
         """Where uploads land, canonical (:func:`~.identity.canonical_environment`): what the

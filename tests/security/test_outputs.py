@@ -16,7 +16,7 @@ from kombo_tui.cli.diagnostics import ExitCode
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY, dataset
 from kombo_tui.sandbox.server import SandboxServer
 
-HOSTILE = ["=HYPERLINK(\"https://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3", "\tTAB", "\rCR"]
+HOSTILE = ["=HYPERLINK(\"https://evil.example\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
 
 
 def _plan(tmp_path: Path, names: list[str]) -> Path:
