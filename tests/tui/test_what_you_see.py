@@ -224,3 +224,25 @@ async def test_switching_integration_clears_the_other_tools_fields_and_says_so(m
         assert note.display and "greenhouse.post_headers.On-Behalf-Of" in str(note.render())
         assert app.screen.query_one(ON_BEHALF, Input).value == ""
         assert not app.screen.draft.remote_fields
+
+
+async def test_send_again_after_confirm_sends_past_exactly_the_sends_confirm_showed(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    app = make_app(integration=GREENHOUSE)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 0.3)
+        model: dict[str, Any] = {"integration": GREENHOUSE, "on_behalf": None}
+        await _pick(pilot, random.Random(0), model)
+        app.screen.query_one("#path", Input).value = "Jane_Doe_CV.pdf"
+        await settle(pilot, 0.2)
+        for expected in (1, 2):
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert app.screen.id == "confirm"
+            if expected == 2:
+                assert "Already sent" in str(app.screen.query_one(".dialog-body", Static).render())
+            await pilot.click("#choice-send")
+            await settle(pilot, 0.2)
+            assert app.screen.result.kind == "sent", app.screen.result
+            assert app.sandbox_state.store.upload_count() == expected  # type: ignore[attr-defined]

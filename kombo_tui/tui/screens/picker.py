@@ -313,7 +313,8 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         elif text:
             # Never the search text as an id behind the user's back (it may be a candidate's
             # name): F2 takes it on purpose.
-            self._update_status("No loaded application matches: F2 uses the text as an application id, ctrl+l loads every page")
+            more = "" if self.cache.complete else ", ctrl+l loads every page"
+            self._update_status(f"No loaded application matches: F2 uses the text as an application id{more}")
 
     @on(VirtualTable.Selected, "#apps")
     def _row_selected(self, event: VirtualTable.Selected) -> None:
