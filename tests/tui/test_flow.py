@@ -185,15 +185,21 @@ class SlowPost(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+async def _upload_in_flight(pilot: Pilot[Any]) -> MainScreen:
+    """Fill the form, confirm, and leave the (slow) upload running."""
+    screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause(0.1)
+    assert screen.sending
+    return screen
+
+
 async def test_cancel_and_no_second_submit(files: Path, make_app: Callable[..., KomboApp]) -> None:
     app = make_app(wrap=SlowPost)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause(0.1)
-        assert screen.sending
+        screen = await _upload_in_flight(pilot)
         assert screen.result.kind == "sending"
         assert screen.query_one("#progress").display
         await pilot.press("ctrl+s")  # ignored while one is in flight
@@ -210,12 +216,7 @@ async def test_quit_during_an_upload_asks_and_says_what_becomes_unknown(
 ) -> None:
     app = make_app(wrap=SlowPost)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
-        await pilot.press("ctrl+s")
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause(0.1)
-        assert screen.sending
+        screen = await _upload_in_flight(pilot)
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert app.screen.id == "quit-dialog" and app.is_running
