@@ -48,6 +48,7 @@ def add_bulk_parser(sub: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="check the whole plan and print the check; send nothing")
     p.add_argument("--concurrency", type=int, default=32, metavar="N", help="at most N uploads in flight per integration (default 32; Kombo's limit applies below it)")
     p.add_argument("--skip-invalid", action="store_true", help="send the valid rows even if some are invalid (they are reported)")
+    p.add_argument("--no-history", action="store_true", help="send without the local history: no duplicate check across runs and doors, nothing recorded (by default a run the history cannot record is refused)")
     p.add_argument("--allow-outside", action="store_true", help="let rows name files outside the plan's folder (an absolute or .. path, a link out); refused by default")
     p.add_argument("--report", type=Path, metavar="FILE", help="write every row's outcome to FILE (.json for JSON, else CSV)")
     p.add_argument("--recheck-after", type=float, default=30.0, metavar="SECONDS", help="on resume, wait this long after a row was caught in flight before looking for it (default 30)")
@@ -162,7 +163,9 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
             with target:
                 target.start()
                 out.note(f"kombo-tui: requests go to {target.describe()}")
-                history = History()
+                history = None if args.no_history else History()
+                if history is None:
+                    out.note("kombo-tui: --no-history: no duplicate check across runs and doors, and nothing is recorded")
                 return await run_bulk(
                     args.plan, target, history=history, concurrency=args.concurrency,
                     dry_run=args.dry_run, skip_invalid=args.skip_invalid, allow_outside=args.allow_outside, progress=progress,
