@@ -144,6 +144,7 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
 
     async def go() -> BulkReport:
         loop = asyncio.get_running_loop()
+        main_task = asyncio.current_task()
         presses = [0]
 
         def interrupt() -> None:
@@ -152,8 +153,12 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
             if presses[0] == 1:
                 out.note("kombo-tui: stopping: no new rows; waiting for the rows in flight (Ctrl-C again to abandon them)")
                 control.stop()
-            else:
+            elif control.tasks and presses[0] == 2:
                 control.abandon()
+            elif main_task is not None:
+                # Nothing in flight to abandon (still checking, or waiting on a slow server), or
+                # asked a third time: stop now. Rows in flight are cancelled and recorded.
+                main_task.cancel()
 
         try:
             loop.add_signal_handler(signal.SIGINT, interrupt)
@@ -178,7 +183,12 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
             except (NotImplementedError, RuntimeError):
                 pass
 
-    report = asyncio.run(go())
+    try:
+        report = asyncio.run(go())
+    except asyncio.CancelledError:
+        progress.end()
+        out.note("kombo-tui: interrupted: any row in flight was cancelled and recorded (a rerun verifies it before sending)")
+        return int(ExitCode.INTERRUPTED)
     progress.end()
     if shown[0] > SHOWN_PROBLEMS:
         out.note(f"kombo-tui: … and {shown[0] - SHOWN_PROBLEMS:,} more invalid rows" + (" (see the report)" if args.report else " (--report FILE lists them all)"))

@@ -110,3 +110,33 @@ def test_refused_rows_exit_3_with_code_and_log_url(tmp_path: Path, capsys: pytes
     assert doc["counts"] == {"refused": 1}
     row = json.loads(report.read_text())["rows"][0]
     assert row["outcome"] == "refused" and row["error_code"] and row["log_url"]
+
+
+def test_ctrl_c_twice_stops_a_check_that_waits_on_a_slow_server(tmp_path: Path) -> None:
+    """Nothing in flight to wait for (the check waits on Kombo's answer): a second Ctrl-C ends it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .helpers import SandboxProcess, child_env
+
+    home = tmp_path / "home"
+    with SandboxProcess(home, "--latency", "60") as sandbox:  # every answer takes a minute
+        plan = _plan(tmp_path, ["NO-SUCH-APP-1,cv.txt,CV,cv.txt"])
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kombo_tui", "bulk", str(plan), "--base-url", sandbox.base_url,
+             "--integration", DEFAULT_INTEGRATION_ID],
+            env=child_env(home), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        assert proc.stderr is not None
+        said = proc.stderr.readline()  # before the first request
+        assert "requests go to" in said
+        proc.send_signal(signal.SIGINT)  # the check is waiting on the integration's facts (60 s away)
+        assert "stopping" in proc.stderr.readline()  # the first press was taken (signals do not queue)
+        proc.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        code = proc.wait(timeout=30)
+        rest = proc.stderr.read()
+    assert code == 130 and time.monotonic() - started < 20, rest
+    assert "interrupted" in rest and "Traceback" not in rest
