@@ -229,14 +229,6 @@ class Tool(_Lenient):
     label: str
     coverage: dict[str, Any] | None = None
 
-    def supports_action(self, action_id: str) -> bool | None:
-        """True/False from ``coverage.write_actions``; None when the tool does not say."""
-        actions = (self.coverage or {}).get("write_actions") or []
-        for action in actions:
-            if action.get("id") == action_id:
-                return bool(action.get("coverage_status") == "SUPPORTED")
-        return None
-
 
 class TypeRestriction(_Lenient):
     is_supported: bool

@@ -17,7 +17,10 @@ import unicodedata
 from .enums import AttachmentType
 from .mime import extension_of
 
-__all__ = ["suggest_type"]
+__all__ = ["NO_EXTENSION", "lacks_extension", "suggest_type"]
+
+NO_EXTENSION = "has no extension; the ATS may not open it (e.g. Resume.pdf)"
+"""What to say of a name :func:`lacks_extension` (after the name, in every door)."""
 
 _CV_WORDS = frozenset({"cv", "resume", "lebenslauf", "curriculum", "vitae"})
 _COVER_WORDS = frozenset(
@@ -63,3 +66,8 @@ def suggest_type(file_name: str) -> AttachmentType | None:
     if cover and not cv:
         return AttachmentType.COVER_LETTER
     return None
+
+
+def lacks_extension(name: str) -> bool:
+    """Whether an attachment name has no extension (``Resume``, ``Resume.``, ``.pdf``)."""
+    return "." not in name.strip(".") or name.endswith(".")

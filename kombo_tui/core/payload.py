@@ -25,7 +25,7 @@ from .enums import AttachmentType
 from .errors import FileChangedError, InputError, Notice, Problem
 from .files import Fingerprint, check_file, credential_place, fingerprint, show_path
 from .mime import CONTENT_TYPE_RE, mime_for_name, same_type, short_name
-from .naming import suggest_type
+from .naming import NO_EXTENSION, lacks_extension, suggest_type
 from .sniff import Sniffed, sniff_file
 
 if TYPE_CHECKING:
@@ -533,14 +533,8 @@ def prepare_fields(
         problems.append(Problem("name", "the attachment needs a name (--name)"))
     elif _SURROGATE.search(name):
         problems.append(Problem("name", "contains bytes that are not valid text (UTF-8); give a readable name"))
-    elif "." not in name.strip(".") or name.endswith("."):
-        warnings.append(
-            Notice(
-                "name",
-                "name_without_extension",
-                f"name {name!r} has no extension; the ATS may not open it (e.g. Resume.pdf)",
-            )
-        )
+    elif lacks_extension(name):
+        warnings.append(Notice("name", "name_without_extension", f"name {name!r} {NO_EXTENSION}"))
     said = mime_for_name(name) if name.strip() else None
     if said is not None and sniffed is not None and sniffed.source == "libmagic" and not sniffed.generic:
         if not same_type(said, sniffed.mime):

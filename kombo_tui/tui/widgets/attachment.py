@@ -10,6 +10,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
+from kombo_tui.core.naming import NO_EXTENSION, lacks_extension
+
 from ..text import safe_line
 from .common import ATTACHMENT_TYPES, Panel, RealValue, content, field_row
 
@@ -139,8 +141,8 @@ class AttachmentPanel(Panel, Vertical):
         note = self.query_one("#name-note", Static)
         name = value or self._default_name
         field = self.query_one("#name", Input)
-        if name and ("." not in name.strip(".") or name.endswith(".")):
-            note.update(content(((f"⚠ {safe_line(name)} has no extension; the ATS may not open it (e.g. Resume.pdf)", "$warning"),)))
+        if name and lacks_extension(name):
+            note.update(content(((f"⚠ {safe_line(name)} {NO_EXTENSION}", "$warning"),)))
             field.add_class("-warning")
         else:
             note.update("")
