@@ -104,6 +104,9 @@ class RetryNotice:
     reason: str
     method: str
     path: str
+    code: str | None = None
+    """Kombo's error code when Kombo refused (``PLATFORM.RATE_LIMIT_EXCEEDED``, …): what callers
+    decide on, never :attr:`reason`'s wording. None for a transport failure."""
 
 
 @dataclass(frozen=True)
@@ -504,7 +507,8 @@ class KomboClient:
             delay = self.retry.delay(attempt, hint)
             if not self._may_retry(attempt, started, delay):
                 raise error
-            self._notify(RetryNotice(attempt, self.retry.max_attempts, delay, reason, "GET", path))
+            code = error.code if isinstance(error, ApiError) else None
+            self._notify(RetryNotice(attempt, self.retry.max_attempts, delay, reason, "GET", path, code))
             await (self._sleep or backoff_sleep)(delay)
 
     def _may_retry(self, attempt: int, started: float, delay: float) -> bool:
@@ -799,7 +803,7 @@ class KomboClient:
             delay = self.retry.delay(attempt, error.retry_after)
             if not error.is_limit or not self._may_retry(attempt, started, delay):
                 raise error
-            notice = RetryNotice(attempt, self.retry.max_attempts, delay, error.summary(), "POST", path)
+            notice = RetryNotice(attempt, self.retry.max_attempts, delay, error.summary(), "POST", path, error.code)
             self._notify(notice)
             if on_retry is not None:
                 on_retry(notice)

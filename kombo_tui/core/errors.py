@@ -136,9 +136,12 @@ class ConfigError(KomboError):
 
 
 # Codes that mean "rejected before any work was done": safe to retry automatically.
-RETRYABLE_LIMIT_CODES = frozenset(
-    {"PLATFORM.RATE_LIMIT_EXCEEDED", "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED"}
-)
+RATE_LIMIT = "PLATFORM.RATE_LIMIT_EXCEEDED"
+"""Too many requests in the window: wait for its reset (``ratelimit-reset`` / ``Retry-After``)."""
+CONCURRENCY_LIMIT = "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED"
+"""Too many actions in flight for the integration: back off, run fewer at once."""
+
+RETRYABLE_LIMIT_CODES = frozenset({RATE_LIMIT, CONCURRENCY_LIMIT})
 
 
 class ApiError(KomboError):

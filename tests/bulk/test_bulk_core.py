@@ -36,9 +36,11 @@ def test_pace_opens_to_kombos_limit_leaves_room_for_others_and_backs_off() -> No
         pace.answered({"concurrency-limit": "8", "concurrency-remaining": "0"}, ours_at_start=6)
         assert pace.ceiling == 6 and pace.window == 6
         pace.running = 6
-        pace.limited_by_kombo(RetryNotice(1, 5, 1.0, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", "POST", "x"))
-        assert pace.window == 3
-        pace.limited_by_kombo(RetryNotice(1, 5, 0.3, "PLATFORM.RATE_LIMIT_EXCEEDED: wait", "POST", "x"))
+        # Decided by the code Kombo sent, never by the reason's words.
+        pace.limited_by_kombo(RetryNotice(1, 5, 1.0, "rate limit? no: too many at once", "POST", "x",
+                                          "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED"))
+        assert pace.window == 3 and pace.paused_until == 0
+        pace.limited_by_kombo(RetryNotice(1, 5, 0.3, "slow down", "POST", "x", "PLATFORM.RATE_LIMIT_EXCEEDED"))
         assert pace.paused_until > 0 and pace.limited == 2
         assert Pace(cap=4).cap == 4
         capped = Pace(cap=4)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Mapping
 
 from ..client import RetryNotice
+from ..errors import RATE_LIMIT
 
 __all__ = ["Pace"]
 
@@ -89,7 +90,7 @@ class Pace:
     def limited_by_kombo(self, notice: RetryNotice) -> None:
         """A 429 the client is about to retry: shrink, or pause until the window resets."""
         self.limited += 1
-        if "RATE_LIMIT" in notice.reason:
+        if notice.code == RATE_LIMIT:
             self.paused_until = max(self.paused_until, time.monotonic() + notice.delay)
         else:
             self.window = max(1, min(self.window, self.running) // 2)
