@@ -49,6 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXCHANGES_BUDGET",
+    "LANDED",
     "SCHEMA_VERSION",
     "UNSETTLED",
     "History",
@@ -66,13 +67,15 @@ SCHEMA_VERSION = 4
 EXCHANGES_BUDGET = 256 * 1024
 """Most bytes of exchanges (as JSON) kept per send: bodies go first, then the middle exchanges."""
 
-_LANDED = ("sending", "sent", "unknown", "verified_present")
-"""Outcomes of a send that may have put the file on its target: the "already sent?" rule.
-``sending`` is the write-ahead record of a send in flight (or one whose process died): it counts
-as unknown until verified."""
+LANDED = ("sent", "verified_present")
+"""Outcomes of a send known to have put the file on its target."""
 
 UNSETTLED = ("sending", "unknown")
-"""Outcomes that may or may not have landed: verify before sending again."""
+"""Outcomes that may or may not have landed: verify before sending again. ``sending`` is the
+write-ahead record of a send in flight (or one whose process died)."""
+
+_LANDED = (*UNSETTLED, *LANDED)
+"""Outcomes of a send that may have put the file on its target: the "already sent?" rule."""
 
 _LANDED_SQL = "(" + ", ".join(f"'{outcome}'" for outcome in _LANDED) + ")"
 

@@ -84,16 +84,18 @@ class BulkRows:
 
     def checked(self, checked: CheckedRow) -> None:
         """A row's verdict from the plan check (called from the run's thread)."""
+        from kombo_tui.core.history import LANDED, UNSETTLED
+
         row = checked.row
         upload = checked.upload
         application = upload.application_id if upload is not None else (row.application_id or "")
         file = str(row.file.name) if row.file is not None else (row.data_url or "")
         if not checked.valid:
             status, message = "invalid", "; ".join(str(p) for p in checked.problems)
-        elif checked.earlier in ("sent", "verified_present"):
+        elif checked.earlier in LANDED:
             status, message = "already_sent", "the history shows it sent to this application"
-        elif checked.earlier == "unknown":
-            status, message = "ready", "an earlier send's outcome is unknown: verified before sending"
+        elif checked.earlier in UNSETTLED:
+            status, message = "ready", "an earlier send's outcome is unknown (or it is in flight): verified before sending"
         else:
             status, message = "ready", "; ".join(str(w) for w in checked.warnings)
         self._put((row.number, status, application, file, message))

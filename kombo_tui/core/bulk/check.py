@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from ..connectors import ACTION_ID
 from ..errors import ApiError, FileChangedError, InputError, KomboError, Notice, Problem
 from ..files import Fingerprint, check_file, fingerprint
+from ..history import LANDED
 from ..payload import PreparedUpload, prepare_fields, restriction_warnings
 from ..sniff import Sniffed, sniff_file
 from .plan import PlanRow, read_plan
@@ -335,7 +336,7 @@ async def _settled(
             total.invalid += 1
         elif checked.warnings:
             total.warned += 1
-        if checked.valid and checked.earlier in ("sent", "verified_present"):
+        if checked.valid and checked.earlier in LANDED:
             total.already_sent += 1
         if checked.valid and checked.upload is not None and checked.upload.file is not None:
             total.bytes += checked.upload.size

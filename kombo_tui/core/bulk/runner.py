@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 from ..engine import SendOutcome, entry_from_outcome, send_upload, verify_upload
 from ..errors import ApiError, DuplicateUploadError, InputError, KomboError, TransportError
 from ..files import Fingerprint
-from ..history import History, HistoryEntry
+from ..history import LANDED, UNSETTLED, History, HistoryEntry
 from ..payload import PreparedUpload, prepare_fields
 from .check import CheckedRow, FileMemo, IntegrationFacts, PlanCheck, check_plan, fetch_facts
 from .journal import JobRow, Journal, job_id_for
@@ -156,9 +156,9 @@ class BulkReport:
 def _status_of(checked: CheckedRow) -> tuple[str, str | None]:
     if not checked.valid:
         return "invalid", "; ".join(str(p) for p in checked.problems)
-    if checked.earlier in ("sent", "verified_present"):
+    if checked.earlier in LANDED:
         return "already_sent", "the history shows it sent to this application"
-    if checked.earlier in ("unknown", "sending"):
+    if checked.earlier in UNSETTLED:
         return "unknown", "an earlier send's outcome is unknown (or it is in flight): verified before sending"
     return "pending", None
 
