@@ -316,7 +316,7 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     hashes = EarlyHashes(args.files)  # first: it overlaps with the imports below
 
     from ..core.engine import refuse_over_limits, send_batch, settle_unknown
-    from ..core.history import History
+    from ..core.history import UNSETTLED, History
     from .debugging import WireDebug
 
     target = resolve_target(args)
@@ -349,7 +349,7 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     unsettled = [] if history is None or args.force or not args.verify else [
         (upload, earlier[0])
         for upload in uploads
-        if (earlier := history.earlier_sends(upload, where)) and earlier[0].outcome in ("unknown", "sending")
+        if (earlier := history.earlier_sends(upload, where)) and earlier[0].outcome in UNSETTLED
     ]
 
     sent_fully: dict[int, bool] = {}

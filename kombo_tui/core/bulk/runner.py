@@ -540,7 +540,7 @@ class _Run:
         proves nothing, and a match whose age cannot be shown leaves the row unknown.
         """
         journal, job = self.journal, self.job_id
-        earlier = [e for e in self._earlier(upload) if e.outcome in ("sending", "unknown")]
+        earlier = [e for e in self._earlier(upload) if e.outcome in UNSETTLED]
         began = [t for t in (row.sending_at, *(_timestamp(e.at) for e in earlier)) if t is not None]
         since = max(began) if began else None
         if since is not None:
