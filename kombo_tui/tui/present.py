@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from kombo_tui.core.connectors import is_supported, tool_id_of, tool_label
-from kombo_tui.core.errors import ApiError, KomboError, TransportError
+from kombo_tui.core.errors import ApiError, InputError, KomboError, TransportError
 from kombo_tui.core.hints import counted, hint_for
 
 from .state import AttachmentsView, BatchFile, IntegrationView, PickedApplication, ResultKind, ResultView
@@ -459,6 +459,8 @@ def _outcome_view(outcome: SendOutcome, picked: PickedApplication | None) -> Res
         return ResultView("file_changed", "✗ The file changed while sending — stopped before the end", message=str(error), hint=hint)
     if isinstance(error, TransportError):
         return ResultView("error", "✗ Could not reach Kombo — nothing was received", message=str(error), hint=hint, retries=retries)
+    if isinstance(error, InputError):  # refused here (the history's claim): no request left
+        return ResultView("error", "✗ Not sent", message=str(error), hint=hint)
     return ResultView(
         "error",
         "✗ Kombo refused the request — nothing was stored",

@@ -274,3 +274,17 @@ def test_inspect_stops_when_cancelled(tmp_path: Path) -> None:
     path = tmp_path / "big.pdf"
     path.write_bytes(PDF + b"\0" * (3 << 20))
     assert inspect(path, "big.pdf", cancelled=lambda: True) is None
+
+
+def test_an_upload_the_history_refused_reads_not_sent_never_kombo_refused(tmp_path: Path) -> None:
+    from kombo_tui.core.engine import SendOutcome
+    from kombo_tui.core.errors import DuplicateUploadError, Problem
+    from kombo_tui.core.payload import prepare_fields
+    from kombo_tui.tui.present import outcome_view
+
+    cv = tmp_path / "cv.pdf"
+    cv.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    upload = prepare_fields(integration_id="g:1", application_id="APP1", file=cv)
+    refused = DuplicateUploadError(Problem("file", "cv.pdf is being sent (history #3)"))
+    view = outcome_view(SendOutcome("error", upload, error=refused), None)
+    assert view.headline == "✗ Not sent" and "history #3" in (view.message or "")
