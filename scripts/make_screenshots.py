@@ -28,8 +28,8 @@ for name in [n for n in os.environ if n.startswith("KOMBO_")]:
 
 from textual.widgets import Input, TextArea  # noqa: E402
 
-from kombo_tui.tui.screens import main as main_module  # noqa: E402
 from kombo_tui.core import clock  # noqa: E402
+from kombo_tui.tui.screens import main as main_module  # noqa: E402
 from tests.tui.states import SIZE, STATES, State, frozen_utc_now, write_sample_files  # noqa: E402
 
 clock.utc_now = frozen_utc_now  # as the snapshot tests: the core stamps at the sandbox's frozen instant
