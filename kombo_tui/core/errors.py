@@ -29,6 +29,7 @@ __all__ = [
     "ApiError",
     "ConfigError",
     "DuplicateUploadError",
+    "EnvFileSteering",
     "FileChangedError",
     "HistoryUnavailableError",
     "InputError",
@@ -133,6 +134,17 @@ class HistoryUnavailableError(InputError):
 
 class ConfigError(KomboError):
     """The config file cannot be used (unsafe permissions, bad TOML)."""
+
+
+class EnvFileSteering(ConfigError):
+    """A ``.env`` in the working directory would choose where a key from elsewhere goes."""
+
+    def __init__(self, message: str, *, path: str, names: list[str]) -> None:
+        super().__init__(message)
+        self.path = path
+        """The ``.env`` file (absolute)."""
+        self.names = names
+        """The variables it sets that decide where requests go (``KOMBO_BASE_URL``, …)."""
 
 
 # Codes that mean "rejected before any work was done": safe to retry automatically.

@@ -25,7 +25,7 @@ from pydantic_settings import (
 )
 
 from .config import APP_NAME, KeySource, config_path, data_dir, read_config, save_config
-from .errors import ConfigError
+from .errors import ConfigError, EnvFileSteering
 from .net import REGIONS, check_base_url, environment_label
 
 __all__ = [
@@ -117,7 +117,9 @@ STEERING = ("base_url", "region", "integration_id")
 """Settings that decide where the key and the files go."""
 
 
-def load_settings(config_file: Path | None = None, *, trust_env_file: bool = False, **overrides: Any) -> Settings:
+def load_settings(
+    config_file: Path | None = None, *, trust_env_file: bool = False, ignore_env_file: bool = False, **overrides: Any
+) -> Settings:
     """Resolve settings from overrides, environment, ``.env``, the keychain and the config file.
 
     The keychain is asked for the key only when the config file holds ``key_in_keychain =
@@ -126,6 +128,7 @@ def load_settings(config_file: Path | None = None, *, trust_env_file: bool = Fal
     A ``.env`` is a file in whatever folder the command runs in (a folder of CVs someone sent):
     it may decide where requests go (base URL, region, integration) only for a key from that
     same file, or when the user trusts it (``trust_env_file``; ``--trust-env-file`` on the CLI).
+    With ``ignore_env_file`` such a ``.env`` is left out whole instead (the app's "ignore it").
 
     Raises:
         ConfigError: the config file is unsafe or invalid, a value (from any source) does
@@ -168,7 +171,19 @@ def load_settings(config_file: Path | None = None, *, trust_env_file: bool = Fal
         settings.key_source = source
     if not trust_env_file and settings.api_key is not None and source != ".env":
         given = "api_key" in overrides and keychain_key is None and source != "sandbox"
-        _refuse_env_file_steering(overrides, "the command line, an argument or the environment" if given else source)
+        try:
+            _refuse_env_file_steering(overrides, "the command line, an argument or the environment" if given else source)
+        except EnvFileSteering:
+            if not ignore_env_file:
+                raise
+            # The key is not the file's: leave the whole file out (it decides nothing then).
+            token = _CONFIG_DATA.set(data)
+            try:
+                unsteered = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+            finally:
+                _CONFIG_DATA.reset(token)
+            unsteered.key_source = settings.key_source
+            return unsteered
     return settings
 
 
@@ -188,11 +203,13 @@ def _refuse_env_file_steering(overrides: dict[str, Any], source: str) -> None:
     ]
     if steering:
         where = {"env": "the environment", "config": "the config file", "keychain": "the keychain", "sandbox": "the sandbox"}
-        raise ConfigError(
+        raise EnvFileSteering(
             f"{path.resolve()} sets {', '.join(steering)}, but the API key comes from {where.get(source, source)}: "
             "a .env in this folder would decide where your key and files go. Nothing was sent. Trust it on "
             "purpose (--trust-env-file; trust_env_file=True in Python), give the place yourself (--region / "
-            "--base-url / --integration), or remove those lines"
+            "--base-url / --integration), or remove those lines",
+            path=str(path.resolve()),
+            names=steering,
         )
 
 

@@ -97,6 +97,7 @@ class Target:
         api_key: str | SecretText | None = None,
         integration_id: str | None = None,
         trust_env_file: bool = False,
+        ignore_env_file: bool = False,
     ) -> Target:
         """Resolve the target from the caller's choice over the settings.
 
@@ -108,6 +109,7 @@ class Target:
             integration_id: the default integration; default from the settings.
             trust_env_file: let a ``.env`` in the working directory choose the base URL,
                 region or integration for a key that comes from elsewhere (refused otherwise).
+            ignore_env_file: leave such a ``.env`` out instead of refusing.
 
         Raises:
             InputError: sandbox combined with a region or base URL, or an unsafe base URL.
@@ -136,7 +138,10 @@ class Target:
             overrides: dict[str, Any] = {"integration_id": integration_id} if integration_id else {}
             if api_key is not None:  # the caller's key: a .env may not choose where it goes either
                 overrides["api_key"] = api_key if isinstance(api_key, str) else api_key.get_secret_value()
-            settings = load_settings(region=region, base_url=base_url, trust_env_file=trust_env_file, **overrides)
+            settings = load_settings(
+                region=region, base_url=base_url, trust_env_file=trust_env_file, ignore_env_file=ignore_env_file,
+                **overrides,
+            )
         url = settings.resolved_base_url()
         found = settings.api_key
         key = None if found is None else Secret(found.get_secret_value())

@@ -81,6 +81,8 @@ class KomboApp(App[int]):
     @on(MainScreenReady)
     def _main_ready(self) -> None:
         """The main screen's fields are mounted: now load what the first frame did not need."""
+        if self.session.connection.env_file_question is not None:
+            self._ask_about_env_file()
         if self.session.settings_later:
             self._load_settings()
         if self.session.connection.has_key:
@@ -95,6 +97,32 @@ class KomboApp(App[int]):
         integration = self.session.settings_read(settings)
         if settings is not None:
             self._main_screen().post_message(SettingsLoaded(integration))
+
+    def _ask_about_env_file(self) -> None:
+        """A ``.env`` here would send the key from elsewhere to a place of its choosing: ask."""
+        from .screens.choice import ChoiceScreen
+        from .text import safe_line
+
+        question = self.session.connection.env_file_question
+        assert question is not None
+        body = (
+            f"{safe_line(question.path)} sets {', '.join(question.names)}, but your API key comes from elsewhere. "
+            "A .env is whatever file sits in this folder (a folder someone sent, say): used, it would "
+            "decide where your key and files go. Until you choose, it is left out and nothing is sent there."
+        )
+        choices = [("Leave it out", "ignore", "primary"), ("Use it", "trust", "warning")]
+
+        def chosen(value: str | None) -> None:
+            connection = self.session.connection
+            if value == "trust":
+                connection.trust_env_file()
+                self._main_screen().post_message(EnvironmentChanged(None))
+            else:
+                connection.env_file_question = None
+
+        self.push_screen(
+            ChoiceScreen("Use this folder's .env?", body, choices, focus="ignore", screen_id="env-file-question"), chosen
+        )
 
     def _first_run_done(self, choice: str | None) -> None:
         default = None

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import httpx
 
     from kombo_tui.core.client import KomboClient
+    from kombo_tui.core.errors import EnvFileSteering
     from kombo_tui.core.exchanges import ExchangeLog
     from kombo_tui.core.history import History
     from kombo_tui.core.settings import Settings
@@ -76,6 +77,8 @@ class Connection:
         self._region = region
         self._base_url = base_url
         self._trust_env_file = trust_env_file
+        self.env_file_question: EnvFileSteering | None = None
+        """A ``.env`` here would choose where the key goes: the app asks, and meanwhile leaves it out."""
         self.problem: str | None = None
         """Why the settings could not be resolved (shown on the first-run screen), else None."""
         self._client: KomboClient | None = None
@@ -95,8 +98,18 @@ class Connection:
             if self.transport is not None:  # served in-process by the transport: nothing to start
                 target = replace(target, sandbox=None, base_url=SANDBOX_TEST_URL)
             return target
+        from kombo_tui.core.errors import EnvFileSteering
+
         try:
             return Target.resolve(region=self._region, base_url=self._base_url, trust_env_file=self._trust_env_file)
+        except EnvFileSteering as exc:
+            # Asked on screen (the app's first frame); until then, and if declined, the file is left out.
+            self.env_file_question = exc
+            try:
+                return Target.resolve(region=self._region, base_url=self._base_url, ignore_env_file=True)
+            except KomboError as other:
+                self.problem = str(other)
+                return _unresolved(self._region)
         except KomboError as exc:
             self.problem = str(exc)
             return _unresolved(self._region)
@@ -129,6 +142,13 @@ class Connection:
     def use_sandbox(self) -> None:
         """Switch to the embedded sandbox (first-run screen)."""
         self.sandbox = True
+        self._client = None
+        self.target = self._resolve()
+
+    def trust_env_file(self) -> None:
+        """The user chose to let the ``.env`` decide where requests go (asked by the app)."""
+        self._trust_env_file = True
+        self.env_file_question = None
         self._client = None
         self.target = self._resolve()
 

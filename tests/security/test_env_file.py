@@ -109,7 +109,32 @@ def test_the_library_and_the_app_refuse_it_too(elsewhere: Elsewhere) -> None:
     assert elsewhere.requests == 0
     from kombo_tui.tui.session import Connection
 
-    connection = Connection()
-    assert connection.problem is not None and "--trust-env-file" in connection.problem
-    assert elsewhere.base_url not in connection.base_url
+    connection = Connection()  # the app asks (below); until then the file is left out
+    assert connection.env_file_question is not None and connection.problem is None
+    assert connection.base_url == "https://api.kombo.dev/v1"
     assert Connection(trust_env_file=True).base_url == elsewhere.base_url
+
+
+@pytest.mark.parametrize("answer", ["ignore", "trust"])
+async def test_the_app_asks_and_does_what_it_was_told(elsewhere: Elsewhere, answer: str) -> None:
+    from textual.widgets import Button, Static
+
+    from kombo_tui.tui.app import make_app
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):  # the question comes once the main screen's fields are mounted
+            if app.screen.id == "env-file-question":
+                break
+            await pilot.pause(0.02)
+        said = str(app.screen.query_one(".dialog-body", Static).render())
+        assert "KOMBO_BASE_URL" in said and str(Path(".env").resolve()) in said
+        assert elsewhere.requests == 0  # nothing went there while asking
+        app.screen.query_one(f"#choice-{answer}", Button).press()
+        connection = app.session.connection
+        for _ in range(200):  # the choice is taken when the dialog is dismissed
+            if connection.env_file_question is None:
+                break
+            await pilot.pause(0.02)
+        expected = elsewhere.base_url if answer == "trust" else "https://api.kombo.dev/v1"
+        assert connection.base_url == expected and connection.env_file_question is None
