@@ -2,7 +2,7 @@
 
 Each upload's intent is recorded before its first byte, in the transaction that looks for an
 earlier or concurrent send of the same identity; its outcome is written over it afterwards
-(``History.settle``). This times both against a history that already holds ``--rows`` rows,
+(``History.record`` with the claim's id). This times both against a history that already holds ``--rows`` rows,
 through one held connection (a bulk run) and through a connection per call (a single send),
 and prints the median and the 95th percentile. Run by hand:
 
@@ -47,7 +47,7 @@ def _time(history: History, entries: list[HistoryEntry]) -> tuple[list[float], l
         claims.append((time.perf_counter() - started) * 1000)
         entry.outcome = "sent"
         started = time.perf_counter()
-        history.settle(entry)
+        history.record(entry)  # the outcome, written over the claim
         settles.append((time.perf_counter() - started) * 1000)
     return claims, settles
 
@@ -73,10 +73,10 @@ def main() -> None:
         with history.held_open():
             claims, settles = _time(history, _entries(cv, args.uploads, "held"))
         print(_line("claim, held connection", claims))
-        print(_line("settle, held connection", settles))
+        print(_line("outcome, held connection", settles))
         claims, settles = _time(history, _entries(cv, args.uploads, "fresh"))
         print(_line("claim, connection per call", claims))
-        print(_line("settle, connection per call", settles))
+        print(_line("outcome, connection per call", settles))
 
 
 if __name__ == "__main__":

@@ -340,7 +340,7 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
 
     history = None if args.no_history else History()
     if history is None:
-        out.note("--no-history: no duplicate check, and this send is not recorded")
+        out.note("kombo-tui: --no-history: no duplicate check, and this send is not recorded")
     # The same rule in every environment: the embedded sandbox is one of its own per run
     # (it starts empty), so nothing sent to an earlier one counts against it.
     where = target.history_environment

@@ -457,18 +457,9 @@ def _claim(
     entry = entry_from_outcome(SendOutcome("unknown", upload), environment=environment, candidate=candidate, job=job)
     earlier = history.claim(entry, force=force, accept=accept)
     if earlier:
-        last = earlier[0]
-        state = {
-            "sending": "is being sent (or the program sending it stopped before its answer)",
-            "unknown": "was sent with an unknown outcome",
-        }.get(last.outcome, "was already sent")
-        raise DuplicateUploadError(
-            Problem(
-                "file",
-                f"{one_line(upload.name)} {state} to {upload.target_kind} {one_line(upload.target_id)} "
-                f"(history #{last.id}, {last.at}); nothing was sent: verify it first, or send it again on purpose",
-            )
-        )
+        from .history import resend_problem
+
+        raise DuplicateUploadError(resend_problem(upload, earlier[0]))
     return entry
 
 

@@ -56,6 +56,7 @@ __all__ = [
     "HistoryEntry",
     "HistoryWriteWarning",
     "default_history_path",
+    "resend_problem",
     "use_wal",
 ]
 
@@ -437,9 +438,10 @@ class History:
         found: list[list[HistoryEntry]] = [[] for _ in keys]
         if not keys or (conn is None and not self.path.exists()):
             return found
+        numbered = list(enumerate(keys))
         with self._connect() if conn is None else _as_is(conn) as db:
-            for start in range(0, len(keys), _LOOKUP_CHUNK):
-                chunk = list(enumerate(keys))[start : start + _LOOKUP_CHUNK]
+            for start in range(0, len(numbered), _LOOKUP_CHUNK):
+                chunk = numbered[start : start + _LOOKUP_CHUNK]
                 values = ", ".join("(?, ?)" for _ in chunk)
                 sql = (
                     f"WITH wanted (k, identity) AS (VALUES {values}) "
@@ -454,6 +456,8 @@ class History:
 
     def claim(self, entry: HistoryEntry, *, force: bool = False, accept: Collection[int] = ()) -> list[HistoryEntry]:
         """Write-ahead: record ``entry`` as *sending* unless the same upload may already be there.
+
+        Its outcome is written over the record later by :meth:`record` (``entry.id`` set).
 
         The check for an earlier or concurrent send of the same identity and the insert are
         one ``BEGIN IMMEDIATE`` transaction, so of any number of threads or processes claiming
@@ -496,16 +500,6 @@ class History:
             ) from exc
         return earlier
 
-    def settle(self, entry: HistoryEntry, *, exchanges: Sequence[Exchange] | None = None) -> int:
-        """Write the outcome of a claimed send over its *sending* record (``entry.id``).
-
-        Raises:
-            sqlite3.Error, OSError: it could not be written (the caller keeps it pending; the
-                *sending* record stays, so the upload is verified before any resend).
-        """
-        assert entry.id is not None
-        return self.record(entry, exchanges=exchanges)
-
     def refuse_resends(
         self,
         uploads: Sequence[PreparedUpload],
@@ -530,23 +524,33 @@ class History:
         problems = []
         for upload, earlier in zip(uploads, self.earlier_sends_many(uploads, environment), strict=True):
             if earlier and not (verifying and earlier[0].outcome in UNSETTLED):
-                problems.append(_resend_problem(upload, earlier[0], verify=verify, force=force))
+                problems.append(resend_problem(upload, earlier[0], verify=verify, force=force))
         if problems:
             raise DuplicateUploadError(problems)
 
 
-def _resend_problem(upload: PreparedUpload, last: HistoryEntry, *, verify: str, force: str) -> Problem:
-    assert upload.fingerprint is not None
+def resend_problem(
+    upload: PreparedUpload, last: HistoryEntry, *, verify: str | None = None, force: str | None = None
+) -> Problem:
+    """Why ``upload`` is not sent again: how its last send (``last``) ended, and what to do.
+
+    Args:
+        verify, force: how the caller's user verifies and sends anyway (``--verify`` and
+            ``--force`` on the CLI); None for a door-neutral wording.
+    """
     unknown = last.outcome in UNSETTLED
     state = {"sending": "(still in flight, or its program stopped before the answer)", "unknown": "with an unknown outcome"}.get(
         last.outcome, "successfully"
     )
+    what = f"sha256 {upload.fingerprint.sha256[:12]}…" if upload.fingerprint else f"from {upload.data_url}"
+    if verify is None or force is None:
+        advice = ("verify it first, or " if unknown else "") + "send it again on purpose"
+    else:
+        advice = (f"check with {verify} first, or " if unknown else "") + f"pass {force} to send it again"
     return Problem(
         "file",
-        f"{upload.name} (sha256 {upload.fingerprint.sha256[:12]}…) was already sent {state} to "
-        f"{upload.target_kind} {upload.target_id} at {last.at}; "
-        + (f"check with {verify} first, or " if unknown else "")
-        + f"pass {force} to send it again",
+        f"{upload.name} ({what}) was already sent {state} to {upload.target_kind} {upload.target_id} "
+        f"at {last.at} (history #{last.id}); nothing was sent: {advice}",
     )
 
 

@@ -302,3 +302,18 @@ def test_data_url_rows_have_an_identity_an_edited_plan_does_not_resend_them(tmp_
         report = kt.bulk(plan, **base)
         assert report.exit_code == 0 and report.sent_this_run == 1
         assert sorted(s.file_name for s in server.sandbox.store.all()) == ["cv-0.pdf", "cv-1.pdf", "cv-2.pdf"]
+
+
+def test_a_data_url_sent_once_is_refused_the_second_time_in_words(tmp_path: Path) -> None:
+    def files(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=PDF, headers={"content-type": "application/pdf"})
+
+    config = SandboxConfig(fetch_allow=("https://files.example",), fetch_transport=httpx.MockTransport(files))
+    [app] = _apps(1)
+    with SandboxServer(config) as server:
+        base = dict(api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID,
+                    application_id=app, check_limits=False, type="CV")
+        assert kt.send(data_url="https://files.example/cv.pdf", **base).status == "sent"
+        with pytest.raises(DuplicateUploadError, match=r"\(from HTTPS://Files\.Example/cv\.pdf\) was already sent"):
+            kt.send(data_url="HTTPS://Files.Example/cv.pdf", name="cv.pdf", **base)
+        assert server.sandbox.store.upload_count() == 1
