@@ -198,10 +198,12 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
 
         with Journal(report.journal_path) as journal:
             write_report(args.report, journal.rows(report.job_id), report.to_json())
-    _summary(args, out, report)
-    if folder_problems and not args.skip_invalid and report.exit_code == 0:
-        return int(ExitCode.BAD_INPUT)  # a dry run: the unmatched files would stop the run
-    return int(report.exit_code)
+    code = report.exit_code
+    if folder_problems and code == 0:
+        # A dry run (the unmatched files would stop the run), or --skip-invalid: files were left out.
+        code = int(ExitCode.BAD_INPUT)
+    _summary(args, out, report, code, folder_problems)
+    return code
 
 
 def _from_folder(args: argparse.Namespace, out: Output, target: Any) -> int:
@@ -233,12 +235,14 @@ def _from_folder(args: argparse.Namespace, out: Output, target: Any) -> int:
     return len(built.problems)
 
 
-def _summary(args: argparse.Namespace, out: Output, report: BulkReport) -> None:
+def _summary(args: argparse.Namespace, out: Output, report: BulkReport, code: int, left_out: int) -> None:
     check = report.check
     counts = report.counts
     if out.json_mode:
         doc = report.to_json()
-        doc["ok"] = report.exit_code == 0
+        doc["exit_code"], doc["ok"] = code, code == 0
+        if args.from_folder is not None:
+            doc["files_left_out"] = left_out
         if not report.dry_run:
             doc["problems"] = [
                 r.to_json() for r, _ in zip(_not_done(report), range(1000), strict=False)
@@ -267,6 +271,12 @@ def _summary(args: argparse.Namespace, out: Output, report: BulkReport) -> None:
         out.note(f"kombo-tui: some outcomes are unknown; rerun the same command to verify them (and send what is absent): {command}")
     elif report.exit_code == ExitCode.API_ERROR:
         out.note("kombo-tui: some rows were refused or failed" + (f"; see {args.report}" if args.report else " (--report FILE lists them)") + "; a rerun tries them again")
+    elif left_out and code == ExitCode.BAD_INPUT and not counts.get("invalid"):
+        out.note(f"kombo-tui: {left_out:,} of the folder's files were left out, not sent; rename them and rerun to send them")
+    elif report.exit_code == ExitCode.BAD_INPUT:
+        out.note(f"kombo-tui: {counts['invalid']:,} invalid rows were skipped, not sent"
+                 + (f" (see {args.report})" if args.report else " (--report FILE lists them)")
+                 + "; fix them and rerun the same command to send them")
 
 
 def _not_done(report: BulkReport) -> Any:

@@ -235,6 +235,9 @@ def report_line(report: BulkReport) -> Line:
     code = report.exit_code
     if code == 0:
         return (("✓ Done: ", "$success"), (f"{parts or 'nothing to do'}{took}.", ""))
+    if code == 2:
+        return (("✗ Done, invalid rows skipped: ", "$error"),
+                (f"{parts}{took}. The invalid rows were not sent: fix them, then run the plan again.", ""))
     if code == 3:
         return (("✗ Done with refusals: ", "$error"),
                 (f"{parts}{took}. Fix the files or the plan, then Retry refused (f6).", ""))

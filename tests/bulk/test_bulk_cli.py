@@ -54,10 +54,13 @@ def test_invalid_rows_send_nothing_exit_2_and_skip_invalid_sends_the_rest(tmp_pa
     doc = json.loads(capsys.readouterr().out)
     assert doc["blocked"] and doc["counts"].get("sent", 0) == 0
     report = tmp_path / "report.csv"
-    assert main(["bulk", str(plan), "--sandbox", "--skip-invalid", "--report", str(report)]) == 0
+    # Skipped rows are not "everything done": exit 2, and the summary says what was left out.
+    assert main(["bulk", str(plan), "--sandbox", "--skip-invalid", "--report", str(report)]) == 2
     rows = list(csv.DictReader(report.open()))
     assert [r["outcome"] for r in rows] == ["sent", "invalid", "invalid", "sent"]
     assert rows[1]["message"]
+    err = capsys.readouterr().err
+    assert "2 invalid rows were skipped, not sent" in err and str(report) in err
 
 
 def test_rerun_resumes_the_same_job_and_sends_nothing_twice(tmp_path: Path) -> None:

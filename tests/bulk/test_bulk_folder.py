@@ -206,10 +206,14 @@ def test_the_cli_builds_the_plan_from_a_folder_and_unmatched_files_block_the_run
     assert f"{double}.pdf: {double} has exactly 2 applications" in err
     assert main(args) == 2
     assert "nothing was sent" in capsys.readouterr().err
-    assert main([*args, "--skip-invalid", "--json"]) == 0
+    # The rest is sent, but a run that left files out never exits 0 (nor says ok).
+    assert main([*args, "--skip-invalid", "--json"]) == 2
     import json
 
     doc = json.loads(capsys.readouterr().out)
     assert doc["counts"] == {"sent": 1}
+    assert doc["ok"] is False and doc["exit_code"] == 2 and doc["files_left_out"] == 1
+    assert main([*args, "--skip-invalid"]) == 2
+    assert "1 of the folder's files were left out, not sent" in capsys.readouterr().err
     assert main(["bulk", "--sandbox"]) == 2  # neither a plan nor a folder
     assert "PLAN file or --from-folder DIR" in capsys.readouterr().err

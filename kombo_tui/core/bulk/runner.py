@@ -117,7 +117,12 @@ class BulkReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all done, 2 plan invalid (nothing sent), 3 refusals, 4 unknowns (or rows left), 130 interrupted."""
+        """0 every row on its application; else the worst of what is left.
+
+        130 interrupted, 4 unknowns (or rows left), 3 refusals, 2 invalid rows — nothing sent
+        when ``blocked``, only those rows left unsent under ``skip_invalid``: a run that skipped
+        rows never says it did everything.
+        """
         if self.blocked:
             return 2
         if self.interrupted:
@@ -126,6 +131,8 @@ class BulkReport:
             return 4
         if self.counts.get("refused", 0) or self.counts.get("failed", 0):
             return 3
+        if self.counts.get("invalid", 0):
+            return 2
         return 0
 
     def rows(self) -> list[JobRow]:
