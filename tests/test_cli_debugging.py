@@ -110,17 +110,17 @@ def test_har_full_keeps_the_data(env: SandboxServer, cv: Path, tmp_path: Path, c
     assert SANDBOX_API_KEY not in har.read_text(encoding="utf-8")
 
 
-def test_har_replaces_a_symlink_and_never_writes_through_it(
+def test_har_refuses_a_symlink_before_sending_and_never_writes_through_it(
     env: SandboxServer, cv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     link = tmp_path / "out.har"
     link.symlink_to(victim)
-    code, _, _ = run(capsys, "send", str(cv), "--application", application(), "--har", str(link))
-    assert code == ExitCode.OK
-    assert victim.read_text() == "keep me"
-    assert not link.is_symlink() and validate_har(json.loads(link.read_text(encoding="utf-8"))) == []
+    code, _, err = run(capsys, "send", str(cv), "--application", application(), "--har", str(link))
+    assert code == ExitCode.BAD_INPUT and "is a symbolic link: refusing" in err
+    assert victim.read_text() == "keep me" and link.is_symlink()
+    assert History().entries() == []  # refused before anything was sent
 
 
 @pytest.mark.parametrize("where", ["missing/out.har", "."])

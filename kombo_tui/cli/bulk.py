@@ -12,6 +12,7 @@ after verification, 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -110,6 +111,13 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
         from ..core.export import check_output
 
         protect = [(args.plan, "the plan")] if args.plan is not None else []
+        if args.plan is not None and os.path.lexists(args.report):
+            from ..core.bulk import read_plan
+
+            # A file the plan sends must survive the run: only rows of the same name can be it.
+            named = Path(args.report).name
+            protect += [(row.file, f"the file of the plan's row {row.number}")
+                        for row in read_plan(args.plan, allow_outside=True) if row.file is not None and row.file.name == named]
         check_output(args.report, field="report", protect=protect, suffixes=(".csv", ".json"))
     target = resolve_target(args)
     if args.integration:

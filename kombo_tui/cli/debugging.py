@@ -23,7 +23,7 @@ and :class:`WireDebug` around its client::
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
@@ -161,11 +161,15 @@ class WireDebug:
             err=out.err,
         )
 
-    def check(self) -> None:
+    def check(self, inputs: Iterable[tuple[Path, str]] = ()) -> None:
         """Refuse an unusable ``--har`` before anything is sent.
 
+        Args:
+            inputs: The command's own input files, with what each is: never overwritten.
+
         Raises:
-            InputError: ``--har-full`` without ``--har``, a directory, or a missing folder.
+            InputError: ``--har-full`` without ``--har``, a link, device or folder, a missing
+                folder, or one of ``inputs``.
         """
         if self.har_full and self.har is None:
             raise InputError.single("har-full", "--har-full needs --har FILE")
@@ -173,7 +177,7 @@ class WireDebug:
             return
         from ..core.export import check_output
 
-        check_output(self.har, field="har")
+        check_output(self.har, field="har", protect=inputs)
 
     def show(self, exchange: Exchange) -> None:
         """Print one exchange (the log's listener; runs on the event loop)."""

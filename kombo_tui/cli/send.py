@@ -323,7 +323,10 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     uploads = prepare_all(drafts_from_args(args, target.integration_id), hashes=hashes)
     target.require_key(NO_KEY_ADVICE)
     debug = WireDebug.from_args(args, out)
-    debug.check()
+    inputs = [(u.file, "a file this command sends") for u in uploads if u.file is not None]
+    if getattr(args, "manifest", None) is not None:
+        inputs.append((args.manifest, "the manifest"))
+    debug.check(inputs)
     if any(u.candidate_id for u in uploads):
         out.note(CANDIDATE_NOTE)
     many = len(uploads) > 1

@@ -67,6 +67,19 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def exports_dir() -> Path:
+    """Where the app writes what it exports (curl body and script, HAR): ``$KOMBO_EXPORT_DIR``,
+    else ``exports`` in the data dir — never the folder the app was started from, where a
+    candidate's file would turn up as an untracked file of whatever checkout that is.
+
+    Created (mode 0700) when missing.
+    """
+    chosen = os.environ.get("KOMBO_EXPORT_DIR", "").strip()
+    folder = Path(chosen).expanduser() if chosen else data_dir() / "exports"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
 def read_config(path: Path | None = None) -> dict[str, Any]:
     """Read the config file; refuse one that other users can read.
 

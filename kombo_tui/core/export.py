@@ -79,9 +79,9 @@ def check_output(
 ) -> Path:
     """Refuse an output path that would hurt, before anything is sent or written.
 
-    What is there already must be a regular file (or a symlink, which is replaced, never
-    followed): a device (``/dev/null``), a pipe, a socket or a folder is refused. The folder
-    must exist. ``protect`` names files that must not be overwritten (the plan, say) with what
+    What is there already must be a regular file: a symbolic link (written through, it could
+    land anywhere; replaced, it surprises whoever planted it on purpose), a device
+    (``/dev/null``), a pipe, a socket or a folder is refused. The folder must exist. ``protect`` names files that must not be overwritten (the plan, say) with what
     they are; ``suffixes`` the extensions the output may have.
 
     Raises:
@@ -110,7 +110,9 @@ def _special_file(target: Path) -> str | None:
         return None
     if stat.S_ISDIR(mode):
         return "is a folder; give a file name"
-    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link: refusing to write through it or over it (remove it, or give another name)"
+    if not stat.S_ISREG(mode):
         return "is a device, a pipe or a socket, not a file: refusing to replace it"
     return None
 
@@ -123,7 +125,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def refuse_special(target: Path) -> None:
-    """Raise :class:`OSError` when ``target`` is a device, pipe, socket or folder (at write time)."""
+    """Raise :class:`OSError` when ``target`` is a link, device, pipe, socket or folder (at write time)."""
     problem = _special_file(target)
     if problem is not None:
         raise OSError(f"{target} {problem}")
@@ -132,10 +134,11 @@ def refuse_special(target: Path) -> None:
 def write_private(path: Path | str, chunks: Iterable[bytes], mode: int = 0o600) -> Path:
     """Write ``chunks`` to ``path`` with ``mode``, never through a planted symlink.
 
-    The bytes go to a new file in the same directory (``O_CREAT | O_EXCL | O_NOFOLLOW``, so
-    nothing that exists is opened), its mode is set on the descriptor, and it is renamed over
-    ``path``: whatever was there — a file with a looser mode, or a symlink to somewhere else —
-    is replaced itself, and a symlink's target is never written or chmod-ed.
+    Anything at ``path`` but a regular file is refused (:func:`refuse_special`). The bytes go
+    to a new file in the same directory (``O_CREAT | O_EXCL | O_NOFOLLOW``, so nothing that
+    exists is opened), its mode is set on the descriptor, and it is renamed over ``path``: a
+    file with a looser mode is replaced whole, and a symlink planted in the meantime is
+    replaced itself, its target never written or chmod-ed.
 
     Raises:
         OSError: ``path`` cannot be written (the temporary file is removed).
@@ -169,7 +172,7 @@ def write_body(upload: PreparedUpload, path: Path | str, progress: ProgressCallb
     """Stream the exact JSON body of ``upload`` to ``path`` (mode 0600: it holds the file).
 
     Memory stays flat whatever the file size (the body is produced chunk by chunk). Written
-    through :func:`write_private`: a symlink planted at ``path`` is replaced, never followed.
+    through :func:`write_private`: a symlink at ``path`` is refused, never followed.
 
     Raises:
         FileChangedError: the file changed since it was chosen (nothing is left behind).

@@ -45,6 +45,7 @@ __all__ = [
     "SendCheck",
     "VerifyReport",
     "check_send",
+    "export_body_path",
     "export_curl",
     "list_attachments",
     "prepare_batch",
@@ -329,24 +330,33 @@ async def verify(client: KomboClient, history: History, sent: LastSend, *, was_u
 # ---------------------------------------------------------------------- export
 
 
+def export_body_path(folder: Path | None = None) -> Path:
+    """Where F7 writes the upload's body: ``folder``, else the exports folder (absolute)."""
+    from kombo_tui.core.config import exports_dir
+
+    return (folder or exports_dir()).absolute() / f"{EXPORT_STEM}.json"
+
+
 def export_curl(upload: PreparedUpload, base_url: str, folder: Path | None = None) -> tuple[str, Path, Path]:
-    """Write the body (mode 0600) and a curl script (mode 0700) to ``folder`` (the working directory).
+    """Write the body (mode 0600) and a curl script (mode 0700) to ``folder`` (the exports folder).
 
     Returns:
-        The curl command (it reads the key from ``KOMBO_API_KEY``), the body's path and the
-        script's path, both as relative as ``folder`` is.
+        The curl command (it reads the key from ``KOMBO_API_KEY`` and names the body by its
+        absolute path, so it runs from any folder), the body's path and the script's path.
 
     Raises:
         KomboError: The file could not be read for the body.
-        OSError: A file could not be written.
+        OSError: A file could not be written, or a link, device or folder holds either name
+            (checked for both before either is written).
     """
-    from kombo_tui.core.export import curl_command, write_body, write_script
+    from kombo_tui.core.export import curl_command, refuse_special, write_body, write_script
 
-    folder = folder or Path()
-    body = folder / f"{EXPORT_STEM}.json"
-    script = folder / f"{EXPORT_STEM}.sh"
-    write_body(upload, body)  # 0600; a symlink planted at either name is replaced, never followed
-    command = curl_command(upload, base_url, body.name)
+    body = export_body_path(folder)
+    script = body.with_suffix(".sh")
+    for path in (body, script):
+        refuse_special(path)
+    write_body(upload, body)  # 0600
+    command = curl_command(upload, base_url, body)
     write_script(command, script)  # 0700
     return command, body, script
 

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from textual.widgets import Input
 
+from kombo_tui.core.config import exports_dir
 from kombo_tui.core.settings import config_path, load_settings
 from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, dataset
@@ -64,8 +65,9 @@ async def test_key_is_on_no_screen_export_or_history(
         screens.append(app.export_screenshot())
     for screen in screens:
         assert CANARY not in screen
-    assert (tmp_path / "kombo-upload.sh").exists(), "the curl export did not run"
-    assert "$KOMBO_API_KEY" in (tmp_path / "kombo-upload.sh").read_text()
+    script = exports_dir() / "kombo-upload.sh"
+    assert script.exists(), "the curl export did not run"
+    assert "$KOMBO_API_KEY" in script.read_text()
     _files_without_canary(tmp_path, _isolated_env)
 
 

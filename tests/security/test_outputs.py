@@ -39,6 +39,8 @@ def _plan(tmp_path: Path, names: list[str]) -> Path:
         ("missing/report.csv", "does not exist"),
         ("fifo.csv", "is a device, a pipe or a socket"),
         ("folder.csv", "is a folder"),
+        ("link.csv", "is a symbolic link: refusing"),
+        ("rows.csv", "is the file of the plan's row 2: refusing to overwrite it"),
     ],
 )
 def test_a_bad_report_path_is_refused_before_any_row_is_sent(
@@ -47,6 +49,12 @@ def test_a_bad_report_path_is_refused_before_any_row_is_sent(
     plan = _plan(tmp_path, ["one", "two"])
     os.mkfifo(tmp_path / "fifo.csv")
     (tmp_path / "folder.csv").mkdir()
+    (tmp_path / "victim.csv").write_text("keep me")
+    (tmp_path / "link.csv").symlink_to(tmp_path / "victim.csv")
+    (tmp_path / "rows.csv").write_text("candidate,score\n")  # a CSV the plan sends, on row 2
+    rows = plan.read_text().splitlines()
+    rows[2] = rows[2].replace("cv.txt", "rows.csv")
+    plan.write_text("\n".join(rows) + "\n")
     before = plan.read_bytes()
     with SandboxServer() as server:
         monkeypatch.setenv("KOMBO_API_KEY", SANDBOX_API_KEY)
@@ -56,6 +64,17 @@ def test_a_bad_report_path_is_refused_before_any_row_is_sent(
         assert server.sandbox.store.upload_count() == 0  # nothing sent: the refusal came first
     assert plan.read_bytes() == before
     assert stat.S_ISFIFO(os.lstat(tmp_path / "fifo.csv").st_mode)
+    assert (tmp_path / "victim.csv").read_text() == "keep me" and (tmp_path / "link.csv").is_symlink()
+    assert (tmp_path / "rows.csv").read_text() == "candidate,score\n"
+
+
+def test_har_may_not_name_a_file_the_command_sends(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cv = tmp_path / "cv.har"  # an odd name for a CV, but it is what the command sends
+    cv.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    code = main(["send", str(cv), "--name", "cv.pdf", "--sandbox", "--integration", DEFAULT_INTEGRATION_ID,
+                 "--application", "APP1", "--har", str(cv)])
+    assert code == ExitCode.BAD_INPUT and "is a file this command sends: refusing to overwrite it" in capsys.readouterr().err
+    assert cv.read_bytes() == b"%PDF-1.4\n%%EOF\n"
 
 
 def test_har_outputs_never_replace_a_device_or_a_pipe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,6 +18,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
+from kombo_tui.core.config import exports_dir
 from kombo_tui.core.exchanges import Body, Exchange, Timings
 from kombo_tui.core.har import validate_har
 from kombo_tui.core.history import History
@@ -154,8 +155,8 @@ async def test_detail_shows_headers_bodies_waterfall_and_copies_an_exact_curl(
         copied = app.clipboard
         assert "$KOMBO_API_KEY" in copied and SANDBOX_API_KEY not in copied
         exchange = detail.exchange
-        body_file = files / f"kombo-exchange-{exchange.id}.json"
-        assert copied.endswith(f"--data-binary @kombo-exchange-{exchange.id}.json")
+        body_file = exports_dir() / f"kombo-exchange-{exchange.id}.json"
+        assert copied.endswith(f"--data-binary @{body_file}")
         assert stat.S_IMODE(os.stat(body_file).st_mode) == 0o600
         sent = json.loads(body_file.read_text())
         assert base64.b64decode(sent["attachment"]["data"]) == PDF  # the exact body, not the elided one
@@ -211,13 +212,13 @@ async def test_history_detail_lists_the_send_exchanges_and_exports_a_valid_har(
         await pilot.press("f2")  # no upload to re-read here: the curl says how to get the body
         await pilot.pause()
         assert app.clipboard.startswith("# the upload's base64 was not recorded")
-        assert "test -s kombo-upload.json && curl" in app.clipboard
+        assert f"test -s {exports_dir()}/kombo-upload.json && curl" in app.clipboard
         await pilot.press("escape")
         await pilot.pause()
 
         await pilot.press("h")
         await settle(pilot)
-        har_path = files / f"kombo-send-{detail.entry.id}.har"
+        har_path = exports_dir() / f"kombo-send-{detail.entry.id}.har"
         assert f"✓ 1 exchange written as HAR 1.2 to {har_path}" in detail.status_text
     assert stat.S_IMODE(os.stat(har_path).st_mode) == 0o600
     raw = har_path.read_text()
@@ -252,7 +253,7 @@ async def test_har_of_a_retried_send_keeps_its_order(files: Path, make_app: Call
         assert [r[2] for r in table.rows] == ["POST", "wait", "POST"]
         await pilot.press("h")
         await settle(pilot)
-    doc = json.loads((files / f"kombo-send-{detail.entry.id}.har").read_text())
+    doc = json.loads((exports_dir() / f"kombo-send-{detail.entry.id}.har").read_text())
     assert validate_har(doc) == []
     entries = doc["log"]["entries"]
     assert [e["response"]["status"] for e in entries] == [429, 200]

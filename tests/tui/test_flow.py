@@ -17,6 +17,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
+from kombo_tui.core.config import exports_dir
 from kombo_tui.sandbox.data import dataset
 from kombo_tui.tui.app import KomboApp, make_app
 from kombo_tui.tui.commands import EXTRA
@@ -369,13 +370,16 @@ async def test_export_curl_never_includes_the_key(files: Path, make_app: Callabl
         screen = await fill(pilot, GREENHOUSE, "app/../x?y", "Jane_Doe_CV.pdf")
         await pilot.press("f7")
         await settle(pilot)
-        script = (files / "kombo-upload.sh").read_text()
+        exports = exports_dir()
+        script = (exports / "kombo-upload.sh").read_text()
         assert "$KOMBO_API_KEY" in script
         assert "sk_sandbox" not in script
         assert "app%2F..%2Fx%3Fy" in script
-        assert app.clipboard and "--data-binary @kombo-upload.json" in app.clipboard
-        assert (files / "kombo-upload.json").stat().st_size == screen.prepared.content_length  # type: ignore[union-attr]
-        assert "copied" in plain(screen.export_status)
+        # The exports folder, never the working directory; the command names the body wherever it runs.
+        assert app.clipboard and f"--data-binary @{exports}/kombo-upload.json" in app.clipboard
+        assert (exports / "kombo-upload.json").stat().st_size == screen.prepared.content_length  # type: ignore[union-attr]
+        assert not list(files.glob("kombo-upload*"))
+        assert "copied" in plain(screen.export_status) and str(exports) in plain(screen.export_status)
 
 
 async def test_full_body_toggle(files: Path, make_app: Callable[..., KomboApp]) -> None:

@@ -90,7 +90,7 @@ def test_export_writes_the_body_and_a_script_without_the_key(tmp_path: Path) -> 
     assert body.stat().st_size == upload.content_length
     assert stat.S_IMODE(os.stat(script).st_mode) == 0o700
     assert "$KOMBO_API_KEY" in script.read_text() and command in script.read_text()
-    assert "--data-binary @kombo-upload.json" in command
+    assert f"--data-binary @{tmp_path}/kombo-upload.json" in command  # runs from any folder
 
 
 @pytest.mark.parametrize("planted", ["kombo-upload.sh", "kombo-upload.json", "both"])
@@ -106,13 +106,24 @@ def test_export_never_follows_a_planted_symlink(tmp_path: Path, planted: str) ->
         target.write_text("precious\n")
         target.chmod(0o644)
         (folder / name).symlink_to(target)
-    if not os.path.lexists(folder / "kombo-upload.sh"):  # an earlier script, 0644: it becomes 0700
-        (folder / "kombo-upload.sh").write_text("old")
-        (folder / "kombo-upload.sh").chmod(0o644)
-    _, body, script = services.export_curl(upload, "https://api.kombo.dev/v1", folder)
-    for name in names:  # the symlink was replaced, its target untouched
+    before = sorted(p.name for p in folder.iterdir())
+    with pytest.raises(OSError, match="is a symbolic link: refusing"):
+        services.export_curl(upload, "https://api.kombo.dev/v1", folder)
+    for name in names:  # refused before either file was written: the links and their targets as they were
         target = elsewhere / f"{name}.target"
+        assert (folder / name).is_symlink()
         assert target.read_text() == "precious\n" and stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert sorted(p.name for p in folder.iterdir()) == before  # nothing written, no temporary left
+
+
+def test_export_writes_private_files_over_an_earlier_export(tmp_path: Path) -> None:
+    view = _ready(tmp_path / "cv.pdf")
+    upload = services.prepare_upload(DraftView(file=view.path, **TARGET), view, require_target=True)
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "kombo-upload.sh").write_text("old")  # an earlier script, 0644: it becomes 0700
+    (folder / "kombo-upload.sh").chmod(0o644)
+    _, body, script = services.export_curl(upload, "https://api.kombo.dev/v1", folder)
     for path, mode in ((body, 0o600), (script, 0o700)):
         st = os.lstat(path)
         assert stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == mode, (path, oct(st.st_mode))

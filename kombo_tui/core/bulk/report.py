@@ -29,8 +29,8 @@ def write_report(path: Path, rows: Iterable[JobRow], summary: dict[str, Any] | N
     """Write the report (JSON for ``.json``, else CSV); returns the number of rows written.
 
     The report names candidates' files and applications: it is written 0600, beside its final
-    name and renamed into place (a crash never leaves half a report under the name; a device,
-    pipe or folder at the name is refused, a symlink replaced, never followed). CSV cells that a
+    name and renamed into place (a crash never leaves half a report under the name; a symlink,
+    device, pipe or folder at the name is refused). CSV cells that a
     spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return
     first: names from a plan, messages from a server) start with ``'``.
     """

@@ -12,7 +12,6 @@ is inert text, bodies are highlighted with Rich's JSON highlighter (regexes over
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.highlighter import JSONHighlighter
@@ -103,26 +102,27 @@ class CurlCopier:
         self._copy(exchange, None, None)
 
     def _write_and_copy(self, exchange: Exchange) -> None:
+        from kombo_tui.core.config import exports_dir
         from kombo_tui.core.errors import KomboError
         from kombo_tui.core.export import write_body
 
         assert exchange.upload is not None
         name = f"kombo-exchange-{exchange.id}.json"
         try:
-            write_body(exchange.upload, Path(name))
+            path = write_body(exchange.upload, exports_dir().absolute() / name)
         except (KomboError, OSError) as exc:
             self._screen().app.call_from_thread(self._copy, exchange, None, f"could not write {name}: {exc}")
             return
-        self._screen().app.call_from_thread(self._copy, exchange, name, None)
+        self._screen().app.call_from_thread(self._copy, exchange, str(path), None)
 
     def _copy(self, exchange: Exchange, body_file: str | None, problem: str | None) -> None:
         from kombo_tui.core.export import exchange_curl
 
-        from ..services import EXPORT_STEM
+        from ..services import export_body_path
 
         screen = self._screen()
         try:
-            found = exchange_curl(exchange, body_file=body_file, missing_body=f"{EXPORT_STEM}.json")
+            found = exchange_curl(exchange, body_file=body_file, missing_body=str(export_body_path()))
         except ValueError as exc:
             self._copied((((f"✗ Not copied: {safe_line(exc)}", "$error"),),))
             return
@@ -131,7 +131,7 @@ class CurlCopier:
         if problem:
             lines.append(((f"✗ {safe_line(problem)}", "$error"),))
         if body_file:
-            lines.append(((f"body → {safe_line(Path(body_file).absolute())} (run the command from this folder)", ""),))
+            lines.append(((f"body → {safe_line(body_file)}", ""),))
         if found.note:
             lines.append(((f"⚠ {safe_line(found.note)}", "$warning"),))
         lines.append(((safe_block(found.command, CURL_SHOWN), "dim"),))

@@ -284,11 +284,18 @@ class HistoryDetail(ModalScreen[None]):
 
     def action_export_har(self) -> None:
         if self.history is not None and self.exchanges and self.entry.id is not None:
-            self.export_har(Path(f"kombo-send-{self.entry.id}.har").absolute())
+            from kombo_tui.core.config import exports_dir
+
+            try:
+                folder = exports_dir()
+            except OSError as exc:
+                self._status(f"✗ HAR not written: {safe_line(exc)}", "$error")
+                return
+            self.export_har(folder / f"kombo-send-{self.entry.id}.har")
 
     @work(thread=True, exclusive=True, group="history-har", exit_on_error=False)
     def export_har(self, path: Path) -> None:
-        """Write this send's exchanges as HAR 1.2 in the current folder (mode 0600, no key)."""
+        """Write this send's exchanges as HAR 1.2 to ``path`` (mode 0600, no key)."""
         assert self.history is not None and self.entry.id is not None
         try:
             count = self.history.export_har(self.entry.id, path)

@@ -785,7 +785,7 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
     def export(self, upload: PreparedUpload) -> None:
-        """Write the body and a curl script next to where the app was started; copy the command."""
+        """Write the body and a curl script to the exports folder; copy the command."""
         try:
             command, body, script = services.export_curl(upload, self.base_url)
         except (KomboError, OSError) as exc:
@@ -796,7 +796,7 @@ class MainScreen(Screen[None]):
         done: Line = (
             ("✓ curl copied to the clipboard", "$success"),
             (f" · body → {safe_line(body)} · script → {safe_line(script)} ", ""),
-            ("(run from this folder with KOMBO_API_KEY set)", "dim"),
+            ("(runs from any folder with KOMBO_API_KEY set)", "dim"),
         )
         self.app.call_from_thread(setattr, self, "export_status", done)
 
