@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InputError
+from ..core.hints import counted
 from .diagnostics import ExitCode, Output
 
 if TYPE_CHECKING:
@@ -191,13 +192,23 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
             except (NotImplementedError, RuntimeError):
                 pass
 
+    import warnings
+
+    from ..core.history import HistoryWriteWarning
+
     try:
-        report = asyncio.run(go())
+        with warnings.catch_warnings(record=True) as caught:
+            # A history write that failed after a send: told once per distinct problem, as
+            # warning lines, after the run (never a Python warning with a source line).
+            warnings.simplefilter("always", HistoryWriteWarning)
+            try:
+                report = asyncio.run(go())
+            finally:
+                progress.end()
+                _history_warnings(out, [str(w.message) for w in caught if issubclass(w.category, HistoryWriteWarning)])
     except asyncio.CancelledError:
-        progress.end()
         out.note("kombo-tui: interrupted: any row in flight was cancelled and recorded (a rerun verifies it before sending)")
         return int(ExitCode.INTERRUPTED)
-    progress.end()
     if shown[0] > SHOWN_PROBLEMS:
         out.note(f"kombo-tui: … and {shown[0] - SHOWN_PROBLEMS:,} more invalid rows" + (" (see the report)" if args.report else " (--report FILE lists them all)"))
     if args.report and not report.dry_run:
@@ -212,6 +223,14 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
         code = int(ExitCode.BAD_INPUT)
     _summary(args, out, report, code, folder_problems)
     return code
+
+
+def _history_warnings(out: Output, messages: list[str]) -> None:
+    distinct = list(dict.fromkeys(messages))
+    for message in distinct[:3]:
+        out.warn(message)
+    if len(distinct) > 3:
+        out.warn(f"… and {len(distinct) - 3:,} more history writes failed (each record is in the pending file)")
 
 
 def _from_folder(args: argparse.Namespace, out: Output, target: Any) -> int:
@@ -273,7 +292,14 @@ def _summary(args: argparse.Namespace, out: Output, report: BulkReport, code: in
     import shlex
 
     command = "kombo-tui " + shlex.join(sys.argv[1:]) if sys.argv[1:2] == ["bulk"] else f"kombo-tui bulk {shlex.quote(str(args.plan))} ..."
-    if report.interrupted:
+    if report.fault is not None:
+        began = (f"{counted(report.began_sending, 'row')} had started sending before that (the history has each; a "
+                 "rerun verifies those caught mid-send before sending anything again)" if report.began_sending
+                 else "no row was sent")
+        out.note(f"kombo-tui: the run stopped: {report.fault}")
+        out.note(f"kombo-tui: {began}. Free some space (or move the file aside), then rerun the same command "
+                 f"to resume: {command}")
+    elif report.interrupted:
         out.note(f"kombo-tui: interrupted; rerun the same command to resume: {command}")
     elif report.exit_code == ExitCode.TRANSPORT:
         out.note(f"kombo-tui: some outcomes are unknown; rerun the same command to verify them (and send what is absent): {command}")

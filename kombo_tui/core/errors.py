@@ -9,6 +9,7 @@ Every failure a caller can meet is a :class:`KomboError`:
   reached the server (if it may have, the outcome of an upload is unknown).
 - :class:`FileChangedError`: the file changed between being chosen and being sent.
 - :class:`ConfigError`: the config file cannot be used.
+- :class:`JournalError`: the bulk journal cannot be used (a full disk, a broken file).
 
 Messages often carry text from outside (a server's title, a file name): ``str()`` of every
 error, problem and notice is one inert line (:func:`~kombo_tui.core.text.one_line`), safe for
@@ -33,6 +34,7 @@ __all__ = [
     "FileChangedError",
     "HistoryUnavailableError",
     "InputError",
+    "JournalError",
     "KomboError",
     "NOTICE_CODES",
     "Notice",
@@ -134,6 +136,19 @@ class HistoryUnavailableError(InputError):
 
 class ConfigError(KomboError):
     """The config file cannot be used (unsafe permissions, bad TOML)."""
+
+
+class JournalError(KomboError):
+    """The bulk journal could not be opened, read or written (a full disk, a broken file).
+
+    ``str()`` names the file and the cause; what it means for the rows is the caller's to say
+    (a run stops starting rows, and a rerun verifies the ones caught mid-send).
+    """
+
+    def __init__(self, path: str, cause: BaseException) -> None:
+        super().__init__(f"cannot use the bulk journal {path}: {cause}")
+        self.path = path
+        self.cause = str(cause)
 
 
 class EnvFileSteering(ConfigError):

@@ -57,6 +57,7 @@ __all__ = [
     "HistoryWriteWarning",
     "default_history_path",
     "resend_problem",
+    "roll_back",
     "use_wal",
 ]
 
@@ -241,7 +242,7 @@ class History:
                     _insert(conn, entry)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                roll_back(conn)
                 self._append_pending(text)  # keep them for the next try
                 claimed.unlink(missing_ok=True)
                 raise
@@ -325,7 +326,7 @@ class History:
                     conn.execute("INSERT OR REPLACE INTO exchanges (upload_id, data) VALUES (?, ?)", (entry.id, stored))
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                roll_back(conn)
                 raise
             try:
                 self._move_pending(conn)
@@ -487,7 +488,7 @@ class History:
                         entry.id = _insert(conn, entry)
                     conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    roll_back(conn)
                     raise
         except (sqlite3.Error, OSError) as exc:
             entry.id = None
@@ -552,6 +553,16 @@ def resend_problem(
         f"{upload.name} ({what}) was already sent {state} to {upload.target_kind} {upload.target_id} "
         f"at {last.at} (history #{last.id}); nothing was sent: {advice}",
     )
+
+
+def roll_back(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if there still is one: a failed write (a full disk) may
+    have ended it already, and "cannot rollback" must never hide the error that led here."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
 
 
 def use_wal(conn: sqlite3.Connection, timeout: float) -> None:
@@ -653,7 +664,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        roll_back(conn)
         raise
 
 

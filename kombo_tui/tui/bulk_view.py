@@ -230,6 +230,10 @@ def report_line(report: BulkReport) -> Line:
     parts = ", ".join(f"{counts[k]:,} {k.replace('_', ' ')}" for k in
                       ("sent", "already_sent", "refused", "failed", "unknown", "invalid", "pending", "sending") if counts.get(k))
     took = f" in {report.elapsed:.1f} s" + (" (resumed)" if report.resumed else "")
+    if report.fault is not None:
+        return (("✗ Stopped: ", "$error"),
+                (f"{report.fault}. {parts or 'No row finished'}{took}. Free some space (or move the file aside), "
+                 "then Resume (ctrl+r): rows caught mid-send are verified first.", ""))
     if report.interrupted:
         return (("‖ Paused: ", "$warning"), (f"{parts}{took}. Resume (ctrl+r) carries on with the same job.", ""))
     code = report.exit_code

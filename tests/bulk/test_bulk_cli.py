@@ -143,3 +143,17 @@ def test_ctrl_c_twice_stops_a_check_that_waits_on_a_slow_server(tmp_path: Path) 
         rest = proc.stderr.read()
     assert code == 130 and time.monotonic() - started < 20, rest
     assert "interrupted" in rest and "Traceback" not in rest
+
+
+def test_a_broken_journal_is_named_as_the_journal_not_the_history(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from kombo_tui.core.bulk.journal import default_journal_path
+
+    (a,) = _apps(1)
+    plan = _plan(tmp_path, [f"{a},cv.txt,CV,one.txt"])
+    journal = default_journal_path()
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_bytes(b"this is not a database" * 100)
+    assert main(["bulk", str(plan), "--sandbox"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot use the bulk journal {journal}" in err and "history" not in err
+    assert History().entries() == []  # nothing sent

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..config import data_dir
-from ..errors import InputError
-from ..history import use_wal
+from ..errors import InputError, JournalError
+from ..history import roll_back, use_wal
 
 __all__ = ["DONE", "JobRow", "Journal", "default_journal_path", "job_id_for"]
 
@@ -143,25 +143,72 @@ def _job_row(r: sqlite3.Row | tuple[Any, ...]) -> JobRow:
     )
 
 
+class _Connection:
+    """The journal's SQLite connection, whose every failure is a :class:`JournalError` naming
+    the file — never a bare ``sqlite3`` error that a caller could take for the history's."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise JournalError(str(path), exc) from exc
+
+    def execute(self, sql: str, params: Any = ()) -> sqlite3.Cursor:
+        try:
+            return self.db.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise JournalError(str(self.path), exc) from exc
+
+    def executemany(self, sql: str, params: Any) -> sqlite3.Cursor:
+        try:
+            return self.db.executemany(sql, params)
+        except sqlite3.Error as exc:
+            raise JournalError(str(self.path), exc) from exc
+
+    def executescript(self, script: str) -> None:
+        try:
+            self.db.executescript(script)
+        except sqlite3.Error as exc:
+            raise JournalError(str(self.path), exc) from exc
+
+    def rollback(self) -> None:
+        roll_back(self.db)
+
+
 class Journal:
-    """The journal of bulk jobs (one connection; use from one thread)."""
+    """The journal of bulk jobs (one connection; use from one thread).
+
+    Raises (any method):
+        JournalError: the file cannot be created, read or written.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_journal_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if not self.path.exists():
-            os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
-        os.chmod(self.path, 0o600)
-        self._db = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        use_wal(self._db, 10.0)
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._db.executescript(_SCHEMA)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.exists():
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.chmod(self.path, 0o600)
+        except OSError as exc:
+            raise JournalError(str(self.path), exc) from exc
+        self._db = _Connection(self.path)
+        try:
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            try:
+                use_wal(self._db.db, 10.0)
+            except sqlite3.Error as exc:
+                raise JournalError(str(self.path), exc) from exc
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.executescript(_SCHEMA)
+        except JournalError:
+            self._db.db.close()
+            raise
         self._lock: IO[bytes] | None = None
 
     def close(self) -> None:
         self.unlock()
-        self._db.close()
+        self._db.db.close()
 
     def __enter__(self) -> Journal:
         return self
@@ -231,7 +278,7 @@ class Journal:
             self._db.execute("UPDATE jobs SET updated_at = ? WHERE job_id = ?", (time.time(), job_id))
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.rollback()
             raise
 
     # ------------------------------------------------------------------ the runner's view

@@ -26,7 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..engine import SendOutcome, entry_from_outcome, send_upload, verify_upload
-from ..errors import ApiError, DuplicateUploadError, InputError, KomboError, TransportError
+from ..errors import (
+    ApiError,
+    DuplicateUploadError,
+    HistoryUnavailableError,
+    InputError,
+    JournalError,
+    KomboError,
+    TransportError,
+)
 from ..files import Fingerprint
 from ..history import LANDED, UNSETTLED, History, HistoryEntry
 from ..payload import PreparedUpload, prepare_fields
@@ -114,6 +122,10 @@ class BulkReport:
     sent_this_run: int = 0
     limited: int = 0
     """429s answered by Kombo during this run (retried by the client)."""
+    fault: KomboError | None = None
+    """What stopped the run before its end (the journal or the history could not be written)."""
+    began_sending: int = 0
+    """Rows whose upload started this run (whatever became of them)."""
 
     @property
     def exit_code(self) -> int:
@@ -125,6 +137,9 @@ class BulkReport:
         """
         if self.blocked:
             return 2
+        if self.fault is not None:
+            # Stopped by a local failure: unknown if anything may have left, else nothing was sent.
+            return 4 if self.began_sending else 2
         if self.interrupted:
             return 130
         if any(self.counts.get(s, 0) for s in ("unknown", "sending", "pending")):
@@ -156,6 +171,7 @@ class BulkReport:
             "elapsed_seconds": round(self.elapsed, 3),
             "sent_this_run": self.sent_this_run,
             "limited": self.limited,
+            "fault": str(self.fault) if self.fault is not None else None,
             "exit_code": self.exit_code,
         }
 
@@ -292,8 +308,14 @@ async def run_bulk(
             return report
         await _Run(active, journal, job_id, target.history_environment, history, concurrency, progress, control,
                    recheck_after, report, started).go()
-        report.counts = journal.counts(job_id)
-        report.interrupted = control.stopping and any(report.counts.get(s, 0) for s in ("pending", "sending"))
+        try:
+            report.counts = journal.counts(job_id)
+        except JournalError:
+            if report.fault is None:
+                raise
+            # The journal that stopped the run cannot be read either: the fault says it all.
+        report.interrupted = report.fault is None and control.stopping and any(
+            report.counts.get(s, 0) for s in ("pending", "sending"))
         return report
     finally:
         report.elapsed = time.monotonic() - started
@@ -408,6 +430,14 @@ class _Run:
             final = await self._handle(row, prepared, slot, ours)
         except asyncio.CancelledError:
             final = "cancelled"
+        except (JournalError, HistoryUnavailableError) as exc:
+            # The journal (or the history) cannot be written: every later row would meet the
+            # same wall, so the run starts no more rows and ends with the reason. What this
+            # row did is known to the history (or, if it began, verified on a rerun).
+            if self.report.fault is None:
+                self.report.fault = exc
+            self.control.stop()
+            final = "cancelled"
         finally:
             self.in_flight -= 1
             slot.release()
@@ -477,6 +507,7 @@ class _Run:
             pace.limited_by_kombo(notice)
 
         row.sending_at = journal.mark_sending(job, row.number)
+        self.report.began_sending += 1
         try:
             # With a history, the engine records the intent before the first byte, in the one
             # transaction that refuses a send of the same upload by another run, process or door.
@@ -485,8 +516,12 @@ class _Run:
         except DuplicateUploadError as exc:
             journal.finish(job, row.number, "unknown", message=f"{exc}; a rerun verifies it before sending")
             return "unknown"
-        except InputError as exc:  # the history cannot record the intent: not sent
-            journal.finish(job, row.number, "failed", error_code="HISTORY", message=str(exc))
+        except HistoryUnavailableError as exc:  # the intent cannot be recorded: not sent
+            self.report.began_sending -= 1
+            journal.finish(job, row.number, "pending", error_code="HISTORY", message=str(exc))
+            raise
+        except InputError as exc:
+            journal.finish(job, row.number, "failed", error_code="INPUT", message=str(exc))
             return "failed"
         except asyncio.CancelledError:
             if not body_done[0]:
