@@ -56,11 +56,26 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = ["__version__", *_EXPORTS]
 
+_FIRST_USE: dict[str, tuple[str, ...]] = {
+    # What the one-call helpers import lazily on their first send (measured with sys.modules).
+    "kombo_tui.core.api": (
+        "concurrent.futures.thread", "queue", "platformdirs", "magic", "h11", "httpcore", "certifi", "anyio",
+        "anyio._backends._asyncio", "anyio.to_thread", "anyio.lowlevel", "anyio.streams.tls",
+        "kombo_tui.core.client", "kombo_tui.core.exchanges", "kombo_tui.core.identity",
+        "kombo_tui.core.jsonload", "kombo_tui.core.models", "kombo_tui.core.recording", "kombo_tui.core.bulk",
+    ),
+}
+
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'kombo_tui' has no attribute {name!r}")
+    from .core.interrupts import import_whole
+
+    # The first call of the library imports most of it: an interrupt then must not leave
+    # asyncio or httpx half imported for every later call (it waits for the imports instead).
+    import_whole([module, *_FIRST_USE.get(module, ())])
     value = getattr(import_module(module), name)
     globals()[name] = value
     return value
