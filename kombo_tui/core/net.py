@@ -99,12 +99,15 @@ def environment_label(base_url: str, *, sandbox: bool = False) -> str:
 def safe_link(url: str | None) -> str | None:
     """``url`` when it may be opened or copied as a link, else None (show it as inert text).
 
-    Only ``https`` URLs with a host and nothing but printable ASCII qualify: a ``log_url`` from
-    a server could otherwise point a browser command at ``file:///etc/passwd``, a ``javascript:``
-    page or an escape sequence.
+    Only ``https`` URLs with a host, and ``http`` ones on this machine's loopback (the embedded
+    sandbox's log pages), with nothing but printable ASCII qualify: a ``log_url`` from a server
+    could otherwise point a browser command at ``file:///etc/passwd``, a ``javascript:`` page
+    or an escape sequence.
 
     >>> safe_link("https://app.kombo.dev/logs/1"), safe_link("file:///etc/passwd")
     ('https://app.kombo.dev/logs/1', None)
+    >>> safe_link("http://127.0.0.1:8765/logs/sbx1"), safe_link("http://example.com/logs/1")
+    ('http://127.0.0.1:8765/logs/sbx1', None)
     """
     if not url or not all(33 <= ord(ch) <= 126 for ch in url):
         return None
@@ -112,6 +115,9 @@ def safe_link(url: str | None) -> str | None:
         parts = urlsplit(url)
     except ValueError:
         return None
-    if parts.scheme.lower() != "https" or not parts.hostname or parts.username or parts.password:
+    scheme = parts.scheme.lower()
+    if not parts.hostname or parts.username or parts.password:
         return None
-    return url
+    if scheme == "https" or (scheme == "http" and is_loopback_host(parts.hostname)):
+        return url
+    return None

@@ -49,6 +49,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, NoMatchFound, request_response
 from starlette.types import Receive, Scope, Send
 
+from kombo_tui.core.text import one_line
+
 from . import routing
 from .config import SandboxConfig
 from .data import INTEGRATIONS, SandboxIntegration, get_integration
@@ -116,7 +118,7 @@ class _Pipeline:
         """Entry point for every request (Starlette calls it with the request)."""
         path, segments = routing.split_path(request.scope)
         if not segments or segments[0] != "v1":
-            return _index(request, path)
+            return _index(request, path, self.sandbox)
         interaction_id = self.sandbox.new_interaction_id()
         matched = routing.match(segments[1:])
         if matched is None:
@@ -237,7 +239,7 @@ class _Pipeline:
     ) -> Response:
         """Step 9: the error envelope, limit headers and the interaction log, for any answer."""
         if failure is not None:
-            response = error_response(failure, interaction_id)
+            response = error_response(failure, interaction_id, _origin(request))
             if request.method == "POST" and not (ctx and ctx.body_consumed):
                 await self._drain(request)
         assert response is not None
@@ -342,8 +344,42 @@ def _concurrency_headers(limit: int, remaining: int) -> dict[str, str]:
     return {"Concurrency-Limit": str(limit), "Concurrency-Remaining": str(remaining)}
 
 
-def _index(request: Request, path: str) -> Response:
-    """Plain-text help at ``/``; anything else outside ``/v1`` is Kombo's 404 envelope."""
+def _origin(request: Request) -> str | None:
+    """The sandbox's origin as this client reached it (for ``log_url``), if it is a sane one."""
+    try:
+        origin = str(request.base_url).rstrip("/")
+    except Exception:  # noqa: BLE001 - a Host header no URL can hold: no link, the error stands
+        return None
+    return origin if all(33 <= ord(ch) <= 126 for ch in origin) else None
+
+
+def _log_page(request: Request, path: str, sandbox: Sandbox) -> Response | None:
+    """``GET /logs/<interaction>``: what the sandbox recorded of one request (its stand-in for
+    Kombo's dashboard log, where every ``log_url`` it gives points)."""
+    parts = path.strip("/").split("/")
+    if request.method not in ("GET", "HEAD") or len(parts) != 2 or parts[0] != "logs":
+        return None
+    found = next((i for i in sandbox.recent_interactions() if i.id == parts[1]), None)
+    if found is None:
+        return Response(f"No interaction {parts[1]!r} in this sandbox's log (it keeps the last 2,000).\n",
+                        status_code=404, media_type="text/plain")
+    lines = [  # what clients sent (path, integration) as inert text
+        f"kombo-tui sandbox: interaction {found.id}",
+        f"Request      {one_line(found.method)} {one_line(found.path)}",
+        f"Integration  {one_line(found.integration_id or '-')}",
+        f"Answer       {found.status}" + (f" {found.code}" if found.code else ""),
+        "",
+        "This is the embedded sandbox's log; Kombo's dashboard knows nothing of it.",
+    ]
+    return Response("\n".join(lines) + "\n", media_type="text/plain")
+
+
+def _index(request: Request, path: str, sandbox: Sandbox) -> Response:
+    """Plain-text help at ``/``, an interaction at ``/logs/<id>``; anything else outside
+    ``/v1`` is Kombo's 404 envelope."""
+    page = _log_page(request, path, sandbox)
+    if page is not None:
+        return page
     if path not in ("/", ""):
         failure = ApiFailure(
             404,

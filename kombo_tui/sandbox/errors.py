@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from .validation import InputProblems
 
 __all__ = [
-    "LOG_URL_BASE",
     "MALFORMED_REQUEST_BODY",
     "TITLES",
     "ApiFailure",
@@ -30,9 +29,13 @@ __all__ = [
     "InjectedFailure",
     "error_response",
     "input_invalid",
+    "log_url",
 ]
 
-LOG_URL_BASE = "https://app.kombo.dev/sandbox/logs?interactionId="
+def log_url(origin: str, interaction_id: str) -> str:
+    """Where the sandbox shows an interaction: its own ``/logs/<id>`` page (never Kombo's
+    dashboard, which knows nothing of it). ``origin`` is the sandbox's, as the client reached it."""
+    return f"{origin.rstrip('/')}/logs/{interaction_id}"
 
 TITLES = {
     "PLATFORM.INPUT_INVALID": "The input is invalid.",
@@ -100,18 +103,22 @@ MALFORMED_REQUEST_BODY = json.dumps(
 the app; :mod:`.server` sends it), so even that answer is Kombo's envelope."""
 
 
-def error_response(failure: ApiFailure, interaction_id: str) -> Response:
-    """The response for a failure, in Kombo's envelope (injected faults bring their own)."""
+def error_response(failure: ApiFailure, interaction_id: str, origin: str | None = None) -> Response:
+    """The response for a failure, in Kombo's envelope (injected faults bring their own).
+
+    ``origin`` is the sandbox's (``http://127.0.0.1:8765``): the ``log_url`` points at its
+    ``/logs/<interaction>`` page; without one (or an interaction) there is no ``log_url``.
+    """
     if isinstance(failure, InjectedFailure):
-        return failure.response(interaction_id)
-    log_url = LOG_URL_BASE + interaction_id if failure.log else None
+        return failure.response(interaction_id, origin)
+    link = log_url(origin, interaction_id) if failure.log and origin and interaction_id else None
     body = {
         "status": "error",
         "error": {
             "code": failure.code,
             "title": TITLES.get(failure.code),
             "message": failure.message,
-            "log_url": log_url,
+            "log_url": link,
         },
     }
     return JSONResponse(body, status_code=failure.status, headers=failure.headers)
@@ -125,7 +132,7 @@ class InjectedFailure(ApiFailure):
         code = "PLATFORM.UNKNOWN_ERROR"
         super().__init__(status, code, "Injected failure (sandbox error_rate).")
 
-    def response(self, interaction_id: str) -> Response:
+    def response(self, interaction_id: str, origin: str | None = None) -> Response:
         """Kombo's JSON for a 500; a load balancer's HTML page for a 502 or 503."""
         if self.status == 500:
             body = {
@@ -135,7 +142,7 @@ class InjectedFailure(ApiFailure):
                     "title": TITLES["PLATFORM.UNKNOWN_ERROR"],
                     "message": "An unexpected error occurred while handling the request "
                     "(sandbox error_rate).",
-                    "log_url": LOG_URL_BASE + interaction_id,
+                    "log_url": log_url(origin, interaction_id) if origin else None,
                 },
             }
             return JSONResponse(body, status_code=500)

@@ -169,7 +169,7 @@ async def test_error_rate_produces_5xx(make_client: Callable[..., httpx.AsyncCli
         assert [r.status_code for r in answers] == [200, 500, 200, 502, 200, 503]
         json_error = answers[1].json()["error"]
         assert json_error["code"] == "PLATFORM.UNKNOWN_ERROR"
-        assert json_error["log_url"].startswith("https://app.kombo.dev/sandbox/logs?interactionId=")
+        assert json_error["log_url"].startswith("http://sandbox/logs/sbx")  # the sandbox's own log page
         assert answers[3].headers["content-type"].startswith("text/html")
         assert "502 Bad Gateway" in answers[3].text
         assert answers[5].headers["content-type"].startswith("text/html")

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from kombo import Kombo, errors
 
@@ -262,7 +263,7 @@ def test_auth_error(kombo: KomboFactory) -> None:
     assert ats.data.error.code == "PLATFORM.AUTHENTICATION_INVALID"
 
 
-def test_not_found_errors(kombo: KomboFactory) -> None:
+def test_not_found_errors(kombo: KomboFactory, server: SandboxServer) -> None:
     with kombo("greenhouse:does-not-exist") as k:
         with pytest.raises(errors.KomboGeneralError) as details:
             k.general.get_integration_details(integration_id="greenhouse:does-not-exist")
@@ -279,9 +280,11 @@ def test_not_found_errors(kombo: KomboFactory) -> None:
     assert unknown_application.data.error.code == "PLATFORM.INPUT_INVALID"
     assert "no-such-app" in unknown_application.data.error.message
     log_url = unknown_application.data.error.log_url
-    assert log_url is not None and log_url.startswith(
-        "https://app.kombo.dev/sandbox/logs?interactionId="
-    )
+    origin = server.base_url.removesuffix("/v1")
+    assert log_url is not None and log_url.startswith(f"{origin}/logs/sbx")  # the sandbox's own log page
+    page = httpx.get(log_url)
+    assert page.status_code == 200 and "POST /v1/ats/applications/no-such-app/attachments" in page.text
+    assert "404 PLATFORM.INPUT_INVALID" in page.text
 
 
 @pytest.mark.parametrize(

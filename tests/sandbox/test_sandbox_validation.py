@@ -242,7 +242,7 @@ async def test_invalid_body_is_input_invalid_naming_the_field(
     assert error["code"] == "PLATFORM.INPUT_INVALID"
     assert error["title"]
     assert expected in error["message"]
-    assert error["log_url"].startswith("https://app.kombo.dev/sandbox/logs?interactionId=")
+    assert error["log_url"].startswith("http://sandbox/logs/sbx")
     assert sandbox_of(client).upload_count() == 0
 
 

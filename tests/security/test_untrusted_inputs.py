@@ -64,6 +64,11 @@ def never_called(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]:
         ("https://app.kombo.dev/logs/abc", True),
         ("HTTPS://app.kombo.dev/logs/abc", True),
         ("http://app.kombo.dev/logs/abc", False),
+        ("http://127.0.0.1:8765/logs/sbx1", True),  # the embedded sandbox's own log pages
+        ("http://localhost:8765/logs/sbx1", True),
+        ("http://[::1]:8765/logs/sbx1", True),
+        ("http://127.0.0.1.evil.example/logs/1", False),
+        ("http://evil.example:80@127.0.0.1/x", False),
         ("file:///etc/passwd", False),
         ("javascript:alert(1)", False),
         ("https://", False),
@@ -73,7 +78,7 @@ def never_called(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]:
         ("", False),
     ],
 )
-def test_only_https_log_urls_are_links(url: str, link: bool) -> None:
+def test_only_https_and_loopback_log_urls_are_links(url: str, link: bool) -> None:
     assert (safe_link(url) == url) is link
 
 
