@@ -13,6 +13,7 @@ running behind the user's back; an interrupted send is recorded in the history.
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -159,7 +160,20 @@ def make_client(
     target = Target.resolve(
         region=region, base_url=base_url, api_key=api_key, integration_id=integration_id, trust_env_file=trust_env_file
     )
+    announce(target)
     return target.client(**kwargs)
+
+
+_ANNOUNCED: set[str] = set()
+
+
+def announce(target: Target) -> None:
+    """Say on stderr where requests go, before the first one to each destination in this
+    process (the CLI says it before each command; the app shows it on screen). Never the key."""
+    line = target.describe()
+    if line not in _ANNOUNCED:
+        _ANNOUNCED.add(line)
+        print(f"kombo-tui: requests go to {line}", file=sys.stderr, flush=True)
 
 
 def prepare_file(
@@ -257,6 +271,7 @@ def send(
     kwargs.setdefault("integration_id", target.integration_id)
     upload = prepare_file(file, **kwargs)
     target.require_key()
+    announce(target)
     log = (History() if history is True else history) or None
     where = target.history_environment
     earlier = log.earlier_sends(upload, where) if log is not None and not force else []
@@ -400,6 +415,8 @@ def bulk(
 
     async def go() -> BulkReport:
         with target:
+            target.start()
+            announce(target)
             return await run_bulk(
                 Path(plan), target, history=log, journal_path=Path(journal) if journal else None,
                 concurrency=concurrency, dry_run=dry_run, skip_invalid=skip_invalid,

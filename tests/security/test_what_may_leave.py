@@ -133,3 +133,25 @@ def test_control_characters_in_a_plan_row_make_it_invalid(tmp_path: Path) -> Non
         report = kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID)
         assert report.blocked and server.sandbox.store.upload_count() == 0
     assert report.check.invalid == 2
+
+
+def test_the_library_says_where_requests_go_once_per_destination_before_the_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kombo_tui as kt
+    from kombo_tui.core import api
+    from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
+    from kombo_tui.sandbox.server import SandboxServer
+
+    monkeypatch.setattr(api, "_ANNOUNCED", set())
+    cv = tmp_path / "cv.pdf"
+    cv.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    with SandboxServer() as server:
+        where = dict(integration_id=DEFAULT_INTEGRATION_ID, base_url=server.base_url, api_key=SANDBOX_API_KEY)
+        app = kt.list_applications(DEFAULT_INTEGRATION_ID, base_url=server.base_url, api_key=SANDBOX_API_KEY, limit=1)[0].id
+        said = capsys.readouterr().err
+        host = server.base_url.split("/")[2]
+        assert said == f"kombo-tui: requests go to {server.base_url} ({host}), key from argument\n"
+        assert SANDBOX_API_KEY not in said
+        assert kt.send(cv, application_id=app, **where).status == "sent"
+        assert capsys.readouterr().err == ""  # the same destination: said once
