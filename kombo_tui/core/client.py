@@ -24,6 +24,7 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -33,6 +34,7 @@ from .connectors import ACTION_ID
 from .errors import ApiError, FileChangedError, TransportError
 from .net import REGIONS, check_base_url, encode_path_segment
 from .payload import PreparedUpload, ProgressCallback
+from .text import one_line
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
@@ -189,7 +191,10 @@ def parse_error(response: httpx.Response) -> ApiError:
         )
     hint = _retry_hint(response.headers)
     ctype = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
-    if not body:
+    if 300 <= response.status_code < 400:
+        message = (f"HTTP {response.status_code}: a redirect to {_redirect_host(response.headers.get('location'))}, "
+                   "not followed (the key and the file go only where you chose)")
+    elif not body:
         message = f"HTTP {response.status_code} with an empty body"
     elif payload is None:
         message = f"HTTP {response.status_code} with a non-JSON body ({ctype}, {len(body):,} bytes)"
@@ -203,6 +208,15 @@ def parse_error(response: httpx.Response) -> ApiError:
         log_url=None,
         retry_after=hint,
     )
+
+
+def _redirect_host(location: str | None) -> str:
+    """The host a redirect points at, as inert text (never followed, so only named)."""
+    try:
+        host = urlsplit(location or "").hostname
+    except ValueError:
+        host = None
+    return one_line(host) if host else "an address it did not say"
 
 
 def _transport_error(exc: httpx.HTTPError, *, sent: bool, what: str) -> TransportError:
