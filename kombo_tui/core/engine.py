@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import clock
 from .client import KomboClient, RetryNotice, UploadResult
-from .errors import ApiError, DuplicateUploadError, FileChangedError, InputError, KomboError, Problem, TransportError
+from .errors import (
+    ApiError,
+    DuplicateUploadError,
+    FileChangedError,
+    InputError,
+    KomboError,
+    Problem,
+    TransportError,
+    error_label,
+)
 from .hints import counted, hint_for
 from .history import History, HistoryEntry
 from .payload import PreparedUpload, ProgressCallback, display_path
@@ -226,7 +235,7 @@ def entry_from_outcome(
         remote_fields=upload.remote_fields,
         outcome=status,
         warnings=outcome.warnings,
-        error_code=error.code if isinstance(error, ApiError) else None,
+        error_code=error_label(error),
         error_message=str(error) if error else None,
         log_url=error.log_url if isinstance(error, ApiError) else None,
         verified=verified,

@@ -40,6 +40,7 @@ __all__ = [
     "Notice",
     "Problem",
     "TransportError",
+    "error_label",
 ]
 
 
@@ -235,3 +236,17 @@ class TransportError(KomboError):
 
 class FileChangedError(KomboError):
     """The file differs from what was chosen (size or sha256); the upload was stopped."""
+
+
+def error_label(error: BaseException | None) -> str | None:
+    """The one token that names an error wherever it is shown or kept (history, bulk journal
+    and reports, the app's Result panel): Kombo's code, ``HTTP 502`` for an answer without
+    one, ``TRANSPORT timeout`` (or ``connect``, ``dns``, …) for the network, ``FILE_CHANGED``.
+    None for anything else (its message says it all)."""
+    if isinstance(error, ApiError):
+        return error.label
+    if isinstance(error, TransportError):
+        return f"TRANSPORT {error.kind}"
+    if isinstance(error, FileChangedError):
+        return "FILE_CHANGED"
+    return None

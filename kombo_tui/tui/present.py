@@ -163,14 +163,14 @@ def sorted_notices(upload: PreparedUpload, restrictions: AttachmentRestrictions 
 def short_error(exc: KomboError) -> str:
     """``CODE: message`` (or ``HTTP 502``) for Kombo's errors; the error's own text otherwise."""
     if isinstance(exc, ApiError):
-        return f"{exc.code or f'HTTP {exc.status}'}: {exc.message}" if exc.message else (exc.code or f"HTTP {exc.status}")
+        return f"{exc.label}: {exc.message}" if exc.message else exc.label
     return str(exc)
 
 
 def error_fields(error: KomboError | None) -> dict[str, Any]:
     """The :class:`ResultView` fields that show an error (code, title, message, log_url)."""
     if isinstance(error, ApiError):
-        return {"code": error.code or f"HTTP {error.status}", "title": error.title, "message": error.message, "log_url": error.log_url}
+        return {"code": error.label, "title": error.title, "message": error.message, "log_url": error.log_url}
     if error is not None:
         return {"message": str(error)}
     return {}

@@ -33,7 +33,7 @@ from ..errors import (
     InputError,
     JournalError,
     KomboError,
-    TransportError,
+    error_label,
 )
 from ..files import Fingerprint
 from ..history import LANDED, UNSETTLED, History, HistoryEntry
@@ -546,18 +546,16 @@ class _Run:
                 journal.finish(job, row.number, "pending", error_code=error.code, message=error.summary())
                 return "retry"
             if isinstance(error, ApiError):
-                journal.finish(job, row.number, "refused", error_code=error.code or f"HTTP_{error.status}",
+                journal.finish(job, row.number, "refused", error_code=error_label(error),
                                message=error.message or error.summary(), log_url=error.log_url)
                 return "refused"
-            code = f"TRANSPORT_{error.kind.upper()}" if isinstance(error, TransportError) else "ERROR"
-            journal.finish(job, row.number, "failed", error_code=code, message=str(error))
+            journal.finish(job, row.number, "failed", error_code=error_label(error) or "ERROR", message=str(error))
             return "failed"
         if outcome.status == "file_changed":
-            journal.finish(job, row.number, "failed", error_code="FILE_CHANGED", message=str(error))
+            journal.finish(job, row.number, "failed", error_code=error_label(error), message=str(error))
             return "failed"
         # unknown: the answer was lost. Look before anything else happens.
-        lost: str | None = error.code if isinstance(error, ApiError) else (
-            f"TRANSPORT_{error.kind.upper()}" if isinstance(error, TransportError) else None)
+        lost = error_label(error)
         log_url = error.log_url if isinstance(error, ApiError) else None
         check = await verify_upload(self.client, upload, since=outcome.started_at)
         if check.evidence == "present":
