@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -525,9 +525,10 @@ async def send_batch(
 ) -> list[SendOutcome]:
     """Send several uploads, at most ``concurrency`` at a time; one outcome per upload, in order.
 
-    Every upload gets an outcome (none is skipped). Concurrency-limit answers are retried by
-    the client; and once Kombo reports ``Concurrency-Remaining`` on an answer, no more uploads
-    are started at once than that answer allows (never fewer than one): see :class:`_Slots`.
+    Every upload gets an outcome (none is skipped). Each integration's uploads are paced by
+    its own :class:`~.pace.Pace` (the governor bulk runs use too): ``concurrency`` start at
+    once, then Kombo's ``Concurrency-*`` headers rule, a concurrency 429 halves the pace and a
+    rate-limit 429 pauses it (the client retries both).
 
     Args:
         progress: ``progress(index, bytes_sent, content_length)`` per upload.
@@ -536,13 +537,22 @@ async def send_batch(
             sent, in flight elsewhere, or no intent could be recorded) gets an ``error``
             outcome with that :class:`InputError`: it was not sent.
     """
-    slots = _Slots(concurrency)
+    from .pace import Pace
+
+    paces = {i: Pace(concurrency, start=concurrency) for i in {u.integration_id for u in uploads}}
 
     async def one(index: int, upload: PreparedUpload) -> SendOutcome:
-        async with slots:
+        pace = paces[upload.integration_id]
+        ours = await pace.acquire()
+        try:
             def report(sent: int, total: int) -> None:
                 if progress is not None:
                     progress(index, sent, total)
+
+            def limited(notice: RetryNotice) -> None:
+                pace.limited_by_kombo(notice)
+                if on_retry is not None:
+                    on_retry(notice)
 
             try:
                 outcome = await send_upload(
@@ -550,7 +560,7 @@ async def send_batch(
                     upload,
                     progress=report,
                     verify=verify,
-                    on_retry=on_retry,
+                    on_retry=limited,
                     history=history,
                     environment=environment,
                     candidate=context[index][0] if context else None,
@@ -561,48 +571,12 @@ async def send_batch(
             except InputError as exc:  # refused by the history's claim: nothing was sent
                 return SendOutcome("error", upload, error=exc)
             if outcome.result is not None:
-                slots.kombo_reported(outcome.result.headers)
+                pace.answered(outcome.result.headers, ours)
             return outcome
+        finally:
+            pace.release()
 
     return list(await asyncio.gather(*(one(i, u) for i, u in enumerate(uploads))))
-
-
-class _Slots:
-    """How many uploads of one batch may be in flight: ``concurrency``, or fewer when Kombo says so.
-
-    Kombo counts actions in flight per integration, across every client, and puts
-    ``Concurrency-Remaining`` on each action's answer. When an upload's answer says ``R``
-    remain, the batch lets at most ``R + 1`` run at once from then on (the answering
-    upload's own slot frees as it ends), capped by ``concurrency`` and never below one, so
-    the batch always moves. Uploads already running are not stopped; only starts wait.
-    Owned by one batch: concurrent batches on one client never see each other's counts.
-    """
-
-    def __init__(self, concurrency: int) -> None:
-        self.cap = max(1, concurrency)
-        self.limit = self.cap
-        self.running = 0
-        self._changed = asyncio.Condition()
-
-    async def __aenter__(self) -> None:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.running < self.limit)
-            self.running += 1
-
-    async def __aexit__(self, *exc: object) -> None:
-        async with self._changed:
-            self.running -= 1
-            self._changed.notify_all()
-
-    def kombo_reported(self, headers: Mapping[str, str]) -> None:
-        """Take the budget from an answer's headers (ignored when absent or not a number)."""
-        raw = next((v for k, v in headers.items() if k.lower() == "concurrency-remaining"), None)
-        try:
-            remaining = int(raw) if raw is not None else None
-        except ValueError:
-            remaining = None
-        if remaining is not None:
-            self.limit = max(1, min(self.cap, remaining + 1))
 
 
 async def refuse_over_limits(client: KomboClient, uploads: Sequence[PreparedUpload]) -> None:

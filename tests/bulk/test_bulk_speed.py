@@ -13,9 +13,9 @@ import pytest
 
 from kombo_tui.core.bulk import check as check_module
 from kombo_tui.core.bulk.check import FileMemo, IntegrationFacts, PlanCheck, check_plan
-from kombo_tui.core.bulk.pace import Pace
 from kombo_tui.core.errors import FileChangedError
 from kombo_tui.core.history import History
+from kombo_tui.core.pace import Pace
 from kombo_tui.core.payload import prepare_fields
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY, dataset
 from kombo_tui.sandbox.server import SandboxServer

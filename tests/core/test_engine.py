@@ -183,3 +183,41 @@ async def test_batch_without_the_header_keeps_its_concurrency_and_zero_never_sta
         outcomes = await send_batch(client, _batch(tmp_path, 8), concurrency=4)
     assert [o.status for o in outcomes] == ["sent"] * 8
     assert max(kombo.seen_at_start[f"APP{i}"] for i in range(4, 8)) == 1
+
+
+async def test_batch_paces_each_integration_by_its_own_limit(tmp_path: Path) -> None:
+    """One governor (core.pace.Pace) per integration, as bulk runs use: Kombo's limit of one
+    integration never slows another's uploads."""
+    import asyncio
+
+    from kombo_tui.core.engine import send_batch
+
+    in_flight: dict[str, int] = {}
+    seen: dict[str, list[int]] = {}
+    together: list[int] = []
+
+    async def kombo(request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        integration = request.headers["x-integration-id"]
+        in_flight[integration] = in_flight.get(integration, 0) + 1
+        seen.setdefault(integration, []).append(in_flight[integration])
+        together.append(sum(in_flight.values()))
+        await asyncio.sleep(0.02)
+        remaining = max(0, 1 - in_flight[integration])
+        in_flight[integration] -= 1
+        return httpx.Response(200, json={"status": "success", "data": {}, "warnings": []},
+                              headers={"Concurrency-Limit": "1", "Concurrency-Remaining": str(remaining)})
+
+    uploads = []
+    for i in range(8):
+        path = tmp_path / f"cv{i}.pdf"
+        path.write_bytes(b"%PDF-1.4\n%%EOF\n" + bytes([i]))
+        uploads.append(prepare(Draft(integration_id=("lever:a", "lever:b")[i % 2], application_id=f"APP{i}", file=path, type="CV")))
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(kombo))
+    async with client:
+        outcomes = await send_batch(client, uploads, concurrency=2)
+    assert [o.status for o in outcomes] == ["sent"] * 8
+    for integration in ("lever:a", "lever:b"):
+        first, *later = seen[integration]
+        assert first <= 2 and max(later[2:]) == 1, seen  # after the first answers: Kombo's limit of 1
+    assert max(together[4:]) == 2, together  # ... each: the two integrations still run side by side

@@ -37,10 +37,10 @@ from ..errors import (
 )
 from ..files import Fingerprint
 from ..history import LANDED, UNSETTLED, History, HistoryEntry
+from ..pace import Pace
 from ..payload import PreparedUpload, prepare_fields
 from .check import CheckedRow, FileMemo, IntegrationFacts, PlanCheck, check_plan, fetch_facts
 from .journal import JobRow, Journal, job_id_for
-from .pace import Pace
 from .plan import plan_digest
 
 if TYPE_CHECKING:

@@ -1,14 +1,19 @@
 """How many uploads of one integration may be in flight: Kombo's answer, not a guess.
 
+The one governor for Kombo's ``Concurrency-*`` headers and 429s, used by bulk runs (one per
+integration) and by batch sends (:func:`~.engine.send_batch`).
+
 Kombo limits action requests in flight *per integration* (``Concurrency-Limit`` on every
 action's answer, ``Concurrency-Remaining`` the slots left when that request started) and
 refuses the excess with 429 ``PLATFORM.CONCURRENCY_LIMIT_EXCEEDED``; the whole API also has a
 rate limit (429 ``PLATFORM.RATE_LIMIT_EXCEEDED`` with ``ratelimit-reset`` / ``Retry-After``).
-A :class:`Pace` starts with one upload, opens to ``Concurrency-Limit`` (capped by the user's
-``--concurrency``) once an answer names it, leaves room for what other clients use (the
-limit minus the remaining slots minus our own requests at that moment), halves on a
+A :class:`Pace` starts with ``start`` uploads (one for bulk), opens to ``Concurrency-Limit``
+(capped by the caller's ``cap``) once an answer names it, leaves room for what other clients
+use (the limit minus the remaining slots minus our own requests at that moment), halves on a
 concurrency 429 and grows back by one per success, and stops starting uploads until a rate
-limit's reset. Retrying the 429 itself is the client's :class:`~..client.RetryPolicy`'s job.
+limit's reset. An answer with ``Concurrency-Remaining`` but no limit allows that many more
+than the answering upload. Retrying the 429 itself is the client's
+:class:`~.client.RetryPolicy`'s job.
 """
 
 from __future__ import annotations
@@ -16,9 +21,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from ..client import RetryNotice
-from ..errors import RATE_LIMIT
+from .errors import RATE_LIMIT
+
+if TYPE_CHECKING:
+    from .client import RetryNotice
 
 __all__ = ["Pace"]
 
@@ -34,11 +42,11 @@ def _header(headers: Mapping[str, str], name: str) -> int | None:
 class Pace:
     """The in-flight budget of one integration (used from one event loop)."""
 
-    def __init__(self, cap: int) -> None:
+    def __init__(self, cap: int, *, start: int = 1) -> None:
         self.cap = max(1, cap)
         self.limit: int | None = None
         """Kombo's ``Concurrency-Limit``, once an answer named it."""
-        self.window = 1
+        self.window = max(1, min(self.cap, start))
         """Uploads allowed in flight now."""
         self.ceiling = self.cap
         """What the window may grow back to (the limit minus others' use, capped)."""
@@ -77,7 +85,10 @@ class Pace:
         remaining = _header(headers, "concurrency-remaining")
         if limit is not None and limit > 0:
             self.limit = limit
-        if self.limit is not None:
+        if self.limit is None and remaining is not None:
+            # Only the budget left: that many more than the answering upload, at once.
+            self.window = self.ceiling = max(1, min(self.cap, remaining + 1))
+        elif self.limit is not None:
             others = 0 if remaining is None else max(0, self.limit - remaining - ours_at_start)
             self.ceiling = max(1, min(self.cap, self.limit - others))
             if self.window < self.ceiling:
