@@ -13,7 +13,6 @@ import pydantic; its names are re-exported here, as is :func:`.net.environment_l
 from __future__ import annotations
 
 import os
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,10 +39,6 @@ __all__ = [
     "read_config",
     "save_config",
 ]
-
-# pydantic-settings builds sources from the class; the config file's data reaches it here.
-_CONFIG_DATA: ContextVar[dict[str, Any]] = ContextVar("kombo_tui_config_data")
-
 
 class _TomlSource(PydanticBaseSettingsSource):
     """Settings from the TOML config file."""
@@ -93,16 +88,31 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (
-            init_settings,
-            env_settings,
-            dotenv_settings,
-            _TomlSource(settings_cls, _CONFIG_DATA.get({})),
-        )
+        return (init_settings, env_settings, dotenv_settings)
 
     def resolved_base_url(self) -> str:
         """The base URL to talk to, validated."""
         return check_base_url(self.base_url or REGIONS[self.region])
+
+
+def _from(data: dict[str, Any]) -> type[Settings]:
+    """:class:`Settings` with the config file's ``data`` as its last source (pydantic-settings
+    takes sources from the class, so each load gets its own: no state shared between loads)."""
+
+    class Configured(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings, env_settings, dotenv_settings, _TomlSource(settings_cls, data))
+
+    Configured.__name__ = Configured.__qualname__ = "Settings"
+    return Configured
 
 
 def _dotenv_has_key(path: Path) -> bool:
@@ -146,13 +156,10 @@ def load_settings(
             # The keychain outranks the config file: hide the file's key from the sources.
             data = {k: v for k, v in data.items() if k != "api_key"}
             overrides["api_key"] = keychain_key
-    token = _CONFIG_DATA.set(data)
     try:
-        settings = Settings(**overrides)
+        settings = _from(data)(**overrides)
     except ValidationError as exc:
         raise ConfigError("; ".join(_invalid_setting(err) for err in exc.errors())) from None
-    finally:
-        _CONFIG_DATA.reset(token)
     if settings.api_key is not None and not settings.api_key.get_secret_value().strip():
         settings.api_key = None
     source: KeySource = "none"
@@ -177,11 +184,7 @@ def load_settings(
             if not ignore_env_file:
                 raise
             # The key is not the file's: leave the whole file out (it decides nothing then).
-            token = _CONFIG_DATA.set(data)
-            try:
-                unsteered = Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
-            finally:
-                _CONFIG_DATA.reset(token)
+            unsteered = _from(data)(_env_file=None, **overrides)  # type: ignore[call-arg]
             unsteered.key_source = settings.key_source
             return unsteered
     return settings
