@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .display import ApplicationList
 from .draft import Draft
 from .engine import SendOutcome, refuse_over_limits, send_upload, settle_unknown
-from .errors import KomboError
 from .history import History
 from .payload import PreparedUpload, prepare
 from .progress import make_progress
+from .running import JUPYTER_RECIPE, RunningLoopError, refuse_inside_running_loop
 from .settings import load_settings
 from .target import Target
 
@@ -112,35 +112,6 @@ def _cancel_and_wait(started: threading.Event, done: threading.Event, box: dict[
             return
         except KeyboardInterrupt:  # a second Interrupt while waiting: keep waiting
             continue
-
-
-class RunningLoopError(KomboError, RuntimeError):
-    """A blocking front door (the Textual app) was started where an event loop runs (Jupyter)."""
-
-
-JUPYTER_RECIPE = (
-    "run `kombo-tui serve` in a terminal (or `!kombo-tui serve &` in a cell) and open the URL it "
-    "prints; to show it inside the notebook with IPython.display.IFrame, serve it through "
-    "Jupyter's origin (jupyter-server-proxy) with --public-url. See \"Notebooks\" in the README."
-)
-"""How to use the app from Jupyter, for messages that refuse to run it in a cell."""
-
-
-def refuse_inside_running_loop(what: str = "the kombo-tui app") -> None:
-    """Fail at once when called where an event loop is running (a Jupyter cell).
-
-    A full-screen terminal app cannot run inside a notebook cell: it would print escape codes
-    into the cell and leave threads behind. The Textual app calls this before running.
-
-    Raises:
-        RunningLoopError: an event loop is running in this thread; the message points to
-            ``kombo-tui serve`` and the README's Jupyter recipe.
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return
-    raise RunningLoopError(f"{what} cannot run inside a running event loop (a Jupyter cell): {JUPYTER_RECIPE}")
 
 
 def make_client(

@@ -63,7 +63,7 @@ class KomboApp(App[int]):
     def run(self, *args: Any, **kwargs: Any) -> int | None:
         """Run the app in this terminal; inside a running event loop (a notebook cell) refuse at
         once, pointing to ``kombo-tui serve`` (the app would dump escape codes into the cell)."""
-        from kombo_tui.core.api import refuse_inside_running_loop
+        from kombo_tui.core.running import refuse_inside_running_loop
 
         refuse_inside_running_loop()
         return super().run(*args, **kwargs)
