@@ -79,17 +79,6 @@ class Settings(BaseSettings):
     key_source: KeySource = "none"
     """Where ``api_key`` came from."""
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, dotenv_settings)
-
     def resolved_base_url(self) -> str:
         """The base URL to talk to, validated."""
         return check_base_url(self.base_url or REGIONS[self.region])
