@@ -190,7 +190,8 @@ def test_attachments_lines_bound_many_and_keep_hostile_names_inert() -> None:
     assert text.splitlines()[0].startswith("⚠ \\x1b]52;c")  # the same-named one first, escaped
     assert "\x1b" not in text and "\x07" not in text and "\n" not in "".join(t for line in lines for t, _ in line)
     assert max(len(line) for line in text.splitlines()) < 80
-    assert "2025-03-01" in text
+    shown_day = datetime(2025, 3, 1, 10, tzinfo=timezone.utc).astimezone().strftime("%Y-%m-%d")
+    assert shown_day in text  # the agent's own day (2025-03-02 east of UTC+14 - 10)
     assert present.attachments_lines(AttachmentsView()) == []
     unmarked = plain(*present.attachments_lines(AttachmentsView(found.key, "ready", found=found, name="mine.pdf")))
     assert unmarked.splitlines()[-1] == "+7 more · F12 refreshes" and "⚠" not in unmarked
