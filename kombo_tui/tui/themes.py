@@ -34,6 +34,7 @@ DARK = replace(
         **_dark.variables,
         "block-cursor-background": "#0168B8",  # a table's cursor row: 5.7:1 with white text
         "block-cursor-foreground": "#FFFFFF",
+        "text-primary": "#57A5E2",  # titles and headers as before the darker primary (5.1:1 on the panel)
         "text-muted": "auto 66%",
     },
 )

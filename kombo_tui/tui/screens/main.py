@@ -865,17 +865,8 @@ class MainScreen(Screen[None]):
 
     def action_help(self) -> None:
         from .help import HelpScreen
-        from .picker import ApplicationPicker
 
-        self.app.push_screen(
-            HelpScreen(
-                [
-                    ("Main screen", list(self.BINDINGS)),  # type: ignore[arg-type]
-                    ("Application picker", list(ApplicationPicker.BINDINGS)),  # type: ignore[arg-type]
-                    ("Everywhere", list(self.app.BINDINGS)),  # type: ignore[arg-type]
-                ]
-            )
-        )
+        self.app.push_screen(HelpScreen())
 
     def action_focus_field(self, selector: str) -> None:
         """Focus the field ``selector`` names (the command palette's "Focus …" commands)."""

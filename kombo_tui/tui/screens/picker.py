@@ -39,13 +39,13 @@ PAGE_SIZE = 250
 """Applications per server page (Kombo's maximum)."""
 
 COLUMNS = (
-    Column("Candidate", 20, 12),
-    Column("Email", 26, 14, drop=1),
-    Column("Job", 22, 12),
-    Column("Stage", 14, 8, drop=3),
+    Column("Candidate", 18, 12),
+    Column("Email", 28, 14, drop=1),
+    Column("Job", 20, 12),
+    Column("Stage", 18, 8, drop=3),
     Column("Outcome", 8, drop=4),
     Column("Updated", 10, drop=2),
-    Column("Application id", 24, 14, crop="middle"),
+    Column("Application", 24, 12, crop="middle"),
 )
 """At 80 columns: candidate, email, job, updated and the id (stage and outcome make room)."""
 

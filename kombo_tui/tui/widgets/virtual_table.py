@@ -33,7 +33,7 @@ class VirtualTable(ScrollView, can_focus=True):
     """Fixed-width columns, a header line and a row cursor; Enter selects."""
 
     DEFAULT_CSS = """
-    VirtualTable { background: $surface; scrollbar-size-horizontal: 1; }
+    VirtualTable { background: $surface; scrollbar-size-horizontal: 1; scrollbar-size-vertical: 1; }
     VirtualTable > .virtual-table--header { text-style: bold; color: $text-primary; background: $panel; }
     VirtualTable > .virtual-table--cursor { background: $block-cursor-blurred-background; }
     VirtualTable:focus > .virtual-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
@@ -128,11 +128,12 @@ class VirtualTable(ScrollView, can_focus=True):
         if rows:
             self.post_message(self.Highlighted(self, self.cursor))
 
-    def _line(self, cells: Sequence[str], style: Style) -> list[Segment]:
+    def _line(self, cells: Sequence[str], style: Style, *, header: bool = False) -> list[Segment]:
         segments = []
         for index, width in self.shown:
             text = cells[index] if index < len(cells) else ""
-            segments.append(Segment(" " + clip(text, width, self.columns[index].crop) + " ", style))
+            crop = "end" if header else self.columns[index].crop
+            segments.append(Segment(" " + clip(text, width, crop) + " ", style))
         return segments
 
     def render_line(self, y: int) -> Strip:
@@ -140,7 +141,7 @@ class VirtualTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         if y == 0:
             style = self.get_component_rich_style("virtual-table--header")
-            segments = self._line([column.name for column in self.columns], style)
+            segments = self._line([column.name for column in self.columns], style, header=True)
         else:
             index = scroll_y + y - 1
             if index >= len(self.rows):
