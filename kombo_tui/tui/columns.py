@@ -44,18 +44,19 @@ def fit(columns: Sequence[Column], room: int) -> list[tuple[int, int]]:
     """The columns shown in ``room`` cells, as (index, width), in order.
 
     The columns that always show come first; the others join in the order they go last
-    (lowest ``drop`` first) while their narrowest widths fit. Then every column widens towards
-    its ``width`` as far as the room allows (in proportion to how much it can grow). If even the
-    columns that always show do not fit, the table scrolls sideways.
+    (lowest ``drop`` first) while there is room for them without narrowing the ones already
+    shown (a column shown whole beats two cut short). If the columns that always show do not
+    fit, they narrow towards their ``min`` in proportion to how much each can give, and past
+    that the table scrolls sideways.
     """
     shown = [i for i, column in enumerate(columns) if not column.drop]
-    least = sum(columns[i].narrowest + GAP for i in shown)
-    for i in sorted((i for i, column in enumerate(columns) if column.drop), key=lambda i: columns[i].drop):
-        if least + columns[i].narrowest + GAP <= room:
-            shown.append(i)
-            least += columns[i].narrowest + GAP
-    shown.sort()
     want = sum(columns[i].width + GAP for i in shown)
+    for i in sorted((i for i, column in enumerate(columns) if column.drop), key=lambda i: columns[i].drop):
+        if want + columns[i].narrowest + GAP <= room:
+            shown.append(i)
+            want += columns[i].width + GAP
+    shown.sort()
+    least = sum(columns[i].narrowest + GAP for i in shown)
     if want <= room or want == least:
         return [(i, columns[i].width) for i in shown]
     # Narrow each narrowable column in proportion to how much it can give.

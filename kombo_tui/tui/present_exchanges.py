@@ -41,7 +41,7 @@ COLUMNS = (
     Column("#", 3),
     Column("Started", 12, drop=2),
     Column("Method", 6),
-    Column("Path", 42, 20, crop="middle"),
+    Column("Path", 41, 20, crop="middle"),
     Column("Status", 18, 12),
     Column("Time", 8, drop=1),
     Column("Size", 9, drop=3),

@@ -20,6 +20,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from kombo_tui.tui.columns import Column, clip, fit
 from kombo_tui.tui.widgets.keybar import KeyBar
 from kombo_tui.tui.widgets.virtual_table import VirtualTable
 
@@ -189,3 +190,24 @@ def test_snapshot(snap_compare: Any, look: Look, theme: str, size: tuple[int, in
         await look.drive(pilot)
 
     assert snap_compare(look.make(theme), terminal_size=size, run_before=run_before)
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def test_columns_fit_whole_before_more_columns_join_and_narrow_only_when_they_must() -> None:
+    columns = [Column("id", 10, 6), Column("name", 20, 8), Column("extra", 12, drop=1), Column("more", 5, drop=2)]
+    assert fit(columns, 100) == [(0, 10), (1, 20), (2, 12), (3, 5)]
+    assert fit(columns, 50) == [(0, 10), (1, 20), (2, 12)]  # "more" would not fit whole
+    assert fit(columns, 34) == [(0, 10), (1, 20)]  # no optional column squeezes the others
+    narrowed = fit(columns, 24)
+    assert [i for i, _ in narrowed] == [0, 1] and sum(w + 2 for _, w in narrowed) == 24
+    assert all(w >= c.narrowest for (i, w), c in zip(narrowed, columns, strict=False))
+    assert fit(columns, 10) == [(0, 6), (1, 8)]  # at their narrowest: the table scrolls sideways
+
+
+def test_a_cut_cell_says_so() -> None:
+    assert clip("abc", 5) == "abc  "
+    assert clip("Jane_Doe_Curriculum.pdf", 10) == "Jane_Doe_…"
+    assert clip("52khNyyy2cvhDsPwMip4mk1K", 11, "middle") == "52khN…4mk1K"  # an id keeps both ends
+    assert clip("日本語のファイル", 7) == "日本語…"

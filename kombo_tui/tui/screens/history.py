@@ -37,13 +37,13 @@ COLUMNS = (
     Column("Outcome", 12, 10),
     Column("Env", 12, 7, drop=5),
     Column("Candidate", 16, 10),
-    Column("Job", 18, 10, drop=3),
+    Column("Job", 18, 10, drop=1),
     Column("File", 22, 14),
     Column("Type", 12, 6, drop=6),
     Column("Size", 9, drop=4),
     Column("Application", 14, 10, drop=2, crop="middle"),
     Column("Integration", 24, 12, drop=7, crop="middle"),
-    Column("Error code", 30, 12, drop=1),
+    Column("Error code", 30, 12, drop=3),
 )
 """Time, outcome, candidate and file always; the rest as the width allows (Enter shows them all)."""
 

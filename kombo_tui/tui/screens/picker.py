@@ -40,14 +40,15 @@ PAGE_SIZE = 250
 
 COLUMNS = (
     Column("Candidate", 18, 12),
-    Column("Email", 28, 14, drop=1),
+    Column("Email", 26, 14),
     Column("Job", 20, 12),
-    Column("Stage", 18, 8, drop=3),
+    Column("Stage", 16, 8, drop=2),
     Column("Outcome", 8, drop=4),
-    Column("Updated", 10, drop=2),
-    Column("Application", 24, 12, crop="middle"),
+    Column("Updated", 10, drop=3),
+    Column("Application", 20, 12, crop="middle"),
 )
-"""At 80 columns: candidate, email, job, updated and the id (stage and outcome make room)."""
+"""Candidate, email, job and application id always (narrowed at 80 columns; an id is cut in its
+middle, both ends stay); then stage, updated and outcome as the width allows (120: the stage)."""
 
 
 class Row(NamedTuple):

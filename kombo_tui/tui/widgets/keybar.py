@@ -26,6 +26,14 @@ QUIT_ACTIONS = frozenset({"quit", "app.quit"})
 """Bindings kept on the key bar at any width."""
 
 
+def _short(description: str) -> str:
+    """The description's first word ("Pick application" → "Pick"), two if the first is tiny ("Use text")."""
+    words = description.split()
+    if len(words) > 1 and len(words[0]) <= 3:
+        return " ".join(words[:2])
+    return words[0] if words else description
+
+
 class KeyBar(Widget, can_focus=False):
     """Shows the screen's active bindings (``show=True``), the command palette key on the right."""
 
@@ -114,7 +122,7 @@ class KeyBar(Widget, can_focus=False):
         for index in sorted(range(len(labels)), key=lambda i: -len(labels[i])):
             if left.cell_len <= room:
                 break
-            labels[index] = labels[index].split()[0] if labels[index].split() else labels[index]
+            labels[index] = _short(labels[index])
             left = assemble(labels)
         while left.cell_len > room and keys:
             keys, labels = keys[:-1], labels[:-1]
