@@ -12,7 +12,7 @@ every screen draws.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.terminal_theme import TerminalTheme
 from textual._ansi_theme import ALABASTER, MONOKAI  # the palettes Textual maps ANSI colours with
@@ -54,7 +54,7 @@ LIGHT = replace(
 
 def _ansi(base: TerminalTheme, colours: dict[int, tuple[int, int, int]]) -> TerminalTheme:
     """``base`` with some of its 16 ANSI colours replaced (Rich's JSON highlighting uses them)."""
-    palette = [(c.red, c.green, c.blue) for c in base.ansi_colors]
+    palette = [(c.red, c.green, c.blue) for c in (base.ansi_colors[i] for i in range(16))]
     for index, colour in colours.items():
         palette[index] = colour
     bg, fg = base.background_color, base.foreground_color
@@ -83,7 +83,7 @@ ANSI_LIGHT = _ansi(
 )
 
 
-def install(app: App[object]) -> None:
+def install(app: App[Any]) -> None:
     """Register the readable themes under Textual's names, and the ANSI palettes that go with them."""
     app.register_theme(DARK)
     app.register_theme(LIGHT)
