@@ -98,12 +98,9 @@ async def test_at_80x24_tables_keep_their_identifying_columns_and_rows(name: str
     async with app.run_test(size=SMALL) as pilot:
         await look.drive(pilot)
         table = app.screen.query_one(selector, VirtualTable)
-        shown = table.shown_names
-        assert all(column in shown for column in needed), shown
-        assert table.virtual_size.width <= table.size.width, "the columns scroll sideways"
         header = table.render_line(0).text
-        for column in needed:
-            assert column in header
+        assert all(f" {column} " in header for column in needed), header
+        assert table.virtual_size.width <= table.size.width, "the columns scroll sideways"
         assert table.region.height >= 4, "fewer than three rows on screen"  # the header and three rows
         assert table.row_count >= 3 and table.render_line(1).text.strip()
 
