@@ -22,12 +22,10 @@ from textual.widgets import Static
 FLOW = """\
 [b]The flow[/b]
 1. Integration: type its id (tool:id); it is checked as you type.
-2. Application: F3 opens the picker — type to filter by name, email or job,
-   F4 searches an email on the server, F2 uses what you typed as an id.
+2. Application: F3 opens the picker — type to filter by name, email or job; F4 searches an email on the server, F2 uses what you typed as an id.
 3. File: type a path (→ accepts the completion), paste or drop one, or ctrl+o.
 4. Check name, type and content type; fill remote fields if the ATS needs them.
-5. ctrl+s sends after a confirmation. If the outcome is unknown, F5 verifies
-   whether the file is on the application before you send again.
+5. ctrl+s sends after a confirmation. If the outcome is unknown, F5 verifies whether the file is on the application before you send again.
 """
 
 
