@@ -19,6 +19,7 @@ from rich.color_triplet import ColorTriplet
 from rich.segment import Segment
 from textual.app import App
 from textual.geometry import Region
+from textual.widget import Widget
 
 AA = 4.5
 """WCAG 2.x AA for normal text."""
@@ -44,6 +45,8 @@ def ratio(a: ColorTriplet, b: ColorTriplet) -> float:
 
 def _is_text(char: str) -> bool:
     code = ord(char)
+    if code >= 0x1F000:  # emoji: the terminal draws them in their own colours
+        return False
     return not (char.isspace() or 0x2500 <= code <= 0x259F)  # box drawing, block elements
 
 
@@ -105,13 +108,27 @@ def runs(app: App[Any], regions: list[Region] | None = None) -> list[Run]:
 
 
 def top_regions(app: App[Any]) -> list[Region] | None:
-    """What the top screen itself draws: a dialog's own widgets, not the screen dimmed behind it."""
+    """What the top screen itself draws: a dialog's own widgets, not the screen dimmed behind it,
+    which shows through a dialog's margins on purpose."""
     screen = app.screen
     if not screen.is_modal:
         return None
-    return [child.region for child in screen.children if child.display]
+    regions: list[Region] = []
+
+    def walk(node: Widget) -> None:
+        for child in node.children:
+            if not child.display:
+                continue
+            if child.region == screen.region or not child.region.area:  # a see-through backdrop: look inside
+                walk(child)
+            else:
+                regions.append(child.region)
+
+    walk(screen)
+    return regions
 
 
-def too_faint(app: App[Any], minimum: float = AA) -> list[Run]:
-    """The runs of text on the top screen below ``minimum`` contrast."""
-    return [run for run in runs(app, top_regions(app)) if run.contrast < minimum]
+def too_faint(app: App[Any], minimum: float = AA, within: str | None = None) -> list[Run]:
+    """The runs of text on the top screen (or in the widgets ``within`` selects) below ``minimum``."""
+    regions = [w.region for w in app.screen.query(within)] if within else top_regions(app)
+    return [run for run in runs(app, regions) if run.contrast < minimum]

@@ -27,6 +27,8 @@ class Look:
     make: Callable[[str], KomboApp]
     """Builds the app in a theme (``textual-dark`` or ``textual-light``)."""
     drive: Callable[[Pilot[Any]], Awaitable[None]]
+    within: str | None = None
+    """What to measure on a screen not ours (a selector); by default the top screen's own widgets."""
 
 
 def _sandbox(**kwargs: Any) -> Callable[[str], KomboApp]:
@@ -84,6 +86,15 @@ async def _add_file(pilot: Pilot[Any]) -> None:
     await settle(pilot, 0.1)
 
 
+async def _palette(pilot: Pilot[Any]) -> None:
+    """The command palette, searching."""
+    await settle(pilot, 0.5)
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*"ex")
+    await pilot.pause(0.3)
+
+
 MAIN = _state("empty")
 PICKER = Look("picker", _sandbox(), _picker_loaded)
 BULK = Look("bulk", _sandbox(), _bulk_checked)
@@ -108,6 +119,7 @@ EVERY = (
     _state("history_detail", lambda theme: history_app(theme=theme)),
     Look("bulk_failures", _refusing_app, _bulk_failures),
     Look("exchange_detail", _sandbox(), _exchange_detail),
+    Look("palette", _sandbox(), _palette, within="CommandInput, CommandList"),
 )
 """Every screen and dialog, in the states that show their colours (warnings, ✓, errors, placeholders)."""
 

@@ -46,7 +46,7 @@ async def test_every_text_on_every_screen_reads_at_wcag_aa(look: Look, theme: st
     app = look.make(theme)
     async with app.run_test(size=(120, 40)) as pilot:
         await look.drive(pilot)
-        faint = too_faint(app)
+        faint = too_faint(app, within=look.within)
     assert not faint, f"{len(faint)} runs of text below {AA}:1 in {theme}:\n" + "\n".join(map(str, faint))
 
 

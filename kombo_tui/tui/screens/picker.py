@@ -42,10 +42,10 @@ COLUMNS = (
     Column("Candidate", 18, 12),
     Column("Email", 26, 14),
     Column("Job", 20, 12),
-    Column("Stage", 16, 8, drop=2),
+    Column("Stage", 19, 8, drop=2),
     Column("Outcome", 8, drop=4),
     Column("Updated", 10, drop=3),
-    Column("Application", 20, 12, crop="middle"),
+    Column("Application", 18, 12, crop="middle"),
 )
 """Candidate, email, job and application id always (narrowed at 80 columns; an id is cut in its
 middle, both ends stay); then stage, updated and outcome as the width allows (120: the stage)."""
