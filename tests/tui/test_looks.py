@@ -208,3 +208,17 @@ def test_a_cut_cell_says_so() -> None:
     assert clip("Jane_Doe_Curriculum.pdf", 10) == "Jane_Doe_…"
     assert clip("52khNyyy2cvhDsPwMip4mk1K", 11, "middle") == "52khN…4mk1K"  # an id keeps both ends
     assert clip("日本語のファイル", 7) == "日本語…"
+
+
+@pytest.mark.parametrize("start", THEMES)
+async def test_ctrl_t_switches_to_a_theme_as_readable_as_starting_in_it(start: str) -> None:
+    look = next(look for look in EVERY if look.name == "filled")
+    app = look.make(start)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await look.drive(pilot)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.theme != start
+        faint = too_faint(app)
+    assert not faint, "\n".join(map(str, faint))
