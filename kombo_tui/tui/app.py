@@ -14,6 +14,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 
+from . import themes
 from .commands import KomboCommands
 from .messages import EnvironmentChanged, MainScreenReady, SettingsLoaded
 from .screens.main import MainScreen
@@ -55,6 +56,7 @@ class KomboApp(App[int]):
         startup_error: str | None = None,
     ) -> None:
         super().__init__()
+        themes.install(self)
         self.session = session
         self.startup_error = startup_error
         self._initial = initial or Initial()

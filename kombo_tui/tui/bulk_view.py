@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, overload
 from kombo_tui.core.hints import counted
 from kombo_tui.core.text import clip
 
+from .columns import Column
 from .text import Line, format_bytes, safe_line
 
 if TYPE_CHECKING:
@@ -36,8 +37,14 @@ __all__ = [
     "report_line",
 ]
 
-COLUMNS = (("Row", 6), ("Status", 15), ("Application", 24), ("File", 22), ("Message", 32))
-"""Fits a 120-column terminal; Enter on a row shows its whole message."""
+COLUMNS = (
+    Column("Row", 6),
+    Column("Status", 15),
+    Column("Application", 24, 12, crop="middle"),
+    Column("File", 22, 12),
+    Column("Message", 32, 14),
+)
+"""Every column fits 80 columns, narrowed; Enter on a row shows its whole message."""
 
 FILTERS: dict[str, frozenset[str] | None] = {
     "all": None,

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from kombo_tui.core.hints import counted
 from kombo_tui.core.wire_text import path_of, phases, request_line, status_line, wait_line, wait_status
 
+from .columns import Column
 from .text import Line, format_bytes, safe_block, safe_line
 
 if TYPE_CHECKING:
@@ -37,14 +38,15 @@ __all__ = [
 ]
 
 COLUMNS = (
-    ("#", 3),
-    ("Started", 12),
-    ("Method", 6),
-    ("Path", 42),
-    ("Status", 18),
-    ("Time", 8),
-    ("Size", 9),
+    Column("#", 3),
+    Column("Started", 12, drop=2),
+    Column("Method", 6),
+    Column("Path", 41, 20, crop="middle"),
+    Column("Status", 18, 12),
+    Column("Time", 8, drop=1),
+    Column("Size", 9, drop=3),
 )
+"""Number, method, path and status always (at 80 columns too); the rest as the width allows."""
 PATH_WIDTH = COLUMNS[3][1]
 STATUS_WIDTH = COLUMNS[4][1]
 

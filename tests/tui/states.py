@@ -201,7 +201,7 @@ async def _verified(pilot: Pilot[Any]) -> None:
     await settle(pilot, 0.1)
 
 
-def history_app() -> KomboApp:
+def history_app(**kwargs: Any) -> KomboApp:
     """A sandbox app whose audit log holds a few fixed sends (times in UTC; tests set TZ=UTC)."""
     from kombo_tui.core.history import History, HistoryEntry
 
@@ -231,7 +231,7 @@ def history_app() -> KomboApp:
     ]
     for row in rows:
         history.record(row)
-    return sandbox_app(history=history)
+    return sandbox_app(history=history, **kwargs)
 
 
 async def _history(pilot: Pilot[Any]) -> None:
@@ -274,10 +274,10 @@ async def _help(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-def _first_run_app() -> KomboApp:
+def _first_run_app(theme: str = "textual-dark") -> KomboApp:
     from kombo_tui.core.settings import Settings
 
-    return make_app(Settings(), theme="textual-dark")
+    return make_app(Settings(), theme=theme)
 
 
 STATES: tuple[State, ...] = (

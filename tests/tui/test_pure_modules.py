@@ -12,6 +12,7 @@ import sys
 
 PURE = (
     "kombo_tui.tui.bulk_view",
+    "kombo_tui.tui.columns",
     "kombo_tui.tui.inspect",
     "kombo_tui.tui.perf",
     "kombo_tui.tui.present",

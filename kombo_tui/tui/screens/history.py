@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Static
 from kombo_tui.core.hints import counted
 from kombo_tui.core.net import safe_link
 
+from ..columns import Column
 from ..present import outcome_label
 from ..text import Line, format_bytes, local_time, safe_line
 from ..widgets.common import NO_CONTROLS, content
@@ -32,18 +33,19 @@ if TYPE_CHECKING:
     from kombo_tui.core.history import History, HistoryEntry
 
 COLUMNS = (
-    ("Time", 16),
-    ("Outcome", 12),
-    ("Env", 12),
-    ("Candidate", 16),
-    ("Job", 18),
-    ("File", 22),
-    ("Type", 12),
-    ("Size", 9),
-    ("Application", 14),
-    ("Integration", 24),
-    ("Error code", 30),
+    Column("Time", 16),
+    Column("Outcome", 12, 10),
+    Column("Env", 12, 7, drop=5),
+    Column("Candidate", 16, 10),
+    Column("Job", 18, 10, drop=1),
+    Column("File", 22, 14),
+    Column("Type", 12, 6, drop=6),
+    Column("Size", 9, drop=4),
+    Column("Application", 14, 10, drop=2, crop="middle"),
+    Column("Integration", 24, 12, drop=7, crop="middle"),
+    Column("Error code", 30, 12, drop=3),
 )
+"""Time, outcome, candidate and file always; the rest as the width allows (Enter shows them all)."""
 
 LIMIT = 1000
 """Newest entries shown (the filter searches the whole log)."""

@@ -76,6 +76,8 @@ BATCH_CONCURRENCY = 3
 """Uploads of one batch in flight at once (the client also honours Kombo's concurrency limit)."""
 CHECK_DELAY = 0.35
 """Seconds of quiet typing before the integration id is checked."""
+NARROW = 110
+"""Below this many columns the panels stack in one scrolling column (each field keeps ≥ 20 cells)."""
 PROGRESS_INTERVAL = 0.05
 """Seconds between two updates of the upload's progress bar (chunks may come faster)."""
 
@@ -85,14 +87,14 @@ class MainScreen(Screen[None]):
 
     # The key bar has room for about ten keys at 120 columns: the keys a first send needs, the
     # screens, and Quit. Export curl, Copy log URL (also a button in the Result panel) and Add
-    # file stay in Help (F1) and the palette (ctrl+p).
+    # file stay in Help (F1) and the palette (ctrl+p). Narrower, the key bar keeps the first
+    # ones of this list (and Quit): the order is the priority.
     BINDINGS = [
         Binding("f1", "help", "Help", id="main.help", tooltip="Every key and the flow"),
         Binding("f2", "switch_target", "Application/candidate", id="main.target", tooltip="Send to the application (recommended) or the candidate", show=False),
         Binding("f3", "pick", "Pick application", id="main.pick", tooltip="Search by candidate, email or job"),
         Binding("ctrl+o", "browse", "Open file", id="main.browse", tooltip="File dialog"),
         Binding("ctrl+s", "send", "Send", id="main.send", tooltip="Confirm, then upload with progress"),
-        Binding("f4", "exchanges", "Exchanges", id="main.exchanges", tooltip="Every HTTP request and answer: headers, bodies, timings, curl"),
         Binding("f5", "verify", "Verify", id="main.verify", tooltip="Re-read the application's attachments"),
         Binding("escape", "cancel_upload", "Cancel upload", id="main.cancel", tooltip="Stop the upload in flight"),
         Binding("f6", "toggle_full", "Full body", id="main.full", tooltip="Show the whole base64 (small files)", show=False),
@@ -102,6 +104,7 @@ class MainScreen(Screen[None]):
         Binding("f9", "history", "History", id="main.history", tooltip="Every send from this machine: filter, details, log URL, replay"),
         Binding("f12", "list_attachments", "List attachments", id="main.attachments", tooltip="What is already on the application (one request)", show=False),
         Binding("ctrl+b,f10", "bulk", "Bulk", id="main.bulk", tooltip="Many files onto many applications: check, start, pause, resume"),
+        Binding("f4", "exchanges", "Exchanges", id="main.exchanges", tooltip="Every HTTP request and answer: headers, bodies, timings, curl"),
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="main.theme", tooltip="Switch between light and dark", show=False),
     ]
 
@@ -212,6 +215,8 @@ class MainScreen(Screen[None]):
         # The result panel keeps 8 rows so that sending does not relayout the screen; a short
         # terminal needs those rows for the form.
         self.set_class(event.size.height < 32, "-short")
+        # Two columns leave a field too little room below this width: one column, scrolled.
+        self.set_class(event.size.width < NARROW, "-narrow")
 
     def refresh_environment(self) -> None:
         env = self.session.connection.environment
@@ -860,17 +865,8 @@ class MainScreen(Screen[None]):
 
     def action_help(self) -> None:
         from .help import HelpScreen
-        from .picker import ApplicationPicker
 
-        self.app.push_screen(
-            HelpScreen(
-                [
-                    ("Main screen", list(self.BINDINGS)),  # type: ignore[arg-type]
-                    ("Application picker", list(ApplicationPicker.BINDINGS)),  # type: ignore[arg-type]
-                    ("Everywhere", list(self.app.BINDINGS)),  # type: ignore[arg-type]
-                ]
-            )
-        )
+        self.app.push_screen(HelpScreen())
 
     def action_focus_field(self, selector: str) -> None:
         """Focus the field ``selector`` names (the command palette's "Focus …" commands)."""

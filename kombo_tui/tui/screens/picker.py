@@ -21,6 +21,7 @@ from textual.widgets import Input, Static
 from kombo_tui.core.errors import KomboError
 from kombo_tui.core.hints import counted
 
+from ..columns import Column
 from ..perf import settle_gc
 from ..state import PickedApplication
 from ..text import safe_line
@@ -37,7 +38,17 @@ LOAD_AHEAD = 20
 PAGE_SIZE = 250
 """Applications per server page (Kombo's maximum)."""
 
-COLUMNS = (("Candidate", 20), ("Email", 26), ("Job", 22), ("Stage", 14), ("Outcome", 8), ("Updated", 10))
+COLUMNS = (
+    Column("Candidate", 18, 12),
+    Column("Email", 26, 14),
+    Column("Job", 20, 12),
+    Column("Stage", 19, 8, drop=2),
+    Column("Outcome", 8, drop=4),
+    Column("Updated", 10, drop=3),
+    Column("Application", 18, 12, crop="middle"),
+)
+"""Candidate, email, job and application id always (narrowed at 80 columns; an id is cut in its
+middle, both ends stay); then stage, updated and outcome as the width allows (120: the stage)."""
 
 
 class Row(NamedTuple):
@@ -59,7 +70,8 @@ class Row(NamedTuple):
     @property
     def cells(self) -> tuple[str, ...]:
         """The row as the table shows it: candidate data is inert text (built only for rows on screen)."""
-        return tuple(safe_line(cell) for cell in (self.candidate, self.email, self.job, self.stage, self.outcome, self.updated))
+        cells = (self.candidate, self.email, self.job, self.stage, self.outcome, self.updated, self.id)
+        return tuple(safe_line(cell) for cell in cells)
 
     @property
     def picked(self) -> PickedApplication:

@@ -1,7 +1,13 @@
 """A read-only table that renders only the rows on screen (20,000 rows cost nothing to show).
 
 Rows are tuples of plain strings; the widget keeps a list of them (or of indexes into them) and
-builds a :class:`Strip` per visible line on demand. No per-row widgets, no measuring.
+builds a :class:`Strip` per visible line on demand. No per-row widgets, no measuring of rows.
+
+Columns fit the width the table has: each :class:`Column` has the width it would like and the
+narrowest it can be; a narrow terminal first narrows the columns that can be narrowed, then
+leaves out the columns marked to go first (the row's detail view shows them all), so the
+columns that identify a row stay on screen at 80 columns. A cell too long for its column ends
+in "…" (or loses its middle, for ids and paths, whose both ends matter).
 """
 
 from __future__ import annotations
@@ -9,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.cells import set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -19,12 +24,16 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from ..columns import GAP, Column, ColumnSpec, clip, fit
+
+__all__ = ["Column", "VirtualTable"]
+
 
 class VirtualTable(ScrollView, can_focus=True):
     """Fixed-width columns, a header line and a row cursor; Enter selects."""
 
     DEFAULT_CSS = """
-    VirtualTable { background: $surface; scrollbar-size-horizontal: 1; }
+    VirtualTable { background: $surface; scrollbar-size-horizontal: 1; scrollbar-size-vertical: 1; }
     VirtualTable > .virtual-table--header { text-style: bold; color: $text-primary; background: $panel; }
     VirtualTable > .virtual-table--cursor { background: $block-cursor-blurred-background; }
     VirtualTable:focus > .virtual-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
@@ -77,18 +86,36 @@ class VirtualTable(ScrollView, can_focus=True):
             """The table that sent it (``@on(…, "#id")`` matches on it)."""
             return self.table
 
-    def __init__(self, columns: Sequence[tuple[str, int]], *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, columns: Sequence[ColumnSpec], *, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id)
-        self.columns = list(columns)
+        self.columns = [c if isinstance(c, Column) else Column(*c) for c in columns]
         self.rows: Sequence[tuple[str, ...]] = ()
+        self.shown: list[tuple[int, int]] = [(i, c.width) for i, c in enumerate(self.columns)]
+        """The columns on screen, as (index, width): see :func:`fit`."""
 
     @property
     def row_count(self) -> int:
         return len(self.rows)
 
     @property
+    def shown_names(self) -> list[str]:
+        """The titles of the columns on screen."""
+        return [self.columns[i].name for i, _ in self.shown]
+
+    @property
     def _width(self) -> int:
-        return sum(width + 2 for _, width in self.columns)
+        return sum(width + GAP for _, width in self.shown)
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        room = self.size.width - self.styles.scrollbar_size_vertical
+        shown = fit(self.columns, room) if room > 0 else self.shown
+        if shown != self.shown:
+            self.shown = shown
+            self.virtual_size = Size(self._width, len(self.rows) + 1)
+            self.refresh()
 
     def set_rows(self, rows: Sequence[tuple[str, ...]], *, keep_cursor: bool = False) -> None:
         """Show ``rows`` (any sequence: only visible ones are read)."""
@@ -101,10 +128,12 @@ class VirtualTable(ScrollView, can_focus=True):
         if rows:
             self.post_message(self.Highlighted(self, self.cursor))
 
-    def _line(self, cells: Sequence[str], style: Style) -> list[Segment]:
+    def _line(self, cells: Sequence[str], style: Style, *, header: bool = False) -> list[Segment]:
         segments = []
-        for (_, width), text in zip(self.columns, cells, strict=False):
-            segments.append(Segment(" " + set_cell_size(text, width) + " ", style))
+        for index, width in self.shown:
+            text = cells[index] if index < len(cells) else ""
+            crop = "end" if header else self.columns[index].crop
+            segments.append(Segment(" " + clip(text, width, crop) + " ", style))
         return segments
 
     def render_line(self, y: int) -> Strip:
@@ -112,7 +141,7 @@ class VirtualTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         if y == 0:
             style = self.get_component_rich_style("virtual-table--header")
-            segments = self._line([name for name, _ in self.columns], style)
+            segments = self._line([column.name for column in self.columns], style, header=True)
         else:
             index = scroll_y + y - 1
             if index >= len(self.rows):
