@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     # notebooks
     "widget": "kombo_tui.notebook",
     "serve": "kombo_tui.notebook",
+    "shared_sandbox": "kombo_tui.notebook",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -153,6 +154,9 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .notebook import (
         serve as serve,
+    )
+    from .notebook import (
+        shared_sandbox as shared_sandbox,
     )
     from .notebook import (
         widget as widget,

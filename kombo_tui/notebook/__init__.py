@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from kombo_tui.core.engine import SendOutcome
     from kombo_tui.core.payload import PreparedUpload
 
-__all__ = ["AppLink", "SendForm", "serve", "widget"]
+__all__ = ["AppLink", "SendForm", "serve", "shared_sandbox", "widget"]
 
 APPLICATIONS_LIMIT = 2000
 """Applications loaded for the search box at first (the first ones Kombo lists; *Load all* gets the rest)."""
@@ -613,6 +613,26 @@ def widget(
         integrations=integrations,
         history=history,
     )
+
+
+_SHARED: Any = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_sandbox() -> Any:
+    """This kernel's sandbox: started on the first call, the same running one after.
+
+    Re-running the cell that calls it (or *Run All*) keeps the same server, port and data,
+    so the objects of earlier cells (a form, ``apps``, an outcome) never point at a stopped
+    or moved sandbox. ``sb.stop()`` stops it; the next call starts a new one.
+    """
+    global _SHARED
+    from kombo_tui.sandbox.server import SandboxServer
+
+    with _SHARED_LOCK:
+        if _SHARED is None or not _SHARED.running:
+            _SHARED = SandboxServer().start()
+        return _SHARED
 
 
 from .serve import AppLink, serve  # noqa: E402 - after the form, which it does not need
