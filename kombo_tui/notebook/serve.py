@@ -96,13 +96,17 @@ class AppLink:
 def _jupyter_proxy_url(port: int) -> str | None:
     """The app's address through jupyter-server-proxy on this kernel's Jupyter server, when
     the proxy is installed and exactly one server runs here (else None: a link only)."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
     try:
-        import jupyter_server_proxy  # noqa: F401
-        from jupyter_server.serverapp import list_running_servers
+        if find_spec("jupyter_server_proxy") is None:
+            return None
+        serverapp = import_module("jupyter_server.serverapp")
     except ImportError:
         return None
     try:
-        servers = list(list_running_servers())
+        servers = list(serverapp.list_running_servers())
     except Exception:  # noqa: BLE001 - no proxy address then; the loopback link still works
         return None
     if len(servers) != 1:

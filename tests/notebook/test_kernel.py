@@ -134,32 +134,32 @@ def test_the_demo_notebook_runs_twice_in_one_kernel_and_leaves_no_dead_object(
         notebook.cells.append(probe)
         client.execute_cell(probe, len(notebook.cells) - 1)
 
-    def data(run: int, tag: str, kind: str) -> str:
-        return "".join(str(o.get("data", {}).get(kind, "")) for o in runs[run][tag])  # type: ignore[union-attr]
+    def data(n: int, tag: str, kind: str) -> str:
+        return "".join(str(o.get("data", {}).get(kind, "")) for o in runs[n][tag])  # type: ignore[union-attr]
 
-    def text(run: int, tag: str) -> str:
-        return "".join(str(o.get("text", "")) for o in runs[run][tag] if o["output_type"] == "stream")
+    def text(n: int, tag: str) -> str:
+        return "".join(str(o.get("text", "")) for o in runs[n][tag] if o["output_type"] == "stream")
 
-    for run in (0, 1):
-        errors = [o for outputs in runs[run].values() for o in outputs if o["output_type"] == "error"]
+    for n in (0, 1):
+        errors = [o for outputs in runs[n].values() for o in outputs if o["output_type"] == "error"]
         assert not errors, errors
-        assert "Kombo sandbox" in data(run, "sandbox", "text/html")
-        assert "<table>" in data(run, "applications", "text/html")
-        assert json.loads(text(run, "preview"))["attachment"]["name"] == "Jane_Doe_CV.pdf"
-        assert ">sent</span>" in data(run, "send", "text/html") and len(data(run, "send", "text/plain")) < 600
-        assert "already sent successfully" in text(run, "rerun") and "force=True" in text(run, "rerun")
-        assert ">sent</span>" in data(run, "force", "text/html")
-        assert f"{2 * (run + 1)} history entries" in data(run, "history", "text/html")
-        assert "<th>message</th>" in data(run, "history", "text/html")
+        assert "Kombo sandbox" in data(n, "sandbox", "text/html")
+        assert "<table>" in data(n, "applications", "text/html")
+        assert json.loads(text(n, "preview"))["attachment"]["name"] == "Jane_Doe_CV.pdf"
+        assert ">sent</span>" in data(n, "send", "text/html") and len(data(n, "send", "text/plain")) < 600
+        assert "already sent successfully" in text(n, "rerun") and "force=True" in text(n, "rerun")
+        assert ">sent</span>" in data(n, "force", "text/html")
+        assert f"{2 * (n + 1)} history entries" in data(n, "history", "text/html")
+        assert "<th>message</th>" in data(n, "history", "text/html")
         # static words: the bars ended (not "0%"), the form says what it is, the app link is there
-        assert "applications: 8 applications of 8 — done" in data(run, "applications", "text/plain")
-        assert "Jane_Doe_CV.pdf: " in data(run, "send", "text/plain") and "(100%) — sent" in data(run, "send", "text/plain")
-        assert "0%" not in data(run, "send", "text/plain").replace("100%", "")
-        widget = data(run, "widget", "text/plain")
+        assert "applications: 8 applications of 8 — done" in data(n, "applications", "text/plain")
+        assert "Jane_Doe_CV.pdf: " in data(n, "send", "text/plain") and "(100%) — sent" in data(n, "send", "text/plain")
+        assert "0%" not in data(n, "send", "text/plain").replace("100%", "")
+        widget = data(n, "widget", "text/plain")
         assert widget.startswith("kombo-tui send form: integration greenhouse:sandbox-greenhouse") and "VBox" not in widget
-        assert "application/vnd.jupyter.widget-view+json" in json.dumps(runs[run]["widget"])
-        assert "kombo-tui in the browser (running): http://127.0.0.1:" in data(run, "serve", "text/plain")
-        assert "open the app in a new tab" in data(run, "serve", "text/html")
+        assert "application/vnd.jupyter.widget-view+json" in json.dumps(runs[n]["widget"])
+        assert "kombo-tui in the browser (running): http://127.0.0.1:" in data(n, "serve", "text/plain")
+        assert "open the app in a new tab" in data(n, "serve", "text/html")
     assert data(0, "sandbox", "text/plain") == data(1, "sandbox", "text/plain")  # the same sandbox, same port
     assert data(0, "serve", "text/plain") == data(1, "serve", "text/plain")  # the same app server
     assert "".join(o.get("text", "") for o in probe.outputs).split() == ["60", "True", "True"]
