@@ -42,6 +42,7 @@ _FORM_TERMS = (
     ("(--application)", "(choose one under Application)"),
     ("(--integration or KOMBO_INTEGRATION_ID)", "(type or pick one under Integration)"),
     ("(--name)", "(upload a file with a name, or type a path)"),
+    ("give a file to send (or a data_url for Kombo to fetch)", "choose a file with Upload file, or type its File path"),
     ("force=True", "“force”"),
     ("verify=True", "“verify”"),
     ("history=False", "a form made with kt.widget(history=False)"),
@@ -186,11 +187,12 @@ class SendForm:
         )
         self.force = w.Checkbox(
             description="force: send again even if already sent", value=False, style=_WIDE, indent=False,
+            layout=w.Layout(width="auto", margin="0 2em 0 0"),
             tooltip="force: send even though the history shows this file sent to this application (unticked after each send)",
         )
         self.verify = w.Checkbox(
             description="verify: check the application's attachments after sending", value=False, style=_WIDE,
-            indent=False, tooltip="verify: list the attachments before and after, and say whether the file is there",
+            indent=False, layout=w.Layout(width="auto"), tooltip="verify: list the attachments before and after, and say whether the file is there",
         )
         self.preview = w.HTML()
         self.send_button = w.Button(description="Send", button_style="primary", tooltip="Send the file (the request shown above)")
@@ -289,7 +291,8 @@ class SendForm:
                 if spec.kind == "select":
                     widget = w.Dropdown(options=["", *spec.choices], description=spec.label, style=_WIDE, tooltip=tip)
                 elif spec.kind == "bool":
-                    widget = w.Checkbox(description=spec.label, value=False, style=_WIDE, indent=False, tooltip=tip)
+                    widget = w.Checkbox(description=spec.label, value=False, style=_WIDE, indent=False, tooltip=tip,
+                                        layout=w.Layout(width="auto"))
                 else:
                     widget = w.Text(description=spec.label, placeholder=spec.help, style=_WIDE, tooltip=tip,
                                     layout=w.Layout(width="100%"))
@@ -349,8 +352,8 @@ class SendForm:
         if self._more:
             loaded += f" (the first {len(self.applications):,}; there are more — Load all)"
         shown = f"; the first {SHOWN_LIMIT:,} listed, search to narrow" if len(matches) > SHOWN_LIMIT else ""
-        what = f"{len(matches):,} of {loaded}" if needle else loaded
-        self.apps_status.value = _escape(f"Applications: {what}{shown}" + (f" — {len(matches):,} match" if needle else ""))
+        what = f"{len(matches):,} of {loaded} match the search" if needle else loaded
+        self.apps_status.value = _escape(f"Applications: {what}{shown}")
 
     def _file(self) -> Path | None:
         if self.upload.value:
