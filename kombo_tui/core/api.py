@@ -351,10 +351,15 @@ def send(
         ended = outcome.status
         return outcome
     except KeyboardInterrupt:
+        ended = "interrupted: " + ("outcome unknown" if body_complete[0] else "not sent")
         raise KeyboardInterrupt(interrupted_message(body_complete[0], log is not None)) from None
+    except KomboError:
+        ended = "refused: not sent"
+        raise
     except asyncio.CancelledError:
         if cancel is None or not cancel.requested:
             raise
+        ended = "cancelled: " + ("outcome unknown" if body_complete[0] else "not sent")
         raise SendCancelled(
             interrupted_message(body_complete[0], log is not None), body_complete=body_complete[0]
         ) from None
@@ -415,10 +420,16 @@ def list_applications(
                     return found
         return found
 
+    ended = "error"
     try:
-        return run_sync(go())
+        found = run_sync(go())
+        ended = "done"
+        return found
+    except KeyboardInterrupt:
+        ended = "interrupted"
+        raise
     finally:
-        bar.close()
+        bar.close(ended)
 
 
 def bulk(

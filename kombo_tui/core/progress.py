@@ -123,8 +123,11 @@ class _Widget:
         self._update()
 
     def close(self, status: str | None = None) -> None:
+        if status == "done" and self._total and self._done < self._total:
+            self._total = None  # ended with less than the most asked for (a listing's limit)
+            self._bar.max = max(self._done, 1)
         self._bar.value = min(self._done, self._bar.max)
-        ok = status in (None, "sent", "done") and self._bar.value >= self._bar.max
+        ok = self._bar.value >= self._bar.max if status is None else status in ("sent", "done")
         self._bar.bar_style = "success" if ok else ("danger" if status else "")
         self._note = ""
         self._label.value = self.text(status)[len(self._desc) + 2 :]
