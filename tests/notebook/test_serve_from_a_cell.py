@@ -54,3 +54,31 @@ def test_through_a_proxy_the_app_shows_in_an_iframe_as_wide_as_the_output() -> N
 def test_serve_refuses_a_base_url_that_would_leak_the_key() -> None:
     with pytest.raises(kt.InputError):
         kt.serve(base_url="http://example.com/v1", api_key="sk_x")
+
+
+def test_with_jupyter_server_proxy_the_proxied_address_is_found_and_admitted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """jupyter-server-proxy installed and one Jupyter server running: the cell shows the app
+    framed through Jupyter's origin, and the server admits requests that come through it."""
+    import importlib.util
+
+    import jupyter_server.serverapp
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: object() if name == "jupyter_server_proxy" else real_find_spec(name, *a))
+    monkeypatch.setattr(jupyter_server.serverapp, "list_running_servers",
+                        lambda *a, **k: iter([{"url": "http://127.0.0.1:18888/", "port": 18888}]))
+    link = kt.serve(sandbox=True, max_sessions=1)
+    try:
+        port = link._server.port
+        assert link.proxied_url is not None
+        assert link.proxied_url.startswith(f"http://127.0.0.1:18888/proxy/{port}/?token=")
+        assert f'src="{link.proxied_url.replace("&", "&amp;")}"' in link._repr_html_()
+        token = link.url.split("token=")[1]
+        # as jupyter-server-proxy forwards it: Jupyter's Host, the proxied path stripped
+        proxied = httpx.get(f"http://127.0.0.1:{port}/?token={token}", headers={"Host": "127.0.0.1:18888"}, timeout=20)
+        assert proxied.status_code == 200
+        stranger = httpx.get(f"http://127.0.0.1:{port}/?token={token}", headers={"Host": "evil.example:18888"}, timeout=20)
+        assert stranger.status_code == 403
+    finally:
+        link.stop()
