@@ -32,6 +32,17 @@ pytestmark = [
 ]
 
 
+SLOW_FORM = """\
+from kombo_tui.sandbox.config import SandboxConfig
+slow_sb = kt.SandboxServer(SandboxConfig(latency=3.0))
+big = Path("big.pdf")
+big.write_bytes(b"%PDF-1.4\\n" + b"0" * (8 * 1024 * 1024) + b"\\n%%EOF\\n")
+slow = kt.widget(**slow_sb.where)
+slow.load_applications()
+slow.path.value = str(big)
+slow"""
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -46,7 +57,12 @@ def lab(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     kernel_env(monkeypatch, tmp_path)
     root = tmp_path / "notebooks"
     root.mkdir()
-    shutil.copy(ROOT / "examples" / "demo.ipynb", root / "demo.ipynb")
+    import nbformat
+
+    notebook = nbformat.read(ROOT / "examples" / "demo.ipynb", as_version=4)
+    # One cell more: a form on a slow sandbox (3 s before it reads a body), to press Cancel in.
+    notebook.cells.append(nbformat.v4.new_code_cell(SLOW_FORM))
+    nbformat.write(notebook, root / "demo.ipynb")
     port = _free_port()
     log = (tmp_path / "lab.log").open("w")
     proc = subprocess.Popen(
@@ -123,7 +139,9 @@ def test_the_demo_runs_and_the_form_sends_in_a_real_jupyterlab(lab: str, tmp_pat
         assert "(100%) — sent" in shown  # the bar ended in words
         assert "2 history entries" in shown and "kombo-tui in the browser" in shown
 
-        form = page.locator(".jp-OutputArea-output", has=page.locator(".widget-button", has_text="Load applications"))
+        forms = page.locator(".jp-OutputArea-output", has=page.locator(".widget-button", has_text="Load applications"))
+        assert forms.count() == 2
+        form = forms.first
         form.locator(".widget-button", has_text="Load applications").click()
         page.wait_for_function(
             "() => [...document.querySelectorAll('.widget-html')].some(e => /Applications: 60 loaded/.test(e.textContent))",
@@ -160,7 +178,27 @@ def test_the_demo_runs_and_the_form_sends_in_a_real_jupyterlab(lab: str, tmp_pat
         assert "File to send: none yet" in result  # forgotten after the send
         assert form.locator(".widget-button", has_text="Cancel").is_disabled()
         form.screenshot(path=str(tmp_path / "form-after-send.png"))
+
+        # The kernel stays free while the form sends: Cancel stops the upload, and says how it ended.
+        slow = forms.nth(1)
+        slow.locator(".widget-button", has_text="Send").first.click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-label')].some(e => /^sending… [0-9.]+ of/.test(e.textContent))",
+            timeout=30_000,
+        )
+        assert slow.locator(".widget-button", has_text="Send").first.is_disabled()
+        slow.locator(".widget-button", has_text="Cancel").click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.widget-label')].some(e => /^cancelled: /.test(e.textContent))",
+            timeout=30_000,
+        )
+        cancelled = slow.inner_text()
+        assert "cancelled before the last byte: nothing was stored" in cancelled.replace("\xa0", " ")
+        assert not slow.locator(".widget-button", has_text="Send").first.is_disabled()
+        slow.screenshot(path=str(tmp_path / "form-after-cancel.png"))
         browser.close()
     assert not page_errors, page_errors
-    [last, *_] = kt.History().entries()
-    assert last.outcome == "sent" and last.application_id == application_id and last.file_name == "Jane_Doe_CV.pdf"
+    entries = kt.History().entries()
+    assert entries[0].file_name == "big.pdf" and entries[0].outcome == "error"  # the cancelled one, not stored
+    sent = entries[1]
+    assert sent.outcome == "sent" and sent.application_id == application_id and sent.file_name == "Jane_Doe_CV.pdf"
