@@ -129,6 +129,8 @@ class SendForm:
         self._cancel: Any = None
         self._worker: threading.Thread | None = None
         self._result_kind = ""
+        self._last_words = ""
+        """How the last send ended when it has no outcome (refused, cancelled, interrupted)."""
         self._complete = True
         self.outcome: SendOutcome | None = None
         self.error: Exception | None = None
@@ -251,8 +253,8 @@ class SendForm:
                 f"last send: {o.status} {o.upload.name} to application {o.upload.target_id}"
                 + (f" (history #{o.history_id})" if o.history_id is not None else "")
             )
-        elif self.error is not None:
-            parts.append(f"last send: {self._result_kind or 'refused'}: {in_form_terms(str(self.error))}")
+        elif self._last_words:
+            parts.append(f"last send: {self._last_words}")
         return clip(one_line(" · ".join(parts)), 400)
 
     def _bundle(self) -> dict[str, Any]:
@@ -444,6 +446,7 @@ class SendForm:
     def _show_error(self, exc: BaseException) -> None:
         self.error = exc if isinstance(exc, Exception) else None
         self._result_kind = "refused"
+        self._last_words = f"refused: {in_form_terms(str(exc))}"
         self.result.value = _refusal_html("nothing was sent", exc)
         self.status.value = "refused: nothing was sent"
 
@@ -462,6 +465,7 @@ class SendForm:
             head, colour = "not sent", "#cf222e"
             what = f"{how} before the last byte: nothing was stored (the history records the attempt as not sent)."
         self.status.value = f"{how}: {head}"
+        self._last_words = f"{how}: {head}: {in_form_terms(message)}"
         self.result.value = (
             f"<div>{_badge(head, colour)} <b>{_escape(how)}</b><p>{_escape(what)}</p>"
             f"<pre>{_escape(in_form_terms(message))}</pre></div>"
@@ -477,7 +481,7 @@ class SendForm:
     def _start(self) -> None:
         """A fresh state for the send about to start: no old result, a plain bar."""
         self.outcome, self.error = None, None
-        self._result_kind = ""
+        self._result_kind = self._last_words = ""
         self._complete = False
         self.progress.value = 0
         self.progress.bar_style = ""

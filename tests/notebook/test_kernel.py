@@ -193,8 +193,11 @@ def test_an_interrupt_during_a_form_send_ends_in_a_clear_result(monkeypatch: pyt
         reply, messages = run(
             client,
             "print(form.status.value)\nprint('nothing was stored' in form.result.value, '>not sent</span>' in form.result.value)\n"
-            "print(repr(form.path.value), form.progress.bar_style, form.send_button.disabled)",
+            "print(repr(form.path.value), form.progress.bar_style, form.send_button.disabled)\n"
+            "print(form.summary())",
         )
-        assert stdout(messages).splitlines() == ["interrupted: not sent", "True True", "'' danger False"]
+        lines = stdout(messages).splitlines()
+        assert lines[:3] == ["interrupted: not sent", "True True", "'' danger False"]
+        assert "last send: interrupted: not sent: kombo-tui: the upload was cancelled before the last byte" in lines[3]
     assert server.sandbox.upload_count() == 0
     assert History().entries()[0].outcome == "error"

@@ -129,7 +129,7 @@ def test_cancel_mid_body_says_nothing_was_stored_and_leaves_a_fresh_form(tmp_pat
         [entry] = kt.History().entries()
         assert entry.outcome == "error" and "cancelled before the body was complete" in (entry.error_message or "")
         assert stored(server) == 0 and counter.received < 6 * 1024 * 1024
-        assert "last send: cancelled" in repr(form) and "nothing was stored" in repr(form)
+        assert "last send: cancelled: not sent" in repr(form) and "nothing was stored" in repr(form)
 
 
 def test_cancel_after_the_last_byte_says_the_outcome_is_unknown(tmp_path: Path) -> None:
