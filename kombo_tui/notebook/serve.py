@@ -12,6 +12,7 @@ for the same target; :meth:`AppLink.stop` (or the kernel's end) stops it and its
 from __future__ import annotations
 
 import asyncio
+import atexit
 import html
 import os
 import threading
@@ -28,6 +29,17 @@ START_TIMEOUT = 30.0
 
 _RUNNING: dict[tuple[Any, ...], AppLink] = {}
 _LOCK = threading.Lock()
+
+
+def _stop_all() -> None:
+    """At the kernel's end: stop every server started here (their app processes too)."""
+    with _LOCK:
+        links = list(_RUNNING.values())
+    for link in links:
+        link.stop()
+
+
+atexit.register(_stop_all)
 
 
 class AppLink:
