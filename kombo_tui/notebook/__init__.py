@@ -432,7 +432,11 @@ class SendForm:
         try:
             upload = self.prepared()
         except (KomboError, ValueError, OSError) as exc:
-            self.preview.value = f"<b>Not ready</b><pre>{_escape(in_form_terms(str(exc)))}</pre>"
+            problems = [str(p) for p in getattr(exc, "problems", [])] or [str(exc)]
+            if any(p.startswith("file:") for p in problems):  # no file: its name is not the point yet
+                problems = [p for p in problems if not p.startswith("name:")]
+            lines = "\n".join(in_form_terms(p) for p in problems)
+            self.preview.value = f"<b>Not ready</b><pre>{_escape(lines)}</pre>"
             return
         body = json.dumps(upload.preview(), indent=2, ensure_ascii=False)
         warnings = "".join(f"<li>{_escape(in_form_terms(str(n)))}</li>" for n in upload.warnings)

@@ -223,6 +223,9 @@ def test_every_label_is_shown_in_full_with_a_tooltip_and_in_the_forms_terms() ->
         form.send()
         text = form.result.value
         assert "--" not in text.replace("<!--", "") and "=True" not in text
+        assert "choose a file with Upload file, or type its File path" in form.preview.value
+        assert "name:" not in form.preview.value  # no file yet: its name is not the point
+        assert "data_url" not in form.preview.value
         form.path.value = "x.pdf"
         assert "choose one under Application" in form.preview.value and "--application" not in form.preview.value
 
