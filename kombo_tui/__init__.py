@@ -52,6 +52,8 @@ _EXPORTS: dict[str, str] = {
     "SANDBOX_API_KEY": "kombo_tui.sandbox.data",
     # notebooks
     "widget": "kombo_tui.notebook",
+    "serve": "kombo_tui.notebook",
+    "shared_sandbox": "kombo_tui.notebook",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -164,6 +166,12 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .core.sniff import (
         sniff_file as sniff_file,
+    )
+    from .notebook import (
+        serve as serve,
+    )
+    from .notebook import (
+        shared_sandbox as shared_sandbox,
     )
     from .notebook import (
         widget as widget,

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .display import ApplicationList
 from .draft import Draft
 from .engine import SendOutcome, refuse_over_limits, send_upload, settle_unknown
+from .errors import KomboError
 from .history import History
 from .payload import PreparedUpload, prepare
 from .progress import make_progress
@@ -39,7 +40,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JUPYTER_RECIPE",
+    "Cancel",
     "RunningLoopError",
+    "SendCancelled",
     "bulk",
     "list_applications",
     "make_client",
@@ -53,24 +56,81 @@ __all__ = [
 T = TypeVar("T")
 
 
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+class Cancel:
+    """Cancels a running helper call from another thread (a notebook form's Cancel button).
+
+    Pass one as ``cancel=`` to :func:`send`; :meth:`cancel` then cancels the call on its own
+    loop, as an Interrupt would: the engine records what became of the upload, and
+    :func:`send` raises :class:`SendCancelled` saying it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[Any] | None = None
+        self.requested = False
+        """:meth:`cancel` was called."""
+
+    def cancel(self) -> None:
+        """Cancel the call (now if it runs, else as soon as it starts)."""
+        with self._lock:
+            self.requested = True
+            loop, task = self._loop, self._task
+        if loop is not None and task is not None:
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # the loop closed meanwhile: the call has ended
+                pass
+
+    def _bind(self, loop: asyncio.AbstractEventLoop, task: asyncio.Task[Any]) -> None:
+        with self._lock:
+            self._loop, self._task = loop, task
+            requested = self.requested
+        if requested:
+            task.cancel()
+
+
+class SendCancelled(KomboError):
+    """A send was cancelled (:class:`Cancel`); the message says what became of the upload."""
+
+    def __init__(self, message: str, *, body_complete: bool) -> None:
+        super().__init__(message)
+        self.body_complete = body_complete
+        """The whole body had left: the outcome is unknown (else nothing was stored)."""
+
+    @property
+    def outcome(self) -> str:
+        """``unknown`` (it may have landed: verify before sending again) or ``not_sent``."""
+        return "unknown" if self.body_complete else "not_sent"
+
+
+def run_sync(coro: Coroutine[Any, Any, T], *, cancel: Cancel | None = None) -> T:
     """Run a coroutine to completion from synchronous code, even under a running loop.
 
     Under a running loop (a notebook cell) the coroutine runs on a private loop in a worker
     thread. A ``KeyboardInterrupt`` in the caller's thread cancels it there, waits until it
     has ended (its cleanup included), then is raised again: nothing is left running.
+    ``cancel`` lets another thread cancel it (``asyncio.CancelledError`` is raised then).
     """
+
+    async def bound() -> T:
+        if cancel is not None:
+            task = asyncio.current_task()
+            assert task is not None
+            cancel._bind(asyncio.get_running_loop(), task)
+        return await coro
+
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return asyncio.run(bound())
     box: dict[str, Any] = {}
     started, done = threading.Event(), threading.Event()
 
     async def main() -> T:
         box["loop"], box["task"] = asyncio.get_running_loop(), asyncio.current_task()
         started.set()
-        return await coro
+        return await bound()
 
     def target() -> None:
         try:
@@ -198,6 +258,7 @@ def send(
     check_limits: bool = True,
     progress: bool | Callable[[int, int | None], Any] = False,
     trust_env_file: bool = False,
+    cancel: Cancel | None = None,
     **kwargs: Any,
 ) -> SendOutcome:
     """Prepare and send one file; returns the outcome (it does not raise for Kombo's errors).
@@ -220,6 +281,7 @@ def send(
         progress: show a progress bar (``True``) or call this with (bytes sent, total).
         trust_env_file: let a ``.env`` in the working directory choose the base URL, region or
             integration for a key that comes from elsewhere (refused by default).
+        cancel: a :class:`Cancel` another thread may use to stop the send.
         **kwargs: what :func:`prepare_file` takes (``integration_id``, ``application_id`` or
             ``candidate_id``, ``type``, ``name``, ``content_type``, ``remote_fields``, ``data_url``).
 
@@ -232,6 +294,7 @@ def send(
             the integration's limits, ...). Nothing was sent.
         KeyboardInterrupt: interrupted; the upload was cancelled, waited for and recorded
             in the history (the message says whether it may have landed).
+        SendCancelled: ``cancel`` was used; as for an interrupt (its ``outcome`` says which).
         sqlite3.Error: the history cannot be read (pass ``history=False`` to skip it).
 
     Example:
@@ -268,20 +331,41 @@ def send(
                 client, upload, progress=track, verify=verify, history=log, environment=where, force=force
             )
 
+    ended = "error"
     try:
-        return run_sync(go())
+        outcome = run_sync(go(), cancel=cancel)
+        ended = outcome.status
+        return outcome
     except KeyboardInterrupt:
-        raise KeyboardInterrupt(_interrupted(body_complete[0], log is not None)) from None
+        ended = "interrupted: " + ("outcome unknown" if body_complete[0] else "not sent")
+        raise KeyboardInterrupt(interrupted_message(body_complete[0], log is not None)) from None
+    except KomboError:
+        ended = "refused: not sent"
+        raise
+    except asyncio.CancelledError:
+        if cancel is None or not cancel.requested:
+            raise
+        ended = "cancelled: " + ("outcome unknown" if body_complete[0] else "not sent")
+        raise SendCancelled(
+            interrupted_message(body_complete[0], log is not None), body_complete=body_complete[0]
+        ) from None
     finally:
-        bar.close()
+        bar.close(ended)
 
 
-def _interrupted(body_complete: bool, recorded: bool) -> str:
+def interrupted_message(body_complete: bool, recorded: bool, *, verify: str = "verify=True") -> str:
+    """What became of an upload cancelled by the user (an Interrupt or a :class:`Cancel`).
+
+    Args:
+        body_complete: the whole body had left (it may have landed: the outcome is unknown).
+        recorded: a history recorded the upload's intent before its first byte.
+        verify: how the caller's user asks to verify (``verify=True`` in the library).
+    """
     where = " (recorded in the history)" if recorded else ""
     if body_complete:
         return (
             f"kombo-tui: the upload was cancelled after the whole body was sent{where}: the outcome "
-            "is unknown; send again with verify=True to check the application's attachments first"
+            f"is unknown; send again with {verify} to check the application's attachments first"
         )
     return f"kombo-tui: the upload was cancelled before the last byte{where}: nothing was stored"
 
@@ -322,10 +406,16 @@ def list_applications(
                     return found
         return found
 
+    ended = "error"
     try:
-        return run_sync(go())
+        found = run_sync(go())
+        ended = "done"
+        return found
+    except KeyboardInterrupt:
+        ended = "interrupted"
+        raise
     finally:
-        bar.close()
+        bar.close(ended)
 
 
 def bulk(
@@ -340,7 +430,7 @@ def bulk(
     skip_invalid: bool = False,
     history: bool | History = True,
     journal: str | Path | None = None,
-    progress: Callable[[BulkProgress], None] | None = None,
+    progress: bool | Callable[[BulkProgress], None] | None = None,
     control: BulkControl | None = None,
     recheck_after: float = 30.0,
     trust_env_file: bool = False,
@@ -361,8 +451,11 @@ def bulk(
         skip_invalid: send the valid rows even when some are invalid.
         history: record sends in the local history (the default), in this one, or not at all.
         journal: the journal file (default: ``bulk.sqlite3`` in the data dir).
-        progress: called after each row with a :class:`~.bulk.BulkProgress` (done, total,
-            rate, ETA, failures) — hook a notebook progress bar here.
+        progress: ``True`` for a progress bar (as :func:`send`'s: rows done of the plan's,
+            failures, and why it waits when it re-checks rows an earlier run left in flight),
+            or called with a :class:`~.bulk.BulkProgress` (done, total, rate, ETA, failures,
+            a note) first, after each row, and while waiting. An error it raises stops the run
+            (rows in flight finish) and is raised here.
         control: a :class:`~.bulk.BulkControl` to stop the run from another thread or task.
         recheck_after: seconds before a row caught in flight by a crash is looked for.
         trust_env_file: as :func:`send`'s.
@@ -375,14 +468,31 @@ def bulk(
 
     Raises:
         InputError: the plan cannot be read, no key, or the job runs in another process.
+        KeyboardInterrupt: interrupted; rows in flight were cancelled and journaled, and the
+            message says how many rows are done and that calling again resumes.
     """
-    from .bulk import run_bulk
+    from .bulk import BulkControl, run_bulk
 
     target = Target.resolve(
         region=region, base_url=base_url, api_key=api_key, integration_id=integration_id, trust_env_file=trust_env_file
     )
     target.require_key()
     log = (History() if history is True else history) or None
+
+    control = control or BulkControl()
+    bar = make_progress(progress is True, desc="bulk", unit="rows", in_bytes=False) if not callable(progress) else None
+    shown = [""]
+
+    def on_progress(p: BulkProgress) -> None:
+        if callable(progress):
+            progress(p)
+            return
+        assert bar is not None
+        bar(p.done, p.total)
+        note = p.note or (f"{p.failures:,} need a look" if p.failures else "")
+        if note != shown[0]:
+            shown[0] = note
+            bar.note(note)
 
     async def go() -> BulkReport:
         with target:
@@ -391,7 +501,36 @@ def bulk(
             return await run_bulk(
                 Path(plan), target, history=log, journal_path=Path(journal) if journal else None,
                 concurrency=concurrency, dry_run=dry_run, skip_invalid=skip_invalid,
-                progress=progress, control=control, recheck_after=recheck_after, allow_outside=allow_outside,
+                progress=on_progress if progress else None, control=control, recheck_after=recheck_after,
+                allow_outside=allow_outside,
             )
 
-    return run_sync(go())
+    ended = "error"
+    try:
+        report = run_sync(go())
+        ended = "interrupted" if report.interrupted else "done" if report.exit_code == 0 else f"exit {report.exit_code}"
+        return report
+    except KeyboardInterrupt:
+        ended = "interrupted"
+        raise KeyboardInterrupt(_bulk_interrupted(control)) from None
+    finally:
+        if bar is not None:
+            bar.close(ended)
+
+
+def _bulk_interrupted(control: BulkControl) -> str:
+    """``kombo-tui: bulk interrupted: 3 of 12 rows done (…) — re-run with the same plan to resume``."""
+    from .bulk import Journal
+    from .display import bulk_done_text
+
+    report = control.report
+    if report is None or report.dry_run:
+        return "kombo-tui: bulk interrupted before the plan was checked: nothing was sent"
+    try:
+        with Journal(report.journal_path) as journal:
+            counts = journal.counts(report.job_id)
+    except Exception:  # noqa: BLE001 - the message is best effort; the journal is intact
+        return "kombo-tui: bulk interrupted; every row is journaled — re-run with the same plan to resume"
+    if not counts:
+        return "kombo-tui: bulk interrupted while checking the plan: nothing was sent — re-run to start"
+    return f"kombo-tui: bulk interrupted: {bulk_done_text(counts)}"

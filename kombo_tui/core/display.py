@@ -18,6 +18,8 @@ from .net import safe_link
 from .text import clip, one_line
 
 if TYPE_CHECKING:
+    from .bulk.journal import JobRow
+    from .bulk.runner import BulkReport
     from .engine import SendOutcome, Verification
     from .errors import KomboError
     from .history import HistoryEntry
@@ -27,9 +29,16 @@ if TYPE_CHECKING:
 __all__ = [
     "ApplicationList",
     "HistoryList",
+    "bulk_done_text",
+    "bulk_report_html",
+    "bulk_report_text",
     "entry_html",
     "entry_text",
     "error_lines",
+    "job_row_text",
+    "job_rows_frame",
+    "job_rows_html",
+    "job_rows_text",
     "outcome_html",
     "outcome_text",
     "upload_html",
@@ -49,6 +58,11 @@ _COLOURS = {
     "verified_absent": "#9a6700",
     "unknown": "#9a6700",
     "sending": "#9a6700",
+    "already_sent": "#1a7f37",
+    "refused": "#cf222e",
+    "failed": "#cf222e",
+    "invalid": "#cf222e",
+    "pending": "#57606a",
 }
 
 
@@ -295,7 +309,7 @@ class HistoryList(list["HistoryEntry"]):
         return _pandas().DataFrame([e.to_json() for e in self])
 
     def _repr_html_(self) -> str:
-        headers = ["#", "when", "outcome", "file", "target", "code", "log"]
+        headers = ["#", "when", "outcome", "file", "target", "code", "message", "log"]
         rows = (
             [
                 _h(e.id),
@@ -304,9 +318,125 @@ class HistoryList(list["HistoryEntry"]):
                 _h(e.file_name),
                 _h(f"{e.integration_id} / {e.application_id}"),
                 _h(e.error_code or ""),
+                _h(_t(e.error_message or "", 200)),
                 _link(e.log_url),
             ]
             for e in self[:HTML_ROWS]
         )
         rest = f" (newest {HTML_ROWS} shown)" if len(self) > HTML_ROWS else ""
         return _table(headers, rows, f"{len(self)} history entries{rest}")
+
+
+# ---------------------------------------------------------------------------- bulk
+
+FAILED = ("refused", "failed", "unknown", "invalid", "sending", "pending")
+"""Bulk row statuses that need the user's eye, shown first (in this order)."""
+
+_ORDER = {status: i for i, status in enumerate((*FAILED, "sent", "already_sent"))}
+
+
+def _failures_first(rows: Iterable[JobRow]) -> list[JobRow]:
+    return sorted(rows, key=lambda r: (_ORDER.get(r.status, len(_ORDER)), r.number))
+
+
+def bulk_done_text(counts: dict[str, int]) -> str:
+    """``3 of 12 rows done (2 caught in flight, verified before any resend) — re-run to resume``."""
+    total = sum(n for s, n in counts.items() if s != "invalid")
+    left = sum(counts.get(s, 0) for s in ("pending", "sending", "unknown"))
+    text = f"{total - left:,} of {total:,} rows done"
+    if counts.get("sending") or counts.get("unknown"):
+        caught = counts.get("sending", 0) + counts.get("unknown", 0)
+        text += f" ({caught:,} caught in flight or unknown: verified on the application before any resend)"
+    return text + (" — re-run with the same plan to resume" if left else "")
+
+
+def _counts_text(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n:,} {s}" for s, n in sorted(counts.items(), key=lambda kv: _ORDER.get(kv[0], 99)))
+
+
+def bulk_report_text(report: BulkReport) -> str:
+    """``<bulk job 1a2b… exit 0: 10 sent, 2 already_sent (12 rows, 3.1 s)>``."""
+    state = "interrupted, " if report.interrupted else "blocked (plan invalid), " if report.blocked else ""
+    dry = "dry run, " if report.dry_run else ""
+    check = report.check
+    counts = _counts_text(report.counts) or f"{check.rows:,} rows checked, {check.invalid:,} invalid"
+    return _short(f"<bulk job {report.job_id[:8]}…: {dry}{state}exit {report.exit_code}: {counts} ({report.elapsed:.1f} s)>")
+
+
+def _job_cells(row: JobRow) -> list[str]:
+    data = row.to_json()
+    return [
+        _h(row.number),
+        _badge(row.status),
+        _h(data["file"] or data["data_url"] or ""),
+        _h(f"{data['integration_id'] or ''} / {data['application_id'] or ''}"),
+        _h(data["error_code"] or ""),
+        _h(_t(data["message"] or "", 200)),
+        _link(data["log_url"]),
+        _h(data["attachment_id"] or ""),
+        _list([_t(w, 200) for w in data["warnings"]]),
+    ]
+
+
+_JOB_HEADERS = ["row", "outcome", "file", "target", "code", "message", "log", "attachment", "warnings"]
+
+
+def job_rows_html(rows: Sequence[JobRow], caption: str | None = None) -> str:
+    ordered = _failures_first(rows)
+    failing = sum(1 for r in rows if r.status in FAILED)
+    rest = f" (first {HTML_ROWS} shown)" if len(rows) > HTML_ROWS else ""
+    return _table(
+        _JOB_HEADERS, (_job_cells(r) for r in ordered[:HTML_ROWS]),
+        caption or f"{len(rows):,} rows, {failing:,} needing a look (shown first){rest}",
+    )
+
+
+def job_rows_text(rows: Sequence[JobRow]) -> str:
+    counts: dict[str, int] = {}
+    for r in rows:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    return _short(f"<{len(rows):,} bulk rows: {_counts_text(counts)}>")
+
+
+def job_row_text(row: JobRow) -> str:
+    data = row.to_json()
+    code = f" {_t(row.error_code, 40)}" if row.error_code else ""
+    return _short(
+        f"JobRow(#{row.number} {row.status}{code}: {_t(data['file'] or data['data_url'] or '-', 60)} → "
+        f"{_t(data['integration_id'] or '-', 40)}/{_t(data['application_id'] or '-', 40)})"
+    )
+
+
+def job_rows_frame(rows: Sequence[JobRow]) -> Any:
+    records = []
+    for r in _failures_first(rows):
+        data = r.to_json()
+        data["warnings"] = " | ".join(data["warnings"])
+        records.append(data)
+    return _pandas().DataFrame(records)
+
+
+def bulk_report_html(report: BulkReport) -> str:
+    """Counts first, then what stopped or failed, then the rows (failures first)."""
+    state = (
+        "interrupted" if report.interrupted else "blocked: the plan has invalid rows, nothing was sent"
+        if report.blocked else "dry run: checked, nothing sent" if report.dry_run else "finished"
+    )
+    counts = "".join(
+        f"<li>{_badge(s)} {n:,}</li>" for s, n in sorted(report.counts.items(), key=lambda kv: _ORDER.get(kv[0], 99))
+    )
+    facts = [
+        ("job", _h(report.job_id)),
+        ("plan", _h(report.plan)),
+        ("environment", _h(report.environment)),
+        ("state", _h(f"{state} (exit code {report.exit_code}{', resumed' if report.resumed else ''})")),
+        ("progress", _h(report.done_text())),
+        ("this run", _h(f"{report.sent_this_run:,} sent in {report.elapsed:.1f} s"
+                        + (f"; Kombo rate-limited {report.limited:,} times" if report.limited else ""))),
+    ]
+    head = f'<div><b>Bulk job</b><ul style="list-style:none;padding-left:0">{counts}</ul>{_rows(facts)}</div>'
+    if report.dry_run:
+        check = report.check
+        return head + _rows([("check", _h(f"{check.rows:,} rows, {check.invalid:,} invalid, "
+                                          f"{check.already_sent:,} already sent, {check.bytes:,} bytes"))])
+    return head + job_rows_html(report.rows())

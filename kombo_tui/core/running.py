@@ -18,9 +18,10 @@ class RunningLoopError(KomboError, RuntimeError):
 
 
 JUPYTER_RECIPE = (
-    "run `kombo-tui serve` in a terminal (or `!kombo-tui serve &` in a cell) and open the URL it "
-    "prints; to show it inside the notebook with IPython.display.IFrame, serve it through "
-    "Jupyter's origin (jupyter-server-proxy) with --public-url. See \"Notebooks\" in the README."
+    "serve it to the browser from a cell with `kt.serve()` (e.g. `kt.serve(**sb.where)`), which "
+    "shows a link to the app (and the app itself, full width, when jupyter-server-proxy is "
+    "installed), or run `kombo-tui serve` in a terminal and open the URL it prints. "
+    "See \"Notebooks\" in the README."
 )
 """How to use the app from Jupyter, for messages that refuse to run it in a cell."""
 

@@ -72,7 +72,8 @@ def test_rerun_resumes_the_same_job_and_sends_nothing_twice(tmp_path: Path) -> N
         seen: list[int] = []
         again = kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID,
                         progress=lambda p: seen.append(p.done))
-        assert again.resumed and again.job_id == first.job_id and again.sent_this_run == 0 and not seen
+        # one snapshot, where the job stands (all 6 done); no row was worked on
+        assert again.resumed and again.job_id == first.job_id and again.sent_this_run == 0 and seen == [6]
         assert server.sandbox.store.upload_count() == 6
         assert {r.status for r in again.rows()} == {"sent"}
 

@@ -19,6 +19,8 @@ class BodyCounter:
         self.app = app
         self.received = 0
         self.posts = 0
+        self.in_flight = 0
+        """Attachment requests the sandbox is still handling (a cancelled one may still land)."""
 
     async def __call__(
         self, scope: Scope, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
@@ -34,7 +36,20 @@ class BodyCounter:
                 self.received += len(message.get("body", b""))
             return message
 
-        await self.app(scope, counting, send)
+        self.in_flight += 1
+        try:
+            await self.app(scope, counting, send)
+        finally:
+            self.in_flight -= 1
+
+    def wait_idle(self, timeout: float = 30) -> None:
+        """Until no attachment request is being handled (bounded)."""
+        import time
+
+        end = time.monotonic() + timeout
+        while self.in_flight and time.monotonic() < end:
+            time.sleep(0.02)
+        assert not self.in_flight, "the sandbox still handles an attachment request"
 
 
 def counting_sandbox(**config: Any) -> tuple[SandboxServer, BodyCounter]:

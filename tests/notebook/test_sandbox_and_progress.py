@@ -67,3 +67,39 @@ def test_send_and_list_report_progress(tmp_path: Path) -> None:
         outcome = kt.send(pdf(tmp_path / "cv.pdf", 900_000), application_id=apps[0].id, progress=lambda s, t: seen.append((s, t)), **server.where)
     assert outcome.status == "sent"
     assert seen[-1][0] == seen[-1][1] == outcome.upload.content_length and len(seen) > 1
+
+
+def test_in_a_kernel_the_bar_is_a_widget_whose_saved_text_ends_in_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a saved notebook keeps of a bar: its text/plain, rewritten at the end with how it ended."""
+    import kombo_tui.core.progress as progress
+
+    shown: list[dict[str, object]] = []
+
+    class Handle:
+        def update(self, bundle: dict[str, object], raw: bool = False) -> None:
+            shown.append(bundle)
+
+    def display(bundle: dict[str, object], raw: bool = False, display_id: bool = False) -> Handle:
+        shown.append(bundle)
+        return Handle()
+
+    import IPython.display
+
+    monkeypatch.setattr(progress, "in_kernel", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", display)
+    bar = make_progress(True, desc="cv.pdf", total=2 * 1024 * 1024)
+    assert shown[0]["text/plain"] == "cv.pdf: 0.0 MB of 2.0 MB (0%)"
+    assert "application/vnd.jupyter.widget-view+json" in shown[0]
+    bar(2 * 1024 * 1024, 2 * 1024 * 1024)
+    bar.close("sent")
+    assert shown[-1]["text/plain"] == "cv.pdf: 2.0 MB of 2.0 MB (100%) — sent"
+    listing = make_progress(True, desc="applications", unit="applications", total=2000, in_bytes=False)
+    listing(60, 2000)
+    listing.note("waiting")
+    assert shown[-1]["text/plain"] == "applications: 60 applications of 2,000 · waiting"
+    listing.close("done")
+    assert shown[-1]["text/plain"] == "applications: 60 applications — done"
+    interrupted = make_progress(True, desc="big.pdf", total=4 * 1024 * 1024)
+    interrupted(1024 * 1024, 4 * 1024 * 1024)
+    interrupted.close("interrupted: not sent")
+    assert shown[-1]["text/plain"] == "big.pdf: 1.0 MB of 4.0 MB (25%) — interrupted: not sent"

@@ -128,8 +128,8 @@ async def test_the_app_refuses_to_run_inside_a_running_loop() -> None:
     with pytest.raises(RunningLoopError) as caught:
         refuse_inside_running_loop()
     message = str(caught.value)
-    assert "kombo-tui serve" in message and "IFrame" in message and "--public-url" in message
-    assert "README" in message
+    assert "kt.serve()" in message and "kombo-tui serve" in message and "jupyter-server-proxy" in message
+    assert "README" in message and "!kombo-tui serve &" not in message
 
 
 def test_outside_a_running_loop_the_app_may_run() -> None:

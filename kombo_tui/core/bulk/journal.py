@@ -31,7 +31,7 @@ from ..config import data_dir
 from ..errors import InputError, JournalError
 from ..history import roll_back, use_wal
 
-__all__ = ["DONE", "JobRow", "Journal", "default_journal_path", "job_id_for"]
+__all__ = ["DONE", "JobRow", "JobRows", "Journal", "default_journal_path", "job_id_for"]
 
 DONE = frozenset({"sent", "already_sent"})
 """Statuses of rows that are on their application."""
@@ -120,6 +120,32 @@ class JobRow:
             "message": self.message,
             "log_url": self.log_url,
         }
+
+    def __repr__(self) -> str:
+        from ..display import job_row_text
+
+        return job_row_text(self)
+
+
+class JobRows(list[JobRow]):
+    """A job's rows, as ``BulkReport.rows()`` returns them: a list whose notebook display is a
+    table with the failures first, and ``to_pandas()``."""
+
+    def __repr__(self) -> str:
+        from ..display import job_rows_text
+
+        return job_rows_text(self)
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame``, one row per plan row, failures first (needs pandas)."""
+        from ..display import job_rows_frame
+
+        return job_rows_frame(self)
+
+    def _repr_html_(self) -> str:
+        from ..display import job_rows_html
+
+        return job_rows_html(self)
 
 
 _COLUMNS = "number, status, spec, sha256, size, mtime_ns, earlier, warnings, error_code, message, log_url, attachment_id, sending_at"

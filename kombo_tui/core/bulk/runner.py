@@ -40,7 +40,7 @@ from ..history import LANDED, UNSETTLED, History, HistoryEntry
 from ..pace import Pace
 from ..payload import PreparedUpload, prepare_fields
 from .check import CheckedRow, FileMemo, IntegrationFacts, PlanCheck, check_plan, fetch_facts
-from .journal import JobRow, Journal, job_id_for
+from .journal import JobRow, JobRows, Journal, job_id_for
 from .plan import plan_digest
 
 if TYPE_CHECKING:
@@ -64,6 +64,9 @@ class BulkControl:
         self.abandoning = False
         self.tasks: set[asyncio.Task[None]] = set()
         """The rows in flight (the runner adds and removes them)."""
+        self.report: BulkReport | None = None
+        """The run's report as it stands (set when the run starts; its job and journal name
+        where an interrupted run's rows are)."""
 
     def stop(self) -> None:
         """Start no more rows; the ones in flight finish and are recorded."""
@@ -90,6 +93,10 @@ class BulkProgress:
     in_flight: int
     elapsed: float
     row: JobRow | None = None
+    """The row just finished (None for the first snapshot and for a note)."""
+    note: str | None = None
+    """Why the run is waiting, with the time left (rows caught in flight by an earlier run are
+    re-checked only ``recheck_after`` seconds after their send began)."""
 
     @property
     def rate(self) -> float:
@@ -150,12 +157,33 @@ class BulkReport:
             return 2
         return 0
 
-    def rows(self) -> list[JobRow]:
-        """Every row with its outcome (read from the journal)."""
+    def rows(self) -> JobRows:
+        """Every row with its outcome (read from the journal): a list with a table as its
+        notebook display (failures first) and ``to_pandas()``."""
         if self.dry_run:
-            return []
+            return JobRows()
         with Journal(self.journal_path) as journal:
-            return list(journal.rows(self.job_id))
+            return JobRows(journal.rows(self.job_id))
+
+    def done_text(self) -> str:
+        """``3 of 12 rows done (2 in flight, verified before any resend) — re-run to resume``."""
+        from ..display import bulk_done_text
+
+        return bulk_done_text(self.counts)
+
+    def to_pandas(self) -> Any:
+        """The rows as a ``pandas.DataFrame`` (failures first; needs pandas)."""
+        return self.rows().to_pandas()
+
+    def __repr__(self) -> str:
+        from ..display import bulk_report_text
+
+        return bulk_report_text(self)
+
+    def _repr_html_(self) -> str:
+        from ..display import bulk_report_html
+
+        return bulk_report_html(self)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -254,6 +282,7 @@ async def run_bulk(
         check=summary,
         dry_run=dry_run,
     )
+    control.report = report
     holding = ExitStack()
     try:
         if history is not None:
@@ -306,8 +335,9 @@ async def run_bulk(
             report.blocked = True
             report.counts = journal.counts(job_id)
             return report
-        await _Run(active, journal, job_id, target.history_environment, history, concurrency, progress, control,
-                   recheck_after, report, started).go()
+        run = _Run(active, journal, job_id, target.history_environment, history, concurrency, progress, control,
+                   recheck_after, report, started)
+        await run.go()
         try:
             report.counts = journal.counts(job_id)
         except JournalError:
@@ -316,6 +346,12 @@ async def run_bulk(
             # The journal that stopped the run cannot be read either: the fault says it all.
         report.interrupted = report.fault is None and control.stopping and any(
             report.counts.get(s, 0) for s in ("pending", "sending"))
+        if run.callback_error is not None:
+            # The progress callback failed: the run stopped taking new rows (the ones in flight
+            # finished and are journaled); the error is the caller's to see, not to lose.
+            error = run.callback_error
+            error.add_note(f"kombo-tui: the bulk run stopped: {report.done_text()}")
+            raise error
         return report
     finally:
         report.elapsed = time.monotonic() - started
@@ -357,10 +393,24 @@ class _Run:
         self.failures = 0
         self.in_flight = 0
         self.paces: dict[str, Pace] = {}
+        self.callback_error: Exception | None = None
+        """The first error raised by the progress callback (the run stops, then raises it)."""
         self.files = FileMemo()
         """Each distinct file is sniffed once per run (the journal keeps its fingerprint, not its sniff)."""
 
+    def tell(self, row: JobRow | None = None, note: str | None = None) -> None:
+        """Give the progress callback a snapshot; its error stops the run and is kept to raise."""
+        if self.progress is None or self.callback_error is not None:
+            return
+        try:
+            self.progress(BulkProgress(self.total, self.done, self.finished, self.failures, self.in_flight,
+                                       time.monotonic() - self.started, row, note))
+        except Exception as exc:  # noqa: BLE001 - raised again by run_bulk once the run has stopped
+            self.callback_error = exc
+            self.control.stop()
+
     async def go(self) -> None:
+        self.tell()  # where the job stands before the first row (a resumed job starts part done)
         await asyncio.gather(*(self._drive(iid) for iid in self.journal.integrations(self.job_id)))
         self.report.limited = sum(p.limited for p in self.paces.values())
 
@@ -453,10 +503,8 @@ class _Run:
             self.failures += 1
         if final == "sent":
             self.report.sent_this_run += 1
-        if self.progress is not None:
-            row.status = final
-            self.progress(BulkProgress(self.total, self.done, self.finished, self.failures, self.in_flight,
-                                       time.monotonic() - self.started, row))
+        row.status = final
+        self.tell(row)
 
     def _prepared(self, row: JobRow) -> PreparedUpload | InputError:
         """The row's upload, or why it cannot be made (the row then fails without a request)."""
@@ -584,9 +632,7 @@ class _Run:
         began = [t for t in (row.sending_at, *(_timestamp(e.at) for e in earlier)) if t is not None]
         since = max(began) if began else None
         if since is not None:
-            wait = since + self.recheck_after - time.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            await self._wait_until(since + self.recheck_after, row)
         check = await verify_upload(
             self.client, upload, since=datetime.fromtimestamp(since, timezone.utc) if since else None
         )
@@ -611,6 +657,15 @@ class _Run:
             if entry.id is not None:
                 self._set_verified(entry.id, "absent", "verified_absent")
         return None
+
+    async def _wait_until(self, when: float, row: JobRow) -> None:
+        """Sleep until ``when`` (epoch seconds), saying why and how long is left, once a second."""
+        while (left := when - time.time()) > 0:
+            self.tell(note=(
+                f"row {row.number} was caught in flight by an earlier run: re-checking it on the application "
+                f"in {left:.0f} s (a request still in flight could land meanwhile)"
+            ))
+            await asyncio.sleep(min(left, 1.0))
 
     def _earlier(self, upload: PreparedUpload) -> list[HistoryEntry]:
         if self.history is None:
