@@ -31,7 +31,7 @@ from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from kombo_tui.core.connectors import tool_id_of
-from kombo_tui.core.errors import KomboError
+from kombo_tui.core.errors import InputError, KomboError
 from kombo_tui.core.net import safe_link
 from kombo_tui.core.text import one_line
 
@@ -602,7 +602,9 @@ class MainScreen(Screen[None]):
         if self.file_view.state == "inspecting" and not self.draft.by_url:
             self.result = ResultView("invalid", "Not sent: the file is still being read. Try again in a moment.")
             return
-        check = services.check_send(self.draft, self.file_view, self.extra_files, self._remote_error)
+        check = services.check_send(
+            self.draft, self.file_view, self.extra_files, self._remote_error, services.known_limits(self.integration_view)
+        )
         self.extra_files = check.extra_files
         if check.problems:
             self.result = present.not_sent_view(check.problems)
@@ -688,6 +690,7 @@ class MainScreen(Screen[None]):
                 history=self.session.history,
                 environment=self.session.connection.history_environment,
                 accept=accept,
+                limits=services.known_limits(self.integration_view),
                 picked=self.picked,
                 concurrency=BATCH_CONCURRENCY,
                 progress=progress,
@@ -696,6 +699,11 @@ class MainScreen(Screen[None]):
         except asyncio.CancelledError:
             self._cancelled(uploads)
             raise
+        except InputError as exc:  # the integration's published limits refuse a file: nothing left
+            self.sending = False
+            self.result = present.not_sent_view(services.limits_problems(exc))
+            self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
+            return
         except KomboError as exc:  # e.g. the sandbox could not start
             self.sending = False
             self.result = ResultView("error", "✗ Not sent", message=str(exc))
