@@ -16,7 +16,7 @@ from kombo_tui.tui.app import KomboApp
 from kombo_tui.tui.state import IntegrationView
 
 from .states import GREENHOUSE, SIZE, first_application, settle
-from .test_flow import fill, main_screen, text_of
+from .test_flow import fill, text_of
 
 LIMIT = 10 * 1024 * 1024
 """The sandbox's Greenhouse limit for a CV."""
