@@ -375,7 +375,7 @@ async def test_export_curl_never_includes_the_key(files: Path, make_app: Callabl
         assert "app%2F..%2Fx%3Fy" in script
         assert app.clipboard and "--data-binary @kombo-upload.json" in app.clipboard
         assert (files / "kombo-upload.json").stat().st_size == screen.prepared.content_length  # type: ignore[union-attr]
-        assert "copied" in plain(screen.export_status)
+        assert "copied" in plain(screen.answer) and "curl copied" in text_of(app, "#result-text")
 
 
 async def test_full_body_toggle(files: Path, make_app: Callable[..., KomboApp]) -> None:

@@ -52,7 +52,7 @@ from ..state import (
     ResultView,
     upload_key,
 )
-from ..text import Line, safe_line
+from ..text import Line, format_bytes, safe_line
 from ..widgets.attachment import AttachmentPanel
 from ..widgets.common import Panel, content
 from ..widgets.file_panel import FilePanel
@@ -80,6 +80,16 @@ PROGRESS_INTERVAL = 0.05
 """Seconds between two updates of the upload's progress bar (chunks may come faster)."""
 
 
+_ANSWERED_WHEN_OFF = frozenset({"verify", "copy_log_url", "send"})
+"""Actions whose key still answers while the action is off (nothing to verify, no log URL, an
+upload in flight): said in the Result panel, never a silent key."""
+
+
+def _nothing_yet(text: str) -> Line:
+    """An answer saying why a key had nothing to do yet (or what it did instead)."""
+    return ((text, "$warning"),)
+
+
 class MainScreen(Screen[None]):
     """Target, file, attachment, remote fields, payload and result — all on one screen."""
 
@@ -89,7 +99,7 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="main.help", tooltip="Every key and the flow"),
         Binding("f2", "switch_target", "Application/candidate", id="main.target", tooltip="Send to the application (recommended) or the candidate", show=False),
-        Binding("f3", "pick", "Pick application", id="main.pick", tooltip="Search by candidate, email or job"),
+        Binding("f3", "pick", "Pick application", id="main.pick", tooltip="Search by candidate, email or job", priority=True),
         Binding("ctrl+o", "browse", "Open file", id="main.browse", tooltip="File dialog"),
         Binding("ctrl+s", "send", "Send", id="main.send", tooltip="Confirm, then upload with progress"),
         Binding("f4", "exchanges", "Exchanges", id="main.exchanges", tooltip="Every HTTP request and answer: headers, bodies, timings, curl"),
@@ -116,8 +126,8 @@ class MainScreen(Screen[None]):
     preview_problems: var[tuple[str, ...]] = var(tuple, init=False)
     full_body: var[bool] = var(False, init=False)
     base_url: var[str] = var("", init=False)
-    export_status: var[Line] = var(tuple, init=False)
-    """What F7 or F8 last did (styled pieces, shown under the payload)."""
+    answer: var[Line] = var(tuple, init=False)
+    """What the last key did, or why it had nothing to do yet (the Result panel's first line)."""
     result: var[ResultView] = var(ResultView, init=False)
     sending: var[bool] = var(False, init=False)
 
@@ -177,10 +187,9 @@ class MainScreen(Screen[None]):
                     problems=MainScreen.preview_problems,
                     full=MainScreen.full_body,
                     base_url=MainScreen.base_url,
-                    status=MainScreen.export_status,
                     more=MainScreen.extra_files,
                 )
-        yield ResultPanel().data_bind(result=MainScreen.result)
+        yield ResultPanel().data_bind(result=MainScreen.result, answer=MainScreen.answer)
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -311,7 +320,7 @@ class MainScreen(Screen[None]):
 
         integration_id = self.draft.integration_id
         if not integration_id:
-            self.result = ResultView("invalid", "Enter the integration id first: the picker lists its applications.")
+            self.answer = _nothing_yet("Enter the integration id first: the picker lists its applications.")
             self.query_one("#integration", Input).focus()
             return
         if self._picker_cache is None or self._picker_cache.integration_id != integration_id:
@@ -524,6 +533,8 @@ class MainScreen(Screen[None]):
         key = self.draft.target_key()
         if key is None:
             self.attachments_view = AttachmentsView()
+            which = "candidate id" if self.draft.target == "candidate" else "application id (or F3)"
+            self.answer = _nothing_yet(f"Nothing to list yet: enter the integration and the {which} first.")
             return
         self.list_attachments(key, refresh=self.attachments_view.key == key and self.attachments_view.state != "idle")
 
@@ -559,6 +570,28 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ send
 
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action is off right now still answers (its binding does not run then).
+
+        The Screen sees a key before the App runs its (non-priority) bindings: the key is
+        stopped here only when its action is off, so an enabled binding runs as usual.
+        """
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action in _ANSWERED_WHEN_OFF and not self.check_action(binding.action, ()):
+                event.stop()
+                event.prevent_default()
+                self.answer = _nothing_yet(self._why_off(binding.action))
+                return
+
+    def _why_off(self, action: str) -> str:
+        if action == "verify":
+            if self.sending:
+                return "Verify waits: an upload is in flight (Esc cancels it)."
+            return "Nothing to verify yet: F5 re-reads the application's attachments after a send (F12 lists them now)."
+        if action == "copy_log_url":
+            return "No log URL to copy: Kombo's errors carry one, shown here after a failed send."
+        return "An upload is in flight: wait for its result here, or Esc cancels it."
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send":
             return None if self.sending else True
@@ -574,6 +607,8 @@ class MainScreen(Screen[None]):
         self._refresh_bindings_soon()
 
     def watch_result(self, old: ResultView, new: ResultView) -> None:
+        if old.kind != new.kind or old.headline != new.headline:
+            self.answer = ()  # a new result: the last key's answer is history
         # Refreshing bindings repaints the key bar: only when a binding's state changes.
         if safe_link(old.log_url) != safe_link(new.log_url):
             self._refresh_bindings_soon()
@@ -782,12 +817,28 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ payload & misc
 
     def action_toggle_full(self) -> None:
+        from ..widgets.payload import FULL_BODY_LIMIT
+
         self.full_body = not self.full_body
+        upload = self.prepared
+        if not self.full_body:
+            self.answer = (("Payload: base64 elided again (F6 shows it in full).", "dim"),)
+        elif upload is None:
+            self.answer = _nothing_yet("Full body on: the Payload panel shows it once a file is chosen (F6 turns it off).")
+        elif upload.file is None:
+            self.answer = _nothing_yet("Nothing to show in full: a data_url request carries no base64 (F6 turns it off).")
+        elif upload.size > FULL_BODY_LIMIT:
+            self.answer = _nothing_yet(
+                f"Full body not shown: the file is {format_bytes(upload.size)} (limit {format_bytes(FULL_BODY_LIMIT)}). "
+                "F7 exports it."
+            )
+        else:
+            self.answer = (("Payload: the whole base64 is shown (F6 elides it again).", "$accent"),)
 
     def action_export_curl(self) -> None:
         upload = self.prepared
         if upload is None:
-            self.export_status = (("Nothing to export yet: choose a file (or a data_url) first.", "$warning"),)
+            self.answer = _nothing_yet("Nothing to export yet: choose a file (or a data_url) first.")
             return
         self.export(upload)
 
@@ -798,7 +849,7 @@ class MainScreen(Screen[None]):
             command, body, script = services.export_curl(upload, self.base_url)
         except (KomboError, OSError) as exc:
             failed: Line = ((f"✗ Export failed: {safe_line(exc)}", "$error"),)
-            self.app.call_from_thread(setattr, self, "export_status", failed)
+            self.app.call_from_thread(setattr, self, "answer", failed)
             return
         self.app.call_from_thread(self.app.copy_to_clipboard, command)
         done: Line = (
@@ -806,13 +857,13 @@ class MainScreen(Screen[None]):
             (f" · body → {safe_line(body)} · script → {safe_line(script)} ", ""),
             ("(run from this folder with KOMBO_API_KEY set)", "dim"),
         )
-        self.app.call_from_thread(setattr, self, "export_status", done)
+        self.app.call_from_thread(setattr, self, "answer", done)
 
     def action_copy_log_url(self) -> None:
         link = safe_link(self.result.log_url)
         if link is not None:
             self.app.copy_to_clipboard(link)
-            self.export_status = (("✓ log URL copied to the clipboard", "$success"),)
+            self.answer = (("✓ log URL copied to the clipboard", "$success"),)
 
     def action_history(self) -> None:
         from .history import HistoryScreen

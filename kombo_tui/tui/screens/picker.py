@@ -331,9 +331,11 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
             self.load_next_page()
 
     def on_key(self, event: events.Key) -> None:
-        """Typing while the table has focus goes on filtering (backspace edits the filter too)."""
+        """Typing while the table (or nothing yet) has focus goes on filtering (backspace
+        edits the filter too): keys typed right after F3, before the filter took the focus,
+        are kept."""
         table = self.query_one("#apps", VirtualTable)
-        if not table.has_focus:
+        if not table.has_focus and self.focused is not None:
             return
         search = self.query_one("#filter", Input)
         if event.is_printable and event.character:

@@ -26,13 +26,12 @@ FULL_BODY_LIMIT = 32 * 1024
 
 
 class PayloadPanel(Panel, VerticalScroll):
-    """The request line, headers and JSON body; a status line for exports."""
+    """The request line, headers and JSON body."""
 
     upload: reactive[PreparedUpload | None] = reactive(None, init=False, always_update=True)
     problems: reactive[tuple[str, ...]] = reactive(tuple, init=False)
     full: reactive[bool] = reactive(False, init=False)
     base_url: reactive[str] = reactive("", init=False)
-    status: reactive[Line] = reactive(tuple, init=False)
     more: reactive[tuple[BatchFile, ...]] = reactive(tuple, init=False)
     """Further files of a batch: each is its own request, summed up under the first one's."""
 
@@ -45,11 +44,9 @@ class PayloadPanel(Panel, VerticalScroll):
 
     def compose_fields(self):  # type: ignore[no-untyped-def]
         yield Static("", id="payload-body")
-        yield Static("", id="payload-status", classes="detail")
 
     def on_fields_mounted(self) -> None:
         self._refresh_view()
-        self.watch_status()
 
     def watch_upload(self) -> None:
         self._refresh_view()
@@ -65,13 +62,6 @@ class PayloadPanel(Panel, VerticalScroll):
 
     def watch_more(self) -> None:
         self._refresh_view()
-
-    def watch_status(self) -> None:
-        if not self.fields_mounted:
-            return
-        status = self.query_one("#payload-status", Static)
-        status.update(content(self.status))
-        status.display = bool(self.status)
 
     def _refresh_view(self) -> None:
         if not self.fields_mounted:
