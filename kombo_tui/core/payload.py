@@ -122,11 +122,21 @@ class PreparedUpload:
         """The id in the endpoint's path (the candidate's or the application's)."""
         return self.candidate_id or self.application_id
 
-    def endpoint_path(self) -> str:
-        """The path below the base URL, the id percent-encoded (a placeholder when not chosen)."""
+    def endpoint_path(self, kind: str | None = None, *, readable: bool = False) -> str:
+        """The path below the base URL, the id percent-encoded (a placeholder when not chosen).
+
+        Args:
+            kind: ``"application"`` or ``"candidate"``: the endpoint meant while no id is
+                given yet (a form switched to the candidate shows the candidate's path).
+            readable: the placeholder as ``{candidate_id}`` (for people), not percent-encoded
+                (for a URL that tools such as curl take as it is).
+        """
         from .net import encode_path_segment
 
-        kind = self.target_kind
+        if self.target_id or kind is None:
+            kind = self.target_kind
+        if not self.target_id and readable:
+            return f"ats/{kind}s/{{{kind}_id}}/attachments"
         target = encode_path_segment(self.target_id or f"{{{kind}_id}}")
         return f"ats/{kind}s/{target}/attachments"
 

@@ -316,6 +316,7 @@ def confirm_spec(
     previous: Sequence[Sequence[HistoryEntry]],
     *,
     unknown_here: bool,
+    picked_candidate: PickedApplication | None = None,
 ) -> ChoiceSpec:
     """The dialog shown before sending: where to, which files, and any earlier send of them.
 
@@ -326,6 +327,8 @@ def confirm_spec(
         problems: The preview's warnings, shown as they are.
         previous: For each upload, its earlier sends to this application (the audit log).
         unknown_here: The last send of the first file in this session ended unknown.
+        picked_candidate: The candidate chosen in the candidate picker (named only when the
+            upload goes to that very candidate).
     """
     upload = uploads[0]
     details = integration.details
@@ -333,6 +336,8 @@ def confirm_spec(
     # Names only from a pick of this very target: what is shown is computed from the request.
     shown = picked.names(upload) if picked else None
     who = shown.candidate if shown and shown.candidate else "(candidate not looked up)"
+    if upload.candidate_id and picked_candidate is not None and picked_candidate.id == upload.candidate_id:
+        who = picked_candidate.candidate or who
     job = shown.job if shown and shown.job else "(job unknown)"
     tool = safe_line(tool)
     lines: list[Line] = [

@@ -192,8 +192,9 @@ async def test_what_leaves_is_what_confirm_and_payload_showed(files: Path, make_
             if shown.target_kind == "application" and "(candidate not looked up)" not in said:
                 candidate, _job = names[shown.target_id]
                 assert candidate in said
-            if shown.target_kind == "candidate":
-                assert "(candidate not looked up)" in said
+            if shown.target_kind == "candidate":  # typed: not looked up; picked (F3): that candidate's name
+                picked = {c.id: f"{c.first_name} {c.last_name}" for c in dataset(integration).candidates}
+                assert "(candidate not looked up)" in said or picked[shown.target_id] in said
             # Remote fields: what the user set since the last switch of tool (another's are cleared).
             fields = body.get("remote_fields") or {}
             assert fields.get("greenhouse", {}).get("post_headers", {}).get("On-Behalf-Of") == model["on_behalf"]

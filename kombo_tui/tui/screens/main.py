@@ -50,6 +50,7 @@ from ..state import (
     LastSend,
     PickedApplication,
     ResultView,
+    TargetKind,
     upload_key,
 )
 from ..text import Line, format_bytes, safe_line
@@ -118,6 +119,8 @@ class MainScreen(Screen[None]):
     draft: var[DraftView] = var(DraftView, init=False)
     integration_view: var[IntegrationView] = var(IntegrationView, init=False)
     picked: var[PickedApplication | None] = var(None, init=False)
+    picked_candidate: var[PickedApplication | None] = var(None, init=False)
+    """The candidate chosen in the candidate picker (its ``id`` is the candidate's)."""
     attachments_view: var[AttachmentsView] = var(AttachmentsView, init=False)
     """What is already on the target (listed on demand)."""
     file_view: var[FileView] = var(FileView, init=False)
@@ -125,6 +128,8 @@ class MainScreen(Screen[None]):
     prepared: var[PreparedUpload | None] = var(None, init=False, always_update=True)
     preview_problems: var[tuple[str, ...]] = var(tuple, init=False)
     full_body: var[bool] = var(False, init=False)
+    target_kind: var[TargetKind] = var("application", init=False)
+    """The endpoint the draft is switched to (the Payload shows its path before an id is given)."""
     base_url: var[str] = var("", init=False)
     answer: var[Line] = var(tuple, init=False)
     """What the last key did, or why it had nothing to do yet (the Result panel's first line)."""
@@ -150,6 +155,7 @@ class MainScreen(Screen[None]):
         self._check_timer: Timer | None = None
         self._file_timer: Timer | None = None
         self._picker_cache: PickerCache | None = None
+        self._candidate_cache: PickerCache | None = None
         self._attachments: AttachmentsCache | None = None
         self._replay_content_type: str | None = None
         """A replayed send's content type, put back once its file was read (which sets the sniffed one)."""
@@ -171,6 +177,7 @@ class MainScreen(Screen[None]):
                 yield TargetPanel(self.session.suggestions(), initial.integration, initial.application).data_bind(
                     integration=MainScreen.integration_view,
                     application=MainScreen.picked,
+                    candidate=MainScreen.picked_candidate,
                     attachments=MainScreen.attachments_view,
                 )
                 yield FilePanel(initial.file).data_bind(
@@ -187,6 +194,7 @@ class MainScreen(Screen[None]):
                     problems=MainScreen.preview_problems,
                     full=MainScreen.full_body,
                     base_url=MainScreen.base_url,
+                    target_kind=MainScreen.target_kind,
                     more=MainScreen.extra_files,
                 )
         yield ResultPanel().data_bind(result=MainScreen.result, answer=MainScreen.answer)
@@ -302,6 +310,8 @@ class MainScreen(Screen[None]):
     @on(TargetPanel.CandidateEdited, "#target")
     def _candidate_edited(self, event: TargetPanel.CandidateEdited) -> None:
         self.draft = self.draft.updated(candidate_id=event.value or None)
+        if self.picked_candidate is not None and self.picked_candidate.id != event.value:
+            self.picked_candidate = None  # its names belong to another id
 
     @on(TargetPanel.TargetSwitched, "#target")
     def _target_switched(self, event: TargetPanel.TargetSwitched) -> None:
@@ -316,25 +326,50 @@ class MainScreen(Screen[None]):
         self.action_pick()
 
     def action_pick(self) -> None:
-        from .picker import ApplicationPicker, PickerCache
+        """The picker of what the form is switched to: applications, or candidates (F2 switches)."""
+        from .picker import ApplicationPicker, CandidatePicker, PickerCache
 
         integration_id = self.draft.integration_id
+        kind = self.draft.target
         if not integration_id:
-            self.answer = _nothing_yet("Enter the integration id first: the picker lists its applications.")
+            self.answer = _nothing_yet(f"Enter the integration id first: the picker lists its {kind}s.")
             self.query_one("#integration", Input).focus()
+            return
+        if kind == "candidate":
+            if self._candidate_cache is None or self._candidate_cache.integration_id != integration_id:
+                self._candidate_cache = PickerCache(integration_id)
+            self.app.push_screen(CandidatePicker(self._candidate_cache, self.session.connection.client), self._picked_candidate)
             return
         if self._picker_cache is None or self._picker_cache.integration_id != integration_id:
             self._picker_cache = PickerCache(integration_id)
         self.app.push_screen(ApplicationPicker(self._picker_cache, self.session.connection.client), self._picked)
+
+    def _candidate_names(self, upload: PreparedUpload) -> PickedApplication | None:
+        """The picked candidate, when ``upload`` goes to that candidate through that integration."""
+        chosen = self.picked_candidate
+        if chosen is None or chosen.id != upload.candidate_id or chosen.integration_id != upload.integration_id:
+            return None
+        return chosen
+
+    def _picked_candidate(self, picked: PickedApplication | None) -> None:
+        if picked is None:
+            return
+        self.query_one(TargetPanel).set_candidate_id(picked.id)
+        self.draft = self.draft.updated(candidate_id=picked.id)
+        # Names only from a pick (F2's typed id has none), under the integration it was picked in.
+        self.picked_candidate = replace(picked, integration_id=self.draft.integration_id) if picked.candidate else None
+        self.query_one("#path", Input).focus()
+        self.action_list_attachments()  # the candidate's files (one request, cached)
 
     def _picked(self, picked: PickedApplication | None) -> None:
         if picked is None:
             return
         panel = self.query_one(TargetPanel)
         panel.set_application_id(picked.id)
-        if self.draft.target == "candidate":  # picking an application means sending to it
+        if self.draft.target == "candidate":  # switched to the candidate while the picker was open
             panel.show_target("application")
             self.query_one(RemoteFieldsPanel).set_target_kind("application")
+            self.answer = (("Switched to the application endpoint: an application was picked (F2 switches back).", "$accent"),)
         self.draft = self.draft.updated(application_id=picked.id, target="application")
         self.picked = replace(picked, integration_id=self.draft.integration_id)  # its names belong to this one
         self.query_one("#path", Input).focus()
@@ -497,6 +532,7 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ derived state
 
     def watch_draft(self) -> None:
+        self.target_kind = self.draft.target
         self._recompute()
 
     def watch_file_view(self) -> None:
@@ -661,6 +697,7 @@ class MainScreen(Screen[None]):
             self.preview_problems,
             previous,
             unknown_here=self.last_send.unknown_key == upload_key(uploads[0]),
+            picked_candidate=self._candidate_names(uploads[0]),
         )
 
         def chosen(value: str | None) -> None:

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from kombo_tui.core.text import inert
 
-from ..state import BatchFile
+from ..state import BatchFile, TargetKind
 from ..text import Line, format_bytes, safe_line
 from .common import Panel, content
 
@@ -32,6 +32,8 @@ class PayloadPanel(Panel, VerticalScroll):
     problems: reactive[tuple[str, ...]] = reactive(tuple, init=False)
     full: reactive[bool] = reactive(False, init=False)
     base_url: reactive[str] = reactive("", init=False)
+    target_kind: reactive[TargetKind] = reactive("application", init=False)
+    """The endpoint the form is switched to (its path shows while no id is given)."""
     more: reactive[tuple[BatchFile, ...]] = reactive(tuple, init=False)
     """Further files of a batch: each is its own request, summed up under the first one's."""
 
@@ -60,6 +62,9 @@ class PayloadPanel(Panel, VerticalScroll):
     def watch_base_url(self) -> None:
         self._refresh_view()
 
+    def watch_target_kind(self) -> None:
+        self._refresh_view()
+
     def watch_more(self) -> None:
         self._refresh_view()
 
@@ -81,7 +86,7 @@ class PayloadPanel(Panel, VerticalScroll):
             head.append(f"File 1 of {len(self.more) + 1}", style="bold")
             head.append(" · one request per file; the others below\n", style="dim")
         head.append("POST ", style="bold")
-        head.append(safe_line(upload_url(upload, self.base_url or "…")))
+        head.append(safe_line(upload_url(upload, self.base_url or "…", self.target_kind, readable=True)))
         head.append("\nAuthorization: ", style="dim")
         head.append("Bearer •••• (never shown)")
         head.append("\nX-Integration-Id: ", style="dim")

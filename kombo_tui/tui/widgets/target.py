@@ -30,6 +30,8 @@ class TargetPanel(Panel, Vertical):
 
     integration: reactive[IntegrationView] = reactive(IntegrationView, init=False)
     application: reactive[PickedApplication | None] = reactive(None, init=False)
+    candidate: reactive[PickedApplication | None] = reactive(None, init=False)
+    """The candidate picked with F3 in candidate mode (its ``id`` is the candidate's)."""
     attachments: reactive[AttachmentsView] = reactive(AttachmentsView, init=False)
 
     @dataclass
@@ -135,7 +137,7 @@ class TargetPanel(Panel, Vertical):
                     id="application",
                 )
                 yield Input(
-                    placeholder="Kombo candidate id",
+                    placeholder="candidate id, or F3",
                     compact=True,
                     restrict=NO_CONTROLS,
                     id="candidate",
@@ -220,6 +222,9 @@ class TargetPanel(Panel, Vertical):
     def watch_application(self) -> None:
         self._render_application()
 
+    def watch_candidate(self) -> None:
+        self._render_application()
+
     def watch_attachments(self) -> None:
         self._render_attachments()
 
@@ -281,7 +286,11 @@ class TargetPanel(Panel, Vertical):
         info = self.query_one("#application-info", Static)
         picked = self.application
         if self.kind == "candidate":
-            info.update(content((("⚠ Kombo recommends the application", "$warning"), (" (F2)", "dim"))))
+            warn: Line = (("⚠ Kombo recommends the application", "$warning"), (" (F2)", "dim"))
+            if self.candidate is not None:
+                info.update(content(safe_line(self.candidate.describe()), warn))
+            else:
+                info.update(content(warn))
         elif picked is None:
             info.update(content((("F3 opens the picker: search by name, email or job.", "dim"),)))
         else:
