@@ -501,13 +501,13 @@ def prepare_fields(
 
     integration_id = (integration_id or "").strip()
     if not integration_id and require_target:
-        problems.append(Problem("integration", "no integration id given (--integration or KOMBO_INTEGRATION_ID)"))
+        problems.append(Problem("integration", "no integration id given", missing=True))
     application_id = (application_id or "").strip()
     candidate_id = (candidate_id or "").strip() or None
     if application_id and candidate_id:
         problems.append(Problem("candidate", "give either an application or a candidate, not both"))
     elif not application_id and not candidate_id and require_target:
-        problems.append(Problem("application", "no application id given (--application)"))
+        problems.append(Problem("application", "no application id given", missing=True))
     for label, value in (("application", application_id), ("candidate", candidate_id or "")):
         if _ID_CONTROL.search(value):
             problems.append(Problem(label, "contains control characters"))
@@ -540,7 +540,7 @@ def prepare_fields(
 
     name = (name if name is not None else _default_name(file, data_url)) or ""
     if not name.strip():
-        problems.append(Problem("name", "the attachment needs a name (--name)"))
+        problems.append(Problem("name", "the attachment needs a name", missing=True))
     elif _SURROGATE.search(name):
         problems.append(Problem("name", "contains bytes that are not valid text (UTF-8); give a readable name"))
     elif lacks_extension(name):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kombo_tui.core.errors import InputError, KomboError
+from kombo_tui.core.errors import InputError, KomboError, Problem
 
 from . import present
 from .state import (
@@ -40,11 +40,13 @@ if TYPE_CHECKING:
     from kombo_tui.core.payload import PreparedUpload
 
 __all__ = [
+    "APP_FIELDS",
     "EXPORT_STEM",
     "Preview",
     "ReplayPlan",
     "SendCheck",
     "VerifyReport",
+    "app_problems",
     "check_send",
     "export_curl",
     "known_limits",
@@ -64,6 +66,26 @@ EXPORT_STEM = "kombo-upload"
 
 
 # ---------------------------------------------------------------------- before sending
+
+APP_FIELDS = {
+    "integration": "the Integration field",
+    "application": "the Application field, or F3",
+    "candidate": "the Candidate field, or F3",
+    "name": "the Name field",
+}
+"""Where the app takes each field (said beside a field left empty; the CLI names its flags)."""
+
+
+def app_problems(problems: Sequence[Problem], draft: DraftView) -> list[Problem]:
+    """The core's problems as the app words them: its own fields, and the candidate's id
+    (not the application's) missing when the form is switched to the candidate."""
+    out = []
+    for problem in problems:
+        if problem.field == "application" and problem.missing and draft.target == "candidate":
+            problem = Problem("candidate", "no candidate id given", missing=True)
+        out.append(problem.worded(APP_FIELDS))
+    return out
+
 
 
 def prepare_upload(draft: DraftView, file_view: FileView, *, require_target: bool) -> PreparedUpload:
@@ -120,7 +142,7 @@ def preview(
         try:
             upload = prepare_upload(draft, file_view, require_target=False)
         except InputError as exc:
-            problems.extend(str(p) for p in exc.problems)
+            problems.extend(str(p) for p in app_problems(exc.problems, draft))
         except KomboError as exc:  # pragma: no cover - defensive
             problems.append(str(exc))
     if upload is not None:
@@ -213,7 +235,7 @@ def check_send(
     try:
         upload = prepare_upload(draft, file_view, require_target=True)
     except InputError as exc:
-        problems.extend(f"• {p}" for p in exc.problems)
+        problems.extend(f"• {p}" for p in app_problems(exc.problems, draft))
     if remote_error:
         problems.append(f"• remote_fields: {remote_error}")
     more, rows = prepare_batch(draft, upload, extra_files)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from textual import events
 from textual.pilot import Pilot
@@ -147,3 +148,90 @@ async def test_keys_typed_right_after_f3_go_to_the_picker(make_app: Callable[...
         assert picker.query_one("#filter", Input).value == "jan"
         assert main_screen(app).query_one("#integration", Input).value == GREENHOUSE
         assert "loaded" in picker.status_text and "match" in picker.status_text
+
+
+# ---------------------------------------------------------------------- wording
+
+
+async def test_the_app_names_its_own_fields_not_the_clis_flags(files: Path, make_app: Callable[..., KomboApp]) -> None:
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await fill(pilot, GREENHOUSE, "", "Jane_Doe_CV.pdf")
+        screen.query_one("#name", Input).value = ""
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        said = text_of(app, "#result-text")
+        assert "no application id given (the Application field, or F3)" in said, said
+        assert "--" not in said
+        await pilot.press("f2")  # to the candidate: the candidate's id is what is missing
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        said = text_of(app, "#result-text")
+        assert "candidate: no candidate id given (the Candidate field, or F3)" in said and "application" not in said
+
+
+async def test_a_missing_permission_is_said_in_the_target_panel_and_in_confirm(
+    files: Path, make_app: Callable[..., KomboApp]
+) -> None:
+    integration = "recruitee:sandbox-no-permission"
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await fill(pilot, integration, first_application(integration), "Jane_Doe_CV.pdf")
+        status = text_of(app, "#integration-status")
+        assert "attachments ✗ not available (no Add attachments permission" in status and "(supported)" not in status
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen.id == "confirm"
+        said = str(app.screen.query_one(".dialog-body").render())
+        assert "Attachments are not available for this integration (no Add attachments permission" in said
+
+
+class FailApplications(httpx.AsyncBaseTransport):
+    """``GET /ats/applications`` answers with Kombo's error envelope (no retry for a 400)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path.endswith("/ats/applications"):
+            error = {"code": "PLATFORM.INPUT_INVALID", "title": "Invalid", "message": "no such page", "log_url": None}
+            return httpx.Response(400, json={"status": "error", "error": error})
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_load_error_in_the_picker_offers_to_try_again_not_more_on_the_server(
+    make_app: Callable[..., KomboApp]
+) -> None:
+    app = make_app(integration=GREENHOUSE, wrap=FailApplications)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, 0.2)
+        await pilot.press("f3")
+        await settle(pilot, 0.1)
+        picker = app.screen
+        assert isinstance(picker, ApplicationPicker)
+        assert "✗" in picker.status_text and "no such page" in picker.status_text
+        assert "ctrl+l tries again" in picker.status_text and "more on the server" not in picker.status_text
+
+
+async def test_the_sandbox_lists_its_integrations_while_none_is_given(make_app: Callable[..., KomboApp]) -> None:
+    from kombo_tui.sandbox.data import INTEGRATIONS
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        main_screen(app).query_one("#integration", Input).value = ""
+        await settle(pilot)
+        said = text_of(app, "#integration-status").replace("\n", " ")
+        assert said.startswith("Sandbox integrations") and all(i.id in said for i in INTEGRATIONS)
+
+
+def test_sandbox_help_lists_the_integrations(capsys: pytest.CaptureFixture[str]) -> None:
+    from kombo_tui.cli.parser import build_parser
+    from kombo_tui.sandbox.data import INTEGRATIONS
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["sandbox", "--help"])
+    shown = capsys.readouterr().out
+    assert all(f"  {i.id} " in shown for i in INTEGRATIONS) and "sk_sandbox_kombo_tui_demo" in shown

@@ -174,7 +174,9 @@ class MainScreen(Screen[None]):
         yield AppHeader(id="header")
         with Horizontal(id="columns"):
             with VerticalScroll(id="left"):
-                yield TargetPanel(self.session.suggestions(), initial.integration, initial.application).data_bind(
+                yield TargetPanel(
+                    self.session.suggestions(), initial.integration, initial.application, sandbox=self._sandbox_ids()
+                ).data_bind(
                     integration=MainScreen.integration_view,
                     application=MainScreen.picked,
                     candidate=MainScreen.picked_candidate,
@@ -199,6 +201,14 @@ class MainScreen(Screen[None]):
                 )
         yield ResultPanel().data_bind(result=MainScreen.result, answer=MainScreen.answer)
         yield KeyBar()
+
+    def _sandbox_ids(self) -> list[str] | None:
+        """The embedded sandbox's integration ids (None when the app talks to Kombo)."""
+        if not self.session.connection.sandbox:
+            return None
+        from kombo_tui.sandbox.data import INTEGRATIONS
+
+        return [i.id for i in INTEGRATIONS]
 
     def on_mount(self) -> None:
         # The first frame shows the header, the panel frames, the result line and the footer;

@@ -189,6 +189,8 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         self._server_rows: list[Row] | None = None
         """Rows of an email search on the server (None: browsing loaded applications)."""
         self._loading = False
+        self._load_failed = False
+        """The last page load failed: ctrl+l tries again (no "more on the server" then)."""
         self.status_text = ""
 
     def compose(self) -> ComposeResult:
@@ -234,7 +236,8 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
             text = f"{counted(len(self._matches), self.KIND)} of the matching candidates found on the server · Esc closes, edit the filter to go back"
         else:
             query = self.query_one("#filter", Input).value.strip()
-            loaded = f"{total:,} loaded" + ("" if self.cache.complete else " · more on the server (scroll down or ctrl+l)")
+            more = " · ctrl+l tries again" if self._load_failed else " · more on the server (scroll down or ctrl+l)"
+            loaded = f"{total:,} loaded" + ("" if self.cache.complete else more)
             if query:
                 text = f"{counted(len(self._matches), 'match', 'matches')} in {loaded}"
             else:
@@ -267,9 +270,11 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
                 self._update_status()
         except KomboError as exc:
             self._loading = False
+            self._load_failed = True
             self._update_status(f"✗ {safe_line(exc)}", "$error")
             return
         self._loading = False
+        self._load_failed = False
         self._update_status()
         settle_gc()
 
