@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import clock
 from .client import KomboClient, RetryNotice, UploadResult
-from .errors import ApiError, DuplicateUploadError, FileChangedError, InputError, KomboError, Problem, TransportError
+from .errors import (
+    AlreadyThereError,
+    ApiError,
+    DuplicateUploadError,
+    FileChangedError,
+    InputError,
+    KomboError,
+    Problem,
+    TransportError,
+)
 from .hints import counted, hint_for
 from .history import History, HistoryEntry
 from .payload import PreparedUpload, ProgressCallback, display_path
@@ -671,7 +680,8 @@ async def settle_unknown(
     marked present or absent.
 
     Raises:
-        DuplicateUploadError: the file is there now, or it could not be checked.
+        AlreadyThereError: the file is there now (that send landed: nothing to send).
+        DuplicateUploadError: it could not be checked, or a same-named file proves nothing.
     """
     from datetime import datetime
 
@@ -692,7 +702,8 @@ async def settle_unknown(
         state = f"it could not be checked ({found.error})"
     else:
         state = "a file of that name is there, but whether it is that send's cannot be shown (the outcome stays unknown)"
-    raise DuplicateUploadError(
+    error = AlreadyThereError if found.evidence == "present" else DuplicateUploadError
+    raise error(
         Problem(
             "file",
             f"{upload.name} was sent with an unknown outcome to {upload.target_kind} {upload.target_id} "

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 __all__ = [
+    "AlreadyThereError",
     "ApiError",
     "ConfigError",
     "DuplicateUploadError",
@@ -137,6 +138,11 @@ class DuplicateUploadError(InputError):
     Each problem says when and with what outcome; after an unknown outcome it points to
     verifying first. Sending anyway takes an explicit ``force``.
     """
+
+
+class AlreadyThereError(DuplicateUploadError):
+    """Verifying an earlier send with an unknown outcome found the file on its target: that
+    send landed, so there is nothing to send (whoever wanted the file there has it)."""
 
 
 class HistoryUnavailableError(InputError):

@@ -599,7 +599,10 @@ def prepare_fields(
                     "set the content type",
                 )
             )
-    if file is not None and content_type is None and not data_url:
+    # A file that could not be read has its own problem; its type cannot be known, so the
+    # missing content type is not a second problem (fix the file, the type follows).
+    unreadable = any(p.field == "file" for p in problems)
+    if file is not None and content_type is None and not data_url and not unreadable:
         problems.append(Problem("content_type", "required when sending the file's data"))
 
     remote: dict[str, Any] | None = None
