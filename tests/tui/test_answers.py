@@ -133,6 +133,15 @@ async def test_f8_copies_a_log_url_and_says_so(files: Path, make_app: Callable[.
         assert app.clipboard == screen.result.log_url
         assert plain(screen.answer) == "✓ log URL copied to the clipboard"
         assert text_of(app, "#result-text").splitlines()[0] == "✓ log URL copied to the clipboard"
+        # The panel's Copy button says so in the same place (not in a toast).
+        app.copy_to_clipboard("")
+        screen.answer = ()
+        from textual.widgets import Button
+
+        screen.query_one("#copy-log", Button).press()
+        await settle(pilot)
+        assert app.clipboard == screen.result.log_url
+        assert text_of(app, "#result-text").splitlines()[0] == "✓ log URL copied to the clipboard"
 
 
 async def test_keys_typed_right_after_f3_go_to_the_picker(make_app: Callable[..., KomboApp]) -> None:

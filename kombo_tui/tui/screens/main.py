@@ -835,6 +835,10 @@ class MainScreen(Screen[None]):
     def _exchanges_requested(self) -> None:
         self.action_exchanges()
 
+    @on(ResultPanel.CopyLogRequested, "#result-panel")
+    def _copy_log_requested(self) -> None:
+        self.action_copy_log_url()
+
     @on(ResultPanel.VerifyRequested, "#result-panel")
     def _verify_requested(self) -> None:
         self.action_verify()

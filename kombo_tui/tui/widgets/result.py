@@ -62,6 +62,18 @@ class ResultPanel(Panel, Vertical):
             return self.panel
 
     @dataclass
+    class CopyLogRequested(Message):
+        """Copy the error's ``log_url`` (the screen says so on the panel's first line)."""
+
+        panel: ResultPanel
+        """The panel that sent it."""
+
+        @property
+        def control(self) -> ResultPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
+
+    @dataclass
     class CancelRequested(Message):
         """Stop the upload in flight."""
 
@@ -124,10 +136,7 @@ class ResultPanel(Panel, Vertical):
     @on(Button.Pressed, "#copy-log")
     def _copy(self, event: Button.Pressed) -> None:
         event.stop()
-        link = safe_link(self.result.log_url)
-        if link is not None:
-            self.app.copy_to_clipboard(link)
-            self.app.notify("log URL copied to the clipboard")
+        self.post_message(self.CopyLogRequested(self))
 
     def _refresh_view(self) -> None:
         if not self.fields_mounted:
