@@ -420,3 +420,81 @@ def test_an_invalid_setting_is_bad_input(monkeypatch: pytest.MonkeyPatch, cv: Pa
     assert code == ExitCode.BAD_INPUT and "Traceback" not in err
     assert "kombo-tui: error: config: setting region (KOMBO_REGION" in err
     assert json.loads(out)["status"] == "bad_input"
+
+
+# ---------------------------------------------------------------------- issue 20: the CLI's answers
+
+
+def _sandbox_cv(tmp_path: Path) -> tuple[Path, str]:
+    from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, dataset
+
+    path = tmp_path / "Jane_Doe_CV.pdf"
+    path.write_bytes(PDF)
+    return path, dataset(DEFAULT_INTEGRATION_ID).live_applications[0].id
+
+
+def test_a_missing_file_is_one_problem_not_two(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "send", str(tmp_path / "nofile.pdf"), "--sandbox", *BASE)
+    assert code == ExitCode.BAD_INPUT
+    assert "file:" in err and "does not exist" in err
+    assert "content_type" not in err
+
+
+def test_missing_fields_name_the_clis_flags_and_the_librarys_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import kombo_tui as kt
+    from kombo_tui.core.errors import InputError
+
+    cv, _ = _sandbox_cv(tmp_path)
+    code, _, err = _run(capsys, "send", str(cv), "--sandbox", "--integration", "greenhouse:abc")
+    assert code == ExitCode.BAD_INPUT and "application: no application id given (--application)" in err
+    with pytest.raises(InputError) as caught:
+        kt.preview(cv, integration_id="greenhouse:abc", require_target=True)
+    assert "no application id given (application_id= or candidate_id=)" in str(caught.value)
+    assert "--" not in str(caught.value)
+
+
+def test_check_existing_lists_what_is_on_the_application(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
+    from kombo_tui.sandbox.server import SandboxServer
+
+    cv, app = _sandbox_cv(tmp_path)
+    other = tmp_path / "Other_Letter.pdf"
+    other.write_bytes(PDF + b"%another file\n")
+    monkeypatch.setenv("KOMBO_API_KEY", SANDBOX_API_KEY)
+    with SandboxServer() as server:
+        where = ["--base-url", server.base_url, "--integration", DEFAULT_INTEGRATION_ID, "--application", app]
+        before = len(server.sandbox.store.on_application(DEFAULT_INTEGRATION_ID, app, ""))
+        assert _run(capsys, "send", str(other), *where)[0] == ExitCode.OK
+        code, _, err = _run(capsys, "send", str(cv), *where, "--check-existing", "--name", "Other_Letter.pdf")
+    assert code == ExitCode.OK, err
+    head, listed = err.split(f"note: application {app} already has ", 1)
+    lines = [line for line in listed.splitlines() if line.startswith("  ")]
+    assert listed.startswith(f"{len(lines)} attachment") and len(lines) >= 1 + before
+    [mine] = [line for line in lines if line.startswith("  Other_Letter.pdf (")]
+    assert mine.endswith("← same name as yours: sending adds another")
+    assert all("same name" not in line for line in lines if line is not mine)
+
+
+def test_verify_finding_an_unknown_send_landed_exits_0_without_sending(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kombo_tui.sandbox.config import SandboxConfig
+    from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
+    from kombo_tui.sandbox.server import SandboxServer
+
+    cv, app = _sandbox_cv(tmp_path)
+    monkeypatch.setenv("KOMBO_API_KEY", SANDBOX_API_KEY)
+    with SandboxServer(SandboxConfig(drop_after_store=True)) as server:
+        where = ["--base-url", server.base_url, "--integration", DEFAULT_INTEGRATION_ID, "--application", app]
+        code, _, err = _run(capsys, "send", str(cv), *where)
+        assert code == ExitCode.TRANSPORT and server.sandbox.store.upload_count() == 1, err
+        code, out, err = _run(capsys, "send", str(cv), *where, "--verify", "--json")
+        assert code == ExitCode.OK, err
+        assert f"is already on application {app}" in err and "not sent again" in err
+        doc = json.loads(out)
+        assert doc["ok"] is True and doc["status"] == "already_there" and doc["application_id"] == app
+        assert server.sandbox.store.upload_count() == 1  # nothing sent twice

@@ -289,10 +289,11 @@ def test_candidate_refusals(
 def test_check_existing_notes_a_same_named_file(env: SandboxServer, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     app = application()
     code, _, err = run(capsys, "send", str(cv), "--application", app, "--check-existing")
-    assert code == ExitCode.OK and "already on" not in err
+    assert code == ExitCode.OK and "same name as yours" not in err
     code, _, err = run(capsys, "send", str(cv), "--application", app, "--check-existing", "--force", "-v")
     assert code == ExitCode.OK
-    assert f"note: Jane_Doe_CV.pdf is already on application {app} (CV, created 20" in err
+    assert f"note: application {app} already has " in err  # the attachments listed, ours marked
+    assert "\n  Jane_Doe_CV.pdf (CV, created 20" in err and "← same name as yours: sending adds another" in err
     assert err.count(f"GET /v1/ats/applications/{app}/attachments") == 1  # one read, then the upload
 
 

@@ -84,8 +84,17 @@ class Output:
         self.out.write("\n")
 
 
+CLI_FIELDS = {
+    "integration": "--integration or KOMBO_INTEGRATION_ID",
+    "application": "--application",
+    "name": "--name",
+}
+"""Where the command line takes each field (said beside a field left empty)."""
+
+
 def bad_input(out: Output, problems: Sequence[Problem], **extra: Any) -> ExitCode:
     """Report input problems (one line each on stderr, and the JSON document); exit code 2."""
+    problems = [p.worded(CLI_FIELDS) for p in problems]
     for problem in problems:
         out.note(f"kombo-tui: error: {problem}")
     if out.json_mode:

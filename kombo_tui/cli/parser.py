@@ -176,7 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_bulk_parser(sub)
 
-    sandbox = sub.add_parser("sandbox", help="run the embedded Kombo sandbox", description="Serve a Kombo-compatible API on loopback until Ctrl-C.")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="run the embedded Kombo sandbox",
+        description="Serve a Kombo-compatible API on loopback until Ctrl-C.",
+        epilog=_sandbox_integrations(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     sandbox.add_argument("--host", default="127.0.0.1", help="loopback address to bind (default 127.0.0.1)")
     sandbox.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
     sandbox.add_argument("--latency", type=float, default=0.0, metavar="SECONDS", help="delay every answer")
@@ -231,3 +237,12 @@ def remote_fields_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
                 node = child
             node[path[-1]] = value
     return remote
+
+
+def _sandbox_integrations() -> str:
+    """The sandbox's integrations for ``kombo-tui sandbox --help`` (``X-Integration-Id`` values)."""
+    from ..sandbox.data import INTEGRATIONS, SANDBOX_API_KEY
+
+    width = max(len(i.id) for i in INTEGRATIONS)
+    lines = [f"  {i.id:<{width}}  {i.demonstrates}" for i in INTEGRATIONS]
+    return f"integrations (X-Integration-Id; the key is {SANDBOX_API_KEY}):\n" + "\n".join(lines)

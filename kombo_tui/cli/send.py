@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import ApiError, InputError, Problem
+from ..core.errors import AlreadyThereError, ApiError, InputError, Problem
 from ..core.text import inert, one_line
 from .diagnostics import ExitCode, Output, describe_error
 from .parser import remote_fields_from_args
@@ -356,6 +356,8 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     ]
 
     sent_fully: dict[int, bool] = {}
+    already: list[PreparedUpload] = []
+    """Files --verify found on their target (an earlier send with an unknown outcome landed)."""
     printer = _progress_printer(out) if not many else None
 
     def progress(index: int, sent: int, total: int) -> None:
@@ -375,10 +377,16 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
                     await note_existing(out, client, uploads)
                 for upload, last in unsettled:
                     assert history is not None  # nothing is unsettled without one
-                    await settle_unknown(client, upload, last, history, force="--force")
+                    try:
+                        await settle_unknown(client, upload, last, history, force="--force")
+                    except AlreadyThereError:  # that send landed: the file is where it was wanted
+                        already.append(upload)
+                remaining = [u for u in uploads if u not in already]
+                if not remaining:
+                    return []
                 return await send_batch(
                     client,
-                    uploads,
+                    remaining,
                     progress=progress,
                     verify=args.verify,
                     history=history,
@@ -407,12 +415,17 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
                 out.note("kombo-tui: interrupted before any body was complete: nothing was stored")
             return ExitCode.INTERRUPTED
 
+    for upload in already:
+        out.note(
+            f"kombo-tui: {shown_name(upload)} is already on {upload.target_kind} {one_line(upload.target_id)}: "
+            "the earlier send whose outcome was unknown landed (verified); not sent again (--force sends another copy)"
+        )
     codes = [report_outcome(out, o, target.environment, many) for o in outcomes]
     if out.json_mode:
-        docs = [o.to_json() for o in outcomes]
+        docs = [_already_json(u) for u in already] + [o.to_json() for o in outcomes]
         for doc in docs:
             doc["environment"] = target.environment
-        if many:
+        if len(docs) > 1 or many:
             out.document({"ok": all(c == ExitCode.OK for c in codes), "status": "batch", "results": docs})
         else:
             out.document(docs[0])
@@ -422,29 +435,63 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     return ExitCode.OK
 
 
-async def note_existing(out: Output, client: KomboClient, uploads: Sequence[PreparedUpload]) -> None:
-    """``--check-existing``: a note on stderr for each upload whose name is already there.
+def _already_json(upload: PreparedUpload) -> dict[str, object]:
+    """``--json``'s document for a file ``--verify`` found already there (nothing sent)."""
+    return {
+        "ok": True,
+        "status": "already_there",
+        "name": upload.name,
+        "integration_id": upload.integration_id,
+        f"{upload.target_kind}_id": upload.target_id,
+        "message": "an earlier send with an unknown outcome landed (verified); not sent again",
+    }
 
-    One read per application (or candidate), however many files go to it; a read that fails
-    is told and does not stop the send.
+
+EXISTING_LISTED = 20
+"""Most attachments ``--check-existing`` lists per application (the rest are counted)."""
+
+
+async def note_existing(out: Output, client: KomboClient, uploads: Sequence[PreparedUpload]) -> None:
+    """``--check-existing``: list on stderr what is already on each target, before sending.
+
+    One read per application (or candidate), however many files go to it: every attachment
+    there (name, type, creation; at most :data:`EXISTING_LISTED`, the rest counted), one
+    of the same name as a file about to be sent marked. A read that fails is told and does
+    not stop the send.
     """
     from ..core.errors import KomboError
-    from ..core.existing import AttachmentsCache
+    from ..core.existing import AttachmentsCache, target_key
     from ..core.text import one_line
 
     cache = AttachmentsCache()
+    names: dict[object, list[str]] = {}
     for upload in uploads:
+        names.setdefault(target_key(upload), []).append(upload.name)
+    listed: set[object] = set()
+    for upload in uploads:
+        key = target_key(upload)
+        if key in listed:
+            continue
+        listed.add(key)
+        where = f"{upload.target_kind} {one_line(upload.target_id)}"
         try:
             existing = await cache.for_upload(client, upload)
         except KomboError as exc:
             out.note(f"note: could not list the {upload.target_kind}'s attachments: {one_line(str(exc))}")
             continue
-        for found in existing.same_named(upload.name):
+        items = existing.items
+        if not items:
+            out.note(f"note: {where} has no attachments yet")
+            continue
+        out.note(f"note: {where} already has {len(items):,} attachment{'s' if len(items) != 1 else ''}:")
+        ours = names[key]
+        for found in items[:EXISTING_LISTED]:
             created = f", created {one_line(found.created)}" if found.created else ""
-            out.note(
-                f"note: {one_line(upload.name)} is already on {upload.target_kind} {one_line(upload.target_id)} "
-                f"({one_line(found.type or '?')}{created}); sending adds another"
-            )
+            same = any(found in existing.same_named(name) for name in ours)
+            mark = " ← same name as yours: sending adds another" if same else ""
+            out.note(f"  {one_line(found.name)} ({one_line(found.type or '?')}{created}){mark}")
+        if len(items) > EXISTING_LISTED:
+            out.note(f"  … and {len(items) - EXISTING_LISTED:,} more")
 
 
 def report_outcome(out: Output, outcome: SendOutcome, env_label: str, many: bool) -> ExitCode:

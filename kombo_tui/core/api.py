@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .display import ApplicationList
 from .draft import Draft
 from .engine import SendOutcome, refuse_over_limits, send_upload, settle_unknown
-from .errors import KomboError
+from .errors import InputError, KomboError
 from .history import History
 from .payload import PreparedUpload, prepare
 from .progress import make_progress
@@ -207,6 +207,14 @@ def announce(target: Target) -> None:
         print(f"kombo-tui: requests go to {line}", file=sys.stderr, flush=True)
 
 
+LIBRARY_FIELDS = {
+    "integration": "integration_id= or KOMBO_INTEGRATION_ID",
+    "application": "application_id= or candidate_id=",
+    "name": "name=",
+}
+"""Where the library takes each field (said beside a field left empty)."""
+
+
 def prepare_file(
     file: str | Path | None = None,
     *,
@@ -220,7 +228,12 @@ def prepare_file(
     remote_fields: dict[str, Any] | str | None = None,
     require_target: bool = True,
 ) -> PreparedUpload:
-    """Validate and prepare an upload (nothing is sent). See :func:`~.payload.prepare`."""
+    """Validate and prepare an upload (nothing is sent). See :func:`~.payload.prepare`.
+
+    Raises:
+        InputError: what is wrong, each problem naming its field (and, for a field left
+            empty, the argument that takes it).
+    """
     if isinstance(remote_fields, str):
         from .payload import parse_remote_fields
 
@@ -236,7 +249,10 @@ def prepare_file(
         content_type=content_type,
         remote_fields=remote_fields,
     )
-    return prepare(draft, require_target=require_target)
+    try:
+        return prepare(draft, require_target=require_target)
+    except InputError as exc:
+        raise InputError([p.worded(LIBRARY_FIELDS) for p in exc.problems], notices=exc.notices) from None
 
 
 def preview(file: str | Path | None = None, *, full: bool = False, **kwargs: Any) -> dict[str, Any]:

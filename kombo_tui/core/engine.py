@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import clock
 from .client import KomboClient, RetryNotice, UploadResult
 from .errors import (
+    AlreadyThereError,
     ApiError,
     DuplicateUploadError,
     FileChangedError,
@@ -37,7 +38,7 @@ from .text import one_line
 
 if TYPE_CHECKING:
     from .exchanges import Exchange, ExchangeLog
-    from .models import Attachment
+    from .models import Attachment, AttachmentRestrictions
 
 __all__ = [
     "Outcome",
@@ -46,6 +47,8 @@ __all__ = [
     "entry_from_outcome",
     "send_batch",
     "error_json",
+    "over_limits",
+    "refuse_over_limits",
     "send_upload",
     "verify_upload",
 ]
@@ -579,40 +582,67 @@ async def send_batch(
     return list(await asyncio.gather(*(one(i, u) for i, u in enumerate(uploads))))
 
 
-async def refuse_over_limits(client: KomboClient, uploads: Sequence[PreparedUpload]) -> None:
+def over_limits(
+    uploads: Sequence[PreparedUpload], limits: Mapping[str, AttachmentRestrictions | None]
+) -> InputError | None:
+    """What the integrations' published limits refuse among ``uploads`` (None: nothing).
+
+    The rule itself, without the reads: :func:`refuse_over_limits` applies it to the limits it
+    reads; the app applies it to the limits its Target panel already read, before its confirm.
+    An integration missing from ``limits`` (or mapped to None) has no known limits: nothing is
+    refused for it here, Kombo itself says what is wrong.
+
+    Returns:
+        An :class:`InputError` whose ``notices`` name each broken limit (``too_large``,
+        ``mime_not_accepted``, ``type_not_accepted``), or None.
+    """
+    from .payload import restriction_warnings
+
+    many = len(uploads) > 1
+    notices = []
+    problems = []
+    for upload in uploads:
+        for notice in restriction_warnings(upload, limits.get(upload.integration_id)):
+            notices.append(notice)
+            message = f"{one_line(upload.name)}: {notice.message}" if many else notice.message
+            problems.append(Problem(notice.field, message))
+    return InputError(problems, notices=notices) if problems else None
+
+
+async def refuse_over_limits(
+    client: KomboClient,
+    uploads: Sequence[PreparedUpload],
+    *,
+    known: Mapping[str, AttachmentRestrictions | None] | None = None,
+) -> None:
     """Refuse before the first byte when an integration's published limits say no.
 
-    The one pre-flight for every front door (the library's ``send``, the CLI's ``send``; the
-    app shows the same notices before its confirm, and ``bulk`` checks them per row). The
-    limits are read once per integration; when they cannot be read (unknown, or the read
-    failed), nothing is refused here: Kombo itself says what is wrong.
+    The one pre-flight for every front door (the library's ``send``, the CLI's ``send``, the
+    app's send; ``bulk`` checks them per row). The limits are read once per integration; when
+    they cannot be read (unknown, or the read failed), nothing is refused here: Kombo itself
+    says what is wrong.
+
+    Args:
+        known: limits already read, by integration id (``None`` values: read, none known);
+            those integrations are not read again.
 
     Raises:
         InputError: a file breaks a limit; ``notices`` names each (``too_large``,
             ``mime_not_accepted``, ``type_not_accepted``). Nothing was sent.
     """
-    from .errors import InputError
-    from .payload import restriction_warnings
+    known = dict(known or {})
+    integrations = [i for i in dict.fromkeys(u.integration_id for u in uploads) if i not in known]
 
-    integrations = list(dict.fromkeys(u.integration_id for u in uploads))
-
-    async def read(integration_id: str) -> Any:
+    async def read(integration_id: str) -> AttachmentRestrictions | None:
         try:
             return await client.get_attachment_restrictions(integration_id)
         except KomboError:
             return None
 
-    limits = dict(zip(integrations, await asyncio.gather(*(read(i) for i in integrations)), strict=True))
-    many = len(uploads) > 1
-    notices = []
-    problems = []
-    for upload in uploads:
-        for notice in restriction_warnings(upload, limits[upload.integration_id]):
-            notices.append(notice)
-            message = f"{one_line(upload.name)}: {notice.message}" if many else notice.message
-            problems.append(Problem(notice.field, message))
-    if problems:
-        raise InputError(problems, notices=notices)
+    known.update(zip(integrations, await asyncio.gather(*(read(i) for i in integrations)), strict=True))
+    error = over_limits(uploads, known)
+    if error is not None:
+        raise error
 
 
 async def settle_unknown(
@@ -625,7 +655,8 @@ async def settle_unknown(
     marked present or absent.
 
     Raises:
-        DuplicateUploadError: the file is there now, or it could not be checked.
+        AlreadyThereError: the file is there now (that send landed: nothing to send).
+        DuplicateUploadError: it could not be checked, or a same-named file proves nothing.
     """
     from datetime import datetime
 
@@ -646,7 +677,8 @@ async def settle_unknown(
         state = f"it could not be checked ({found.error})"
     else:
         state = "a file of that name is there, but whether it is that send's cannot be shown (the outcome stays unknown)"
-    raise DuplicateUploadError(
+    error = AlreadyThereError if found.evidence == "present" else DuplicateUploadError
+    raise error(
         Problem(
             "file",
             f"{upload.name} was sent with an unknown outcome to {upload.target_kind} {upload.target_id} "

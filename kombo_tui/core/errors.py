@@ -18,15 +18,16 @@ a terminal; the exact values stay on the attributes (``ApiError.message``, ``Pro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .text import one_line
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 __all__ = [
+    "AlreadyThereError",
     "ApiError",
     "ConfigError",
     "DuplicateUploadError",
@@ -64,10 +65,26 @@ class Problem:
     field: str
     """The field at fault, e.g. ``attachment.content_type`` or ``file``."""
     message: str
-    """What is wrong, in plain words."""
+    """What is wrong, in plain words (the same for every door: no flag or argument names)."""
+    missing: bool = False
+    """Nothing was given for the field: each door says where to give it (:meth:`worded`)."""
 
     def __str__(self) -> str:
         return one_line(f"{self.field}: {self.message}")
+
+    def worded(self, names: Mapping[str, str]) -> Problem:
+        """This problem as a front door words it: a missing field names where that door takes it.
+
+        The one rule, each door its own names: the CLI's flags (``--application``), the
+        library's arguments (``application_id=``), the app's fields (``the Application field``).
+
+        Args:
+            names: the door's name for each field it takes.
+        """
+        where = names.get(self.field)
+        if not self.missing or where is None:
+            return self
+        return replace(self, message=f"{self.message} ({where})")
 
 
 @dataclass(frozen=True)
@@ -124,6 +141,11 @@ class DuplicateUploadError(InputError):
     Each problem says when and with what outcome; after an unknown outcome it points to
     verifying first. Sending anyway takes an explicit ``force``.
     """
+
+
+class AlreadyThereError(DuplicateUploadError):
+    """Verifying an earlier send with an unknown outcome found the file on its target: that
+    send landed, so there is nothing to send (whoever wanted the file there has it)."""
 
 
 class HistoryUnavailableError(InputError):

@@ -44,13 +44,14 @@ KEY_PLACEHOLDER = "$KOMBO_API_KEY"
 """What stands for the API key wherever a request is shown: the key itself never is."""
 
 
-def upload_url(upload: PreparedUpload, base_url: str) -> str:
+def upload_url(upload: PreparedUpload, base_url: str, kind: str | None = None, *, readable: bool = False) -> str:
     """The endpoint URL for this upload, with the application (or candidate) id percent-encoded.
 
-    An application not chosen yet shows as ``{application_id}``, percent-encoded like any
-    other id, so the URL stays one that could be sent.
+    An application not chosen yet shows as ``{application_id}`` (``{candidate_id}`` when
+    ``kind`` is ``"candidate"``), percent-encoded like any other id, so the URL stays one that
+    could be sent; ``readable`` leaves the placeholder as it is (for a screen).
     """
-    return f"{base_url.rstrip('/')}/{upload.endpoint_path()}"
+    return f"{base_url.rstrip('/')}/{upload.endpoint_path(kind, readable=readable)}"
 
 
 def request_line(upload: PreparedUpload, base_url: str) -> dict[str, Any]:

@@ -122,11 +122,21 @@ class PreparedUpload:
         """The id in the endpoint's path (the candidate's or the application's)."""
         return self.candidate_id or self.application_id
 
-    def endpoint_path(self) -> str:
-        """The path below the base URL, the id percent-encoded (a placeholder when not chosen)."""
+    def endpoint_path(self, kind: str | None = None, *, readable: bool = False) -> str:
+        """The path below the base URL, the id percent-encoded (a placeholder when not chosen).
+
+        Args:
+            kind: ``"application"`` or ``"candidate"``: the endpoint meant while no id is
+                given yet (a form switched to the candidate shows the candidate's path).
+            readable: the placeholder as ``{candidate_id}`` (for people), not percent-encoded
+                (for a URL that tools such as curl take as it is).
+        """
         from .net import encode_path_segment
 
-        kind = self.target_kind
+        if self.target_id or kind is None:
+            kind = self.target_kind
+        if not self.target_id and readable:
+            return f"ats/{kind}s/{{{kind}_id}}/attachments"
         target = encode_path_segment(self.target_id or f"{{{kind}_id}}")
         return f"ats/{kind}s/{target}/attachments"
 
@@ -491,13 +501,13 @@ def prepare_fields(
 
     integration_id = (integration_id or "").strip()
     if not integration_id and require_target:
-        problems.append(Problem("integration", "no integration id given (--integration or KOMBO_INTEGRATION_ID)"))
+        problems.append(Problem("integration", "no integration id given", missing=True))
     application_id = (application_id or "").strip()
     candidate_id = (candidate_id or "").strip() or None
     if application_id and candidate_id:
         problems.append(Problem("candidate", "give either an application or a candidate, not both"))
     elif not application_id and not candidate_id and require_target:
-        problems.append(Problem("application", "no application id given (--application)"))
+        problems.append(Problem("application", "no application id given", missing=True))
     for label, value in (("application", application_id), ("candidate", candidate_id or "")):
         if _ID_CONTROL.search(value):
             problems.append(Problem(label, "contains control characters"))
@@ -530,7 +540,7 @@ def prepare_fields(
 
     name = (name if name is not None else _default_name(file, data_url)) or ""
     if not name.strip():
-        problems.append(Problem("name", "the attachment needs a name (--name)"))
+        problems.append(Problem("name", "the attachment needs a name", missing=True))
     elif _SURROGATE.search(name):
         problems.append(Problem("name", "contains bytes that are not valid text (UTF-8); give a readable name"))
     elif lacks_extension(name):
@@ -589,7 +599,10 @@ def prepare_fields(
                     "set the content type",
                 )
             )
-    if file is not None and content_type is None and not data_url:
+    # A file that could not be read has its own problem; its type cannot be known, so the
+    # missing content type is not a second problem (fix the file, the type follows).
+    unreadable = any(p.field == "file" for p in problems)
+    if file is not None and content_type is None and not data_url and not unreadable:
         problems.append(Problem("content_type", "required when sending the file's data"))
 
     remote: dict[str, Any] | None = None

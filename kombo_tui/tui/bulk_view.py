@@ -218,7 +218,9 @@ def progress_line(state: str, progress: BulkProgress | None, counts: dict[str, i
         pieces.append((f"  {'█' * filled}{'░' * (20 - filled)} ", "$success"))
         pieces.append((f"{progress.done:,}/{progress.total:,} rows · {progress.rate:.1f}/s", ""))
         if live:
-            pieces.append((f" · ETA {duration(progress.eta)} · {progress.in_flight} in flight", "dim"))
+            pieces.append((f" · ETA {duration(progress.eta)}", "dim"))
+    if live:  # the rows being sent now, as the table shows them (before any row has ended too)
+        pieces.append((f" · {counts.get('sending', 0):,} in flight", "dim"))
     failures = sum(counts.get(s, 0) for s in ("refused", "failed", "unknown"))
     there = counts.get("sent", 0) + counts.get("already_sent", 0)
     if there:

@@ -42,6 +42,7 @@ __all__ = [
     "BatchResult",
     "ChoiceSpec",
     "OutcomeStyle",
+    "attachments_unavailable",
     "batch_view",
     "cancelled_view",
     "confirm_spec",
@@ -155,6 +156,39 @@ def sorted_notices(upload: PreparedUpload, restrictions: AttachmentRestrictions 
     file_notes = [n.message for n in upload.warnings if n.code in FILE_NOTICES]
     payload_notes = [n.message for n in upload.warnings if n.code not in FILE_NOTICES | ATTACHMENT_PANEL_NOTICES]
     return file_notes + limits, payload_notes + limits
+
+
+# ---------------------------------------------------------------------- the integration
+
+
+def attachments_unavailable(integration: IntegrationView) -> str | None:
+    """Why the integration cannot take attachments now, as the Target panel and Confirm say it
+    (None: available, unknown, or a tool Kombo falls back to the candidate for).
+
+    ``coverage_status`` says whether the tool supports the action at all; an action that is
+    supported but unavailable is switched off by the integration's scope config (the *Add
+    attachments* permission), by the customer, or by the integration's state.
+    """
+    from kombo_tui.core.connectors import ACTION_ID
+
+    details = integration.details
+    if details is None or not is_supported(details.tool.id or tool_id_of(details.id)):
+        return None
+    action = details.write_action(ACTION_ID)
+    if action is None or action.is_available:
+        return None
+    if action.opted_out_by_customer:
+        return "turned off by the customer"
+    coverage = (action.coverage_status or "").upper()
+    if coverage and coverage != "SUPPORTED":
+        return f"{coverage.lower().replace('_', ' ')} for this tool"
+    if (action.scope_config_setting or "").upper() == "DISABLED":
+        return "no Add attachments permission in its scope config"
+    if details.status and details.status != "ACTIVE":
+        return f"the integration is {details.status.lower()}"
+    if details.setup_status and details.setup_status != "COMPLETED":
+        return "the integration's setup is not complete"
+    return "Kombo does not say why"
 
 
 # ---------------------------------------------------------------------- errors
@@ -316,6 +350,7 @@ def confirm_spec(
     previous: Sequence[Sequence[HistoryEntry]],
     *,
     unknown_here: bool,
+    picked_candidate: PickedApplication | None = None,
 ) -> ChoiceSpec:
     """The dialog shown before sending: where to, which files, and any earlier send of them.
 
@@ -326,6 +361,8 @@ def confirm_spec(
         problems: The preview's warnings, shown as they are.
         previous: For each upload, its earlier sends to this application (the audit log).
         unknown_here: The last send of the first file in this session ended unknown.
+        picked_candidate: The candidate chosen in the candidate picker (named only when the
+            upload goes to that very candidate).
     """
     upload = uploads[0]
     details = integration.details
@@ -333,6 +370,8 @@ def confirm_spec(
     # Names only from a pick of this very target: what is shown is computed from the request.
     shown = picked.names(upload) if picked else None
     who = shown.candidate if shown and shown.candidate else "(candidate not looked up)"
+    if upload.candidate_id and picked_candidate is not None and picked_candidate.id == upload.candidate_id:
+        who = picked_candidate.candidate or who
     job = shown.job if shown and shown.job else "(job unknown)"
     tool = safe_line(tool)
     lines: list[Line] = [
@@ -350,6 +389,10 @@ def confirm_spec(
         lines.append((*label, (f" {describe(item)}", "")))
     if details is not None and not is_supported(details.tool.id):
         lines.append(((f"⚠ {tool} cannot attach to applications: Kombo adds the file to the candidate.", "$warning"),))
+    unavailable = attachments_unavailable(integration)
+    if unavailable:
+        lines.append(((f"⚠ Attachments are not available for this integration ({safe_line(unavailable)}): "
+                       "Kombo is likely to refuse the upload.", "b $error"),))
     for warning in problems:
         lines.append(((f"⚠ {safe_line(warning)}", "$warning"),))
 

@@ -9,12 +9,12 @@ imported on first use, never for the first frame.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kombo_tui.core.errors import InputError, KomboError
+from kombo_tui.core.errors import InputError, KomboError, Problem
 
 from . import present
 from .state import (
@@ -22,6 +22,7 @@ from .state import (
     BatchFile,
     DraftView,
     FileView,
+    IntegrationView,
     LastSend,
     PickedApplication,
     TargetKind,
@@ -39,14 +40,18 @@ if TYPE_CHECKING:
     from kombo_tui.core.payload import PreparedUpload
 
 __all__ = [
+    "APP_FIELDS",
     "EXPORT_STEM",
     "Preview",
     "ReplayPlan",
     "SendCheck",
     "VerifyReport",
+    "app_problems",
     "check_send",
     "export_body_path",
     "export_curl",
+    "known_limits",
+    "limits_problems",
     "list_attachments",
     "prepare_batch",
     "prepare_upload",
@@ -62,6 +67,26 @@ EXPORT_STEM = "kombo-upload"
 
 
 # ---------------------------------------------------------------------- before sending
+
+APP_FIELDS = {
+    "integration": "the Integration field",
+    "application": "the Application field, or F3",
+    "candidate": "the Candidate field, or F3",
+    "name": "the Name field",
+}
+"""Where the app takes each field (said beside a field left empty; the CLI names its flags)."""
+
+
+def app_problems(problems: Sequence[Problem], draft: DraftView) -> list[Problem]:
+    """The core's problems as the app words them: its own fields, and the candidate's id
+    (not the application's) missing when the form is switched to the candidate."""
+    out = []
+    for problem in problems:
+        if problem.field == "application" and problem.missing and draft.target == "candidate":
+            problem = Problem("candidate", "no candidate id given", missing=True)
+        out.append(problem.worded(APP_FIELDS))
+    return out
+
 
 
 def prepare_upload(draft: DraftView, file_view: FileView, *, require_target: bool) -> PreparedUpload:
@@ -118,7 +143,7 @@ def preview(
         try:
             upload = prepare_upload(draft, file_view, require_target=False)
         except InputError as exc:
-            problems.extend(str(p) for p in exc.problems)
+            problems.extend(str(p) for p in app_problems(exc.problems, draft))
         except KomboError as exc:  # pragma: no cover - defensive
             problems.append(str(exc))
     if upload is not None:
@@ -182,16 +207,36 @@ class SendCheck:
     """The batch's rows, each with its own problem."""
 
 
+def known_limits(integration: IntegrationView) -> dict[str, AttachmentRestrictions | None]:
+    """The published limits the Target panel already read, by integration (none while loading).
+
+    A value of None means "read: none published (or the read failed)", as the core reads it.
+    """
+    if integration.integration_id and integration.restrictions_known and integration.error is None:
+        return {integration.integration_id: integration.restrictions}
+    return {}
+
+
 def check_send(
-    draft: DraftView, file_view: FileView, extra_files: Sequence[BatchFile], remote_error: str | None
+    draft: DraftView,
+    file_view: FileView,
+    extra_files: Sequence[BatchFile],
+    remote_error: str | None,
+    limits: Mapping[str, AttachmentRestrictions | None] | None = None,
 ) -> SendCheck:
-    """Prepare every request of a send, target required; say what stops it."""
+    """Prepare every request of a send, target required; say what stops it.
+
+    Args:
+        limits: The integrations' published limits already read (:func:`known_limits`): a
+            file they refuse stops the send here, by the core's rule
+            (:func:`~kombo_tui.core.engine.over_limits`), as the CLI and library refuse it.
+    """
     problems: list[str] = []
     upload: PreparedUpload | None = None
     try:
         upload = prepare_upload(draft, file_view, require_target=True)
     except InputError as exc:
-        problems.extend(f"• {p}" for p in exc.problems)
+        problems.extend(f"• {p}" for p in app_problems(exc.problems, draft))
     if remote_error:
         problems.append(f"• remote_fields: {remote_error}")
     more, rows = prepare_batch(draft, upload, extra_files)
@@ -199,7 +244,17 @@ def check_send(
         problems.extend(f"• {item.display}: {item.error or 'still being read'}" for item in rows if item.error or item.state != "ready")
     if problems or upload is None or more is None:
         return SendCheck([], tuple(problems), rows)
+    from kombo_tui.core.engine import over_limits
+
+    refused = over_limits([upload, *more], limits or {})
+    if refused is not None:
+        return SendCheck([], limits_problems(refused), rows)
     return SendCheck([upload, *more], (), rows)
+
+
+def limits_problems(error: InputError) -> tuple[str, ...]:
+    """A refusal by the integration's published limits, as the result panel lists it."""
+    return (*(f"• {p}" for p in error.problems), "• (the integration's published limits; nothing was sent)")
 
 
 def previous_sends(history: History, environment: str, upload: PreparedUpload) -> list[HistoryEntry]:
@@ -223,6 +278,7 @@ async def send(
     history: History,
     environment: str,
     accept: frozenset[int] = frozenset(),
+    limits: Mapping[str, AttachmentRestrictions | None] | None = None,
     picked: PickedApplication | None,
     concurrency: int,
     progress: Callable[[int, int, int], None],
@@ -236,14 +292,20 @@ async def send(
         history: The audit log every send is written to.
         environment: The canonical environment (:attr:`Connection.history_environment`).
         accept: Ids of earlier sends the user saw in Confirm and chose to send past.
+        limits: The published limits already read (:func:`known_limits`); the others are read
+            now. A file they refuse raises before the first byte.
         picked: The chosen application: its candidate and job go into the log when it is
             the one sent to.
         concurrency: Uploads of a batch in flight at once.
         progress: ``progress(index, sent, total)`` for each chunk of each file's body.
         on_retry: Told before each automatic retry.
-    """
-    from kombo_tui.core.engine import send_batch, send_upload
 
+    Raises:
+        InputError: The integration's published limits refuse a file. Nothing was sent.
+    """
+    from kombo_tui.core.engine import refuse_over_limits, send_batch, send_upload
+
+    await refuse_over_limits(client, uploads, known=limits)  # the CLI's and library's pre-flight
     picked = picked.names(uploads[0]) if picked is not None else None
     candidate, job = (picked.candidate, picked.job) if picked else (None, None)
     if len(uploads) == 1:

@@ -159,3 +159,18 @@ def test_a_row_is_looked_for_counting_from_its_bodys_last_byte(tmp_path: Path) -
     [row] = report.rows()
     assert row.status == "unknown" and transport.first_byte is not None
     assert row.sending_at is not None and row.sending_at >= transport.first_byte + 0.25
+
+
+def test_a_run_blocked_by_invalid_rows_leaves_the_next_run_the_first(tmp_path: Path) -> None:
+    plan = _plan(tmp_path, 2)
+    with plan.open("a") as out:
+        out.write(f"{_apps(1)[0]},cv.txt,RESUME,resume.txt\n")  # an invalid type
+    where = {"api_key": SANDBOX_API_KEY, "integration_id": DEFAULT_INTEGRATION_ID}
+    with SandboxServer() as server:
+        blocked = kt.bulk(plan, base_url=server.base_url, **where)
+        assert blocked.blocked and server.sandbox.store.upload_count() == 0
+        first = kt.bulk(plan, base_url=server.base_url, skip_invalid=True, **where)
+        assert first.job_id == blocked.job_id and first.sent_this_run == 2
+        assert not first.resumed  # nothing of the job had run before
+        again = kt.bulk(plan, base_url=server.base_url, skip_invalid=True, **where)
+        assert again.resumed and again.sent_this_run == 0

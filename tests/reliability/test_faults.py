@@ -361,7 +361,7 @@ def test_verify_after_an_unknown_outcome_checks_first_then_sends_only_if_absent(
     code, _, err = send(capsys, str(cv), *target, "--verify")
     assert code == ExitCode.OK, err
     assert server.sandbox.store.upload_count() == 1
-    # Now it is there: another verifying resend of an unknown outcome is refused, nothing sent.
+    # Now it is there: a verifying resend of an unknown outcome says so and sends nothing (exit 0).
     server.sandbox.configure(drop_after_store=True)
     other = cv.with_name("other.pdf")
     other.write_bytes(cv.read_bytes() + b"%more\n")
@@ -369,5 +369,6 @@ def test_verify_after_an_unknown_outcome_checks_first_then_sends_only_if_absent(
     assert code == ExitCode.TRANSPORT and "outcome is unknown" in err
     server.sandbox.configure(drop_after_store=False)
     code, _, err = send(capsys, str(other), *target, "--verify")
-    assert code == ExitCode.BAD_INPUT and "the application has it now" in err and "--force" in err
+    assert code == ExitCode.OK and f"is already on application {app_id}" in err and "not sent again" in err, err
+    assert "--force sends another copy" in err
     assert server.sandbox.store.upload_count() == 2

@@ -344,3 +344,148 @@ def test_snapshot_bulk_checked(snap_compare: Any, here: Path) -> None:
 def test_snapshot_bulk_failures_filtered(snap_compare: Any, here: Path) -> None:
     _snapshot_plan(here)
     assert snap_compare(_refusing_app(), terminal_size=SIZE, run_before=_failures)
+
+
+# ---------------------------------------------------------------------- the screen's keys and lines
+
+
+class HoldPosts(httpx.AsyncBaseTransport):
+    """Uploads wait until ``go`` is set (the run's thread has its own loop: a thread event)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        import threading
+
+        self.inner, self.go = inner, threading.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            await asyncio.to_thread(self.go.wait, 20)
+        return await self.inner.handle_async_request(request)
+
+
+def test_enter_on_the_box_starts_and_never_unticks_it_and_the_line_follows_the_box(here: Path) -> None:
+    write_plan(here, 3)
+
+    async def go() -> None:
+        app = sandbox_app()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_bulk(pilot, "plan.csv")
+            assert "tick the box to send the others" in screen.status_text
+            box = screen.query_one("#bulk-skip", Checkbox)
+            box.focus()
+            await pilot.press("space")
+            await pilot.pause()
+            assert box.value
+            # Ticked: the line says what Start will do now, not "tick the box".
+            assert "the box is ticked" in screen.status_text and "tick the box" not in screen.status_text
+            await pilot.press("space")
+            await pilot.pause()
+            assert not box.value and "tick the box to send the others" in screen.status_text
+            await pilot.press("space", "enter")  # tick, then Enter: Start, the box stays ticked
+            await until(pilot, screen, "done")
+            assert box.value and screen.rows.counts() == {"sent": 3, "invalid": 1}, screen.status_text
+            assert len(stored(app)) == 3
+
+    asyncio.run(go())
+
+
+def test_enter_on_the_box_before_a_check_checks(here: Path) -> None:
+    write_plan(here, 2, invalid=False)
+
+    async def go() -> None:
+        app = sandbox_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot, 0.2)
+            await pilot.press("ctrl+b")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, BulkScreen)
+            screen.query_one("#bulk-path", Input).value = "plan.csv"
+            box = screen.query_one("#bulk-skip", Checkbox)
+            box.focus()
+            await pilot.press("enter")
+            await until(pilot, screen, "checked")
+            assert not box.value and "Checked: nothing sent yet" in screen.status_text and stored(app) == []
+
+    asyncio.run(go())
+
+
+def test_a_new_check_shows_every_row_whatever_the_last_filter(here: Path) -> None:
+    write_plan(here, 4)
+
+    async def go() -> None:
+        app = sandbox_app()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_bulk(pilot, "plan.csv")
+            await pilot.press("f7", "f7")  # All → Failures → Refused
+            await pilot.pause()
+            assert screen.filter == "refused" and table(screen) == []
+            await pilot.press("f2")  # check again
+            await until(pilot, screen, "checked")
+            await pilot.pause()
+            from textual.widgets import Tabs
+
+            assert screen.filter == "all" and screen.query_one("#bulk-filter", Tabs).active == "filter-all"
+            assert len(table(screen)) == 5
+            await pilot.press("f7")  # the filter goes on from All
+            await pilot.pause()
+            assert screen.filter == "failures"
+
+    asyncio.run(go())
+
+
+def test_a_first_run_is_not_called_resumed_even_after_a_blocked_one(here: Path) -> None:
+    write_plan(here, 2)
+
+    async def go() -> None:
+        app = sandbox_app()
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_bulk(pilot, "plan.csv")
+            await pilot.press("ctrl+s")  # blocked by the invalid row: nothing sent
+            await until(pilot, screen, "checked")
+            assert screen.report is not None and screen.report.blocked and stored(app) == []
+            screen.query_one("#bulk-skip", Checkbox).value = True
+            await pilot.press("ctrl+s")
+            await until(pilot, screen, "done")
+            assert "Done" in screen.status_text and "(resumed)" not in screen.status_text, screen.status_text
+            assert screen.report is not None and not screen.report.resumed
+            await pilot.press("f2")
+            await until(pilot, screen, "checked")
+            await pilot.press("ctrl+s")  # the same job again: this one resumes it
+            await until(pilot, screen, "done")
+            assert "(resumed)" in screen.status_text and len(stored(app)) == 2
+
+    asyncio.run(go())
+
+
+def test_rows_show_sending_and_in_flight_from_their_first_byte(here: Path) -> None:
+    write_plan(here, 2, invalid=False)
+    holder: dict[str, HoldPosts] = {}
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        holder["t"] = HoldPosts(inner)
+        return holder["t"]
+
+    async def go() -> None:
+        app = sandbox_app(wrap=wrap)
+        async with app.run_test(size=SIZE) as pilot:
+            screen = await open_bulk(pilot, "plan.csv")
+            await pilot.press("ctrl+s")
+            await until(pilot, screen, "running")
+            deadline = time.monotonic() + 10
+            # The table reads the rows live; the run line is repainted every REPAINT seconds.
+            while ("↑ sending" not in [r[1] for r in table(screen)] or " 0 in flight" in text(screen, "#bulk-run")) \
+                    and time.monotonic() < deadline:
+                await pilot.pause(0.02)
+            try:
+                assert screen.progress is None  # no row has ended: the uploads are held
+                statuses = [r[1] for r in table(screen)]
+                sending = statuses.count("↑ sending")  # Kombo's pace lets one go first, then more
+                assert statuses[0] == "↑ sending" and sending >= 1, statuses
+                assert f"running · {sending} in flight" in text(screen, "#bulk-run")
+            finally:
+                holder["t"].go.set()
+            await until(pilot, screen, "done")
+            assert [r[1] for r in table(screen)] == ["✓ sent", "✓ sent"]
+
+    asyncio.run(go())

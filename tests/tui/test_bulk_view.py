@@ -59,9 +59,12 @@ def test_the_check_and_run_lines_say_what_stands() -> None:
     assert "Greenhouse, INACTIVE" in text and "✗ integration gh:1 is INACTIVE" in text
     assert "8 files matched one application · 5 left out" in text and "f0\\x1b.pdf: no candidate" in text
     assert "… and 2 more" in text and "\x1b" not in text
-    progress = BulkProgress(total=100, done=25, finished_this_run=25, failures=1, in_flight=4, elapsed=5.0)
-    running = plain(progress_line("running", progress, {"sent": 24, "refused": 1}))
+    # In flight: the rows the table shows sending now (the last ended row's snapshot is older).
+    progress = BulkProgress(total=100, done=25, finished_this_run=25, failures=1, in_flight=0, elapsed=5.0)
+    running = plain(progress_line("running", progress, {"sent": 24, "refused": 1, "sending": 4}))
     assert "25/100 rows · 5.0/s · ETA 0:15 · 4 in flight · 24 on the applications · 1 failure" in running
+    first = plain(progress_line("running", None, {"pending": 9, "sending": 1}))  # no row has ended yet
+    assert first.endswith("running · 1 in flight"), first
     done = plain(progress_line("done", progress, {"sent": 24}))
     assert "ETA" not in done and "in flight" not in done
     assert duration(None) == "--" and duration(3725) == "1:02:05"

@@ -379,7 +379,8 @@ async def test_export_curl_never_includes_the_key(files: Path, make_app: Callabl
         assert app.clipboard and f"--data-binary @{exports}/kombo-upload.json" in app.clipboard
         assert (exports / "kombo-upload.json").stat().st_size == screen.prepared.content_length  # type: ignore[union-attr]
         assert not list(files.glob("kombo-upload*"))
-        assert "copied" in plain(screen.export_status) and str(exports) in plain(screen.export_status)
+        assert "copied" in plain(screen.answer) and "curl copied" in text_of(app, "#result-text")
+        assert str(exports) in plain(screen.answer)
 
 
 async def test_full_body_toggle(files: Path, make_app: Callable[..., KomboApp]) -> None:

@@ -95,7 +95,7 @@ async def test_candidate_target_refuses_oracle_fields(files: Path, make_app: Cal
         assert "not for candidates" in str(screen.query_one("#family-oracle").title)  # type: ignore[attr-defined]
 
 
-async def test_picking_an_application_in_candidate_mode_sends_to_the_application(
+async def test_picking_in_candidate_mode_picks_a_candidate_and_never_switches(
     files: Path, make_app: Callable[..., KomboApp]
 ) -> None:
     app = make_app()
@@ -106,10 +106,12 @@ async def test_picking_an_application_in_candidate_mode_sends_to_the_application
         await settle(pilot)
         await pick_first(pilot)
         await settle(pilot)
-        assert screen.draft.target == "application" and screen.picked is not None
-        assert screen.query_one("#application", Input).value == screen.picked.id
-        assert screen.query_one("#application", Input).display
-        assert screen.prepared is not None and screen.prepared.application_id == screen.picked.id
+        assert screen.draft.target == "candidate" and screen.picked is None
+        chosen = screen.picked_candidate
+        assert chosen is not None and screen.query_one("#candidate", Input).value == chosen.id != "C1"
+        assert screen.query_one("#candidate", Input).display and not screen.query_one("#application", Input).display
+        assert screen.prepared is not None and screen.prepared.candidate_id == chosen.id
+        assert not screen.prepared.application_id
 
 
 # ---------------------------------------------------------------------- what is already attached

@@ -142,9 +142,18 @@ async def test_what_leaves_is_what_confirm_and_payload_showed(files: Path, make_
         model: dict[str, Any] = {"integration": GREENHOUSE, "on_behalf": None}
         await _pick(pilot, rng, model)
         await _file(pilot, rng, model)
-        for _round in range(3):
-            for action in rng.sample(ACTIONS, 4):
-                await action(pilot, rng, model)
+        for round_ in range(4):
+            if round_ < 3:
+                for action in rng.sample(ACTIONS, 4):
+                    await action(pilot, rng, model)
+            elif sends:
+                break
+            else:  # every send so far was refused (e.g. by the integration's limits): one they accept
+                app.screen.query_one("#source-data", RadioButton).value = True
+                app.screen.query_one("#path", Input).value = "Jane_Doe_CV.pdf"
+                await settle(pilot, 0.2)
+                app.screen.query_one("#type", Select).value = "CV"
+                await settle(pilot)
             screen = app.screen
             payload = screen.query_one(PayloadPanel)
             shown = payload.upload
@@ -155,7 +164,13 @@ async def test_what_leaves_is_what_confirm_and_payload_showed(files: Path, make_
             await pilot.press("ctrl+s")
             await settle(pilot)
             if app.screen.id not in ("confirm", "resend"):
-                continue  # refused before Confirm (a problem named on screen)
+                # Refused before Confirm: a problem named on screen (the limits: by the core's rule).
+                from kombo_tui.core.engine import over_limits
+
+                refused = over_limits([shown], {shown.integration_id: screen.integration_view.restrictions})
+                assert screen.result.kind == "invalid", screen.result
+                assert refused is None or all(f"• {p}" in screen.result.lines for p in refused.problems)
+                continue
             said = str(app.screen.query_one(".dialog-body", Static).render())
             await pilot.click("#choice-send")
             await settle(pilot, 0.2)
@@ -177,8 +192,9 @@ async def test_what_leaves_is_what_confirm_and_payload_showed(files: Path, make_
             if shown.target_kind == "application" and "(candidate not looked up)" not in said:
                 candidate, _job = names[shown.target_id]
                 assert candidate in said
-            if shown.target_kind == "candidate":
-                assert "(candidate not looked up)" in said
+            if shown.target_kind == "candidate":  # typed: not looked up; picked (F3): that candidate's name
+                picked = {c.id: f"{c.first_name} {c.last_name}" for c in dataset(integration).candidates}
+                assert "(candidate not looked up)" in said or picked[shown.target_id] in said
             # Remote fields: what the user set since the last switch of tool (another's are cleared).
             fields = body.get("remote_fields") or {}
             assert fields.get("greenhouse", {}).get("post_headers", {}).get("On-Behalf-Of") == model["on_behalf"]

@@ -371,6 +371,18 @@ class Journal:
         )
         return cur.rowcount
 
+    def started(self, job_id: str) -> bool:
+        """Whether a run of the job has worked on a row (sent one, or finished it without sending).
+
+        A check alone (a run blocked by invalid rows, or stopped during its check) leaves no
+        such row: the next run is still the job's first.
+        """
+        cur = self._db.execute(
+            "SELECT 1 FROM rows WHERE job_id = ? AND (attempts > 0 OR status IN ('sent', 'refused', 'failed')) LIMIT 1",
+            (job_id,),
+        )
+        return cur.fetchone() is not None
+
     def counts(self, job_id: str) -> dict[str, int]:
         cur = self._db.execute("SELECT status, count(*) FROM rows WHERE job_id = ? GROUP BY status", (job_id,))
         return {status: n for status, n in cur.fetchall()}

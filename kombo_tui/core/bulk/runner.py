@@ -240,6 +240,7 @@ async def run_bulk(
     skip_invalid: bool = False,
     progress: Callable[[BulkProgress], None] | None = None,
     on_checked: Callable[[CheckedRow], None] | None = None,
+    on_sending: Callable[[JobRow], None] | None = None,
     control: BulkControl | None = None,
     recheck_after: float = RECHECK_AFTER,
     allow_outside: bool = False,
@@ -258,6 +259,8 @@ async def run_bulk(
         skip_invalid: send the valid rows even when some are invalid (those are reported).
         progress: called after each finished row.
         on_checked: called with each row's check verdict, in plan order.
+        on_sending: called with a row (status ``sending``) just before its first byte leaves
+            (a display shows it in flight; ``progress`` says when it ends).
         control: lets another task or a signal handler stop the run.
         recheck_after: seconds before a row caught in flight is looked for again.
         allow_outside: let rows name files outside the plan's folder (refused otherwise).
@@ -297,7 +300,10 @@ async def run_bulk(
 
         if journal is not None:
             journal.lock(job_id)
-            report.resumed = journal.open_job(job_id, plan=report.plan, target=where, environment=target.environment)
+            existed = journal.open_job(job_id, plan=report.plan, target=where, environment=target.environment)
+            # Resumed: an earlier run of this job worked on rows. A run blocked by invalid rows
+            # (or stopped during its check) did not: the next one is still the first.
+            report.resumed = existed and journal.started(job_id)
         loaded: list[tuple[int, dict[str, Any], str, tuple[Any, ...]]] = []
 
         async for checked in check_plan(
@@ -336,7 +342,7 @@ async def run_bulk(
             report.counts = journal.counts(job_id)
             return report
         run = _Run(active, journal, job_id, target.history_environment, history, concurrency, progress, control,
-                   recheck_after, report, started)
+                   recheck_after, report, started, on_sending)
         await run.go()
         try:
             report.counts = journal.counts(job_id)
@@ -382,7 +388,9 @@ class _Run:
         self, client: KomboClient, journal: Journal, job_id: str, environment: str, history: History | None,
         concurrency: int, progress: Callable[[BulkProgress], None] | None, control: BulkControl,
         recheck_after: float, report: BulkReport, started: float,
+        on_sending: Callable[[JobRow], None] | None = None,
     ) -> None:
+        self.on_sending = on_sending
         self.client, self.journal, self.job_id, self.environment = client, journal, job_id, environment
         self.history, self.concurrency, self.progress, self.control = history, concurrency, progress, control
         self.recheck_after, self.report, self.started = recheck_after, report, started
@@ -556,6 +564,9 @@ class _Run:
 
         row.sending_at = journal.mark_sending(job, row.number)
         self.report.began_sending += 1
+        if self.on_sending is not None:
+            row.status = "sending"
+            self.on_sending(row)
         try:
             # With a history, the engine records the intent before the first byte, in the one
             # transaction that refuses a send of the same upload by another run, process or door.

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -40,7 +40,7 @@ from ..widgets.keybar import KeyBar
 from ..widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
-    from kombo_tui.core.bulk import BulkControl, BulkProgress, BulkReport, PlanCheck
+    from kombo_tui.core.bulk import BulkControl, BulkProgress, BulkReport, JobRow, PlanCheck
     from kombo_tui.core.bulk.folder import FolderPlan
 
     from ..session import Session
@@ -194,6 +194,17 @@ class BulkScreen(ModalScreen[None]):
         else:
             self.action_check()
 
+    def on_key(self, event: events.Key) -> None:
+        """Enter on the "send the valid rows" box does what Enter does in the fields (check, or
+        start what was checked), never un-ticks it: space ticks and un-ticks."""
+        if event.key == "enter" and isinstance(self.focused, Checkbox):
+            event.stop()
+            event.prevent_default()
+            if self.phase == "checked" and self._same_source():
+                self.action_start()
+            else:
+                self.action_check()
+
     def _same_source(self) -> bool:
         source = self._source_path()
         return source is not None and (source == self.plan or (self.folder is not None and source == self.folder.folder))
@@ -213,6 +224,7 @@ class BulkScreen(ModalScreen[None]):
         if dry_run:
             self.rows = BulkRows()
             self.plan = self.folder = self.check = self.report = self.progress = None
+            self._show_filter("all")  # a new check lists every row, whatever the last filter was
         self.report = None
         self._set_phase("building" if rebuild or (dry_run and source.is_dir()) else "checking" if dry_run else "running")
         self._status("")
@@ -265,6 +277,13 @@ class BulkScreen(ModalScreen[None]):
                 (safe_line(application, 80), ""), ("  ", ""), (safe_line(file, 120), ""),
                 ("  ", ""), (safe_line(message or "—", 600), "dim"),
             ))
+
+    def _show_filter(self, name: str) -> None:
+        self.filter = name
+        tabs = self.query_one("#bulk-filter", Tabs)
+        if tabs.active != f"filter-{name}":
+            with tabs.prevent(Tabs.TabActivated):
+                tabs.active = f"filter-{name}"
 
     @on(Tabs.TabActivated, "#bulk-filter")
     def _filter_changed(self, event: Tabs.TabActivated) -> None:
@@ -327,7 +346,7 @@ class BulkScreen(ModalScreen[None]):
             report = await run_bulk(
                 plan, target, client=client, history=self.session.history, concurrency=CONCURRENCY,
                 dry_run=job.dry_run, skip_invalid=job.skip_invalid, progress=self._progressed,
-                on_checked=self._checked, control=control,
+                on_checked=self._checked, on_sending=self._sending, control=control,
                 files_root=job.source if job.source.is_dir() else None,
             )
             self.check = report.check
@@ -359,6 +378,10 @@ class BulkScreen(ModalScreen[None]):
         self.rows.checked(checked)  # type: ignore[arg-type]
         self._dirty = True
 
+    def _sending(self, row: JobRow) -> None:
+        self.rows.finished(row)  # "↑ sending" from its first byte, not from its end
+        self._dirty = True
+
     def _progressed(self, progress: BulkProgress) -> None:
         self.progress = progress
         if progress.row is not None:
@@ -381,16 +404,7 @@ class BulkScreen(ModalScreen[None]):
         self.check = report.check
         if report.dry_run:
             self._set_phase("checked")
-            invalid = report.check.invalid
-            left = len(self.folder.problems) if self.folder else 0
-            if invalid or left:
-                what = " and ".join(x for x in (
-                    counted(invalid, "invalid row") if invalid else "",
-                    counted(left, "file") + " left out" if left else "") if x)
-                self._status(f"✗ {what}: fix them, or tick the box to send the others"
-                             + (" (the Invalid filter lists the rows)." if invalid else "."), "$warning")
-            else:
-                self._status("✓ Checked: nothing sent yet. Start (ctrl+s) sends every valid row once.", "$success")
+            self._say_checked(report)
             return
         self._set_phase("checked" if report.blocked else "paused" if report.interrupted else "done")
         line = report_line(report)
@@ -399,11 +413,37 @@ class BulkScreen(ModalScreen[None]):
             line = (*line, (f" {counted(left, 'file')} of the folder left out (not sent): see above.", "$warning"))
         self._status_line(line)
 
+    def _say_checked(self, report: BulkReport) -> None:
+        """What a check found and what Start will do, as the box stands now."""
+        invalid = report.check.invalid
+        left = len(self.folder.problems) if self.folder else 0
+        if not (invalid or left):
+            self._status("✓ Checked: nothing sent yet. Start (ctrl+s) sends every valid row once.", "$success")
+            return
+        what = " and ".join(x for x in (
+            counted(invalid, "invalid row") if invalid else "",
+            counted(left, "file") + " left out" if left else "") if x)
+        listed = " (the Invalid filter lists the rows)." if invalid else "."
+        if self.query_one("#bulk-skip", Checkbox).value:
+            self._status(f"⚠ {what}: Start (ctrl+s) sends the others (the box is ticked); these are "
+                         f"reported, not sent{listed}", "$warning")
+        else:
+            self._status(f"✗ {what}: fix them, or tick the box to send the others{listed}", "$warning")
+
+    @on(Checkbox.Changed, "#bulk-skip")
+    def _skip_changed(self, event: Checkbox.Changed) -> None:
+        """Ticked or not, the status line says what Start will do now."""
+        event.stop()
+        report = self.report
+        if self.phase == "checked" and report is not None and (report.dry_run or report.blocked):
+            self._say_checked(report)
+
     def _blocked_by_folder(self) -> None:
         self._set_phase("checked")
         left = len(self.folder.problems) if self.folder else 0
-        self._status(f"✗ {counted(left, 'file')} match no single application: nothing was sent. Rename them, "
-                     "or tick the box to send the others.", "$error")
+        ticked = self.query_one("#bulk-skip", Checkbox).value
+        self._status(f"✗ {counted(left, 'file')} match no single application: nothing was sent. Rename them"
+                     + ("." if ticked else ", or tick the box to send the others."), "$error")
 
     def _failed(self, message: str) -> None:
         self._set_phase("error")

@@ -31,7 +31,7 @@ from textual.widgets import Input, TextArea
 from textual.worker import get_current_worker
 
 from kombo_tui.core.connectors import tool_id_of
-from kombo_tui.core.errors import KomboError
+from kombo_tui.core.errors import InputError, KomboError
 from kombo_tui.core.net import safe_link
 from kombo_tui.core.text import one_line
 
@@ -50,9 +50,10 @@ from ..state import (
     LastSend,
     PickedApplication,
     ResultView,
+    TargetKind,
     upload_key,
 )
-from ..text import Line, safe_line
+from ..text import Line, format_bytes, safe_line
 from ..widgets.attachment import AttachmentPanel
 from ..widgets.common import Panel, content
 from ..widgets.file_panel import FilePanel
@@ -82,6 +83,16 @@ PROGRESS_INTERVAL = 0.05
 """Seconds between two updates of the upload's progress bar (chunks may come faster)."""
 
 
+_ANSWERED_WHEN_OFF = frozenset({"verify", "copy_log_url", "send"})
+"""Actions whose key still answers while the action is off (nothing to verify, no log URL, an
+upload in flight): said in the Result panel, never a silent key."""
+
+
+def _nothing_yet(text: str) -> Line:
+    """An answer saying why a key had nothing to do yet (or what it did instead)."""
+    return ((text, "$warning"),)
+
+
 class MainScreen(Screen[None]):
     """Target, file, attachment, remote fields, payload and result — all on one screen."""
 
@@ -92,7 +103,7 @@ class MainScreen(Screen[None]):
     BINDINGS = [
         Binding("f1", "help", "Help", id="main.help", tooltip="Every key and the flow"),
         Binding("f2", "switch_target", "Application/candidate", id="main.target", tooltip="Send to the application (recommended) or the candidate", show=False),
-        Binding("f3", "pick", "Pick application", id="main.pick", tooltip="Search by candidate, email or job"),
+        Binding("f3", "pick", "Pick application", id="main.pick", tooltip="Search by candidate, email or job", priority=True),
         Binding("ctrl+o", "browse", "Open file", id="main.browse", tooltip="File dialog"),
         Binding("ctrl+s", "send", "Send", id="main.send", tooltip="Confirm, then upload with progress"),
         Binding("f5", "verify", "Verify", id="main.verify", tooltip="Re-read the application's attachments"),
@@ -111,6 +122,8 @@ class MainScreen(Screen[None]):
     draft: var[DraftView] = var(DraftView, init=False)
     integration_view: var[IntegrationView] = var(IntegrationView, init=False)
     picked: var[PickedApplication | None] = var(None, init=False)
+    picked_candidate: var[PickedApplication | None] = var(None, init=False)
+    """The candidate chosen in the candidate picker (its ``id`` is the candidate's)."""
     attachments_view: var[AttachmentsView] = var(AttachmentsView, init=False)
     """What is already on the target (listed on demand)."""
     file_view: var[FileView] = var(FileView, init=False)
@@ -118,9 +131,11 @@ class MainScreen(Screen[None]):
     prepared: var[PreparedUpload | None] = var(None, init=False, always_update=True)
     preview_problems: var[tuple[str, ...]] = var(tuple, init=False)
     full_body: var[bool] = var(False, init=False)
+    target_kind: var[TargetKind] = var("application", init=False)
+    """The endpoint the draft is switched to (the Payload shows its path before an id is given)."""
     base_url: var[str] = var("", init=False)
-    export_status: var[Line] = var(tuple, init=False)
-    """What F7 or F8 last did (styled pieces, shown under the payload)."""
+    answer: var[Line] = var(tuple, init=False)
+    """What the last key did, or why it had nothing to do yet (the Result panel's first line)."""
     result: var[ResultView] = var(ResultView, init=False)
     sending: var[bool] = var(False, init=False)
 
@@ -143,6 +158,7 @@ class MainScreen(Screen[None]):
         self._check_timer: Timer | None = None
         self._file_timer: Timer | None = None
         self._picker_cache: PickerCache | None = None
+        self._candidate_cache: PickerCache | None = None
         self._attachments: AttachmentsCache | None = None
         self._replay_content_type: str | None = None
         """A replayed send's content type, put back once its file was read (which sets the sniffed one)."""
@@ -161,9 +177,12 @@ class MainScreen(Screen[None]):
         yield AppHeader(id="header")
         with Horizontal(id="columns"):
             with VerticalScroll(id="left"):
-                yield TargetPanel(self.session.suggestions(), initial.integration, initial.application).data_bind(
+                yield TargetPanel(
+                    self.session.suggestions(), initial.integration, initial.application, sandbox=self._sandbox_ids()
+                ).data_bind(
                     integration=MainScreen.integration_view,
                     application=MainScreen.picked,
+                    candidate=MainScreen.picked_candidate,
                     attachments=MainScreen.attachments_view,
                 )
                 yield FilePanel(initial.file).data_bind(
@@ -180,11 +199,19 @@ class MainScreen(Screen[None]):
                     problems=MainScreen.preview_problems,
                     full=MainScreen.full_body,
                     base_url=MainScreen.base_url,
-                    status=MainScreen.export_status,
+                    target_kind=MainScreen.target_kind,
                     more=MainScreen.extra_files,
                 )
-        yield ResultPanel().data_bind(result=MainScreen.result)
+        yield ResultPanel().data_bind(result=MainScreen.result, answer=MainScreen.answer)
         yield KeyBar()
+
+    def _sandbox_ids(self) -> list[str] | None:
+        """The embedded sandbox's integration ids (None when the app talks to Kombo)."""
+        if not self.session.connection.sandbox:
+            return None
+        from kombo_tui.sandbox.data import INTEGRATIONS
+
+        return [i.id for i in INTEGRATIONS]
 
     def on_mount(self) -> None:
         # The first frame shows the header, the panel frames, the result line and the footer;
@@ -298,6 +325,8 @@ class MainScreen(Screen[None]):
     @on(TargetPanel.CandidateEdited, "#target")
     def _candidate_edited(self, event: TargetPanel.CandidateEdited) -> None:
         self.draft = self.draft.updated(candidate_id=event.value or None)
+        if self.picked_candidate is not None and self.picked_candidate.id != event.value:
+            self.picked_candidate = None  # its names belong to another id
 
     @on(TargetPanel.TargetSwitched, "#target")
     def _target_switched(self, event: TargetPanel.TargetSwitched) -> None:
@@ -312,25 +341,50 @@ class MainScreen(Screen[None]):
         self.action_pick()
 
     def action_pick(self) -> None:
-        from .picker import ApplicationPicker, PickerCache
+        """The picker of what the form is switched to: applications, or candidates (F2 switches)."""
+        from .picker import ApplicationPicker, CandidatePicker, PickerCache
 
         integration_id = self.draft.integration_id
+        kind = self.draft.target
         if not integration_id:
-            self.result = ResultView("invalid", "Enter the integration id first: the picker lists its applications.")
+            self.answer = _nothing_yet(f"Enter the integration id first: the picker lists its {kind}s.")
             self.query_one("#integration", Input).focus()
+            return
+        if kind == "candidate":
+            if self._candidate_cache is None or self._candidate_cache.integration_id != integration_id:
+                self._candidate_cache = PickerCache(integration_id)
+            self.app.push_screen(CandidatePicker(self._candidate_cache, self.session.connection.client), self._picked_candidate)
             return
         if self._picker_cache is None or self._picker_cache.integration_id != integration_id:
             self._picker_cache = PickerCache(integration_id)
         self.app.push_screen(ApplicationPicker(self._picker_cache, self.session.connection.client), self._picked)
+
+    def _candidate_names(self, upload: PreparedUpload) -> PickedApplication | None:
+        """The picked candidate, when ``upload`` goes to that candidate through that integration."""
+        chosen = self.picked_candidate
+        if chosen is None or chosen.id != upload.candidate_id or chosen.integration_id != upload.integration_id:
+            return None
+        return chosen
+
+    def _picked_candidate(self, picked: PickedApplication | None) -> None:
+        if picked is None:
+            return
+        self.query_one(TargetPanel).set_candidate_id(picked.id)
+        self.draft = self.draft.updated(candidate_id=picked.id)
+        # Names only from a pick (F2's typed id has none), under the integration it was picked in.
+        self.picked_candidate = replace(picked, integration_id=self.draft.integration_id) if picked.candidate else None
+        self.query_one("#path", Input).focus()
+        self.action_list_attachments()  # the candidate's files (one request, cached)
 
     def _picked(self, picked: PickedApplication | None) -> None:
         if picked is None:
             return
         panel = self.query_one(TargetPanel)
         panel.set_application_id(picked.id)
-        if self.draft.target == "candidate":  # picking an application means sending to it
+        if self.draft.target == "candidate":  # switched to the candidate while the picker was open
             panel.show_target("application")
             self.query_one(RemoteFieldsPanel).set_target_kind("application")
+            self.answer = (("Switched to the application endpoint: an application was picked (F2 switches back).", "$accent"),)
         self.draft = self.draft.updated(application_id=picked.id, target="application")
         self.picked = replace(picked, integration_id=self.draft.integration_id)  # its names belong to this one
         self.query_one("#path", Input).focus()
@@ -493,6 +547,7 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ derived state
 
     def watch_draft(self) -> None:
+        self.target_kind = self.draft.target
         self._recompute()
 
     def watch_file_view(self) -> None:
@@ -529,6 +584,8 @@ class MainScreen(Screen[None]):
         key = self.draft.target_key()
         if key is None:
             self.attachments_view = AttachmentsView()
+            which = "candidate id" if self.draft.target == "candidate" else "application id (or F3)"
+            self.answer = _nothing_yet(f"Nothing to list yet: enter the integration and the {which} first.")
             return
         self.list_attachments(key, refresh=self.attachments_view.key == key and self.attachments_view.state != "idle")
 
@@ -564,6 +621,28 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ send
 
+    def on_key(self, event: events.Key) -> None:
+        """A key whose action is off right now still answers (its binding does not run then).
+
+        The Screen sees a key before the App runs its (non-priority) bindings: the key is
+        stopped here only when its action is off, so an enabled binding runs as usual.
+        """
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if binding.action in _ANSWERED_WHEN_OFF and not self.check_action(binding.action, ()):
+                event.stop()
+                event.prevent_default()
+                self.answer = _nothing_yet(self._why_off(binding.action))
+                return
+
+    def _why_off(self, action: str) -> str:
+        if action == "verify":
+            if self.sending:
+                return "Verify waits: an upload is in flight (Esc cancels it)."
+            return "Nothing to verify yet: F5 re-reads the application's attachments after a send (F12 lists them now)."
+        if action == "copy_log_url":
+            return "No log URL to copy: Kombo's errors carry one, shown here after a failed send."
+        return "An upload is in flight: wait for its result here, or Esc cancels it."
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "send":
             return None if self.sending else True
@@ -579,6 +658,8 @@ class MainScreen(Screen[None]):
         self._refresh_bindings_soon()
 
     def watch_result(self, old: ResultView, new: ResultView) -> None:
+        if old.kind != new.kind or old.headline != new.headline:
+            self.answer = ()  # a new result: the last key's answer is history
         # Refreshing bindings repaints the key bar: only when a binding's state changes.
         if safe_link(old.log_url) != safe_link(new.log_url):
             self._refresh_bindings_soon()
@@ -607,7 +688,9 @@ class MainScreen(Screen[None]):
         if self.file_view.state == "inspecting" and not self.draft.by_url:
             self.result = ResultView("invalid", "Not sent: the file is still being read. Try again in a moment.")
             return
-        check = services.check_send(self.draft, self.file_view, self.extra_files, self._remote_error)
+        check = services.check_send(
+            self.draft, self.file_view, self.extra_files, self._remote_error, services.known_limits(self.integration_view)
+        )
         self.extra_files = check.extra_files
         if check.problems:
             self.result = present.not_sent_view(check.problems)
@@ -629,6 +712,7 @@ class MainScreen(Screen[None]):
             self.preview_problems,
             previous,
             unknown_here=self.last_send.unknown_key == upload_key(uploads[0]),
+            picked_candidate=self._candidate_names(uploads[0]),
         )
 
         def chosen(value: str | None) -> None:
@@ -693,6 +777,7 @@ class MainScreen(Screen[None]):
                 history=self.session.history,
                 environment=self.session.connection.history_environment,
                 accept=accept,
+                limits=services.known_limits(self.integration_view),
                 picked=self.picked,
                 concurrency=BATCH_CONCURRENCY,
                 progress=progress,
@@ -701,6 +786,11 @@ class MainScreen(Screen[None]):
         except asyncio.CancelledError:
             self._cancelled(uploads)
             raise
+        except InputError as exc:  # the integration's published limits refuse a file: nothing left
+            self.sending = False
+            self.result = present.not_sent_view(services.limits_problems(exc))
+            self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
+            return
         except KomboError as exc:  # e.g. the sandbox could not start
             self.sending = False
             self.result = ResultView("error", "✗ Not sent", message=str(exc))
@@ -750,6 +840,10 @@ class MainScreen(Screen[None]):
     def _exchanges_requested(self) -> None:
         self.action_exchanges()
 
+    @on(ResultPanel.CopyLogRequested, "#result-panel")
+    def _copy_log_requested(self) -> None:
+        self.action_copy_log_url()
+
     @on(ResultPanel.VerifyRequested, "#result-panel")
     def _verify_requested(self) -> None:
         self.action_verify()
@@ -779,12 +873,28 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ payload & misc
 
     def action_toggle_full(self) -> None:
+        from ..widgets.payload import FULL_BODY_LIMIT
+
         self.full_body = not self.full_body
+        upload = self.prepared
+        if not self.full_body:
+            self.answer = (("Payload: base64 elided again (F6 shows it in full).", "dim"),)
+        elif upload is None:
+            self.answer = _nothing_yet("Full body on: the Payload panel shows it once a file is chosen (F6 turns it off).")
+        elif upload.file is None:
+            self.answer = _nothing_yet("Nothing to show in full: a data_url request carries no base64 (F6 turns it off).")
+        elif upload.size > FULL_BODY_LIMIT:
+            self.answer = _nothing_yet(
+                f"Full body not shown: the file is {format_bytes(upload.size)} (limit {format_bytes(FULL_BODY_LIMIT)}). "
+                "F7 exports it."
+            )
+        else:
+            self.answer = (("Payload: the whole base64 is shown (F6 elides it again).", "$accent"),)
 
     def action_export_curl(self) -> None:
         upload = self.prepared
         if upload is None:
-            self.export_status = (("Nothing to export yet: choose a file (or a data_url) first.", "$warning"),)
+            self.answer = _nothing_yet("Nothing to export yet: choose a file (or a data_url) first.")
             return
         self.export(upload)
 
@@ -795,7 +905,7 @@ class MainScreen(Screen[None]):
             command, body, script = services.export_curl(upload, self.base_url)
         except (KomboError, OSError) as exc:
             failed: Line = ((f"✗ Export failed: {safe_line(exc)}", "$error"),)
-            self.app.call_from_thread(setattr, self, "export_status", failed)
+            self.app.call_from_thread(setattr, self, "answer", failed)
             return
         self.app.call_from_thread(self.app.copy_to_clipboard, command)
         done: Line = (
@@ -803,13 +913,13 @@ class MainScreen(Screen[None]):
             (f" · body → {safe_line(body)} · script → {safe_line(script)} ", ""),
             ("(runs from any folder with KOMBO_API_KEY set)", "dim"),
         )
-        self.app.call_from_thread(setattr, self, "export_status", done)
+        self.app.call_from_thread(setattr, self, "answer", done)
 
     def action_copy_log_url(self) -> None:
         link = safe_link(self.result.log_url)
         if link is not None:
             self.app.copy_to_clipboard(link)
-            self.export_status = (("✓ log URL copied to the clipboard", "$success"),)
+            self.answer = (("✓ log URL copied to the clipboard", "$success"),)
 
     def action_history(self) -> None:
         from .history import HistoryScreen

@@ -127,9 +127,19 @@ def rows_from_candidate(candidate: Candidate) -> list[Row]:
     return out
 
 
+def row_from_candidate(candidate: Candidate) -> Row:
+    """A candidate as the candidate picker shows it: name, email, the jobs applied to, how many
+    applications, the last activity and the candidate id (in the cells :data:`CANDIDATE_COLUMNS` name)."""
+    jobs = ", ".join(dict.fromkeys(a.job.name for a in candidate.applications if a.job and a.job.name))
+    count = counted(len(candidate.applications), "application")
+    picked = PickedApplication(id=candidate.id, candidate=candidate.full_name, email=candidate.email, job=jobs or None)
+    latest = max((a.changed_at or "" for a in candidate.applications), default="")  # their last activity
+    return _row(picked, latest[:10])._replace(stage=count, outcome="")
+
+
 @dataclass
 class PickerCache:
-    """Applications loaded so far for one integration (kept while the app runs)."""
+    """Applications (or candidates) loaded so far for one integration (kept while the app runs)."""
 
     integration_id: str
     rows: list[Row] = field(default_factory=list)
@@ -166,6 +176,11 @@ def matching(rows: list[Row], query: str) -> list[int]:
 class ApplicationPicker(ModalScreen[PickedApplication | None]):
     """A table of applications: type to filter, scroll to load more, F4 email search, F2 id."""
 
+    KIND = "application"
+    """What is picked (the title, the hints and F2's id say so)."""
+    COLUMNS = COLUMNS
+    PLACEHOLDER = "filter by candidate, email or job · paste an id and press F2 · F4 searches an email"
+
     BINDINGS = [
         Binding("escape", "close", "Close", id="picker.close"),
         Binding("f2", "use_id", "Use text as id", tooltip="Take what you typed as the application id"),
@@ -179,27 +194,30 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         cache: PickerCache,
         get_client: Callable[[], Awaitable[KomboClient]],
     ) -> None:
-        super().__init__(id="picker", classes="dialog-screen")
+        super().__init__(id="picker" if self.KIND == "application" else f"{self.KIND}-picker", classes="dialog-screen")
         self.cache = cache
         self._get_client = get_client
         self._matches: list[int] = []
         self._server_rows: list[Row] | None = None
         """Rows of an email search on the server (None: browsing loaded applications)."""
         self._loading = False
+        self._load_failed = False
+        """The last page load failed: ctrl+l tries again (no "more on the server" then)."""
         self.status_text = ""
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog table-dialog"):
-            yield Static(f"Pick an application — {safe_line(self.cache.integration_id)}", classes="dialog-title", markup=False)
+            yield Static(f"Pick {'an' if self.KIND == 'application' else 'a'} {self.KIND} — {safe_line(self.cache.integration_id)}",
+                         classes="dialog-title", markup=False)
             yield Input(
-                placeholder="filter by candidate, email or job · paste an id and press F2 · F4 searches an email",
+                placeholder=self.PLACEHOLDER,
                 compact=True,
                 id="filter",
                 restrict=NO_CONTROLS,
                 select_on_focus=False,  # typing in the table comes back here to go on filtering
             )
             yield Static("", id="picker-status", classes="detail")
-            yield VirtualTable(COLUMNS, id="apps")
+            yield VirtualTable(self.COLUMNS, id="apps")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -227,10 +245,11 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         """The status line: ``extra`` (plain text, in ``style``) before the counts."""
         total = len(self.source)
         if self._server_rows is not None:
-            text = f"{counted(len(self._matches), 'application')} of the matching candidates found on the server · Esc closes, edit the filter to go back"
+            text = f"{counted(len(self._matches), self.KIND)} of the matching candidates found on the server · Esc closes, edit the filter to go back"
         else:
             query = self.query_one("#filter", Input).value.strip()
-            loaded = f"{total:,} loaded" + ("" if self.cache.complete else " · more on the server (scroll down or ctrl+l)")
+            more = " · ctrl+l tries again" if self._load_failed else " · more on the server (scroll down or ctrl+l)"
+            loaded = f"{total:,} loaded" + ("" if self.cache.complete else more)
             if query:
                 text = f"{counted(len(self._matches), 'match', 'matches')} in {loaded}"
             else:
@@ -255,24 +274,33 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         try:
             client = await self._get_client()
             while not self.cache.complete:
-                page = await client.list_applications(
-                    integration_id=self.cache.integration_id,
-                    cursor=self.cache.next_cursor,
-                    page_size=PAGE_SIZE,
-                )
-                self._add_loaded(row_from_application(a) for a in page.results)
-                self.cache.next_cursor = page.next
-                self.cache.complete = page.next is None
+                rows, self.cache.next_cursor = await self._fetch_page(client, self.cache.next_cursor)
+                self._add_loaded(rows)
+                self.cache.complete = self.cache.next_cursor is None
                 if not all_pages:
                     break
                 self._update_status()
         except KomboError as exc:
             self._loading = False
+            self._load_failed = True
             self._update_status(f"✗ {safe_line(exc)}", "$error")
             return
         self._loading = False
+        self._load_failed = False
         self._update_status()
         settle_gc()
+
+    async def _fetch_page(self, client: KomboClient, cursor: str | None) -> tuple[list[Row], str | None]:
+        """One server page of rows, and the next page's cursor (None: that was the last)."""
+        page = await client.list_applications(integration_id=self.cache.integration_id, cursor=cursor, page_size=PAGE_SIZE)
+        return [row_from_application(a) for a in page.results], page.next
+
+    def _server_rows_for(self, candidates: Sequence[Candidate]) -> list[Row]:
+        """What an email search on the server lists: each matching candidate's applications."""
+        rows: list[Row] = []
+        for candidate in candidates:
+            rows.extend(rows_from_candidate(candidate))
+        return rows
 
     def _add_loaded(self, new_rows: Iterable[Row]) -> None:
         start = len(self.cache.rows)
@@ -295,9 +323,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         except KomboError as exc:
             self._update_status(f"✗ {safe_line(exc)}", "$error")
             return
-        rows: list[Row] = []
-        for candidate in page.results:
-            rows.extend(rows_from_candidate(candidate))
+        rows = self._server_rows_for(page.results)
         self._server_rows = rows
         self._apply_filter("")
         if not rows:
@@ -326,7 +352,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
             # Never the search text as an id behind the user's back (it may be a candidate's
             # name): F2 takes it on purpose.
             more = "" if self.cache.complete else ", ctrl+l loads every page"
-            self._update_status(f"No loaded application matches: F2 uses the text as an application id{more}")
+            self._update_status(f"No loaded {self.KIND} matches: F2 uses the text as {'an' if self.KIND == 'application' else 'a'} {self.KIND} id{more}")
 
     @on(VirtualTable.Selected, "#apps")
     def _row_selected(self, event: VirtualTable.Selected) -> None:
@@ -343,9 +369,11 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
             self.load_next_page()
 
     def on_key(self, event: events.Key) -> None:
-        """Typing while the table has focus goes on filtering (backspace edits the filter too)."""
+        """Typing while the table (or nothing yet) has focus goes on filtering (backspace
+        edits the filter too): keys typed right after F3, before the filter took the focus,
+        are kept."""
         table = self.query_one("#apps", VirtualTable)
-        if not table.has_focus:
+        if not table.has_focus and self.focused is not None:
             return
         search = self.query_one("#filter", Input)
         if event.is_printable and event.character:
@@ -368,7 +396,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
         if text:
             self.dismiss(PickedApplication(id=text))
         else:
-            self._update_status("Type or paste an application id first")
+            self._update_status(f"Type or paste {'an' if self.KIND == 'application' else 'a'} {self.KIND} id first")
 
     def action_search_email(self) -> None:
         text = self.query_one("#filter", Input).value.strip()
@@ -383,3 +411,44 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
 
     def action_focus_table(self) -> None:
         self.query_one("#apps", VirtualTable).focus()
+
+
+CANDIDATE_COLUMNS = (
+    Column("Candidate", 20, 12),
+    Column("Email", 26, 14),
+    Column("Applied to", 24, 12),
+    Column("Applications", 14, drop=2),
+    Column("", 0, drop=9),  # a candidate has no outcome: the slot stays empty
+    Column("Updated", 10, drop=3),
+    Column("Candidate id", 18, 12, crop="middle"),
+)
+"""The candidate picker's columns, over the cells of :class:`Row` (see :func:`row_from_candidate`):
+name, email, jobs and id always; the count of applications and the last activity as the
+width allows."""
+
+
+class CandidatePicker(ApplicationPicker):
+    """A table of candidates (``GET /ats/candidates``): type to filter by name, email or job;
+    F4 searches an email on the server; F2 takes the text as a candidate id.
+
+    Returns the pick as a :class:`PickedApplication` whose ``id`` is the candidate's (the
+    screen puts it in the candidate field; nothing switches to the application endpoint).
+    """
+
+    KIND = "candidate"
+    COLUMNS = CANDIDATE_COLUMNS
+    PLACEHOLDER = "filter by name, email or job · paste a candidate id and press F2 · F4 searches an email"
+    BINDINGS = [
+        Binding("escape", "close", "Close", id="candidate-picker.close"),
+        Binding("f2", "use_id", "Use text as id", tooltip="Take what you typed as the candidate id"),
+        Binding("f4", "search_email", "Search email on server", tooltip="GET /ats/candidates?email=…"),
+        Binding("ctrl+l", "load_all", "Load all pages", tooltip="Fetch every page so the filter sees all"),
+        Binding("down", "focus_table", "Table", show=False),
+    ]
+
+    async def _fetch_page(self, client: KomboClient, cursor: str | None) -> tuple[list[Row], str | None]:
+        page = await client.list_candidates(integration_id=self.cache.integration_id, cursor=cursor, page_size=PAGE_SIZE)
+        return [row_from_candidate(c) for c in page.results], page.next
+
+    def _server_rows_for(self, candidates: Sequence[Candidate]) -> list[Row]:
+        return [row_from_candidate(c) for c in candidates]

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from kombo_tui.core.text import inert
 
-from ..state import BatchFile
+from ..state import BatchFile, TargetKind
 from ..text import Line, format_bytes, safe_line
 from .common import Panel, content
 
@@ -26,13 +26,14 @@ FULL_BODY_LIMIT = 32 * 1024
 
 
 class PayloadPanel(Panel, VerticalScroll):
-    """The request line, headers and JSON body; a status line for exports."""
+    """The request line, headers and JSON body."""
 
     upload: reactive[PreparedUpload | None] = reactive(None, init=False, always_update=True)
     problems: reactive[tuple[str, ...]] = reactive(tuple, init=False)
     full: reactive[bool] = reactive(False, init=False)
     base_url: reactive[str] = reactive("", init=False)
-    status: reactive[Line] = reactive(tuple, init=False)
+    target_kind: reactive[TargetKind] = reactive("application", init=False)
+    """The endpoint the form is switched to (its path shows while no id is given)."""
     more: reactive[tuple[BatchFile, ...]] = reactive(tuple, init=False)
     """Further files of a batch: each is its own request, summed up under the first one's."""
 
@@ -45,11 +46,9 @@ class PayloadPanel(Panel, VerticalScroll):
 
     def compose_fields(self):  # type: ignore[no-untyped-def]
         yield Static("", id="payload-body")
-        yield Static("", id="payload-status", classes="detail")
 
     def on_fields_mounted(self) -> None:
         self._refresh_view()
-        self.watch_status()
 
     def watch_upload(self) -> None:
         self._refresh_view()
@@ -63,15 +62,11 @@ class PayloadPanel(Panel, VerticalScroll):
     def watch_base_url(self) -> None:
         self._refresh_view()
 
-    def watch_more(self) -> None:
+    def watch_target_kind(self) -> None:
         self._refresh_view()
 
-    def watch_status(self) -> None:
-        if not self.fields_mounted:
-            return
-        status = self.query_one("#payload-status", Static)
-        status.update(content(self.status))
-        status.display = bool(self.status)
+    def watch_more(self) -> None:
+        self._refresh_view()
 
     def _refresh_view(self) -> None:
         if not self.fields_mounted:
@@ -91,7 +86,7 @@ class PayloadPanel(Panel, VerticalScroll):
             head.append(f"File 1 of {len(self.more) + 1}", style="bold")
             head.append(" · one request per file; the others below\n", style="dim")
         head.append("POST ", style="bold")
-        head.append(safe_line(upload_url(upload, self.base_url or "…")))
+        head.append(safe_line(upload_url(upload, self.base_url or "…", self.target_kind, readable=True)))
         head.append("\nAuthorization: ", style="dim")
         head.append("Bearer •••• (never shown)")
         head.append("\nX-Integration-Id: ", style="dim")

@@ -33,6 +33,9 @@ class ResultPanel(Panel, Vertical):
     """Headline, warnings, error details with log link and hint, Verify; the progress bar."""
 
     result: reactive[ResultView] = reactive(ResultView, init=False)
+    answer: reactive[Line] = reactive(tuple, init=False)
+    """What the last key did, or why it had nothing to do yet (F5, F6, F7, F8, F12…): the
+    panel's first line, where the user looks after pressing it (toasts are easy to miss)."""
 
     @dataclass
     class VerifyRequested(Message):
@@ -49,6 +52,18 @@ class ResultPanel(Panel, Vertical):
     @dataclass
     class ExchangesRequested(Message):
         """Show the exchanges of the send on the panel (the Exchanges screen, F4)."""
+
+        panel: ResultPanel
+        """The panel that sent it."""
+
+        @property
+        def control(self) -> ResultPanel:
+            """The panel that sent it (``@on(…, "#id")`` matches on it)."""
+            return self.panel
+
+    @dataclass
+    class CopyLogRequested(Message):
+        """Copy the error's ``log_url`` (the screen says so on the panel's first line)."""
 
         panel: ResultPanel
         """The panel that sent it."""
@@ -94,6 +109,9 @@ class ResultPanel(Panel, Vertical):
     def watch_result(self) -> None:
         self._refresh_view()
 
+    def watch_answer(self) -> None:
+        self._refresh_view()
+
     def set_progress(self, sent: int, total: int) -> None:
         if not self.fields_mounted:
             return
@@ -118,10 +136,7 @@ class ResultPanel(Panel, Vertical):
     @on(Button.Pressed, "#copy-log")
     def _copy(self, event: Button.Pressed) -> None:
         event.stop()
-        link = safe_link(self.result.log_url)
-        if link is not None:
-            self.app.copy_to_clipboard(link)
-            self.app.notify("log URL copied to the clipboard")
+        self.post_message(self.CopyLogRequested(self))
 
     def _refresh_view(self) -> None:
         if not self.fields_mounted:
@@ -131,8 +146,10 @@ class ResultPanel(Panel, Vertical):
         self.set_class(view.kind == "sent", "-sent")
         self.set_class(view.kind == "unknown", "-unknown")
         lines = result_lines(view)
+        self.set_class(not lines, "-idle")  # the guide shows under the idle line (CSS), and under an answer
+        if self.answer:
+            lines.insert(0, self.answer)
         self.query_one("#result-text", Static).update(content(*lines) if lines else _IDLE)
-        self.set_class(not lines, "-idle")  # the guide shows under the idle line (CSS)
         url = safe_link(view.log_url)
         link = self.query_one("#log-url", Link)
         link.text = url or ""

@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 
 from kombo_tui.core.connectors import ACTION_ID, is_supported, tool_id_of
 
-from ..present import attachments_lines
+from ..present import attachments_lines, attachments_unavailable
 from ..state import AttachmentsView, IntegrationView, PickedApplication, TargetKind
 from ..text import Line, format_bytes, safe_line
 from .common import NO_CONTROLS, Panel, RealValue, content, field_row
@@ -30,6 +30,8 @@ class TargetPanel(Panel, Vertical):
 
     integration: reactive[IntegrationView] = reactive(IntegrationView, init=False)
     application: reactive[PickedApplication | None] = reactive(None, init=False)
+    candidate: reactive[PickedApplication | None] = reactive(None, init=False)
+    """The candidate picked with F3 in candidate mode (its ``id`` is the candidate's)."""
     attachments: reactive[AttachmentsView] = reactive(AttachmentsView, init=False)
 
     @dataclass
@@ -100,8 +102,14 @@ class TargetPanel(Panel, Vertical):
             """The panel that sent it (``@on(…, "#id")`` matches on it)."""
             return self.panel
 
-    def __init__(self, suggestions: list[str], integration_id: str, application_id: str) -> None:
+    def __init__(
+        self, suggestions: list[str], integration_id: str, application_id: str, *, sandbox: list[str] | None = None
+    ) -> None:
         super().__init__(id="target")
+        self._empty_hint = ENTER_INTEGRATION
+        """What the status line says while no integration is given (the sandbox's ids, in a sandbox)."""
+        if sandbox:
+            self._empty_hint = f"Sandbox integrations (→ completes): {' · '.join(sandbox)}"
         self._suggestions = suggestions
         self._integration_id = integration_id
         self._application_id = application_id
@@ -135,7 +143,7 @@ class TargetPanel(Panel, Vertical):
                     id="application",
                 )
                 yield Input(
-                    placeholder="Kombo candidate id",
+                    placeholder="candidate id, or F3",
                     compact=True,
                     restrict=NO_CONTROLS,
                     id="candidate",
@@ -220,6 +228,9 @@ class TargetPanel(Panel, Vertical):
     def watch_application(self) -> None:
         self._render_application()
 
+    def watch_candidate(self) -> None:
+        self._render_application()
+
     def watch_attachments(self) -> None:
         self._render_attachments()
 
@@ -232,7 +243,7 @@ class TargetPanel(Panel, Vertical):
         field = self.query_one("#integration", Input)
         field.set_class(bool(view.error), "-invalid")
         if not view.integration_id:
-            status.update(content(((ENTER_INTEGRATION, "dim"),)))
+            status.update(content(((safe_line(self._empty_hint, 1000), "dim"),)))
             limits.update("")
             return
         if view.checking:
@@ -268,8 +279,8 @@ class TargetPanel(Panel, Vertical):
         elif action.is_available:
             parts.append((("attachments ✓", "$success"),))
         else:
-            why = "turned off by the customer" if action.opted_out_by_customer else (action.coverage_status or "").lower()
-            reason = f" ({safe_line(why.replace('_', ' '))})" if why else ""
+            why = attachments_unavailable(view)
+            reason = f" ({safe_line(why)})" if why else ""
             parts.append(((f"attachments ✗ not available{reason}", "$error"),))
         first: Line = tuple(piece for index, part in enumerate(parts) for piece in ((" · ", ""),) * bool(index) + part)
         status.update(content(first, fallback) if fallback else content(first))
@@ -281,7 +292,11 @@ class TargetPanel(Panel, Vertical):
         info = self.query_one("#application-info", Static)
         picked = self.application
         if self.kind == "candidate":
-            info.update(content((("⚠ Kombo recommends the application", "$warning"), (" (F2)", "dim"))))
+            warn: Line = (("⚠ Kombo recommends the application", "$warning"), (" (F2)", "dim"))
+            if self.candidate is not None:
+                info.update(content(safe_line(self.candidate.describe()), warn))
+            else:
+                info.update(content(warn))
         elif picked is None:
             info.update(content((("F3 opens the picker: search by name, email or job.", "dim"),)))
         else:
