@@ -4,8 +4,9 @@
     python scripts/make_screenshots.py filled error
     python scripts/make_screenshots.py browser    # browser.png, through the Chromium end-to-end test
 
-The states are the ones the snapshot tests check (tests/tui/states.py): in-process sandbox,
-120×40, fixed sample files in a temporary working directory, no blinking cursor, no clock.
+The states are the ones the snapshot tests check (tests/tui/states.py, and the Bulk, Exchanges
+and Target-panel snapshots of their own test modules): in-process sandbox, 120×40, fixed sample
+files in a temporary working directory, no blinking cursor, no clock.
 """
 
 from __future__ import annotations
@@ -35,6 +36,21 @@ from tests.tui.states import SIZE, STATES, State, frozen_utc_now, write_sample_f
 clock.utc_now = frozen_utc_now  # as the snapshot tests: the core stamps at the sandbox's frozen instant
 
 OUT = ROOT / "screenshots"
+
+
+def more_states(folder: Path) -> tuple[State, ...]:
+    """The snapshot states kept beside their own tests: the Bulk screen after a run with a
+    refusal (failures shown), the Exchanges list and one exchange's detail, and the Target
+    panel listing what the application already holds (the file to send marked)."""
+    from tests.tui import test_bulk, test_exchanges, test_snapshot_target
+
+    test_bulk.write_plan(folder, 5)
+    return (
+        State("bulk", test_bulk._refusing_app, test_bulk._failures),
+        State("exchanges", test_exchanges.sandbox_app, test_exchanges._exchanges_screen),
+        State("exchange_detail", test_exchanges.sandbox_app, test_exchanges._exchange_detail),
+        State("target_attachments", test_snapshot_target._app, test_snapshot_target._attachments_marked),
+    )
 
 
 async def render(state: State, folder: Path) -> Path:
@@ -71,7 +87,7 @@ async def main(names: list[str]) -> None:
         folder = Path(tmp)
         write_sample_files(folder)
         os.chdir(folder)
-        for state in STATES:
+        for state in (*STATES, *more_states(folder)):
             if names and state.name not in names:
                 continue
             print(await render(state, folder))
