@@ -172,8 +172,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="the https address a proxy (e.g. a Jupyter server) shows the app under: allowed as one more Host and Origin",
     )
 
-    from .bulk import add_bulk_parser
-
     add_bulk_parser(sub)
 
     sandbox = sub.add_parser(
@@ -246,3 +244,29 @@ def _sandbox_integrations() -> str:
     width = max(len(i.id) for i in INTEGRATIONS)
     lines = [f"  {i.id:<{width}}  {i.demonstrates}" for i in INTEGRATIONS]
     return f"integrations (X-Integration-Id; the key is {SANDBOX_API_KEY}):\n" + "\n".join(lines)
+
+
+def add_bulk_parser(sub: Any) -> None:
+    """The ``bulk`` subcommand's flags."""
+    p = sub.add_parser(
+        "bulk",
+        help="send a plan of many files to many applications (checked first, resumable)",
+        description="Send every row of PLAN (CSV with a header, or JSON Lines) once. Rerun the same command to resume.",
+        epilog="Exit codes: 0 all sent or already there; 2 plan invalid, nothing sent; 3 some rows refused; "
+        "4 some outcomes unknown after verification; 130 interrupted (rerun to resume).",
+    )
+    p.add_argument("plan", type=Path, metavar="PLAN", nargs="?", help="columns: integration_id, application_id, file (or data_url), type, name, content_type, remote_fields")
+    p.add_argument("--from-folder", type=Path, metavar="DIR", help="instead of PLAN: a plan from DIR's files, named EMAIL.ext, APPLICATION_ID.ext or 'KEY - Name.ext' (written beside the journal and shown)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--sandbox", action="store_true", help="use the embedded sandbox (no account needed)")
+    where.add_argument("--region", choices=("eu", "us", "ca"), help="Kombo region (default: eu)")
+    where.add_argument("--base-url", metavar="URL", help="custom API base URL (https; http only to loopback)")
+    p.add_argument("--integration", metavar="ID", help="integration for rows without integration_id (or KOMBO_INTEGRATION_ID)")
+    p.add_argument("--dry-run", action="store_true", help="check the whole plan and print the check; send nothing")
+    p.add_argument("--concurrency", type=int, default=32, metavar="N", help="at most N uploads in flight per integration (default 32; Kombo's limit applies below it)")
+    p.add_argument("--skip-invalid", action="store_true", help="send the valid rows even if some are invalid (they are reported)")
+    p.add_argument("--no-history", action="store_true", help="send without the local history: no duplicate check across runs and doors, nothing recorded (by default a run the history cannot record is refused)")
+    p.add_argument("--allow-outside", action="store_true", help="let rows name files outside the plan's folder (an absolute or .. path, a link out); refused by default")
+    p.add_argument("--report", type=Path, metavar="FILE", help="write every row's outcome to FILE (.json for JSON, else CSV)")
+    p.add_argument("--recheck-after", type=float, default=30.0, metavar="SECONDS", help="on resume, wait this long after a row was caught in flight before looking for it (default 30)")
+    p.add_argument("--json", action="store_true", help="print one JSON document on stdout; no progress")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import random
 import ssl
@@ -425,9 +426,11 @@ class KomboClient:
                 if host == "localhost" or host.endswith(".localhost"):
                     transport = LoopbackPinned(transport or httpx.AsyncHTTPTransport())
             transport = GuardedAnswers(transport or httpx.AsyncHTTPTransport(), self._key.get_secret_value())
-            make: Callable[..., httpx.AsyncClient] = (
-                httpx.AsyncClient if self.exchanges is None else self.exchanges.http_client
-            )
+            make: Callable[..., httpx.AsyncClient] = httpx.AsyncClient
+            if self.exchanges is not None:
+                from .recording import RecordingClient
+
+                make = functools.partial(RecordingClient, exchanges=self.exchanges)
             self._http = make(
                 base_url=self.base_url + "/",
                 transport=transport,

@@ -14,6 +14,7 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from .errors import render_tracebacks_with
 from .net import safe_link
 from .text import clip, one_line
 
@@ -145,6 +146,9 @@ def error_lines(error: KomboError) -> list[str]:
     if hint:
         lines.append(f"hint: {one_line(hint)}")
     return lines
+
+
+render_tracebacks_with(error_lines)
 
 
 # ---------------------------------------------------------------------------- uploads

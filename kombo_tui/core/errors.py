@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from .text import one_line
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
 __all__ = [
     "AlreadyThereError",
@@ -42,6 +42,7 @@ __all__ = [
     "Problem",
     "TransportError",
     "error_label",
+    "render_tracebacks_with",
 ]
 
 
@@ -52,10 +53,20 @@ class KomboError(Exception):
         return one_line(super().__str__())
 
     def _render_traceback_(self) -> list[str]:
-        """What IPython shows instead of a traceback: the message and the hint, no internals."""
-        from .display import error_lines
+        """What IPython shows instead of a traceback: the message (and, once the notebook
+        presenter has said how, the hint), no internals."""
+        render = _TRACEBACK_LINES[0]
+        return render(self) if render is not None else [f"{type(self).__name__}: {self}"]
 
-        return error_lines(self)
+
+_TRACEBACK_LINES: list[Callable[[KomboError], list[str]] | None] = [None]
+
+
+def render_tracebacks_with(render: Callable[[KomboError], list[str]]) -> None:
+    """How IPython shows a core error (:meth:`KomboError._render_traceback_`): set by the
+    notebook presenter (:mod:`.display`, loaded with the one-call API), so that this module,
+    which every other one imports, imports none of them."""
+    _TRACEBACK_LINES[0] = render
 
 
 @dataclass(frozen=True)

@@ -424,12 +424,6 @@ class ExchangeLog:
 
     # ------------------------------------------------------------------ recording
 
-    def http_client(self, **kwargs: Any) -> httpx.AsyncClient:
-        """An ``httpx.AsyncClient`` (same arguments) that records its exchanges here."""
-        from .recording import RecordingClient
-
-        return RecordingClient(exchanges=self, **kwargs)
-
     @staticmethod
     def upload_extensions(upload: PreparedUpload) -> dict[str, Any]:
         """Request extensions naming the upload a request streams (its body is described from it)."""

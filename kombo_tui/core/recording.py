@@ -1,8 +1,8 @@
 """How an exchange gets recorded: an ``httpx.AsyncClient`` whose ``send`` notes what passes.
 
-:class:`RecordingClient` is what :meth:`ExchangeLog.http_client
-<kombo_tui.core.exchanges.ExchangeLog.http_client>` builds for a
-:class:`~kombo_tui.core.client.KomboClient` given a log. Its :meth:`~RecordingClient.send`
+:class:`RecordingClient` is the ``httpx.AsyncClient`` a
+:class:`~kombo_tui.core.client.KomboClient` given a log sends through (the log itself knows
+nothing of it: this module stands above :mod:`kombo_tui.core.exchanges`). Its :meth:`~RecordingClient.send`
 starts an :class:`~kombo_tui.core.exchanges.Exchange` from the request (headers masked, the
 body described, never copied), hands httpcore a ``trace`` callback that stamps each phase,
 then fills in the answer — or the failure — and its timings. Exceptions pass through
@@ -137,7 +137,7 @@ class Recording:
 class RecordingClient(httpx.AsyncClient):
     """An ``httpx.AsyncClient`` that records each request it sends in an :class:`ExchangeLog`.
 
-    Build it with :meth:`ExchangeLog.http_client`. Everything else is httpx's: the override
+    Built with the log to record in (``exchanges=``). Everything else is httpx's: the override
     of :meth:`send` adds the ``trace`` extension, notes the answer (or the failure) and lets
     exceptions through unchanged.
     """

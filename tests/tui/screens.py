@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Checkbox, Input
+from textual.widgets import Input
 
 from kombo_tui.tui.app import KomboApp
 
 from .states import STATES, DropAfterSend, _first_run_app, history_app, sandbox_app, settle, write_sample_files
-from .test_bulk import Refuse, _apps, freeze_clock, open_bulk, until, write_plan
+from .test_bulk import _checked as _bulk_checked
+from .test_bulk import _failures as _bulk_failures
+from .test_bulk import _refusing_app, write_plan
 from .test_exchanges import _exchange_detail, _exchanges_screen
 
 
@@ -47,27 +49,6 @@ _STATE = {s.name: s for s in STATES}
 def _state(name: str, make: Callable[[str], KomboApp] | None = None) -> Look:
     """A state of :data:`~tests.tui.states.STATES`, built in any theme."""
     return Look(name, make or _sandbox(), _STATE[name].drive)
-
-
-async def _bulk_checked(pilot: Pilot[Any]) -> None:
-    await open_bulk(pilot, "plan.csv")
-    await settle(pilot, 0.05)
-
-
-async def _bulk_failures(pilot: Pilot[Any]) -> None:
-    screen = await open_bulk(pilot, "plan.csv")
-    screen.query_one("#bulk-skip", Checkbox).value = True
-    await pilot.press("ctrl+s")
-    await until(pilot, screen, "done")
-    await pilot.press("f7")  # Failures
-    await pilot.pause()
-    freeze_clock(screen)
-    await settle(pilot, 0.05)
-
-
-def _refusing_app(theme: str) -> KomboApp:
-    refused = {_apps(5)[1]}
-    return sandbox_app(wrap=lambda inner: Refuse(inner, refused), theme=theme)
 
 
 async def _picker_loaded(pilot: Pilot[Any]) -> None:

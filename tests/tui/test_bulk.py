@@ -320,9 +320,9 @@ async def _checked(pilot: Pilot[Any]) -> None:
     await settle(pilot, 0.05)
 
 
-def _refusing_app() -> KomboApp:
+def _refusing_app(theme: str = "textual-dark") -> KomboApp:
     refused = {_apps(5)[1]}
-    return sandbox_app(wrap=lambda inner: Refuse(inner, refused))
+    return sandbox_app(wrap=lambda inner: Refuse(inner, refused), theme=theme)
 
 
 async def _failures(pilot: Pilot[Any]) -> None:
