@@ -37,7 +37,7 @@ path, base, mode = sys.argv[1], sys.argv[2], sys.argv[3]
 async def main():
     log = None
     if mode == "log":
-        from kombo_tui.core.exchanges import ExchangeLog
+        from kombo_tui.core.wire.exchanges import ExchangeLog
         log = ExchangeLog()
     upload = prepare(Draft(integration_id=%r, application_id=%r, file=Path(path), type="CV",
                            content_type="application/pdf"))

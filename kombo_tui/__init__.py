@@ -36,10 +36,10 @@ _EXPORTS: dict[str, str] = {
     "send_batch": "kombo_tui.core.engine",
     "verify_upload": "kombo_tui.core.engine",
     "SendOutcome": "kombo_tui.core.engine",
-    "sniff_file": "kombo_tui.core.sniff",
+    "sniff_file": "kombo_tui.core.files.sniff",
     "AttachmentType": "kombo_tui.core.models",
     "History": "kombo_tui.core.history",
-    "load_settings": "kombo_tui.core.settings",
+    "load_settings": "kombo_tui.core.config.settings",
     # errors
     "KomboError": "kombo_tui.core.errors",
     "ApiError": "kombo_tui.core.errors",
@@ -63,8 +63,8 @@ _FIRST_USE: dict[str, tuple[str, ...]] = {
     "kombo_tui.core.api": (
         "concurrent.futures.thread", "queue", "platformdirs", "magic", "h11", "httpcore", "certifi", "anyio",
         "anyio._backends._asyncio", "anyio.to_thread", "anyio.lowlevel", "anyio.streams.tls",
-        "kombo_tui.core.client", "kombo_tui.core.exchanges", "kombo_tui.core.identity",
-        "kombo_tui.core.jsonload", "kombo_tui.core.models", "kombo_tui.core.recording", "kombo_tui.core.bulk",
+        "kombo_tui.core.client", "kombo_tui.core.wire.exchanges", "kombo_tui.core.identity",
+        "kombo_tui.core.jsonload", "kombo_tui.core.models", "kombo_tui.core.wire.recording", "kombo_tui.core.bulk",
     ),
 }
 
@@ -116,6 +116,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.client import (
         RetryPolicy as RetryPolicy,
     )
+    from .core.config.settings import (
+        load_settings as load_settings,
+    )
     from .core.draft import (
         Draft as Draft,
     )
@@ -149,6 +152,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.errors import (
         TransportError as TransportError,
     )
+    from .core.files.sniff import (
+        sniff_file as sniff_file,
+    )
     from .core.history import (
         History as History,
     )
@@ -160,12 +166,6 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .core.payload import (
         prepare as prepare,
-    )
-    from .core.settings import (
-        load_settings as load_settings,
-    )
-    from .core.sniff import (
-        sniff_file as sniff_file,
     )
     from .notebook import (
         serve as serve,

@@ -13,9 +13,9 @@ import pytest
 
 from kombo_tui.cli import ExitCode, main
 from kombo_tui.cli.debugging import format_exchange
-from kombo_tui.core.exchanges import Body, Exchange
-from kombo_tui.core.har import read_har, validate_har
 from kombo_tui.core.history import History
+from kombo_tui.core.wire.exchanges import Body, Exchange
+from kombo_tui.core.wire.har import read_har, validate_har
 from kombo_tui.sandbox.data import SANDBOX_API_KEY, dataset
 from kombo_tui.sandbox.server import SandboxServer
 

@@ -15,8 +15,8 @@ import pytest
     "modules",
     [
         "kombo_tui",
-        "kombo_tui.core.models, kombo_tui.core.sniff, kombo_tui.core.payload, kombo_tui.core.client, "
-        "kombo_tui.core.settings, kombo_tui.core.engine, kombo_tui.core.hints, kombo_tui.core.connectors",
+        "kombo_tui.core.models, kombo_tui.core.files.sniff, kombo_tui.core.payload, kombo_tui.core.client, "
+        "kombo_tui.core.config.settings, kombo_tui.core.engine, kombo_tui.core.hints, kombo_tui.core.connectors",
         "kombo_tui.cli",
         "kombo_tui.sandbox.app, kombo_tui.sandbox.server, kombo_tui.sandbox.data",
     ],

@@ -83,7 +83,7 @@ def cmd_bulk(args: argparse.Namespace, out: Output) -> int:
     if args.plan is not None and not args.plan.is_file():
         raise InputError.single("plan", f"{args.plan} is not a file")
     if args.report is not None:  # before anything is sent: a bad report path is known now
-        from ..core.export import check_output
+        from ..core.wire.export import check_output
 
         protect = [(args.plan, "the plan")] if args.plan is not None else []
         if args.plan is not None and os.path.lexists(args.report):

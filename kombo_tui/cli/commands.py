@@ -22,9 +22,9 @@ __all__ = ["cmd_history", "cmd_sandbox", "cmd_serve", "cmd_sniff", "cmd_tui", "t
 
 def cmd_sniff(args: argparse.Namespace, out: Output) -> int:
     """``kombo-tui sniff``: each file's MIME type, found the way ``send`` finds it."""
-    from ..core.files import check_file
-    from ..core.naming import suggest_type
-    from ..core.sniff import sniff_file
+    from ..core.files.checks import check_file
+    from ..core.files.naming import suggest_type
+    from ..core.files.sniff import sniff_file
 
     results: list[dict[str, Any]] = []
     failed = False
@@ -90,7 +90,7 @@ def cmd_history(args: argparse.Namespace, out: Output) -> int:
         entries = history.entries(limit=max(1, args.limit), search=args.search)
     written = None
     if har is not None and entry_id is not None:
-        from ..core.export import check_output
+        from ..core.wire.export import check_output
 
         check_output(har, field="har")
         try:

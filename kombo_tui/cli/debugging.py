@@ -6,7 +6,7 @@ timings; ``-vv`` adds the bodies (an upload's base64 data elided to its size and
 Each retry wait shows as a line of its own. The key is always ``Bearer ••••``, and every
 string from outside (headers, bodies, errors) is printed inert (:mod:`kombo_tui.core.text`).
 
-``--har FILE`` writes the exchanges as HAR 1.2 (:mod:`kombo_tui.core.har`) when the command
+``--har FILE`` writes the exchanges as HAR 1.2 (:mod:`kombo_tui.core.wire.har`) when the command
 ends, whatever its outcome: private (0600), atomically, replacing a symlink at FILE rather
 than writing through it. ``--har-full`` keeps the upload's data in it.
 
@@ -29,9 +29,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, TextIO
 
 from ..core.errors import FileChangedError, InputError
-from ..core.exchanges import Body, Exchange, ExchangeLog
 from ..core.text import inert, one_line
-from ..core.wire_text import request_line, status_line, wait_line
+from ..core.wire.exchanges import Body, Exchange, ExchangeLog
+from ..core.wire.text import request_line, status_line, wait_line
 from .diagnostics import Output
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def preview_exchange(upload: PreparedUpload, base_url: str) -> Exchange:
     import json
     from datetime import datetime, timezone
 
-    from ..core.export import request_line as upload_request_line
+    from ..core.wire.export import request_line as upload_request_line
 
     request = upload_request_line(upload, base_url)
     note = None
@@ -175,7 +175,7 @@ class WireDebug:
             raise InputError.single("har-full", "--har-full needs --har FILE")
         if self.har is None:
             return
-        from ..core.export import check_output
+        from ..core.wire.export import check_output
 
         check_output(self.har, field="har", protect=inputs)
 
@@ -204,7 +204,7 @@ class WireDebug:
         """Write ``--har`` (if asked); a failure is told on stderr. True when a file was written."""
         if self.har is None:
             return False
-        from ..core.har import write_har
+        from ..core.wire.har import write_har
 
         found = [e for e in self.log.entries() if e.complete]
         if not found:

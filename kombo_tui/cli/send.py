@@ -23,7 +23,7 @@ from .parser import remote_fields_from_args
 if TYPE_CHECKING:
     from ..core.client import KomboClient
     from ..core.engine import SendOutcome
-    from ..core.files import Fingerprint
+    from ..core.files.checks import Fingerprint
     from ..core.payload import DraftFields, PreparedUpload
     from ..core.target import Target
 
@@ -85,7 +85,7 @@ def _read_manifest(path: Path) -> list[dict[str, Any]]:
                 raise InputError.single(f"manifest[{i}].{key}", f"must be text, not {entry[key]!r}")
     base = path.parent
     resolved = [{**e, "file": base / Path(e["file"]).expanduser()} for e in entries]
-    from ..core.files import credential_place
+    from ..core.files.checks import credential_place
 
     for i, entry in enumerate(resolved):
         # A manifest can rename what it uploads: a key file must not go out as "cv.pdf".
@@ -184,7 +184,7 @@ class EarlyHashes:
             thread.start()
 
     def _hash(self, path: Path) -> None:
-        from ..core.files import check_file, fingerprint
+        from ..core.files.checks import check_file, fingerprint
 
         try:
             check_file(path)  # refuses FIFOs and devices without opening them
@@ -232,7 +232,7 @@ def prepare_all(
 
 def cmd_preview(args: argparse.Namespace, out: Output) -> int:
     """``kombo-tui preview``: the exact request (key and, unless --full, data elided); never sends."""
-    from ..core.export import request_line
+    from ..core.wire.export import request_line
 
     target = resolve_target(args)
     # A preview may leave the target open: it shows placeholders instead.
@@ -292,7 +292,7 @@ def _progress_printer(out: Output) -> Callable[[int, int], None] | None:
 
 
 def _dry_run(out: Output, target: Target, uploads: list[PreparedUpload]) -> int:
-    from ..core.export import request_line
+    from ..core.wire.export import request_line
 
     if out.json_mode:
         docs = [{**request_line(u, target.base_url), "body": u.preview(), "request": u.describe()} for u in uploads]

@@ -19,6 +19,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .config.settings import load_settings
 from .display import ApplicationList
 from .draft import Draft
 from .engine import SendOutcome, refuse_over_limits, send_upload, settle_unknown
@@ -27,7 +28,6 @@ from .history import History
 from .payload import PreparedUpload, prepare
 from .progress import make_progress
 from .running import JUPYTER_RECIPE, RunningLoopError, refuse_inside_running_loop
-from .settings import load_settings
 from .target import Target
 
 if TYPE_CHECKING:
@@ -35,8 +35,8 @@ if TYPE_CHECKING:
 
     from .bulk import BulkControl, BulkProgress, BulkReport
     from .client import KomboClient
-    from .config import SecretText
-    from .exchanges import ExchangeLog
+    from .config.file import SecretText
+    from .wire.exchanges import ExchangeLog
 
 __all__ = [
     "JUPYTER_RECIPE",
@@ -291,7 +291,7 @@ def send(
             unknown outcome) to this application in this environment.
         exchanges: record the HTTP exchanges in this log (default: a private one, so the
             history keeps them and ``outcome.exchanges`` lists them; write them with
-            :func:`kombo_tui.core.har.write_har`).
+            :func:`kombo_tui.core.wire.har.write_har`).
         check_limits: fetch the integration's published limits (size and accepted MIME
             types per attachment type) and refuse before streaming when the file breaks one.
         progress: show a progress bar (``True``) or call this with (bytes sent, total).
@@ -327,7 +327,7 @@ def send(
     earlier = log.earlier_sends(upload, where) if log is not None and not force else []
     if log is not None and earlier:
         log.refuse_resends([upload], where, verifying=verify)
-    from .exchanges import ExchangeLog
+    from .wire.exchanges import ExchangeLog
 
     client = target.client(exchanges=exchanges if exchanges is not None else ExchangeLog())
     body_complete = [False]

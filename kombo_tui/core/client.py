@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from .._version import __version__
-from .config import Secret, SecretText
+from .config.file import Secret, SecretText
 from .connectors import ACTION_ID
 from .errors import ApiError, FileChangedError, TransportError
 from .net import REGIONS, check_base_url, encode_path_segment
@@ -40,7 +40,6 @@ from .text import one_line
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
 
-    from .exchanges import ExchangeLog
     from .models import (
         Application,
         Attachment,
@@ -51,6 +50,7 @@ if TYPE_CHECKING:
         Page,
         Tool,
     )
+    from .wire.exchanges import ExchangeLog
 
 __all__ = [
     "KomboClient",
@@ -428,7 +428,7 @@ class KomboClient:
             transport = GuardedAnswers(transport or httpx.AsyncHTTPTransport(), self._key.get_secret_value())
             make: Callable[..., httpx.AsyncClient] = httpx.AsyncClient
             if self.exchanges is not None:
-                from .recording import RecordingClient
+                from .wire.recording import RecordingClient
 
                 make = functools.partial(RecordingClient, exchanges=self.exchanges)
             self._http = make(

@@ -37,8 +37,8 @@ from .payload import PreparedUpload, ProgressCallback, display_path
 from .text import one_line
 
 if TYPE_CHECKING:
-    from .exchanges import Exchange, ExchangeLog
     from .models import Attachment, AttachmentRestrictions
+    from .wire.exchanges import Exchange, ExchangeLog
 
 __all__ = [
     "Outcome",
@@ -137,7 +137,7 @@ class SendOutcome:
     that could be written (see :meth:`~kombo_tui.core.history.History.save_pending`).
     """
     exchange_scope: str | None = None
-    """The :meth:`ExchangeLog.scope <kombo_tui.core.exchanges.ExchangeLog.scope>` this send's
+    """The :meth:`ExchangeLog.scope <kombo_tui.core.wire.exchanges.ExchangeLog.scope>` this send's
     exchanges carry, when the client records them (``log.entries(scope=...)`` lists them)."""
     exchanges: list[Exchange] = field(default_factory=list, repr=False)
     """This send's exchanges (reads, the upload, its retries and waits, verification)."""

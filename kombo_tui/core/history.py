@@ -39,13 +39,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import clock
-from .config import data_dir
+from .config.file import data_dir
 from .errors import DuplicateUploadError, Problem
 
 if TYPE_CHECKING:
     from .display import HistoryList
-    from .exchanges import Exchange
     from .payload import PreparedUpload
+    from .wire.exchanges import Exchange
 
 __all__ = [
     "EXCHANGES_BUDGET",
@@ -345,7 +345,7 @@ class History:
     def exchanges(self, entry_id: int) -> list[Exchange]:
         """The HTTP exchanges of one send, in the order they started ([] when none were kept:
         an older version sent it, or the client recorded nothing)."""
-        from .exchanges import Exchange
+        from .wire.exchanges import Exchange
 
         if not self.path.exists():
             return []
@@ -366,7 +366,7 @@ class History:
             LookupError: no such entry, or no exchanges were kept for it.
             OSError: the file cannot be written.
         """
-        from .har import write_har
+        from .wire.har import write_har
 
         if self.entry(entry_id) is None:
             raise LookupError(f"no history entry {entry_id}")

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from .enums import AttachmentType, OracleCategory
-from .mime import CONTENT_TYPE_RE
+from .files.mime import CONTENT_TYPE_RE
 
 __all__ = [
     "ATS_ERROR_CODES",

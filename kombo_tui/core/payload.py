@@ -23,10 +23,10 @@ from urllib.parse import unquote, urlsplit
 
 from .enums import AttachmentType
 from .errors import FileChangedError, InputError, Notice, Problem
-from .files import Fingerprint, check_file, credential_place, fingerprint, show_path
-from .mime import CONTENT_TYPE_RE, mime_for_name, same_type, short_name
-from .naming import NO_EXTENSION, lacks_extension, suggest_type
-from .sniff import Sniffed, sniff_file
+from .files.checks import Fingerprint, check_file, credential_place, fingerprint, show_path
+from .files.mime import CONTENT_TYPE_RE, mime_for_name, same_type, short_name
+from .files.naming import NO_EXTENSION, lacks_extension, suggest_type
+from .files.sniff import Sniffed, sniff_file
 
 if TYPE_CHECKING:
     from .draft import Draft

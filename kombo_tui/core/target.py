@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from .config import Secret, SecretText
+from .config.file import Secret, SecretText
 from .errors import InputError
 
 if TYPE_CHECKING:
     from .client import KomboClient
-    from .config import PlainSettings
-    from .settings import Settings
+    from .config.file import PlainSettings
+    from .config.settings import Settings
 
 __all__ = ["SANDBOX_LABEL", "LocalServer", "SandboxSpec", "Target"]
 
@@ -126,14 +126,14 @@ class Target:
                 integration_id=integration_id or sandbox.integration_id,
                 sandbox=sandbox,
             )
-        from .config import plain_settings
+        from .config.file import plain_settings
         from .net import environment_label
 
         # The common case without pydantic-settings (a send from a script should not wait
         # for it); load_settings stays the authority for everything else.
         settings: PlainSettings | Settings | None = plain_settings(region=region, base_url=base_url)
         if settings is None:
-            from .settings import load_settings
+            from .config.settings import load_settings
 
             overrides: dict[str, Any] = {"integration_id": integration_id} if integration_id else {}
             if api_key is not None:  # the caller's key: a .env may not choose where it goes either

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kombo_tui.core.config import SecretText
+    from kombo_tui.core.config.file import SecretText
     from kombo_tui.core.engine import SendOutcome
     from kombo_tui.core.payload import PreparedUpload
 

@@ -19,7 +19,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kombo_tui.core.config import SecretText
+    from kombo_tui.core.config.file import SecretText
     from kombo_tui.web.server import WebServer
 
 __all__ = ["AppLink", "serve"]

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from kombo_tui.core.mime import CONTENT_TYPE_RE
+from kombo_tui.core.files.mime import CONTENT_TYPE_RE
 
 from .allowlist import is_allowed
 from .errors import ApiFailure

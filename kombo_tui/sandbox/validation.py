@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from kombo_tui.core.mime import CONTENT_TYPE_RE
+from kombo_tui.core.files.mime import CONTENT_TYPE_RE
 from kombo_tui.core.models import AttachmentType, OracleCategory
 
 __all__ = [
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 CONTENT_TYPE_PATTERN = CONTENT_TYPE_RE
-"""``attachment.content_type`` per the spec: core's :data:`~kombo_tui.core.mime.CONTENT_TYPE_RE`
+"""``attachment.content_type`` per the spec: core's :data:`~kombo_tui.core.files.mime.CONTENT_TYPE_RE`
 (``\\w`` as in JavaScript: ASCII only). A pattern is a fact, not a rule of the client, so the
 second opinion shares it."""
 

@@ -26,8 +26,8 @@ QUIT_DIALOG = "quit-dialog"
 if TYPE_CHECKING:
     import httpx
 
+    from kombo_tui.core.config.settings import Settings
     from kombo_tui.core.history import History
-    from kombo_tui.core.settings import Settings
 
 __all__ = ["KomboApp", "make_app", "run_app"]
 

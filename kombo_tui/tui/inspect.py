@@ -50,8 +50,8 @@ def inspect(
         A ``ready`` view (size, MIME, sha256), an ``error`` view saying why the file cannot
         be used, or None when it was cancelled while hashing.
     """
-    from kombo_tui.core.files import check_file, fingerprint
-    from kombo_tui.core.sniff import sniff_file
+    from kombo_tui.core.files.checks import check_file, fingerprint
+    from kombo_tui.core.files.sniff import sniff_file
 
     try:
         st = check_file(path, display=shown)
@@ -87,7 +87,7 @@ def path_problem(path: Path, shown: str) -> str:
         return f"no file at {shown}"
     # A FIFO, a device, a symlink loop…: the core says exactly what (without opening anything
     # that could block).
-    from kombo_tui.core.files import check_file
+    from kombo_tui.core.files.checks import check_file
 
     try:
         check_file(path, display=shown)

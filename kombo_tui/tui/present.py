@@ -136,7 +136,7 @@ def notice_line(notice: Notice, upload: PreparedUpload, restrictions: Attachment
     if notice.code == "mime_not_accepted" and restrictions is not None:
         rule = restrictions.for_type(upload.type)
         if rule is not None and rule.accepted_mime_types:
-            from kombo_tui.core.mime import short_name
+            from kombo_tui.core.files.mime import short_name
 
             accepted = ", ".join(short_name(m) for m in rule.accepted_mime_types)
             return f"{upload.content_type} is not among the types this integration accepts for {upload.type.value}: {accepted}"

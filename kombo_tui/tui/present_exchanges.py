@@ -1,9 +1,9 @@
 """What the Exchanges screen writes about each exchange: rows, filter, detail and waterfall.
 
-Pure functions from recorded :class:`~kombo_tui.core.exchanges.Exchange` objects (their real
+Pure functions from recorded :class:`~kombo_tui.core.wire.exchanges.Exchange` objects (their real
 start times, durations and timings come in as data, so tests can freeze them) to plain cells
 and :data:`~kombo_tui.tui.text.Line` pieces. The sentences shared with the CLI's ``-v`` (request
-line, status line, wait, waterfall phases) come from :mod:`kombo_tui.core.wire_text`. Nothing
+line, status line, wait, waterfall phases) come from :mod:`kombo_tui.core.wire.text`. Nothing
 here imports Textual; every string from outside is made inert and bounded.
 """
 
@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from kombo_tui.core.hints import counted
-from kombo_tui.core.wire_text import path_of, phases, request_line, status_line, wait_line, wait_status
+from kombo_tui.core.wire.text import path_of, phases, request_line, status_line, wait_line, wait_status
 
 from .columns import Column
 from .text import Line, format_bytes, safe_block, safe_line
 
 if TYPE_CHECKING:
-    from kombo_tui.core.exchanges import Body, Exchange, Timings
+    from kombo_tui.core.wire.exchanges import Body, Exchange, Timings
 
 __all__ = [
     "BODY_LIMIT",

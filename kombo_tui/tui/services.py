@@ -394,7 +394,7 @@ async def verify(client: KomboClient, history: History, sent: LastSend, *, was_u
 
 def export_body_path(folder: Path | None = None) -> Path:
     """Where F7 writes the upload's body: ``folder``, else the exports folder (absolute)."""
-    from kombo_tui.core.config import exports_dir
+    from kombo_tui.core.config.file import exports_dir
 
     return (folder or exports_dir()).absolute() / f"{EXPORT_STEM}.json"
 
@@ -411,7 +411,7 @@ def export_curl(upload: PreparedUpload, base_url: str, folder: Path | None = Non
         OSError: A file could not be written, or a link, device or folder holds either name
             (checked for both before either is written).
     """
-    from kombo_tui.core.export import curl_command, refuse_special, write_body, write_script
+    from kombo_tui.core.wire.export import curl_command, refuse_special, write_body, write_script
 
     body = export_body_path(folder)
     script = body.with_suffix(".sh")

@@ -20,11 +20,11 @@ if TYPE_CHECKING:
     import httpx
 
     from kombo_tui.core.client import KomboClient
+    from kombo_tui.core.config.settings import Settings
     from kombo_tui.core.errors import EnvFileSteering
-    from kombo_tui.core.exchanges import ExchangeLog
     from kombo_tui.core.history import History
-    from kombo_tui.core.settings import Settings
     from kombo_tui.core.target import Target
+    from kombo_tui.core.wire.exchanges import ExchangeLog
 
 RECENT_LIMIT = 10
 """Integration ids kept in the config file's recent list."""
@@ -165,7 +165,7 @@ class Connection:
         Created on first use (it imports httpx): the first frame does not wait for it.
         """
         if self._exchanges is None:
-            from kombo_tui.core.exchanges import ExchangeLog
+            from kombo_tui.core.wire.exchanges import ExchangeLog
 
             self._exchanges = ExchangeLog()
         return self._exchanges
@@ -285,7 +285,7 @@ class Session:
                 return
             self.settings.recent_integrations = recent
         try:
-            from kombo_tui.core.settings import save_config
+            from kombo_tui.core.config.settings import save_config
 
             save_config({"recent_integrations": recent})
         except Exception:  # noqa: BLE001 - a read-only config dir must not break the flow
@@ -296,7 +296,7 @@ class Session:
     @staticmethod
     def read_settings() -> Settings | None:
         """Read the settings (blocking: call it from a thread); None when they cannot be read."""
-        from kombo_tui.core.settings import load_settings
+        from kombo_tui.core.config.settings import load_settings
 
         try:
             return load_settings()
@@ -351,10 +351,3 @@ class Session:
 
 def _import_core() -> None:
     """Import what sending needs (in a thread), so the first file or send does not stall the loop."""
-    import kombo_tui.core.engine
-    import kombo_tui.core.files
-    import kombo_tui.core.hints
-    import kombo_tui.core.history
-    import kombo_tui.core.naming
-    import kombo_tui.core.payload
-    import kombo_tui.core.sniff  # noqa: F401 - imported for the side effect of loading it

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from kombo_tui.core.engine import SendOutcome
     from kombo_tui.core.existing import ExistingAttachments, TargetKey
-    from kombo_tui.core.files import Fingerprint
+    from kombo_tui.core.files.checks import Fingerprint
+    from kombo_tui.core.files.sniff import Sniffed
     from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
     from kombo_tui.core.payload import Draft, PreparedUpload
-    from kombo_tui.core.sniff import Sniffed
 
 
 Source = Literal["data", "data_url"]

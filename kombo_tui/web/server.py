@@ -353,7 +353,7 @@ class WebServer:
 def _configured_key() -> str | None:
     """The key the app processes will find in ``.env`` or the config file, to redact it too."""
     try:
-        from kombo_tui.core.settings import load_settings
+        from kombo_tui.core.config.settings import load_settings
 
         secret = load_settings().api_key
     except Exception:  # noqa: BLE001 - only for redaction; the app reports config problems itself

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kombo_tui.core.exchanges import Body, Exchange, Timings
-from kombo_tui.core.export import exchange_curl
-from kombo_tui.core.wire_text import phases, request_line, status_line, wait_status
+from kombo_tui.core.wire.exchanges import Body, Exchange, Timings
+from kombo_tui.core.wire.export import exchange_curl
+from kombo_tui.core.wire.text import phases, request_line, status_line, wait_status
 
 URL = "https://api.kombo.dev/v1/ats/applications/app%201/attachments"
 KEY = "sk_live_must_never_appear"

@@ -6,8 +6,8 @@ import asyncio
 from pathlib import Path
 
 from kombo_tui.core.engine import send_upload
-from kombo_tui.core.exchanges import ExchangeLog
 from kombo_tui.core.existing import AttachmentsCache, target_key
+from kombo_tui.core.wire.exchanges import ExchangeLog
 
 from .wire import in_process, pdf, upload_for
 

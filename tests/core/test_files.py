@@ -1,4 +1,4 @@
-"""Tests for kombo_tui.core.files: the never-blocking open, check_file and fingerprint.
+"""Tests for kombo_tui.core.files.checks: the never-blocking open, check_file and fingerprint.
 
 Every opener of a user-chosen path (``check_file``, ``sniff_file``, ``fingerprint``) must refuse
 a directory, FIFO, socket, device, unreadable or empty file with one clear line, and never block.
@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kombo_tui.core.errors import FileChangedError, InputError
-from kombo_tui.core.files import Fingerprint, check_file, fingerprint, show_path
-from kombo_tui.core.sniff import sniff_file
+from kombo_tui.core.files.checks import Fingerprint, check_file, fingerprint, show_path
+from kombo_tui.core.files.sniff import sniff_file
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n"
 

@@ -16,8 +16,8 @@ import pytest
 
 from kombo_tui._version import __version__
 from kombo_tui.core.errors import FileChangedError, TransportError
-from kombo_tui.core.exchanges import MASK, ExchangeLog
-from kombo_tui.core.har import HarError, read_har, to_har, validate_har, write_har
+from kombo_tui.core.wire.exchanges import MASK, ExchangeLog
+from kombo_tui.core.wire.har import HarError, read_har, to_har, validate_har, write_har
 from kombo_tui.sandbox.app import DroppedConnection, SandboxConfig
 from kombo_tui.sandbox.server import SandboxServer
 

@@ -45,7 +45,7 @@ def test_record_list_search(tmp_path: Path) -> None:
 
 
 def _pdf_upload(tmp_path: Path, app: str = "APP1"):  # type: ignore[no-untyped-def]
-    from kombo_tui.core.files import Fingerprint
+    from kombo_tui.core.files.checks import Fingerprint
     from kombo_tui.core.payload import prepare_fields
 
     path = tmp_path / "cv.pdf"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kombo_tui.core.files import Fingerprint
+from kombo_tui.core.files.checks import Fingerprint
 from kombo_tui.core.history import History, HistoryEntry
 from kombo_tui.core.payload import PreparedUpload, prepare_fields
 

@@ -11,10 +11,10 @@ import pytest
 
 import kombo_tui as kt
 from kombo_tui.core.engine import send_upload
-from kombo_tui.core.exchanges import Body, Exchange, ExchangeLog
-from kombo_tui.core.har import validate_har
 from kombo_tui.core.history import EXCHANGES_BUDGET, SCHEMA_VERSION, History, HistoryEntry
 from kombo_tui.core.payload import prepare_fields
+from kombo_tui.core.wire.exchanges import Body, Exchange, ExchangeLog
+from kombo_tui.core.wire.har import validate_har
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID
 from kombo_tui.sandbox.server import SandboxServer
 
@@ -54,7 +54,7 @@ def test_an_old_database_is_migrated_and_stays_readable(tmp_path: Path) -> None:
     new_id = history.record(entry(application_id="", candidate_id="C1"))
     assert history.entry(new_id) is not None and history.entry(new_id).candidate_id == "C1"  # type: ignore[union-attr]
     # The old row was keyed on its identity when migrated: its region's label is that region's URL.
-    from kombo_tui.core.files import Fingerprint
+    from kombo_tui.core.files.checks import Fingerprint
     from kombo_tui.core.payload import prepare_fields
 
     (tmp_path / "old.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
@@ -150,7 +150,7 @@ def test_kt_send_records_the_exchanges(tmp_path: Path) -> None:
 
 def test_candidate_uploads_are_prepared_for_their_endpoint(tmp_path: Path) -> None:
     from kombo_tui.core.errors import InputError
-    from kombo_tui.core.export import upload_url
+    from kombo_tui.core.wire.export import upload_url
 
     upload = prepare_fields(integration_id="g:1", candidate_id="C 1", file=pdf(tmp_path), type="CV")
     assert upload.target_kind == "candidate" and upload.application_id == ""

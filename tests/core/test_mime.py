@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kombo_tui.core import mime
+from kombo_tui.core.files import mime
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,11 @@
-"""Tests for kombo_tui.core.naming: the CV / cover-letter suggestion from a file name."""
+"""Tests for kombo_tui.core.files.naming: the CV / cover-letter suggestion from a file name."""
 
 from __future__ import annotations
 
 import pytest
 
+from kombo_tui.core.files.naming import suggest_type
 from kombo_tui.core.models import AttachmentType
-from kombo_tui.core.naming import suggest_type
 
 SUGGESTIONS = [
     ("Jane_Doe_CV.pdf", AttachmentType.CV),

@@ -1,4 +1,4 @@
-"""Tests for kombo_tui.core.ooxml: telling DOCX, XLSX, ODT... from a ZIP's central directory.
+"""Tests for kombo_tui.core.files.ooxml: telling DOCX, XLSX, ODT... from a ZIP's central directory.
 
 ``refine`` is given whole archives (in memory or an already-opened regular file); libmagic is
 not involved here (tests/core/test_sniff.py checks the two together).
@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kombo_tui.core import ooxml
-from kombo_tui.core.files import open_regular
+from kombo_tui.core.files import ooxml
+from kombo_tui.core.files.checks import open_regular
 
 from .zips import (
     DOCM,

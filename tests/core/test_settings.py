@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kombo_tui.core.errors import InputError
-from kombo_tui.core.net import REGIONS, check_base_url
-from kombo_tui.core.settings import (
+from kombo_tui.core.config.settings import (
     ConfigError,
     config_path,
     environment_label,
@@ -18,6 +16,8 @@ from kombo_tui.core.settings import (
     read_config,
     save_config,
 )
+from kombo_tui.core.errors import InputError
+from kombo_tui.core.net import REGIONS, check_base_url
 
 KEY = "sk_live_settings_test_0001"
 
@@ -128,7 +128,7 @@ PLAIN = {"nothing", "env key", "config key", "env beats config", "blank env key 
 def test_plain_settings_agree_with_load_settings(
     label: str, env: dict[str, str], config: dict[str, object], args: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kombo_tui.core.config import plain_settings
+    from kombo_tui.core.config.file import plain_settings
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -150,7 +150,7 @@ def test_plain_settings_agree_with_load_settings(
 
 
 def test_plain_settings_step_aside_for_a_dotenv_file() -> None:
-    from kombo_tui.core.config import plain_settings
+    from kombo_tui.core.config.file import plain_settings
 
     Path(".env").write_text("KOMBO_API_KEY=from-dotenv\n")
     assert plain_settings() is None

@@ -1,4 +1,4 @@
-"""Tests for kombo_tui.core.sniff: MIME detection, ZIP refinement, type suggestion.
+"""Tests for kombo_tui.core.files.sniff: MIME detection, ZIP refinement, type suggestion.
 
 Every file is built here (or by ``assets/make_assets.py``, loaded by path) in a temporary
 directory; the committed demo files in ``assets/`` are checked as well. libmagic (Debian
@@ -24,12 +24,12 @@ from xml.etree import ElementTree
 
 import pytest
 
-from kombo_tui.core import files, naming, sniff
-from kombo_tui.core import mime as mime_module
-from kombo_tui.core.files import check_file
-from kombo_tui.core.models import AttachmentType
-from kombo_tui.core.naming import suggest_type
-from kombo_tui.core.sniff import (
+from kombo_tui.core.files import checks as files
+from kombo_tui.core.files import mime as mime_module
+from kombo_tui.core.files import naming, sniff
+from kombo_tui.core.files.checks import check_file
+from kombo_tui.core.files.naming import suggest_type
+from kombo_tui.core.files.sniff import (
     PREFIX_SIZE,
     Sniffed,
     magic_available,
@@ -37,6 +37,7 @@ from kombo_tui.core.sniff import (
     sniff_bytes,
     sniff_file,
 )
+from kombo_tui.core.models import AttachmentType
 
 from .zips import (
     DOCM,
@@ -274,7 +275,7 @@ def test_a_corrupt_zip_gets_the_generic_answer_without_raising(tmp_path: Path, d
 
 
 def test_a_zip_over_the_limits_is_not_refined(tmp_path: Path) -> None:
-    from kombo_tui.core import ooxml
+    from kombo_tui.core.files import ooxml
 
     too_many_parts = docx_with_extra_parts(ooxml.MAX_ENTRIES)
     huge_content_types = docx_with_padded_content_types(ooxml.MAX_PART_SIZE)
@@ -305,7 +306,7 @@ def test_docx_renamed_to_pdf_is_flagged(tmp_path: Path) -> None:
 def test_sniff_bytes_gives_libmagic_the_prefix_and_zipfile_only_a_whole_zip(monkeypatch: pytest.MonkeyPatch) -> None:
     import magic
 
-    from kombo_tui.core import ooxml
+    from kombo_tui.core.files import ooxml
 
     seen: list[int] = []
     refined: list[int] = []
@@ -453,7 +454,7 @@ def test_runtime_libmagic_failure_falls_back(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_importing_sniff_imports_neither_magic_nor_textual() -> None:
     code = (
-        "import sys, kombo_tui.core.sniff as s\n"
+        "import sys, kombo_tui.core.files.sniff as s\n"
         "assert 'magic' not in sys.modules, 'magic imported eagerly'\n"
         "assert 'textual' not in sys.modules, 'textual imported by the core'\n"
         "s.sniff_bytes(b'%PDF-1.4', 'a.pdf')\n"
@@ -502,7 +503,7 @@ def test_sparse_2gb_file_sniffs_instantly_with_a_bounded_read(
 
 
 def test_names_that_moved_out_of_sniff_are_still_importable_from_it() -> None:
-    # Notebooks and scripts wrote `from kombo_tui.core.sniff import check_file, ...`.
+    # Notebooks and scripts wrote `from kombo_tui.core.files.sniff import check_file, ...`.
     moved = {
         "Fingerprint": files.Fingerprint,
         "check_file": files.check_file,

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 
 from kombo_tui.core.client import KomboClient
-from kombo_tui.core.exchanges import ExchangeLog
 from kombo_tui.core.payload import Draft, PreparedUpload, prepare
+from kombo_tui.core.wire.exchanges import ExchangeLog
 from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID
 from kombo_tui.sandbox.server import SandboxServer

@@ -14,8 +14,8 @@ import pytest
 from kombo_tui.cli import ExitCode, main
 from kombo_tui.core.client import KomboClient
 from kombo_tui.core.engine import send_upload
+from kombo_tui.core.files.sniff import sniff_file
 from kombo_tui.core.payload import Draft, prepare
-from kombo_tui.core.sniff import sniff_file
 from kombo_tui.sandbox.app import create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
 from kombo_tui.sandbox.server import SandboxServer

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from kombo_tui.cli import main
+from kombo_tui.core.config.settings import config_path, save_config
 from kombo_tui.core.errors import InputError
-from kombo_tui.core.settings import config_path, save_config
 from kombo_tui.sandbox.app import SandboxConfig
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID
 from kombo_tui.sandbox.server import SandboxServer
@@ -122,7 +122,7 @@ def test_bad_key_characters_are_refused_without_echo(capsys: pytest.CaptureFixtu
 
 def test_exceptions_and_reprs_hide_the_key() -> None:
     from kombo_tui.core.client import KomboClient
-    from kombo_tui.core.settings import load_settings
+    from kombo_tui.core.config.settings import load_settings
 
     os.environ["KOMBO_API_KEY"] = CANARY
     try:

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from textual.widgets import Input
 
-from kombo_tui.core.config import exports_dir
-from kombo_tui.core.settings import config_path, load_settings
+from kombo_tui.core.config.file import exports_dir
+from kombo_tui.core.config.settings import config_path, load_settings
 from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, dataset
 from kombo_tui.tui.app import make_app

@@ -19,10 +19,10 @@ import pytest
 from kombo_tui.core.client import MAX_ANSWER_BYTES, KomboClient
 from kombo_tui.core.engine import send_upload
 from kombo_tui.core.errors import ApiError, TransportError
-from kombo_tui.core.exchanges import ExchangeLog
-from kombo_tui.core.har import to_har
 from kombo_tui.core.history import History
 from kombo_tui.core.payload import prepare_fields
+from kombo_tui.core.wire.exchanges import ExchangeLog
+from kombo_tui.core.wire.har import to_har
 
 KEY = "sk_guarded_secret_key_42"
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -10,15 +10,15 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from kombo_tui.core.config import plain_settings, read_config, save_config
-from kombo_tui.core.keychain import (
+from kombo_tui.core.config.file import plain_settings, read_config, save_config
+from kombo_tui.core.config.keychain import (
     KeychainError,
     forget_key_in_keychain,
     key_from_keychain,
     keychain_available,
     store_key_in_keychain,
 )
-from kombo_tui.core.settings import load_settings
+from kombo_tui.core.config.settings import load_settings
 
 
 class MemoryKeyring(KeyringBackend):

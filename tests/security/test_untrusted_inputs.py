@@ -147,7 +147,7 @@ def test_a_huge_manifest_is_refused_before_parsing(tmp_path: Path, never_called:
 
 
 def test_a_huge_or_deep_config_file_is_a_config_error(tmp_path: Path) -> None:
-    from kombo_tui.core.config import MAX_CONFIG_BYTES, read_config
+    from kombo_tui.core.config.file import MAX_CONFIG_BYTES, read_config
 
     path = tmp_path / "config.toml"
     path.write_text("region = 'eu'\n" + "# padding\n" * (MAX_CONFIG_BYTES // 10 + 1))
@@ -301,7 +301,7 @@ def test_manifest_rows_show_the_real_file_beside_a_name(
 def test_a_manifest_cannot_upload_from_the_config_dir(
     which: str, tmp_path: Path, never_called: list[httpx.Request], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from kombo_tui.core.config import config_path, save_config
+    from kombo_tui.core.config.file import config_path, save_config
 
     path = save_config({"region": "eu"})
     assert path == config_path()

@@ -275,7 +275,7 @@ async def _help(pilot: Pilot[Any]) -> None:
 
 
 def _first_run_app(theme: str = "textual-dark") -> KomboApp:
-    from kombo_tui.core.settings import Settings
+    from kombo_tui.core.config.settings import Settings
 
     return make_app(Settings(), theme=theme)
 

@@ -18,10 +18,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Static
 
-from kombo_tui.core.config import exports_dir
-from kombo_tui.core.exchanges import Body, Exchange, Timings
-from kombo_tui.core.har import validate_har
+from kombo_tui.core.config.file import exports_dir
 from kombo_tui.core.history import History
+from kombo_tui.core.wire.exchanges import Body, Exchange, Timings
+from kombo_tui.core.wire.har import validate_har
 from kombo_tui.sandbox.data import SANDBOX_API_KEY
 from kombo_tui.tui import present_exchanges as present
 from kombo_tui.tui.app import KomboApp

@@ -17,7 +17,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from kombo_tui.core.config import exports_dir
+from kombo_tui.core.config.file import exports_dir
 from kombo_tui.sandbox.data import dataset
 from kombo_tui.tui.app import KomboApp, make_app
 from kombo_tui.tui.commands import EXTRA
@@ -398,7 +398,7 @@ async def test_full_body_toggle(files: Path, make_app: Callable[..., KomboApp]) 
 
 
 async def test_first_run_saves_key_0600(files: Path) -> None:
-    from kombo_tui.core.settings import config_path, load_settings, read_config
+    from kombo_tui.core.config.settings import config_path, load_settings, read_config
 
     app = make_app(load_settings())
     async with app.run_test(size=SIZE) as pilot:
@@ -415,7 +415,7 @@ async def test_first_run_saves_key_0600(files: Path) -> None:
 
 
 async def test_first_run_can_open_the_sandbox(files: Path) -> None:
-    from kombo_tui.core.settings import load_settings
+    from kombo_tui.core.config.settings import load_settings
 
     app = make_app(load_settings())
     async with app.run_test(size=SIZE) as pilot:
@@ -672,7 +672,7 @@ async def test_first_run_offers_the_os_keychain_when_one_works(files: Path) -> N
     offers it; the key lands there, the config file keeps only the mark, and the app uses it."""
     import keyring
 
-    from kombo_tui.core.settings import load_settings, read_config
+    from kombo_tui.core.config.settings import load_settings, read_config
     from tests.security.test_keychain import MemoryKeyring
 
     before = keyring.get_keyring()
@@ -700,7 +700,7 @@ async def test_first_run_without_a_keychain_offers_only_the_config_file(files: P
     import keyring
     from keyring.backends import fail
 
-    from kombo_tui.core.settings import load_settings
+    from kombo_tui.core.config.settings import load_settings
 
     before = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]

@@ -132,7 +132,7 @@ def test_export_writes_private_files_over_an_earlier_export(tmp_path: Path) -> N
 
 
 def test_a_failed_export_leaves_what_was_there(tmp_path: Path) -> None:
-    from kombo_tui.core.export import write_private
+    from kombo_tui.core.wire.export import write_private
 
     existing = tmp_path / "kombo-upload.json"
     existing.write_text("earlier body")

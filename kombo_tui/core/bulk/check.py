@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 from ..connectors import ACTION_ID
 from ..errors import ApiError, FileChangedError, InputError, KomboError, Notice, Problem
-from ..files import Fingerprint, check_file, fingerprint
+from ..files.checks import Fingerprint, check_file, fingerprint
+from ..files.sniff import Sniffed, sniff_file
 from ..history import LANDED
 from ..payload import PreparedUpload, prepare_fields, restriction_warnings
-from ..sniff import Sniffed, sniff_file
 from .plan import PlanRow, read_plan
 
 if TYPE_CHECKING:

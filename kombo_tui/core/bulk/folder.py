@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import data_dir
+from ..config.file import data_dir
 from ..errors import InputError, KomboError
 from ..hints import counted
 from ..text import clip, one_line

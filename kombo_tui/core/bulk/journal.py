@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ..config import data_dir
+from ..config.file import data_dir
 from ..errors import InputError, JournalError
 from ..history import roll_back, use_wal
 

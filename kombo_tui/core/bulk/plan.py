@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, Problem
-from ..files import show_path
+from ..files.checks import show_path
 from ..jsonload import load_json
 
 __all__ = ["COLUMNS", "PlanRow", "outside", "plan_digest", "plan_format", "read_plan"]

@@ -34,7 +34,7 @@ def write_report(path: Path, rows: Iterable[JobRow], summary: dict[str, Any] | N
     spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return
     first: names from a plan, messages from a server) start with ``'``.
     """
-    from ..export import write_private
+    from ..wire.export import write_private
 
     count = [0]
 

@@ -35,7 +35,7 @@ from ..errors import (
     KomboError,
     error_label,
 )
-from ..files import Fingerprint
+from ..files.checks import Fingerprint
 from ..history import LANDED, UNSETTLED, History, HistoryEntry
 from ..pace import Pace
 from ..payload import PreparedUpload, prepare_fields

@@ -24,7 +24,7 @@ from typing import Any
 from starlette.responses import JSONResponse, Response
 
 from kombo_tui.core.connectors import families_for_tool
-from kombo_tui.core.mime import same_type
+from kombo_tui.core.files.mime import same_type
 
 from .. import wire
 from ..config import MB

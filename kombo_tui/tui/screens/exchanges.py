@@ -1,6 +1,6 @@
 """F4: every HTTP exchange of the session, as a browser's network tab shows them.
 
-The list follows the session's :class:`~kombo_tui.core.exchanges.ExchangeLog` live (its
+The list follows the session's :class:`~kombo_tui.core.wire.exchanges.ExchangeLog` live (its
 listeners run on the thread that recorded: a message hops onto the screen's loop), or shows a
 fixed list (a past send's exchanges, from the History). Enter opens one exchange: request and
 answer with their headers and bodies, and its timings as a waterfall. F2 copies it as curl.
@@ -33,7 +33,7 @@ from ..widgets.keybar import KeyBar
 from ..widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
-    from kombo_tui.core.exchanges import Exchange, ExchangeLog
+    from kombo_tui.core.wire.exchanges import Exchange, ExchangeLog
 
 __all__ = ["CurlCopier", "ExchangeDetail", "ExchangeTable", "ExchangesScreen", "body_renderable"]
 
@@ -79,7 +79,7 @@ class CurlCopier:
     An upload's base64 is never recorded: while the session still holds the upload, its exact
     body is written beside the app (``kombo-exchange-<id>.json``, mode 0600, re-checking the
     file's sha256) and the command reads it; otherwise the command says how to get the body
-    and refuses to run without it (:func:`kombo_tui.core.export.exchange_curl`).
+    and refuses to run without it (:func:`kombo_tui.core.wire.export.exchange_curl`).
     """
 
     status_id = ""
@@ -102,9 +102,9 @@ class CurlCopier:
         self._copy(exchange, None, None)
 
     def _write_and_copy(self, exchange: Exchange) -> None:
-        from kombo_tui.core.config import exports_dir
+        from kombo_tui.core.config.file import exports_dir
         from kombo_tui.core.errors import KomboError
-        from kombo_tui.core.export import write_body
+        from kombo_tui.core.wire.export import write_body
 
         assert exchange.upload is not None
         name = f"kombo-exchange-{exchange.id}.json"
@@ -116,7 +116,7 @@ class CurlCopier:
         self._screen().app.call_from_thread(self._copy, exchange, str(path), None)
 
     def _copy(self, exchange: Exchange, body_file: str | None, problem: str | None) -> None:
-        from kombo_tui.core.export import exchange_curl
+        from kombo_tui.core.wire.export import exchange_curl
 
         from ..services import export_body_path
 
@@ -242,7 +242,7 @@ class ExchangesScreen(CurlCopier, ModalScreen[None]):
         """The exchanges in view before the filter (the send's, or all of them)."""
         found = self.exchange_log.entries() if self.exchange_log is not None else list(self.fixed)
         if self.only_scope:
-            from kombo_tui.core.exchanges import in_scope
+            from kombo_tui.core.wire.exchanges import in_scope
 
             found = [e for e in found if any(in_scope(e.scope, s) for s in self.scopes)]
         return found

@@ -1,7 +1,7 @@
 """First run without an API key: save one (config file 0600, or the OS keychain) or open the sandbox.
 
 The keychain button appears only where ``keyring`` is installed and has a backend that really
-stores secrets (:func:`kombo_tui.core.keychain.keychain_available`); the 0600 config file stays
+stores secrets (:func:`kombo_tui.core.config.keychain.keychain_available`); the 0600 config file stays
 the fallback everywhere."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class FirstRunScreen(Screen[str]):
     ]
 
     def compose(self) -> ComposeResult:
-        from kombo_tui.core.keychain import keychain_available
+        from kombo_tui.core.config.keychain import keychain_available
 
         self._keychain = keychain_available()
         with Center():
@@ -94,7 +94,7 @@ class FirstRunScreen(Screen[str]):
         key = self._pasted_key()
         if key is None:
             return
-        from kombo_tui.core.settings import ConfigError, save_config
+        from kombo_tui.core.config.settings import ConfigError, save_config
 
         try:
             save_config({"api_key": key})
@@ -109,8 +109,8 @@ class FirstRunScreen(Screen[str]):
         key = self._pasted_key()
         if key is None:
             return
-        from kombo_tui.core.keychain import store_key_in_keychain
-        from kombo_tui.core.settings import ConfigError
+        from kombo_tui.core.config.keychain import store_key_in_keychain
+        from kombo_tui.core.config.settings import ConfigError
 
         try:
             store_key_in_keychain(key)

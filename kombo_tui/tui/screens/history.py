@@ -29,8 +29,8 @@ from ..widgets.result import NOT_A_LINK
 from ..widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
-    from kombo_tui.core.exchanges import Exchange
     from kombo_tui.core.history import History, HistoryEntry
+    from kombo_tui.core.wire.exchanges import Exchange
 
 COLUMNS = (
     Column("Time", 16),
@@ -286,7 +286,7 @@ class HistoryDetail(ModalScreen[None]):
 
     def action_export_har(self) -> None:
         if self.history is not None and self.exchanges and self.entry.id is not None:
-            from kombo_tui.core.config import exports_dir
+            from kombo_tui.core.config.file import exports_dir
 
             try:
                 folder = exports_dir()

@@ -440,7 +440,7 @@ class MainScreen(Screen[None]):
         if view.state != "ready":
             self._replay_content_type = None
             return
-        from kombo_tui.core.naming import suggest_type
+        from kombo_tui.core.files.naming import suggest_type
 
         assert view.path is not None
         suggested = suggest_type(view.path.name)
@@ -488,7 +488,7 @@ class MainScreen(Screen[None]):
 
     @on(FilePanel.AddRequested, "#file-panel")
     def _add_requested(self, event: FilePanel.AddRequested) -> None:
-        from kombo_tui.core.naming import suggest_type
+        from kombo_tui.core.files.naming import suggest_type
 
         path, shown = resolve_path(event.value)
         suggested = suggest_type(path.name)

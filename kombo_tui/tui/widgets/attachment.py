@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 
-from kombo_tui.core.naming import NO_EXTENSION, lacks_extension
+from kombo_tui.core.files.naming import NO_EXTENSION, lacks_extension
 
 from ..text import safe_line
 from .common import ATTACHMENT_TYPES, Panel, RealValue, content, field_row
@@ -155,7 +155,7 @@ class AttachmentPanel(Panel, Vertical):
         value = value.strip()
         bad = False
         if value:
-            from kombo_tui.core.mime import CONTENT_TYPE_RE  # on first use: not for the first frame
+            from kombo_tui.core.files.mime import CONTENT_TYPE_RE  # on first use: not for the first frame
 
             bad = not CONTENT_TYPE_RE.match(value)
         field.set_class(bad, "-invalid")

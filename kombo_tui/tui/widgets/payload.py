@@ -79,7 +79,7 @@ class PayloadPanel(Panel, VerticalScroll):
             lines += [((f"• {safe_line(p)}", "$warning"),) for p in self.problems]
             body.update(content(*lines))
             return
-        from kombo_tui.core.export import upload_url
+        from kombo_tui.core.wire.export import upload_url
 
         head = Text()
         if self.more:

@@ -322,7 +322,7 @@ def _state(name: str, value: str | None, ok: tuple[str, ...]) -> Line:
 
 
 def _limits_lines(view: IntegrationView) -> list[Line]:
-    from kombo_tui.core.mime import short_name  # known only once the client is up: not for the first frame
+    from kombo_tui.core.files.mime import short_name  # known only once the client is up: not for the first frame
 
     if not view.restrictions_known:
         return [(("Limits: loading…", "dim"),)]

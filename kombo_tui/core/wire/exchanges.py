@@ -20,7 +20,7 @@ the first byte, download). In-process transports (``httpx.ASGITransport``, ``Moc
 emit no trace: there the time before the answer's headers is all counted as *wait*.
 
 The recording itself (an ``httpx.AsyncClient`` subclass and the trace callback) is in
-:mod:`kombo_tui.core.recording`. The log is bounded by a count and a byte budget (oldest entries go first), tells listeners
+:mod:`kombo_tui.core.wire.recording`. The log is bounded by a count and a byte budget (oldest entries go first), tells listeners
 about each exchange as it completes (:meth:`ExchangeLog.subscribe`), and can tag exchanges
 with a scope (:meth:`ExchangeLog.scope`) so a front door can find the exchanges of one send
 among concurrent ones. It is safe to use from the tasks of one event loop and from other
@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 if TYPE_CHECKING:
-    from .payload import PreparedUpload
+    from ..payload import PreparedUpload
 
 __all__ = [
     "MASK",
@@ -476,7 +476,7 @@ class ExchangeLog:
         return datetime.fromtimestamp(self._wall0 + (mono - self._mono0), tz=timezone.utc)
 
     # ------------------------------------------------------------------ for the recorder
-    # (kombo_tui.core.recording fills exchanges in; these keep the log's books)
+    # (kombo_tui.core.wire.recording fills exchanges in; these keep the log's books)
 
     def _new_id(self) -> int:
         return next(self._ids)

@@ -23,9 +23,9 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-from .config import APP_NAME, KeySource, config_path, data_dir, read_config, save_config
-from .errors import ConfigError, EnvFileSteering
-from .net import REGIONS, check_base_url, environment_label
+from ..errors import ConfigError, EnvFileSteering
+from ..net import REGIONS, check_base_url, environment_label
+from .file import APP_NAME, KeySource, config_path, data_dir, read_config, save_config
 
 __all__ = [
     "APP_NAME",

@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 __all__ = [
     "KEYCHAIN_MARK",
@@ -69,7 +69,7 @@ def store_key_in_keychain(key: str, *, config_file: Path | None = None) -> None:
     Raises:
         KeychainError: no usable keychain, or it refused the key (the config file is unchanged).
     """
-    from .config import save_config
+    from .file import save_config
 
     backend = _backend()
     if backend is None:
@@ -98,7 +98,7 @@ def key_from_keychain() -> str | None:
 
 def forget_key_in_keychain(*, config_file: Path | None = None) -> None:
     """Delete the keychain entry (if any) and the config file's mark."""
-    from .config import save_config
+    from .file import save_config
 
     backend = _backend()
     if backend is not None:

@@ -1,6 +1,6 @@
 """Exchanges as HAR 1.2, the format browsers' dev tools, Charles, Fiddler, Insomnia and Postman read.
 
-:func:`write_har` writes a list of :class:`~kombo_tui.core.exchanges.Exchange` to a file (or
+:func:`write_har` writes a list of :class:`~kombo_tui.core.wire.exchanges.Exchange` to a file (or
 a text stream); :func:`to_har` builds the same document in memory; :func:`read_har` loads one
 back as exchanges after :func:`validate_har` checked the structure HAR 1.2 requires.
 
@@ -34,11 +34,11 @@ from typing import IO, TYPE_CHECKING, Any
 
 import httpx
 
-from .._version import __version__
+from ..._version import __version__
 from .exchanges import Body, Exchange, Timings
 
 if TYPE_CHECKING:
-    from .payload import PreparedUpload
+    from ..payload import PreparedUpload
 
 __all__ = ["HAR_VERSION", "HarError", "read_har", "to_har", "validate_har", "write_har"]
 

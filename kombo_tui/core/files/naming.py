@@ -1,7 +1,7 @@
 """What kind of attachment does a file's name suggest? (a CV, a cover letter, or nothing)
 
 A guess from the words of a name only, never from the content; the user always decides. It
-lives apart from :mod:`kombo_tui.core.sniff` because it answers a different question (what
+lives apart from :mod:`kombo_tui.core.files.sniff` because it answers a different question (what
 the file *is for*, not what format it is) and needs the pydantic models, which sniffing does not.
 
 Typical use::
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .enums import AttachmentType
+from ..enums import AttachmentType
 from .mime import extension_of
 
 __all__ = ["NO_EXTENSION", "lacks_extension", "suggest_type"]

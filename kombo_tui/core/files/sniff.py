@@ -3,15 +3,15 @@
 MIME detection uses libmagic through python-magic when both are present, imported lazily on
 first use; without them the answer is a guess from the file name, and :class:`Sniffed` says
 so (:attr:`Sniffed.is_guess`). libmagic sees a **bounded prefix** of the file
-(:data:`PREFIX_SIZE` bytes), read through :func:`kombo_tui.core.files.open_regular`, which
+(:data:`PREFIX_SIZE` bytes), read through :func:`kombo_tui.core.files.checks.open_regular`, which
 never blocks on a FIFO or a device. The answer is then judged against the name: a PNG called
 ``cv.pdf``, or a bare ZIP called ``letter.docx``, comes with a note for the user.
 
 A ZIP that libmagic cannot identify further (it only looks at the first few entries, so a
-DOCX with a big thumbnail first is "just a ZIP") is handed to :mod:`kombo_tui.core.ooxml`,
+DOCX with a big thumbnail first is "just a ZIP") is handed to :mod:`kombo_tui.core.files.ooxml`,
 which reads the archive's central directory. The rest lives next door: the MIME vocabulary in
-:mod:`~kombo_tui.core.mime`, the file checks and the fingerprint in :mod:`~kombo_tui.core.files`,
-the CV / cover-letter suggestion in :mod:`~kombo_tui.core.naming` (all still importable from
+:mod:`~kombo_tui.core.files.mime`, the file checks and the fingerprint in :mod:`~kombo_tui.core.files.checks`,
+the CV / cover-letter suggestion in :mod:`~kombo_tui.core.files.naming` (all still importable from
 here, as they used to live here).
 
 Typical use::
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Literal
 
-from .files import Fingerprint, check_file, fingerprint, open_regular, read_prefix
+from .checks import Fingerprint, check_file, fingerprint, open_regular, read_prefix
 from .mime import _ALWAYS_GENERIC, _CONTAINER_FAMILY, _CONTAINERS, _WEAK, EMPTY, OCTET_STREAM, mime_for_name
 from .mime import canonical as _canonical
 from .mime import extension_of as _extension
@@ -155,7 +155,7 @@ def sniff_bytes(content: bytes | bytearray | memoryview, name: str | None = None
 def sniff_file(path: str | os.PathLike[str], *, name: str | None = None) -> Sniffed:
     """Sniff a file on disk from its first :data:`PREFIX_SIZE` bytes (and a ZIP's directory).
 
-    The file is opened by :func:`~kombo_tui.core.files.open_regular`, so a directory, FIFO,
+    The file is opened by :func:`~kombo_tui.core.files.checks.open_regular`, so a directory, FIFO,
     device, empty or unreadable file raises :class:`~kombo_tui.core.errors.InputError` instead
     of blocking or reading forever. A huge (or sparse) file costs one bounded read; a ZIP that
     libmagic calls generic costs a bounded look at its central directory as well.

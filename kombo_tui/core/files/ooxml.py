@@ -86,7 +86,7 @@ def refine(file: BinaryIO) -> str | None:
 
     Args:
         file: The whole ZIP, open for binary reading and seekable: a regular file opened by
-            :func:`kombo_tui.core.files.open_regular` (``os.fdopen(fd, "rb", closefd=False)``)
+            :func:`kombo_tui.core.files.checks.open_regular` (``os.fdopen(fd, "rb", closefd=False)``)
             or an :class:`io.BytesIO`. Its position is not restored.
 
     Returns:

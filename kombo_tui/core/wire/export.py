@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .payload import PreparedUpload, ProgressCallback
-from .text import one_line
+from ..payload import PreparedUpload, ProgressCallback
+from ..text import one_line
 
 if TYPE_CHECKING:
     from .exchanges import Exchange
@@ -88,7 +88,7 @@ def check_output(
     Raises:
         InputError: on ``field``, naming the problem.
     """
-    from .errors import InputError
+    from ..errors import InputError
 
     target = Path(path)
     problem = _special_file(target)

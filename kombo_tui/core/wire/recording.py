@@ -2,13 +2,13 @@
 
 :class:`RecordingClient` is the ``httpx.AsyncClient`` a
 :class:`~kombo_tui.core.client.KomboClient` given a log sends through (the log itself knows
-nothing of it: this module stands above :mod:`kombo_tui.core.exchanges`). Its :meth:`~RecordingClient.send`
-starts an :class:`~kombo_tui.core.exchanges.Exchange` from the request (headers masked, the
+nothing of it: this module stands above :mod:`kombo_tui.core.wire.exchanges`). Its :meth:`~RecordingClient.send`
+starts an :class:`~kombo_tui.core.wire.exchanges.Exchange` from the request (headers masked, the
 body described, never copied), hands httpcore a ``trace`` callback that stamps each phase,
 then fills in the answer — or the failure — and its timings. Exceptions pass through
 unchanged, so the client behaves exactly as with a plain ``httpx.AsyncClient``.
 
-The record types and the bounded log live in :mod:`kombo_tui.core.exchanges`; this module is
+The record types and the bounded log live in :mod:`kombo_tui.core.wire.exchanges`; this module is
 the part that touches httpx and httpcore.
 """
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from httpx._client import UseClientDefault
     from httpx._types import AuthTypes
 
-    from .payload import PreparedUpload
+    from ..payload import PreparedUpload
 
 __all__ = ["Recording", "RecordingClient", "begin"]
 

@@ -1,7 +1,7 @@
 """How one recorded exchange is written as text: the one home of its lines and of its waterfall.
 
 The CLI's ``-v`` (:mod:`kombo_tui.cli.debugging`) and the app's Exchanges screen show the same
-facts about an :class:`~kombo_tui.core.exchanges.Exchange` — its request line, its status line,
+facts about an :class:`~kombo_tui.core.wire.exchanges.Exchange` — its request line, its status line,
 what a retry wait was for, where its time went — and write them with these functions, so the
 two front doors cannot drift apart. Every string from outside goes through
 :func:`~kombo_tui.core.text.one_line`: the result is safe for one terminal line.
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .text import one_line
+from ..text import one_line
 
 if TYPE_CHECKING:
     from .exchanges import Exchange, Timings

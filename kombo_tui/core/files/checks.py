@@ -5,7 +5,7 @@ decided from ``os.stat`` before anything is opened (so a FIFO or a device can ne
 the open uses ``O_NONBLOCK``, and the type is checked again on the descriptor. On top of it:
 
 - :func:`check_file` proves a path is a readable, non-empty regular file;
-- :func:`read_prefix` reads a bounded prefix (what :mod:`kombo_tui.core.sniff` looks at);
+- :func:`read_prefix` reads a bounded prefix (what :mod:`kombo_tui.core.files.sniff` looks at);
 - :func:`fingerprint` streams a SHA-256 of the whole content (what an upload is checked
   against just before it is sent).
 
@@ -27,7 +27,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import FileChangedError, InputError
+from ..errors import FileChangedError, InputError
 
 __all__ = ["Fingerprint", "check_file", "credential_place", "fingerprint", "open_regular", "read_prefix", "show_path"]
 
@@ -131,7 +131,7 @@ def credential_place(path: str | os.PathLike[str]) -> str | None:
     """
     from pathlib import Path
 
-    from .config import config_path
+    from ..config.file import config_path
 
     try:
         real = Path(path).resolve()

@@ -7,10 +7,10 @@ the common case of resolving the settings.
 - :class:`Secret` holds the API key without ever showing it (pydantic's ``SecretStr``, but
   without importing pydantic).
 - :func:`plain_settings` resolves the settings the way
-  :func:`kombo_tui.core.settings.load_settings` does when that needs no parsing beyond the
+  :func:`kombo_tui.core.config.settings.load_settings` does when that needs no parsing beyond the
   obvious (no ``.env`` file, plain values), without importing pydantic-settings: a send from
   a script should not wait for it. Whenever the answer is not obvious it returns None and the
-  caller asks :func:`~kombo_tui.core.settings.load_settings`, the authority.
+  caller asks :func:`~kombo_tui.core.config.settings.load_settings`, the authority.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from .errors import ConfigError
-from .net import REGIONS, check_base_url
+from ..errors import ConfigError
+from ..net import REGIONS, check_base_url
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -212,7 +212,7 @@ def plain_settings(
 ) -> PlainSettings | None:
     """The settings from arguments, the ``KOMBO_*`` environment and the config file, when plain.
 
-    Same precedence and result as :func:`~kombo_tui.core.settings.load_settings` (a test
+    Same precedence and result as :func:`~kombo_tui.core.config.settings.load_settings` (a test
     compares them), or None when this needs pydantic-settings' parsing: a ``.env`` file in
     the working directory, an environment variable spelt in another case, a value that is
     empty or not plainly valid (a region other than eu/us/ca, a timeout that is not a
