@@ -288,12 +288,14 @@ def test_candidate_refusals(
 
 def test_check_existing_notes_a_same_named_file(env: SandboxServer, cv: Path, capsys: pytest.CaptureFixture[str]) -> None:
     app = application()
+    # A name no other test of this shared sandbox sends, so the first send finds none of it.
+    cv = cv.rename(cv.with_name("Checked_First_CV.pdf"))
     code, _, err = run(capsys, "send", str(cv), "--application", app, "--check-existing")
     assert code == ExitCode.OK and "same name as yours" not in err
     code, _, err = run(capsys, "send", str(cv), "--application", app, "--check-existing", "--force", "-v")
     assert code == ExitCode.OK
     assert f"note: application {app} already has " in err  # the attachments listed, ours marked
-    assert "\n  Jane_Doe_CV.pdf (CV, created 20" in err and "← same name as yours: sending adds another" in err
+    assert "\n  Checked_First_CV.pdf (CV, created 20" in err and "← same name as yours: sending adds another" in err
     assert err.count(f"GET /v1/ats/applications/{app}/attachments") == 1  # one read, then the upload
 
 

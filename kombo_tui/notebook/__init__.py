@@ -39,19 +39,28 @@ _FORM_TERMS = (
     ("pass force=True to send it again", "tick “force” and Send to send it again"),
     ("check with verify=True first", "tick “verify” and Send to check the application first"),
     ("send again with verify=True", "tick “verify” and Send again"),
-    ("(--application)", "(choose one under Application)"),
-    ("(--integration or KOMBO_INTEGRATION_ID)", "(type or pick one under Integration)"),
-    ("(--name)", "(upload a file with a name, or type a path)"),
     ("give a file to send (or a data_url for Kombo to fetch)", "choose a file with Upload file, or type its File path"),
     ("force=True", "“force”"),
     ("verify=True", "“verify”"),
     ("history=False", "a form made with kt.widget(history=False)"),
 )
-"""The core speaks the library's words (and the CLI's flags); the form says its own fields."""
+"""The core speaks the library's words; the form says its own fields."""
+
+FORM_FIELDS = {
+    "integration": "type or pick one under Integration",
+    "application": "choose one under Application",
+    "name": "upload a file with a name, or type a path",
+}
+"""Where the form takes each field, said beside a field left empty (as the CLI names its flags
+and the library its arguments: :meth:`~kombo_tui.core.errors.Problem.worded`)."""
 
 
 def in_form_terms(text: str) -> str:
-    """A message of the core, with the form's fields in place of CLI flags and arguments."""
+    """A message of the core, with the form's fields in place of the library's arguments."""
+    from kombo_tui.core.api import LIBRARY_FIELDS
+
+    for field, where in FORM_FIELDS.items():
+        text = text.replace(f"({LIBRARY_FIELDS[field]})", f"({where})")
     for said, meant in _FORM_TERMS:
         text = text.replace(said, meant)
     return text

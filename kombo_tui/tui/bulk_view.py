@@ -7,8 +7,9 @@ edited in place. The table's cells are built only for the rows on screen
 (:class:`RowCells`), through :func:`~kombo_tui.tui.text.safe_line`: file names, ids and
 Kombo's messages are hostile text.
 
-The statuses are the journal's (:mod:`kombo_tui.core.bulk.journal`); a row only checked (no
-run yet) shows ``ready``, or what the run would make of it.
+The statuses are the journal's (:mod:`kombo_tui.core.bulk.journal`), shown as they are: a row
+only checked (no run yet) shows the status the runner gives it (``pending``, ``already_sent``,
+``unknown``, ``invalid``: :func:`~kombo_tui.core.bulk.runner.status_of`).
 """
 
 from __future__ import annotations
@@ -56,7 +57,6 @@ FILTERS: dict[str, frozenset[str] | None] = {
 """Filter name → the statuses it shows (None: every row)."""
 
 STATUS_LABELS = {
-    "ready": "· ready",
     "pending": "· pending",
     "sending": "↑ sending",
     "sent": "✓ sent",
@@ -91,20 +91,15 @@ class BulkRows:
 
     def checked(self, checked: CheckedRow) -> None:
         """A row's verdict from the plan check (called from the run's thread)."""
-        from kombo_tui.core.history import LANDED, UNSETTLED
+        from kombo_tui.core.bulk.runner import status_of
 
         row = checked.row
         upload = checked.upload
         application = upload.application_id if upload is not None else (row.application_id or "")
         file = str(row.file.name) if row.file is not None else (row.data_url or "")
-        if not checked.valid:
-            status, message = "invalid", "; ".join(str(p) for p in checked.problems)
-        elif checked.earlier in LANDED:
-            status, message = "already_sent", "the history shows it sent to this application"
-        elif checked.earlier in UNSETTLED:
-            status, message = "ready", "an earlier send's outcome is unknown (or it is in flight): verified before sending"
-        else:
-            status, message = "ready", "; ".join(str(w) for w in checked.warnings)
+        status, message = status_of(checked)  # the runner's own verdict, shown as is
+        if message is None:
+            message = "; ".join(str(w) for w in checked.warnings)
         self._put((row.number, status, application, file, message))
 
     def finished(self, row: JobRow) -> None:

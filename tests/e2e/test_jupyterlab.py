@@ -162,6 +162,8 @@ def test_the_demo_runs_and_the_form_sends_in_a_real_jupyterlab(lab: str, tmp_pat
         def options() -> list[str]:  # (the widget draws spaces as no-break spaces)
             return [t.replace("\xa0", " ") for t in chooser.locator("option").all_inner_texts()]
 
+        # The count is drawn before the options reach the page: wait for the 60th.
+        chooser.locator("option").nth(59).wait_for(state="attached", timeout=60_000)
         labels = options()
         assert len(labels) == 60 and all(label.count(" · ") == 3 for label in labels)  # candidate · email · job · id
         email, application_id = labels[5].split(" · ")[1], labels[5].split(" · ")[3]

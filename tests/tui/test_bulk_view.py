@@ -37,6 +37,20 @@ def test_rows_take_the_checks_verdict_then_the_journals_and_filter_by_outcome() 
     assert len(rows) == 5 and rows.counts() == {"invalid": 1, "already_sent": 1, "sent": 2, "unknown": 1}
 
 
+def test_a_checked_row_shows_the_status_the_runner_will_journal() -> None:
+    """One status per row, decided once (``runner.status_of``) and shown as is."""
+    from kombo_tui.core.bulk.runner import status_of
+
+    rows = BulkRows()
+    fresh = CheckedRow(PlanRow(1, application_id="app-1", file=Path("/x/a.pdf")), None, [])
+    caught = CheckedRow(PlanRow(2, application_id="app-2", file=Path("/x/b.pdf")), None, [], earlier="sending")
+    for checked in (fresh, caught):
+        rows.checked(checked)
+    assert [r[1] for r in rows.rows] == [status_of(fresh)[0], status_of(caught)[0]] == ["pending", "unknown"]
+    assert "verified before sending" in rows.rows[1][4]
+    assert [RowCells(rows.rows)[i][1] for i in range(2)] == ["· pending", "? unknown"]
+
+
 def test_cells_are_inert_and_bounded() -> None:
     rows = BulkRows()
     rows.finished(JobRow(number=1, status="refused", spec={"application_id": "a\x1b[2J", "file": "/x/evil\x07.pdf"},

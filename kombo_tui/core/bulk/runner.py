@@ -204,7 +204,9 @@ class BulkReport:
         }
 
 
-def _status_of(checked: CheckedRow) -> tuple[str, str | None]:
+def status_of(checked: CheckedRow) -> tuple[str, str | None]:
+    """A checked row's status before the run, and why: the one place it is decided (the
+    journal stores it, the Bulk screen shows it as is)."""
     if not checked.valid:
         return "invalid", "; ".join(str(p) for p in checked.problems)
     if checked.earlier in LANDED:
@@ -319,7 +321,7 @@ async def run_bulk(
                 break
             if journal is None:
                 continue
-            status, message = _status_of(checked)
+            status, message = status_of(checked)
             fp = checked.upload.fingerprint if checked.upload else None
             loaded.append((
                 checked.row.number, _spec(checked), status,
