@@ -132,6 +132,7 @@ async def assert_inert(pilot: Pilot[Any], app: KomboApp, tripwire: Tripwire, whe
     shown = safe_line(payload)[:10]  # its brackets and escapes as characters: markup was not read
     screen = ["".join(s.text for s in segments) for segments in lines]
     assert any(shown in text for text in screen), f"{where}: {shown!r} is not on screen:\n" + "\n".join(screen)
+    clicks = 3  # a click on the first few places it shows (a table of 60 such rows needs no 60 clicks)
     for y, segments in enumerate(lines):
         text = "".join(s.text for s in segments)
         for raw in RAW:
@@ -142,7 +143,8 @@ async def assert_inert(pilot: Pilot[Any], app: KomboApp, tripwire: Tripwire, whe
                 f"{where}: a click action {click!r} is bound on line {y}: {text!r}"
             )
         x = text.lower().find("@click=")
-        if x >= 0:
+        if x >= 0 and clicks:
+            clicks -= 1
             await pilot.click(offset=(x, y))
             await pilot.pause()
     assert tripwire.ran == [], f"{where}: outside text ran {tripwire.ran}"
