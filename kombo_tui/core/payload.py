@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 from urllib.parse import unquote, urlsplit
 
+from .draft import Draft
 from .enums import AttachmentType
 from .errors import FileChangedError, InputError, Notice, Problem
 from .files.checks import Fingerprint, check_file, credential_place, fingerprint, show_path
@@ -29,12 +30,11 @@ from .files.naming import NO_EXTENSION, lacks_extension, suggest_type
 from .files.sniff import Sniffed, sniff_file
 
 if TYPE_CHECKING:
-    from .draft import Draft
     from .models import AttachmentRestrictions
 
 # Nothing here imports pydantic: building and streaming a request does not need it (the
-# command line's first byte goes out sooner). Draft, a pydantic model, lives in .draft and is
-# still importable from here; remote fields are validated with pydantic only when given.
+# command line's first byte goes out sooner); remote fields are validated with pydantic only
+# when given. The Draft (a plain dataclass) lives in .draft and is importable from here too.
 
 __all__ = [
     "CHUNK_SIZE",
@@ -49,14 +49,6 @@ __all__ = [
     "restriction_warnings",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    # ``from kombo_tui.core.payload import Draft`` keeps working; pydantic loads only then.
-    if name == "Draft":
-        from .draft import Draft
-
-        return Draft
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 CHUNK_SIZE = 3 * 256 * 1024
 """Raw bytes read per chunk: a multiple of 3 so each chunk's base64 has no padding."""
@@ -451,15 +443,7 @@ def prepare(
         InputError: every problem found, each naming its field.
     """
     return prepare_fields(
-        integration_id=draft.integration_id,
-        application_id=draft.application_id,
-        candidate_id=draft.candidate_id,
-        file=draft.file,
-        data_url=draft.data_url,
-        name=draft.name,
-        type=draft.type,
-        content_type=draft.content_type,
-        remote_fields=draft.remote_fields,
+        **draft.fields(),
         known_fingerprint=known_fingerprint,
         known_sniffed=known_sniffed,
         require_target=require_target,
@@ -490,8 +474,8 @@ def prepare_fields(
 ) -> PreparedUpload:
     """:func:`prepare` from a draft's fields given one by one (see :class:`Draft`).
 
-    The same checks, without building a :class:`Draft`: a Draft is a pydantic model, and the
-    command line sends without importing pydantic (its first byte goes out sooner).
+    The same checks, from keyword arguments (the CLI's and the bulk runner's rows); the fields
+    are the :class:`Draft`'s.
 
     Raises:
         InputError: every problem found, each naming its field.

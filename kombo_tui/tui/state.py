@@ -7,10 +7,12 @@ makes Textual's reactives notice the change.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from kombo_tui.core.draft import Draft
 
 if TYPE_CHECKING:
     from kombo_tui.core.engine import SendOutcome
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from kombo_tui.core.files.checks import Fingerprint
     from kombo_tui.core.files.sniff import Sniffed
     from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
-    from kombo_tui.core.payload import Draft, PreparedUpload
+    from kombo_tui.core.payload import PreparedUpload
 
 
 Source = Literal["data", "data_url"]
@@ -29,27 +31,16 @@ TargetKind = Literal["application", "candidate"]
 
 
 @dataclass(frozen=True)
-class DraftView:
-    """What the user has chosen so far, as the screen keeps it.
+class DraftView(Draft):
+    """What the user has chosen so far, as the screen keeps it: the core's :class:`Draft` (its
+    nine fields, named there once) and how the screen holds them.
 
-    The same fields as the core's ``Draft`` (a pydantic model), converted only when a request
-    is prepared: the screen can hold and change a draft before pydantic is even imported.
     Both ways the bytes can travel are kept (the file once it is ready, the URL as typed);
-    :attr:`source` says which one is sent, so switching back and forth loses neither.
+    :attr:`source` says which one is sent, so switching back and forth loses neither. Both
+    targets are kept too (the application id and the candidate id as typed): :attr:`target`
+    says which one is sent.
     """
 
-    integration_id: str | None = None
-    application_id: str | None = None
-    candidate_id: str | None = None
-    """The candidate id as typed (sent when :attr:`target` is ``candidate``)."""
-    file: Path | None = None
-    """The chosen file once it was inspected and is ready (sent when :attr:`source` is ``data``)."""
-    data_url: str | None = None
-    """The URL as typed (sent when :attr:`source` is ``data_url``)."""
-    name: str | None = None
-    type: str | None = None
-    content_type: str | None = None
-    remote_fields: dict[str, Any] | None = None
     source: Source = "data"
     """How the bytes travel: the file's content (``data``) or a URL Kombo fetches (``data_url``)."""
     target: TargetKind = "application"
@@ -76,14 +67,12 @@ class DraftView:
         return replace(self, **changes)
 
     def to_core(self) -> Draft:
-        """The core's draft: the file or the URL, whichever :attr:`source` says is sent."""
-        from kombo_tui.core.payload import Draft
-
-        fields = asdict(self)
-        del fields["source"], fields["target"]
-        fields["data_url" if self.source == "data" else "file"] = None
-        fields["candidate_id" if self.target == "application" else "application_id"] = None
-        return Draft(**fields)
+        """The core's draft: the file or the URL, whichever :attr:`source` says is sent, to the
+        target :attr:`target` says."""
+        chosen = self.fields()
+        chosen["data_url" if self.source == "data" else "file"] = None
+        chosen["candidate_id" if self.target == "application" else "application_id"] = None
+        return Draft(**chosen)
 
 
 @dataclass(frozen=True)

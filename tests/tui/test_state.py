@@ -6,12 +6,23 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
+
 from kombo_tui.core.payload import Draft
 from kombo_tui.tui.state import DraftView
 
 
-def test_draft_view_has_the_core_drafts_fields() -> None:
-    assert [f.name for f in dataclasses.fields(DraftView) if f.name not in ("source", "target")] == list(Draft.model_fields)
+def test_the_one_draft_type_takes_a_path_as_text_and_refuses_the_wrong_kind() -> None:
+    from kombo_tui.core.errors import InputError
+
+    assert Draft(file="cv.pdf").file == Path("cv.pdf")  # type: ignore[arg-type]
+    assert Draft(name="a.pdf").updated(name="b.pdf") == Draft(name="b.pdf")
+    for wrong, field in (({"name": 3}, "name"), ({"file": 3}, "file"), ({"remote_fields": [1]}, "remote_fields")):
+        with pytest.raises(InputError) as caught:
+            Draft(**wrong)  # type: ignore[arg-type]
+        assert [p.field for p in caught.value.problems] == [field]
+    # The view's fields are the draft's (named once, in the core) and its own two.
+    assert [f.name for f in dataclasses.fields(DraftView)] == [*Draft().fields(), "source", "target"]
 
 
 def test_draft_view_converts_every_field() -> None:
@@ -25,7 +36,8 @@ def test_draft_view_converts_every_field() -> None:
         remote_fields={"greenhouse": {"post_headers": {"On-Behalf-Of": "42"}}},
     )
     draft = view.to_core()
-    assert {"source": "data", "target": "application", **draft.model_dump()} == dataclasses.asdict(view)
+    assert {"source": "data", "target": "application", **dataclasses.asdict(draft)} == dataclasses.asdict(view)
+    assert type(draft) is Draft and isinstance(view, Draft)  # the view derives from the one draft type
     assert view.updated(name="b.pdf").to_core().name == "b.pdf"
 
 
