@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
@@ -173,6 +173,17 @@ def matching(rows: list[Row], query: str) -> list[int]:
     return [i for i, row in enumerate(rows) if all(w in row.hay for w in words)]
 
 
+def _picker_keys(kind: str, screen_id: str) -> list[BindingType]:
+    """A picker's keys, the same for applications and candidates but for the id F2 takes."""
+    return [
+        Binding("escape", "close", "Close", id=f"{screen_id}.close"),
+        Binding("f2", "use_id", "Use text as id", tooltip=f"Take what you typed as the {kind} id"),
+        Binding("f4", "search_email", "Search email on server", tooltip="GET /ats/candidates?email=…"),
+        Binding("ctrl+l", "load_all", "Load all pages", tooltip="Fetch every page so the filter sees all"),
+        Binding("down", "focus_table", "Table", show=False),
+    ]
+
+
 class ApplicationPicker(ModalScreen[PickedApplication | None]):
     """A table of applications: type to filter, scroll to load more, F4 email search, F2 id."""
 
@@ -181,13 +192,7 @@ class ApplicationPicker(ModalScreen[PickedApplication | None]):
     COLUMNS = COLUMNS
     PLACEHOLDER = "filter by candidate, email or job · paste an id and press F2 · F4 searches an email"
 
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="picker.close"),
-        Binding("f2", "use_id", "Use text as id", tooltip="Take what you typed as the application id"),
-        Binding("f4", "search_email", "Search email on server", tooltip="GET /ats/candidates?email=…"),
-        Binding("ctrl+l", "load_all", "Load all pages", tooltip="Fetch every page so the filter sees all"),
-        Binding("down", "focus_table", "Table", show=False),
-    ]
+    BINDINGS = _picker_keys("application", "picker")
 
     def __init__(
         self,
@@ -438,13 +443,7 @@ class CandidatePicker(ApplicationPicker):
     KIND = "candidate"
     COLUMNS = CANDIDATE_COLUMNS
     PLACEHOLDER = "filter by name, email or job · paste a candidate id and press F2 · F4 searches an email"
-    BINDINGS = [
-        Binding("escape", "close", "Close", id="candidate-picker.close"),
-        Binding("f2", "use_id", "Use text as id", tooltip="Take what you typed as the candidate id"),
-        Binding("f4", "search_email", "Search email on server", tooltip="GET /ats/candidates?email=…"),
-        Binding("ctrl+l", "load_all", "Load all pages", tooltip="Fetch every page so the filter sees all"),
-        Binding("down", "focus_table", "Table", show=False),
-    ]
+    BINDINGS = _picker_keys("candidate", "candidate-picker")
 
     async def _fetch_page(self, client: KomboClient, cursor: str | None) -> tuple[list[Row], str | None]:
         page = await client.list_candidates(integration_id=self.cache.integration_id, cursor=cursor, page_size=PAGE_SIZE)
