@@ -10,6 +10,7 @@ aborted and every host but 127.0.0.1 is mapped to "not found".
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import subprocess
@@ -148,13 +149,23 @@ def test_the_demo_runs_and_the_form_sends_in_a_real_jupyterlab(lab: str, tmp_pat
             except Exception:  # noqa: BLE001 - not started: close any menu and ask again
                 page.keyboard.press("Escape")
                 assert attempt < 2, "Run All Cells never started the cells"
-        page.wait_for_function(
-            """() => {
-                const cells = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent);
-                return cells.length > 0 && cells.every(t => /\\[\\d+\\]/.test(t));
-            }""",
-            timeout=120_000,
-        )
+        # Every code cell numbered, none running. A cell that raises stops Run All and leaves the
+        # cells after it blank: fail at once with what the page shows, not after a long timeout.
+        prompts = "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim())"
+        deadline, stopped_since = time.monotonic() + 180, None
+        while True:
+            shown_prompts = page.evaluate(prompts)
+            if shown_prompts and all(re.search(r"\[\d+\]", t) for t in shown_prompts):
+                break
+            running = any("*" in t for t in shown_prompts)
+            stopped_since = None if running else (stopped_since or time.monotonic())
+            if time.monotonic() > deadline or (stopped_since and time.monotonic() - stopped_since > 15):
+                text = page.locator(".jp-Notebook").inner_text()
+                log = (tmp_path / "lab.log").read_text(errors="replace")
+                pytest.fail(f"Run All did not finish: prompts {shown_prompts}\n--- page (end) ---\n"
+                            f"{text[-4000:]}\n--- lab log (end) ---\n{log[-3000:]}")
+            clear_dialogs()
+            page.wait_for_timeout(250)
         notebook = page.locator(".jp-Notebook")
         shown = notebook.inner_text()
         assert "Traceback" not in shown and "Error displaying widget" not in shown
