@@ -316,7 +316,7 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     hashes = EarlyHashes(args.files)  # first: it overlaps with the imports below
 
     from ..core.engine import refuse_over_limits, send_batch, settle_unknown
-    from ..core.history import UNSETTLED, History
+    from ..core.history import History
     from .debugging import WireDebug
 
     target = resolve_target(args)
@@ -352,7 +352,7 @@ def cmd_send(args: argparse.Namespace, out: Output) -> int:
     unsettled = [] if history is None or args.force or not args.verify else [
         (upload, earlier[0])
         for upload in uploads
-        if (earlier := history.earlier_sends(upload, where)) and earlier[0].outcome in UNSETTLED
+        if (earlier := history.earlier_sends(upload, where)) and earlier[0].unsettled
     ]
 
     sent_fully: dict[int, bool] = {}
@@ -518,7 +518,7 @@ def report_outcome(out: Output, outcome: SendOutcome, env_label: str, many: bool
     describe_error(out, error)
     if outcome.verification is not None:
         out.note(f"{prefix}verify: {outcome.verification.summary()}")
-        if outcome.landed and outcome.status == "unknown":
+        if outcome.landed:
             out.note(f"{prefix}the answer was lost, but the file is on the application: do not send it again")
             return ExitCode.OK
     elif outcome.status == "unknown":

@@ -33,6 +33,7 @@ from .errors import (
 )
 from .hints import counted, hint_for
 from .history import History, HistoryEntry
+from .outcome import SendStatus, landed, unsettled
 from .payload import PreparedUpload, ProgressCallback, display_path
 from .text import one_line
 
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from .wire.exchanges import Exchange, ExchangeLog
 
 __all__ = [
-    "Outcome",
     "SendOutcome",
     "Verification",
     "entry_from_outcome",
@@ -53,7 +53,6 @@ __all__ = [
     "verify_upload",
 ]
 
-Outcome = Literal["sent", "error", "unknown", "file_changed"]
 
 
 @dataclass
@@ -118,7 +117,8 @@ class Verification:
 class SendOutcome:
     """The result of one send, whatever happened."""
 
-    status: Outcome
+    status: SendStatus
+    """How the send call ended (:mod:`.outcome`); Verify may settle ``unknown`` later."""
     upload: PreparedUpload
     result: UploadResult | None = None
     error: KomboError | None = None
@@ -159,9 +159,19 @@ class SendOutcome:
     @property
     def landed(self) -> bool:
         """Sent, or the answer was lost but verification found the file."""
-        if self.status == "sent":
-            return True
-        return self.verification is not None and self.verification.evidence == "present"
+        return landed(self.outcome)
+
+    @property
+    def unsettled(self) -> bool:
+        """It may or may not have landed, and nothing has verified it since."""
+        return unsettled(self.outcome)
+
+    @property
+    def outcome(self) -> str:
+        """The history's word for it (:mod:`.outcome`): the status, settled by verification."""
+        if self.status == "unknown" and self.verification is not None and self.verification.evidence:
+            return f"verified_{self.verification.evidence}"
+        return self.status
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -215,12 +225,8 @@ def entry_from_outcome(
 
     upload = outcome.upload
     error = outcome.error
-    status: str = outcome.status
-    verified = None
-    if outcome.verification is not None and outcome.verification.evidence is not None:
-        verified = outcome.verification.evidence
-        if status == "unknown":
-            status = f"verified_{verified}"
+    status = outcome.outcome
+    verified = outcome.verification.evidence if outcome.verification is not None else None
     return HistoryEntry(
         environment=environment_label(environment),
         identity=upload_identity(upload, environment).key,

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 from . import clock
 from .config.file import data_dir
 from .errors import DuplicateUploadError, Problem
+from .outcome import LANDED, UNSETTLED, landed, unsettled
 
 if TYPE_CHECKING:
     from .display import HistoryList
@@ -49,9 +50,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXCHANGES_BUDGET",
-    "LANDED",
     "SCHEMA_VERSION",
-    "UNSETTLED",
     "History",
     "HistoryEntry",
     "HistoryWriteWarning",
@@ -69,17 +68,8 @@ SCHEMA_VERSION = 4
 EXCHANGES_BUDGET = 256 * 1024
 """Most bytes of exchanges (as JSON) kept per send: bodies go first, then the middle exchanges."""
 
-LANDED = ("sent", "verified_present")
-"""Outcomes of a send known to have put the file on its target."""
-
-UNSETTLED = ("sending", "unknown")
-"""Outcomes that may or may not have landed: verify before sending again. ``sending`` is the
-write-ahead record of a send in flight (or one whose process died)."""
-
-_LANDED = (*UNSETTLED, *LANDED)
-"""Outcomes of a send that may have put the file on its target: the "already sent?" rule."""
-
-_LANDED_SQL = "(" + ", ".join(f"'{outcome}'" for outcome in _LANDED) + ")"
+_LANDED_SQL = "(" + ", ".join(f"'{outcome}'" for outcome in sorted(LANDED | UNSETTLED)) + ")"
+"""The "already sent?" rule as SQL: an earlier send that landed, or that may have."""
 
 _LOOKUP_CHUNK = 200
 """Keys per "already sent?" query (2 parameters each: within SQLite's oldest limit of 999)."""
@@ -142,7 +132,8 @@ class HistoryEntry:
     file_name: str
     type: str
     outcome: str
-    """sent, error, unknown, file_changed — or verified_present / verified_absent after Verify."""
+    """How it ended (:mod:`.outcome`): sending, sent, error, unknown, file_changed — or
+    verified_present / verified_absent after Verify."""
     size: int | None = None
     sha256: str | None = None
     mime: str | None = None
@@ -164,6 +155,16 @@ class HistoryEntry:
     that could not be keyed."""
     at: str = field(default_factory=lambda: clock.utc_now().isoformat(timespec="seconds"))
     id: int | None = None
+
+    @property
+    def landed(self) -> bool:
+        """The file is known to be on its target (:func:`.outcome.landed`)."""
+        return landed(self.outcome)
+
+    @property
+    def unsettled(self) -> bool:
+        """It may or may not have landed: verify before sending again (:func:`.outcome.unsettled`)."""
+        return unsettled(self.outcome)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -524,7 +525,7 @@ class History:
         """
         problems = []
         for upload, earlier in zip(uploads, self.earlier_sends_many(uploads, environment), strict=True):
-            if earlier and not (verifying and earlier[0].outcome in UNSETTLED):
+            if earlier and not (verifying and earlier[0].unsettled):
                 problems.append(resend_problem(upload, earlier[0], verify=verify, force=force))
         if problems:
             raise DuplicateUploadError(problems)
@@ -539,7 +540,7 @@ def resend_problem(
         verify, force: how the caller's user verifies and sends anyway (``--verify`` and
             ``--force`` on the CLI); None for a door-neutral wording.
     """
-    unknown = last.outcome in UNSETTLED
+    unknown = last.unsettled
     state = {"sending": "(still in flight, or its program stopped before the answer)", "unknown": "with an unknown outcome"}.get(
         last.outcome, "successfully"
     )

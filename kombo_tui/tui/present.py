@@ -298,12 +298,10 @@ def previous_lines(named: Sequence[tuple[str, Sequence[HistoryEntry]]], *, unkno
         lines.append(
             (("⚠ The last send of this file here ended with an unknown outcome: it may already be there.", "b $warning"),)
         )
-    from kombo_tui.core.history import UNSETTLED
-
     for name, previous in named:
         which = f"{safe_line(name)}: " if name else ""
         for entry in previous[:3]:
-            colour = "$warning" if entry.outcome in UNSETTLED else "$error"
+            colour = "$warning" if entry.unsettled else "$error"
             outcome = {
                 "unknown": "unknown — may be there",
                 "sending": "in flight, or stopped mid-send — may be there",
@@ -323,9 +321,7 @@ def previous_lines(named: Sequence[tuple[str, Sequence[HistoryEntry]]], *, unkno
 def first_unknown(previous: Sequence[Sequence[HistoryEntry]]) -> HistoryEntry | None:
     """The first earlier send (file by file, newest first) whose outcome is unknown (or that is
     still in flight, or whose program stopped mid-send)."""
-    from kombo_tui.core.history import UNSETTLED
-
-    return next((entry for entries in previous for entry in entries if entry.outcome in UNSETTLED), None)
+    return next((entry for entries in previous for entry in entries if entry.unsettled), None)
 
 
 @dataclass(frozen=True)

@@ -257,7 +257,7 @@ class LastSend:
         """
         first = outcomes[0]
         key = self.unknown_key
-        if first.status == "unknown":
+        if first.unsettled:
             key = upload_key(first.upload)
         elif len(outcomes) == 1 and first.status == "sent":
             key = None

@@ -28,7 +28,7 @@ from ..connectors import ACTION_ID
 from ..errors import ApiError, FileChangedError, InputError, KomboError, Notice, Problem
 from ..files.checks import Fingerprint, check_file, fingerprint
 from ..files.sniff import Sniffed, sniff_file
-from ..history import LANDED
+from ..outcome import landed
 from ..payload import PreparedUpload, prepare_fields, restriction_warnings
 from .plan import PlanRow, read_plan
 
@@ -336,7 +336,7 @@ async def _settled(
             total.invalid += 1
         elif checked.warnings:
             total.warned += 1
-        if checked.valid and checked.earlier in LANDED:
+        if checked.valid and landed(checked.earlier):
             total.already_sent += 1
         if checked.valid and checked.upload is not None and checked.upload.file is not None:
             total.bytes += checked.upload.size

@@ -36,7 +36,8 @@ from ..errors import (
     error_label,
 )
 from ..files.checks import Fingerprint
-from ..history import LANDED, UNSETTLED, History, HistoryEntry
+from ..history import History, HistoryEntry
+from ..outcome import landed, unsettled
 from ..pace import Pace
 from ..payload import PreparedUpload, prepare_fields
 from .check import CheckedRow, FileMemo, IntegrationFacts, PlanCheck, check_plan, fetch_facts
@@ -209,9 +210,9 @@ def status_of(checked: CheckedRow) -> tuple[str, str | None]:
     journal stores it, the Bulk screen shows it as is)."""
     if not checked.valid:
         return "invalid", "; ".join(str(p) for p in checked.problems)
-    if checked.earlier in LANDED:
+    if landed(checked.earlier):
         return "already_sent", "the history shows it sent to this application"
-    if checked.earlier in UNSETTLED:
+    if unsettled(checked.earlier):
         return "unknown", "an earlier send's outcome is unknown (or it is in flight): verified before sending"
     return "pending", None
 
@@ -550,7 +551,7 @@ class _Run:
             journal.finish(job, row.number, "failed", error_code="FILE", message="; ".join(str(p) for p in prepared.problems))
             return "failed"
         upload = prepared
-        if row.status in ("sending", "unknown"):
+        if unsettled(row.status):
             verdict = await self._look_for(row, upload)
             if verdict is not None:
                 return verdict
@@ -641,7 +642,7 @@ class _Run:
         proves nothing, and a match whose age cannot be shown leaves the row unknown.
         """
         journal, job = self.journal, self.job_id
-        earlier = [e for e in self._earlier(upload) if e.outcome in UNSETTLED]
+        earlier = [e for e in self._earlier(upload) if e.unsettled]
         began = [t for t in (row.sending_at, *(_timestamp(e.at) for e in earlier)) if t is not None]
         since = max(began) if began else None
         if since is not None:
