@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .config.settings import load_settings
-from .display import ApplicationList
 from .draft import Draft
 from .engine import SendOutcome, refuse_over_limits, send_upload, settle_unknown
 from .errors import InputError, KomboError
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from .bulk import BulkControl, BulkProgress, BulkReport
     from .client import KomboClient
     from .config.file import SecretText
+    from .models import ApplicationList
     from .wire.exchanges import ExchangeLog
 
 __all__ = [
@@ -410,6 +410,8 @@ def list_applications(
         api_key, base_url=base_url, region=region, integration_id=integration_id, trust_env_file=trust_env_file
     )
     bar = make_progress(progress, desc="applications", unit="applications", total=limit, in_bytes=False)
+
+    from .models import ApplicationList
 
     async def go() -> ApplicationList:
         found = ApplicationList()

@@ -28,14 +28,17 @@ if TYPE_CHECKING:
     from .payload import PreparedUpload
 
 __all__ = [
-    "ApplicationList",
-    "HistoryList",
+    "application_list_html",
+    "application_list_text",
     "bulk_done_text",
     "bulk_report_html",
     "bulk_report_text",
+    "data_frame",
     "entry_html",
     "entry_text",
     "error_lines",
+    "history_list_html",
+    "history_list_text",
     "job_row_text",
     "job_rows_frame",
     "job_rows_html",
@@ -263,72 +266,51 @@ HTML_ROWS = 50
 """Rows shown in a list's HTML table (the rest are counted)."""
 
 
-class ApplicationList(list["Application"]):
-    """Applications, as ``kt.list_applications`` returns them: a list with a notebook display."""
+def application_list_text(apps: Sequence[Application]) -> str:
+    """``<60 applications: Jane Doe (APP1), …>``."""
+    shown = ", ".join(f"{_t(a.candidate.full_name if a.candidate else '?', 30)} ({_t(a.id, 30)})" for a in apps[:3])
+    more = ", …" if len(apps) > 3 else ""
+    return _short(f"<{len(apps)} applications{': ' if shown else ''}{shown}{more}>")
 
-    def __repr__(self) -> str:
-        shown = ", ".join(
-            f"{_t(a.candidate.full_name if a.candidate else '?', 30)} ({_t(a.id, 30)})" for a in self[:3]
-        )
-        more = ", …" if len(self) > 3 else ""
-        return _short(f"<{len(self)} applications{': ' if shown else ''}{shown}{more}>")
 
-    def records(self) -> list[dict[str, Any]]:
-        """One flat dict per application (for tables)."""
-        return [
-            {
-                "id": a.id,
-                "candidate": a.candidate.full_name if a.candidate else None,
-                "email": a.candidate.email if a.candidate else None,
-                "job": a.job.name if a.job else None,
-                "stage": a.current_stage.name if a.current_stage else None,
-                "outcome": a.outcome,
-                "remote_id": a.remote_id,
-            }
-            for a in self
+def application_list_html(records: Sequence[dict[str, Any]]) -> str:
+    """The first :data:`HTML_ROWS` applications (their flat records) as a table, the rest counted."""
+    headers = ["id", "candidate", "email", "job", "stage", "outcome"]
+    rows = ([_h(r[k] or "") for k in headers] for r in records[:HTML_ROWS])
+    rest = f" (first {HTML_ROWS} shown)" if len(records) > HTML_ROWS else ""
+    return _table(headers, rows, f"{len(records)} applications{rest}")
+
+
+def history_list_text(entries: Sequence[HistoryEntry]) -> str:
+    """``<12 history entries: #12 sent cv.pdf, …>``."""
+    shown = ", ".join(f"#{e.id} {e.outcome} {_t(e.file_name, 30)}" for e in entries[:3])
+    more = ", …" if len(entries) > 3 else ""
+    return _short(f"<{len(entries)} history entries{': ' if shown else ''}{shown}{more}>")
+
+
+def history_list_html(entries: Sequence[HistoryEntry]) -> str:
+    """The newest :data:`HTML_ROWS` entries as a table, the rest counted."""
+    headers = ["#", "when", "outcome", "file", "target", "code", "message", "log"]
+    rows = (
+        [
+            _h(e.id),
+            _h(e.at),
+            _badge(e.outcome),
+            _h(e.file_name),
+            _h(f"{e.integration_id} / {e.application_id}"),
+            _h(e.error_code or ""),
+            _h(_t(e.error_message or "", 200)),
+            _link(e.log_url),
         ]
-
-    def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` of :meth:`records` (needs pandas)."""
-        return _pandas().DataFrame(self.records())
-
-    def _repr_html_(self) -> str:
-        records = self.records()[:HTML_ROWS]
-        headers = ["id", "candidate", "email", "job", "stage", "outcome"]
-        rows = ([_h(r[k] or "") for k in headers] for r in records)
-        rest = f" (first {HTML_ROWS} shown)" if len(self) > HTML_ROWS else ""
-        return _table(headers, rows, f"{len(self)} applications{rest}")
+        for e in entries[:HTML_ROWS]
+    )
+    rest = f" (newest {HTML_ROWS} shown)" if len(entries) > HTML_ROWS else ""
+    return _table(headers, rows, f"{len(entries)} history entries{rest}")
 
 
-class HistoryList(list["HistoryEntry"]):
-    """History entries, newest first, as ``History.entries()`` returns them."""
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"#{e.id} {e.outcome} {_t(e.file_name, 30)}" for e in self[:3])
-        more = ", …" if len(self) > 3 else ""
-        return _short(f"<{len(self)} history entries{': ' if shown else ''}{shown}{more}>")
-
-    def to_pandas(self) -> Any:
-        """A ``pandas.DataFrame`` with one row per entry (needs pandas)."""
-        return _pandas().DataFrame([e.to_json() for e in self])
-
-    def _repr_html_(self) -> str:
-        headers = ["#", "when", "outcome", "file", "target", "code", "message", "log"]
-        rows = (
-            [
-                _h(e.id),
-                _h(e.at),
-                _badge(e.outcome),
-                _h(e.file_name),
-                _h(f"{e.integration_id} / {e.application_id}"),
-                _h(e.error_code or ""),
-                _h(_t(e.error_message or "", 200)),
-                _link(e.log_url),
-            ]
-            for e in self[:HTML_ROWS]
-        )
-        rest = f" (newest {HTML_ROWS} shown)" if len(self) > HTML_ROWS else ""
-        return _table(headers, rows, f"{len(self)} history entries{rest}")
+def data_frame(records: list[dict[str, Any]]) -> Any:
+    """A ``pandas.DataFrame`` of flat records (needs pandas: the error says how to get it)."""
+    return _pandas().DataFrame(records)
 
 
 # ---------------------------------------------------------------------------- bulk
@@ -417,7 +399,7 @@ def job_rows_frame(rows: Sequence[JobRow]) -> Any:
         data = r.to_json()
         data["warnings"] = " | ".join(data["warnings"])
         records.append(data)
-    return _pandas().DataFrame(records)
+    return data_frame(records)
 
 
 def bulk_report_html(report: BulkReport) -> str:

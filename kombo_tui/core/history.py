@@ -44,7 +44,6 @@ from .errors import DuplicateUploadError, Problem
 from .outcome import LANDED, UNSETTLED, landed, unsettled
 
 if TYPE_CHECKING:
-    from .display import HistoryList
     from .payload import PreparedUpload
     from .wire.exchanges import Exchange
 
@@ -53,6 +52,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "History",
     "HistoryEntry",
+    "HistoryList",
     "HistoryWriteWarning",
     "default_history_path",
     "resend_problem",
@@ -178,6 +178,27 @@ class HistoryEntry:
         from .display import entry_html
 
         return entry_html(self)
+
+
+class HistoryList(list[HistoryEntry]):
+    """History entries, newest first, as :meth:`History.entries` returns them: a list that
+    shows itself in a notebook."""
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` with one row per entry (needs pandas)."""
+        from .display import data_frame
+
+        return data_frame([e.to_json() for e in self])
+
+    def __repr__(self) -> str:
+        from .display import history_list_text
+
+        return history_list_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import history_list_html
+
+        return history_list_html(self)
 
 
 class History:
@@ -406,8 +427,6 @@ class History:
             args.extend([like] * len(cols))
         sql += " ORDER BY id DESC LIMIT ?"
         args.append(limit)
-        from .display import HistoryList
-
         if not self.path.exists():
             return HistoryList()
         with self._connect() as conn:

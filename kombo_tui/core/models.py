@@ -25,6 +25,7 @@ __all__ = [
     "ATS_ERROR_CODES",
     "CONTENT_TYPE_RE",
     "Application",
+    "ApplicationList",
     "Attachment",
     "AttachmentBody",
     "AttachmentRestrictions",
@@ -295,6 +296,42 @@ class Application(_Listed):
     candidate: CandidateRef | None = None
     current_stage: StageRef | None = None
     job: JobRef | None = None
+
+
+class ApplicationList(list[Application]):
+    """Applications, as ``kt.list_applications`` returns them: a list that shows itself in a
+    notebook."""
+
+    def records(self) -> list[dict[str, Any]]:
+        """One flat dict per application (for tables)."""
+        return [
+            {
+                "id": a.id,
+                "candidate": a.candidate.full_name if a.candidate else None,
+                "email": a.candidate.email if a.candidate else None,
+                "job": a.job.name if a.job else None,
+                "stage": a.current_stage.name if a.current_stage else None,
+                "outcome": a.outcome,
+                "remote_id": a.remote_id,
+            }
+            for a in self
+        ]
+
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` of :meth:`records` (needs pandas)."""
+        from .display import data_frame
+
+        return data_frame(self.records())
+
+    def __repr__(self) -> str:
+        from .display import application_list_text
+
+        return application_list_text(self)
+
+    def _repr_html_(self) -> str:
+        from .display import application_list_html
+
+        return application_list_html(self.records())
 
 
 class CandidateApplication(_Listed):

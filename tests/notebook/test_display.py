@@ -9,11 +9,10 @@ import pytest
 
 import kombo_tui as kt
 from kombo_tui.core.client import UploadResult
-from kombo_tui.core.display import ApplicationList, HistoryList
 from kombo_tui.core.engine import SendOutcome, Verification
 from kombo_tui.core.errors import ApiError, Notice, Problem
-from kombo_tui.core.history import History, HistoryEntry
-from kombo_tui.core.models import Application
+from kombo_tui.core.history import History, HistoryEntry, HistoryList
+from kombo_tui.core.models import Application, ApplicationList
 
 HOSTILE = '<script>alert("x")</script>\x1b[2J'
 
