@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ..core.client import KomboClient
     from ..core.engine import SendOutcome
     from ..core.files.checks import Fingerprint
-    from ..core.payload import DraftFields, PreparedUpload
+    from ..core.payload import PreparedUpload
     from ..core.target import Target
 
 __all__ = ["CLI_CHUNK_SIZE", "cmd_preview", "cmd_send", "report_outcome", "resolve_target", "shown_name"]
@@ -116,11 +116,10 @@ def _per_file(values: list[str] | None, count: int, flag: str) -> list[str | Non
     return list(values)
 
 
-def drafts_from_args(args: argparse.Namespace, default_integration: str | None) -> list[DraftFields]:
-    """One draft per file (or one for --data-url), as the fields of a Draft.
-
-    Plain fields rather than :class:`~kombo_tui.core.draft.Draft` models: a send never
-    imports pydantic before its first byte is on the wire.
+def drafts_from_args(args: argparse.Namespace, default_integration: str | None) -> list[dict[str, Any]]:
+    """One draft per file (or one for --data-url), as the keywords of a
+    :class:`~kombo_tui.core.draft.Draft`: :func:`prepare_all` builds and checks each, so a
+    field of the wrong kind in a manifest is one more problem listed, not the first raised.
 
     Raises:
         InputError: flags that do not fit together, or an unusable manifest.
@@ -200,7 +199,7 @@ class EarlyHashes:
 
 
 def prepare_all(
-    drafts: list[DraftFields], *, require_target: bool = True, hashes: EarlyHashes | None = None
+    drafts: list[dict[str, Any]], *, require_target: bool = True, hashes: EarlyHashes | None = None
 ) -> list[PreparedUpload]:
     """Validate every draft before anything is sent; problems name the file when several.
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import display as _display  # noqa: F401 - says how IPython shows a core error (render_tracebacks_with)
 from .config.settings import load_settings
 from .draft import Draft
 from .engine import SendOutcome, refuse_over_limits, send_upload, settle_unknown

@@ -9,6 +9,7 @@ Draft into a request.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,20 @@ class Draft:
             object.__setattr__(self, "file", Path(self.file))
         if self.remote_fields is not None and not isinstance(self.remote_fields, dict):
             raise InputError.single("remote_fields", f"must be a JSON object, not {type(self.remote_fields).__name__}")
+
+    @staticmethod
+    def taken_from(source: Mapping[str, Any] | object, **changes: Any) -> Draft:
+        """A Draft of the fields ``source`` has by these names (a mapping's keys or an object's
+        attributes, e.g. a bulk plan's row or its journal spec; missing ones are None), then ``changes``.
+
+        Raises:
+            InputError: a field of the wrong kind, named.
+        """
+        if isinstance(source, Mapping):
+            found = {f.name: source.get(f.name) for f in fields(Draft)}
+        else:
+            found = {f.name: getattr(source, f.name, None) for f in fields(Draft)}
+        return Draft(**(found | changes))
 
     def fields(self) -> dict[str, Any]:
         """The nine choices by name (a subclass's own fields left out): ``prepare_fields(**d.fields())``."""

@@ -1,8 +1,9 @@
 """From what the user chose (a :class:`Draft`) to a validated, streamable request.
 
 :func:`prepare` checks everything before a byte is sent and reports every problem by its
-field (:func:`prepare_fields` does the same from the fields one by one, without a Draft). The resulting :class:`PreparedUpload` streams the JSON body: base64 is produced
-chunk by chunk while sending, with an exact ``Content-Length``, so memory stays flat
+field (:func:`prepare_fields` does the same from a Draft's fields given as keywords). The
+resulting :class:`PreparedUpload` streams the JSON body: base64 is produced chunk by chunk
+while sending, with an exact ``Content-Length``, so memory stays flat
 whatever the file size. While streaming it re-checks the size and sha256 taken when the
 file was chosen and stops before the last byte if the file changed.
 """
@@ -18,7 +19,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from .draft import Draft
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CHUNK_SIZE",
     "Draft",
-    "DraftFields",
     "PreparedUpload",
     "base64_length",
     "display_path",
@@ -55,20 +55,6 @@ CHUNK_SIZE = 3 * 256 * 1024
 
 ProgressCallback = Callable[[int, int], None]
 """``progress(bytes_of_body_sent, content_length)``."""
-
-
-class DraftFields(TypedDict, total=False):
-    """A :class:`Draft`'s fields as plain keyword arguments of :func:`prepare_fields`."""
-
-    integration_id: str | None
-    application_id: str | None
-    candidate_id: str | None
-    file: Path | None
-    data_url: str | None
-    name: str | None
-    type: str | None
-    content_type: str | None
-    remote_fields: dict[str, Any] | None
 
 
 def base64_length(size: int) -> int:
@@ -442,12 +428,7 @@ def prepare(
     Raises:
         InputError: every problem found, each naming its field.
     """
-    return prepare_fields(
-        **draft.fields(),
-        known_fingerprint=known_fingerprint,
-        known_sniffed=known_sniffed,
-        require_target=require_target,
-    )
+    return _checked(draft, known_fingerprint, known_sniffed, require_target)
 
 
 _ID_CONTROL = re.compile("[\x00-\x1f\x7f]")
@@ -459,35 +440,35 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def prepare_fields(
     *,
-    integration_id: str | None = None,
-    application_id: str | None = None,
-    candidate_id: str | None = None,
-    file: Path | None = None,
-    data_url: str | None = None,
-    name: str | None = None,
-    type: str | None = None,  # noqa: A002 - the API's name
-    content_type: str | None = None,
-    remote_fields: dict[str, Any] | None = None,
     known_fingerprint: Fingerprint | None = None,
     known_sniffed: Sniffed | None = None,
     require_target: bool = True,
+    **choices: Any,
 ) -> PreparedUpload:
-    """:func:`prepare` from a draft's fields given one by one (see :class:`Draft`).
-
-    The same checks, from keyword arguments (the CLI's and the bulk runner's rows); the fields
-    are the :class:`Draft`'s.
+    """:func:`prepare` from a :class:`Draft`'s fields given as keywords
+    (``prepare_fields(application_id="A1", file=path, type="CV")``).
 
     Raises:
-        InputError: every problem found, each naming its field.
+        InputError: every problem found, each naming its field (a field of the wrong kind too).
+        TypeError: a keyword that is not one of the Draft's fields.
     """
+    return prepare(Draft(**choices), known_fingerprint=known_fingerprint, known_sniffed=known_sniffed,
+                   require_target=require_target)
+
+
+def _checked(
+    draft: Draft, known_fingerprint: Fingerprint | None, known_sniffed: Sniffed | None, require_target: bool
+) -> PreparedUpload:
+    """Every check of :func:`prepare`, on the draft's fields."""
+    file, data_url, type_ = draft.file, draft.data_url, draft.type
     problems: list[Problem] = []
     warnings: list[Notice] = []
 
-    integration_id = (integration_id or "").strip()
+    integration_id = (draft.integration_id or "").strip()
     if not integration_id and require_target:
         problems.append(Problem("integration", "no integration id given", missing=True))
-    application_id = (application_id or "").strip()
-    candidate_id = (candidate_id or "").strip() or None
+    application_id = (draft.application_id or "").strip()
+    candidate_id = (draft.candidate_id or "").strip() or None
     if application_id and candidate_id:
         problems.append(Problem("candidate", "give either an application or a candidate, not both"))
     elif not application_id and not candidate_id and require_target:
@@ -522,7 +503,7 @@ def prepare_fields(
         if problem:
             problems.append(problem)
 
-    name = (name if name is not None else _default_name(file, data_url)) or ""
+    name = (draft.name if draft.name is not None else _default_name(file, data_url)) or ""
     if not name.strip():
         problems.append(Problem("name", "the attachment needs a name", missing=True))
     elif _SURROGATE.search(name):
@@ -546,16 +527,16 @@ def prepare_fields(
 
     kind: AttachmentType | None = None
     suggested = False
-    if type:
+    if type_:
         try:
-            kind = AttachmentType(type.strip().upper())
+            kind = AttachmentType(type_.strip().upper())
         except ValueError:
-            problems.append(Problem("type", f"{type!r} is not one of CV, COVER_LETTER, OTHER"))
+            problems.append(Problem("type", f"{type_!r} is not one of CV, COVER_LETTER, OTHER"))
     else:
         kind = suggest_type(name) or AttachmentType.OTHER
         suggested = True
 
-    content_type = content_type.strip() if content_type else None
+    content_type = draft.content_type.strip() if draft.content_type else None
     if content_type is not None:
         if not CONTENT_TYPE_RE.match(content_type):
             problems.append(
@@ -591,7 +572,7 @@ def prepare_fields(
 
     remote: dict[str, Any] | None = None
     try:
-        remote = parse_remote_fields(remote_fields)
+        remote = parse_remote_fields(draft.remote_fields)
     except InputError as exc:
         problems.extend(exc.problems)
     if candidate_id and remote and "oracle" in remote:

@@ -276,3 +276,16 @@ def test_a_draft_can_target_a_candidate(pdf: Path) -> None:
         prepare(_draft(pdf, application_id=None, candidate_id="CAND1", remote_fields=oracle))
     assert [p.field for p in no_oracle.value.problems] == ["remote_fields.oracle"]
     assert prepare(_draft(pdf, remote_fields=oracle)).remote_fields == oracle  # the application takes them
+
+
+def test_a_draft_is_taken_from_a_plan_row_or_a_journal_spec_by_its_field_names(pdf: Path) -> None:
+    from types import SimpleNamespace
+
+    spec = {"integration_id": "greenhouse:x", "application_id": "A1", "file": str(pdf), "type": "CV", "number": 7}
+    from_mapping = Draft.taken_from(spec)
+    from_object = Draft.taken_from(SimpleNamespace(**spec))
+    assert from_mapping == from_object == Draft(integration_id="greenhouse:x", application_id="A1", file=pdf, type="CV")
+    assert Draft.taken_from(spec, file=None, data_url="https://x.test/cv.pdf").file is None  # changes win
+    with pytest.raises(InputError) as refused:
+        Draft.taken_from({"name": 5})
+    assert [p.field for p in refused.value.problems] == ["name"]

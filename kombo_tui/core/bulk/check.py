@@ -1,6 +1,6 @@
 """The whole-plan check that runs before the first byte of a bulk job is sent.
 
-Every row is validated the way a single send validates it (:func:`~..payload.prepare_fields`:
+Every row is validated the way a single send validates it (:func:`~..payload.prepare`:
 the file, its MIME sniff, type, name, remote fields), and then against the rest of the plan
 and the world: duplicates inside the plan, rows the history says were already sent, and each
 integration's status and published attachment limits (fetched once per integration). Rows
@@ -25,11 +25,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..connectors import ACTION_ID
+from ..draft import Draft
 from ..errors import ApiError, FileChangedError, InputError, KomboError, Notice, Problem
 from ..files.checks import Fingerprint, check_file, fingerprint
 from ..files.sniff import Sniffed, sniff_file
 from ..outcome import landed
-from ..payload import PreparedUpload, prepare_fields, restriction_warnings
+from ..payload import PreparedUpload, prepare, restriction_warnings
 from .plan import PlanRow, read_plan
 
 if TYPE_CHECKING:
@@ -202,7 +203,7 @@ class FileMemo:
             self._seen.popitem(last=False)
 
     def get(self, path: Path) -> tuple[Fingerprint | None, Sniffed | None]:
-        """The file's fingerprint and sniff; (None, None) when it cannot be read (prepare_fields reports it)."""
+        """The file's fingerprint and sniff; (None, None) when it cannot be read (prepare reports it)."""
         key = file_state(path)
         if key is None:
             return None, None
@@ -350,18 +351,7 @@ def _check_row(row: PlanRow, memo: FileMemo, seen: dict[bytes, int]) -> CheckedR
     upload: PreparedUpload | None = None
     problems = list(row.problems)
     try:
-        upload = prepare_fields(
-            integration_id=row.integration_id,
-            application_id=row.application_id,
-            file=row.file,
-            data_url=row.data_url,
-            name=row.name,
-            type=row.type,
-            content_type=row.content_type,
-            remote_fields=row.remote_fields,
-            known_fingerprint=known_fp,
-            known_sniffed=known_sniff,
-        )
+        upload = prepare(Draft.taken_from(row), known_fingerprint=known_fp, known_sniffed=known_sniff)
     except InputError as exc:
         problems.extend(exc.problems)
     checked = CheckedRow(row, upload, problems, list(upload.warnings) if upload else [])

@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..draft import Draft
 from ..engine import SendOutcome, entry_from_outcome, send_upload, verify_upload
 from ..errors import (
     ApiError,
@@ -39,7 +40,7 @@ from ..files.checks import Fingerprint
 from ..history import History, HistoryEntry
 from ..outcome import landed, unsettled
 from ..pace import Pace
-from ..payload import PreparedUpload, prepare_fields
+from ..payload import PreparedUpload, prepare
 from .check import CheckedRow, FileMemo, IntegrationFacts, PlanCheck, check_plan, fetch_facts
 from .journal import JobRow, JobRows, Journal, job_id_for
 from .plan import plan_digest
@@ -531,15 +532,8 @@ class _Run:
             if row.sha256 is not None and row.size is not None else None
         )
         file = Path(spec["file"]) if spec.get("file") and not spec.get("data_url") else None
-        return prepare_fields(
-            integration_id=spec.get("integration_id"),
-            application_id=spec.get("application_id"),
-            file=file,
-            data_url=spec.get("data_url"),
-            name=spec.get("name"),
-            type=spec.get("type"),
-            content_type=spec.get("content_type"),
-            remote_fields=spec.get("remote_fields"),
+        return prepare(
+            Draft.taken_from(spec, file=file),
             known_fingerprint=known,
             known_sniffed=self.files.sniffed(file) if file is not None else None,
         )
