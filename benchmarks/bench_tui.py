@@ -5,7 +5,7 @@
     python benchmarks/bench_tui.py startup    # time to first frame in tmux 120×40 vs a bare Textual app
     python benchmarks/bench_tui.py all
 
-Targets (from the issue): picker ≤ 100 ms per keystroke; loop lag ≤ 50 ms; first frame ≤ 1.5×
+Targets (from the issues): picker ≤ 100 ms per keystroke; loop lag ≤ 50 ms; first frame ≤ 1.3×
 the bare app. Everything talks to the embedded sandbox (in-process or on loopback), never the
 network. Prints one JSON document per benchmark.
 """
@@ -280,7 +280,10 @@ def bench_startup(runs: int = 7) -> dict[str, Any]:
         return {"skipped": "tmux not installed"}
     workdir = Path(tempfile.mkdtemp(prefix="kombo-bench-"))
     (workdir / "bare.py").write_text(BARE_APP)
-    env = f"env -u KOMBO_API_KEY XDG_CONFIG_HOME={workdir}/config"
+    # Both run as installed, from bytecode: PYTHONDONTWRITEBYTECODE (set on some machines, this
+    # one included) is unset so the warm-up run writes kombo-tui's .pyc files, as pip's install
+    # does for textual's; with it set, every start would compile ~40 modules (~40 ms) anew.
+    env = f"env -u KOMBO_API_KEY -u PYTHONDONTWRITEBYTECODE XDG_CONFIG_HOME={workdir}/config"
     kombo = f"{env} {Path(PYTHON).parent / 'kombo-tui'} --sandbox"
     bare = f"{env} {PYTHON} bare.py"
     ours: list[float] = []
@@ -302,8 +305,8 @@ def bench_startup(runs: int = 7) -> dict[str, Any]:
         "bare_all_s": [round(x, 3) for x in theirs],
         "kombo_all_s": [round(x, 3) for x in ours],
         "ratio": round(ratio, 2),
-        "target_ratio": 1.5,
-        "ok": ratio <= 1.5,
+        "target_ratio": 1.3,
+        "ok": ratio <= 1.3,
     }
 
 

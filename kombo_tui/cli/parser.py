@@ -239,7 +239,7 @@ def remote_fields_from_args(args: argparse.Namespace) -> dict[str, Any] | None:
 
 def _sandbox_integrations() -> str:
     """The sandbox's integrations for ``kombo-tui sandbox --help`` (``X-Integration-Id`` values)."""
-    from ..sandbox.data import INTEGRATIONS, SANDBOX_API_KEY
+    from ..sandbox.integrations import INTEGRATIONS, SANDBOX_API_KEY
 
     width = max(len(i.id) for i in INTEGRATIONS)
     lines = [f"  {i.id:<{width}}  {i.demonstrates}" for i in INTEGRATIONS]

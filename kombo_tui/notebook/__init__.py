@@ -149,7 +149,7 @@ class SendForm:
 
         suggestions = list(integrations or [])
         if not suggestions and _is_loopback(target.base_url):
-            from kombo_tui.sandbox.data import INTEGRATIONS
+            from kombo_tui.sandbox.integrations import INTEGRATIONS
 
             suggestions = [i.id for i in INTEGRATIONS]
         full = w.Layout(width="100%")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kombo_tui.core.target import LocalServer, SandboxSpec
 
-from .data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
+from .integrations import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
 
 __all__ = ["embedded"]
 

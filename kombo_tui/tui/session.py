@@ -264,7 +264,7 @@ class Session:
         """Integration ids to complete from: the recent ones, then the sandbox's."""
         recent = list(self.settings.recent_integrations) if self.settings else []
         if self.connection.sandbox:
-            from kombo_tui.sandbox.data import INTEGRATIONS
+            from kombo_tui.sandbox.integrations import INTEGRATIONS
 
             recent += [i.id for i in INTEGRATIONS if i.id not in recent]
         return recent

@@ -1,5 +1,6 @@
 """The first frame paints before the heavy parts load: no pydantic, no HTTP client, no sandbox
-server, no history database, no one-call API (measured by ``benchmarks/bench_tui.py startup``)."""
+server nor its generated data, no history database, no one-call API (measured by
+``benchmarks/bench_tui.py startup``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 from tests.bulk.helpers import child_env
 
 HEAVY = ("pydantic", "pydantic_settings", "httpx", "sqlite3", "uvicorn", "starlette", "kombo_tui.core.api",
-         "kombo_tui.sandbox.server", "magic")
+         "kombo_tui.sandbox.server", "kombo_tui.sandbox.data", "magic")
 
 _CHILD = """
 import json, sys

@@ -209,7 +209,7 @@ class MainScreen(Screen[None]):
         """The embedded sandbox's integration ids (None when the app talks to Kombo)."""
         if not self.session.connection.sandbox:
             return None
-        from kombo_tui.sandbox.data import INTEGRATIONS
+        from kombo_tui.sandbox.integrations import INTEGRATIONS
 
         return [i.id for i in INTEGRATIONS]
 
