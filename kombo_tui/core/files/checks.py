@@ -26,6 +26,8 @@ import os
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from ..errors import FileChangedError, InputError
 
@@ -122,6 +124,14 @@ _OPEN_FLAGS = (
 )
 
 
+@lru_cache(maxsize=8)
+def _credential_places(home: str, config: str) -> tuple[tuple[Path, str], ...]:
+    """The key folders under ``home`` and kombo-tui's ``config`` folder, resolved (once per
+    pair: a plan of many rows does not resolve them again for each)."""
+    resolved = Path(home).resolve()
+    return (*((resolved / d, f"~/{d}") for d in _CREDENTIAL_DIRS), (Path(config).resolve(), "kombo-tui's config directory"))
+
+
 def credential_place(path: str | os.PathLike[str]) -> str | None:
     """Why ``path`` is a place for keys, never a document to upload (None when it is not).
 
@@ -129,18 +139,15 @@ def credential_place(path: str | os.PathLike[str]) -> str | None:
     key), a ``.env`` file, ``*.pem`` and ``*.key`` — judged on the real path, symlinks resolved,
     so neither a link nor an attachment name can disguise one.
     """
-    from pathlib import Path
-
     from ..config.file import config_path
 
     try:
         real = Path(path).resolve()
-        home = Path.home().resolve()
-        config = config_path().parent.resolve()
+        places = _credential_places(str(Path.home()), str(config_path().parent))
     except (OSError, RuntimeError):  # a symlink loop: check_file names the problem
         return None
-    for place, why in [(home / d, f"~/{d}") for d in _CREDENTIAL_DIRS] + [(config, "kombo-tui's config directory")]:
-        if real == place or place in real.parents:
+    for place, why in places:
+        if real.is_relative_to(place):
             return f"inside {why}"
     name = real.name.lower()
     if name == ".env" or name.startswith(".env."):
