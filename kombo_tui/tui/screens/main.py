@@ -1,12 +1,15 @@
 """The main screen: owns the draft and every piece of state; panels are bound to it.
 
-This module is wiring: bindings, state, the panels' messages, actions and workers. What a
-user reads about a send is built by :mod:`kombo_tui.tui.present`; files are inspected by
-:mod:`kombo_tui.tui.inspect`; preparing, sending, verifying and exporting are
+This module is wiring: bindings, the panels' messages, actions and workers. The transitions
+are plain objects: where the file goes is :class:`~kombo_tui.tui.flows.target.TargetFlow`, how
+it leaves (confirm, upload, cancel, verify, which keys work) is
+:class:`~kombo_tui.tui.flows.send.SendFlow`; the screen forwards events to them, runs the
+workers they ask for and assigns their records to its reactives (which the panels are bound
+to). What a user reads about a send is built by :mod:`kombo_tui.tui.present`; files are
+inspected by :mod:`kombo_tui.tui.inspect`; preparing, sending, verifying and exporting are
 :mod:`kombo_tui.tui.services`. Everything from outside the screen (where to send, the audit
 log, the settings) comes from the :class:`~kombo_tui.tui.session.Session` it is given; the
-app talks to it only through :mod:`kombo_tui.tui.messages`. Workers call the services and
-assign what comes back.
+app talks to it only through :mod:`kombo_tui.tui.messages`.
 
 Long work never runs on the event loop: sniffing and hashing in thread workers, HTTP in async
 workers (exclusive per purpose, failures become state, never a crash).
@@ -16,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -35,7 +37,9 @@ from kombo_tui.core.errors import InputError, KomboError
 from kombo_tui.core.net import safe_link
 from kombo_tui.core.text import one_line
 
-from .. import present, services
+from .. import services
+from ..flows.send import SendFlow, StartUpload, StartVerify
+from ..flows.target import CheckIntegration, ListShown, TargetFlow, TargetStep, nothing_yet
 from ..inspect import inspect, path_problem
 from ..messages import EnvironmentChanged, MainScreenReady, SettingsLoaded
 from ..paths import resolve_path
@@ -51,7 +55,6 @@ from ..state import (
     PickedApplication,
     ResultView,
     TargetKind,
-    upload_key,
 )
 from ..text import Line, format_bytes, safe_line
 from ..widgets.attachment import AttachmentPanel
@@ -70,6 +73,7 @@ if TYPE_CHECKING:
     from kombo_tui.core.history import HistoryEntry
     from kombo_tui.core.payload import PreparedUpload
 
+    from ..flows.send import Confirm
     from ..session import Session
     from .picker import PickerCache
 
@@ -86,11 +90,6 @@ PROGRESS_INTERVAL = 0.05
 _ANSWERED_WHEN_OFF = frozenset({"verify", "copy_log_url", "send"})
 """Actions whose key still answers while the action is off (nothing to verify, no log URL, an
 upload in flight): said in the Result panel, never a silent key."""
-
-
-def _nothing_yet(text: str) -> Line:
-    """An answer saying why a key had nothing to do yet (or what it did instead)."""
-    return ((text, "$warning"),)
 
 
 class MainScreen(Screen[None]):
@@ -139,15 +138,16 @@ class MainScreen(Screen[None]):
     result: var[ResultView] = var(ResultView, init=False)
     sending: var[bool] = var(False, init=False)
 
-    @property
-    def in_flight(self) -> str | None:
-        """What quitting now would cut short (None: nothing)."""
-        return "an upload" if self.sending else None
     extra_files: var[tuple[BatchFile, ...]] = var(tuple, init=False)
     """Further files for the same application, sent together with the first."""
     first_file_result: var[Line] = var(tuple, init=False)
     last_send: var[LastSend] = var(LastSend, init=False)
     """What Verify re-checks, and whether a resend must ask first."""
+
+    @property
+    def in_flight(self) -> str | None:
+        """What quitting now would cut short (None: nothing)."""
+        return "an upload" if self.send_flow.sending else None
 
     def __init__(self, session: Session, *, initial: Initial | None = None) -> None:
         super().__init__(id="main")
@@ -159,16 +159,64 @@ class MainScreen(Screen[None]):
         self._file_timer: Timer | None = None
         self._picker_cache: PickerCache | None = None
         self._candidate_cache: PickerCache | None = None
-        self._attachments: AttachmentsCache | None = None
         self._replay_content_type: str | None = None
         """A replayed send's content type, put back once its file was read (which sets the sniffed one)."""
-        self._batch_progress: dict[int, tuple[int, int]] = {}
-        self._next_key = 0
-        self._progress = (0, 0)
+        self.target_flow = TargetFlow()
+        """The integration, the application or candidate, what is already there."""
+        self.send_flow = SendFlow(self._previous_sends)
+        """Confirm, upload, cancel, verify; the batch's further files."""
         self.fields_ready = False
         """True once every panel's fields are mounted (right after the first frame)."""
         self._bindings_pending = False
         self._progress_bar = Throttle(PROGRESS_INTERVAL, self._show_progress, self.set_timer)
+
+    @property
+    def _attachments(self) -> AttachmentsCache | None:
+        """The attachment listings asked for so far (None until the first)."""
+        return self.target_flow.cache
+
+    @property
+    def _progress(self) -> tuple[int, int]:
+        """Bytes of the upload in flight taken so far, of the total."""
+        return self.send_flow.progress
+
+    def _show_target(self) -> None:
+        """The target flow's records, to the panels bound to them."""
+        flow = self.target_flow
+        self.integration_view = flow.integration
+        self.picked = flow.picked
+        self.picked_candidate = flow.picked_candidate
+        self.attachments_view = flow.attachments
+
+    def _show_send(self) -> None:
+        """The send flow's records, to the panels bound to them."""
+        flow = self.send_flow
+        self.sending = flow.sending
+        self.last_send = flow.last_send
+        self.extra_files = flow.extra_files
+        self.first_file_result = flow.first_file_result
+        self.result = flow.result
+
+    # A record assigned to the screen itself (a test setting up a state) goes back to its flow,
+    # which stays the one truth; the watchers of sending, result and last_send do so below.
+
+    def watch_integration_view(self, view: IntegrationView) -> None:
+        self.target_flow.integration = view
+
+    def watch_picked(self, picked: PickedApplication | None) -> None:
+        self.target_flow.picked = picked
+
+    def watch_picked_candidate(self, picked: PickedApplication | None) -> None:
+        self.target_flow.picked_candidate = picked
+
+    def watch_attachments_view(self, view: AttachmentsView) -> None:
+        self.target_flow.attachments = view
+
+    def watch_extra_files(self, rows: tuple[BatchFile, ...]) -> None:
+        self.send_flow.extra_files = rows
+
+    def watch_first_file_result(self, line: Line) -> None:
+        self.send_flow.first_file_result = line
 
     # ------------------------------------------------------------------ layout
 
@@ -233,7 +281,7 @@ class MainScreen(Screen[None]):
             integration_id=initial.integration or None, application_id=initial.application or None, type="OTHER"
         )
         if initial.integration:
-            self._schedule_check(initial.integration)
+            self._target_step(TargetStep(self.draft, (self.target_flow.check_soon(initial.integration),)))
         if initial.file:
             self._on_path(initial.file)
         self.query_one("#integration", Input).focus()
@@ -271,66 +319,68 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ target
 
+    def _target_step(self, step: TargetStep) -> None:
+        """Show what a target event did, then run the effects it asks for."""
+        if step.switched_to is not None:
+            self.query_one(TargetPanel).show_target(step.switched_to)
+            self.query_one(RemoteFieldsPanel).set_target_kind(step.switched_to)
+        if step.answer is not None:
+            self.answer = step.answer
+        self.draft = step.draft
+        self._show_target()
+        for effect in step.effects:
+            if isinstance(effect, CheckIntegration):
+                self._schedule_check(effect.integration_id)
+            elif isinstance(effect, ListShown):
+                self.action_list_attachments()
+            else:
+                self.list_attachments(effect.key, refresh=effect.refresh)
+
     @on(TargetPanel.IntegrationEdited, "#target")
     def _integration_edited(self, event: TargetPanel.IntegrationEdited) -> None:
-        value = event.value
-        if value == (self.draft.integration_id or ""):
-            return
-        self.draft = self.draft.updated(integration_id=value or None)
-        self.integration_view = IntegrationView(value, checking=bool(value))
-        self._schedule_check(value)
+        self._target_step(self.target_flow.integration_edited(self.draft, event.value))
 
     def _schedule_check(self, value: str) -> None:
         if self._check_timer is not None:
             self._check_timer.stop()
         if value:
             self._check_timer = self.set_timer(CHECK_DELAY, lambda: self.check_integration(value))
-            self.integration_view = IntegrationView(value, checking=True)
         else:
             self.workers.cancel_group(self, "integration")
-            self.integration_view = IntegrationView()
 
     @work(exclusive=True, group="integration", exit_on_error=False)
     async def check_integration(self, integration_id: str) -> None:
         """``GET /integrations/{id}`` then the action's restrictions; state, never a crash."""
-        from kombo_tui.core.hints import hint_for
-
+        flow = self.target_flow
         try:
             client = await self.session.connection.client()
             details = await client.get_integration(integration_id)
         except KomboError as exc:
-            self.integration_view = IntegrationView(integration_id, error=present.short_error(exc), hint=hint_for(exc))
+            self.integration_view = flow.check_failed(integration_id, exc)
             self._recompute()
             return
         self.base_url = self.session.connection.base_url
-        self.integration_view = IntegrationView(integration_id, details=details)
+        self.integration_view = flow.checked(integration_id, details)
         self.query_one(RemoteFieldsPanel).set_tool(details.tool.id or tool_id_of(integration_id))
         self.session.remember(integration_id)
         try:
             restrictions = await client.get_attachment_restrictions(integration_id)
         except KomboError:
             restrictions = None
-        self.integration_view = replace(self.integration_view, restrictions=restrictions, restrictions_known=True)
+        self.integration_view = flow.restrictions_read(restrictions)
         self._recompute()
 
     @on(TargetPanel.ApplicationEdited, "#target")
     def _application_edited(self, event: TargetPanel.ApplicationEdited) -> None:
-        value = event.value
-        self.draft = self.draft.updated(application_id=value or None)
-        if self.picked is not None and self.picked.id != value:
-            self.picked = PickedApplication(id=value) if value else None
-        elif self.picked is None and value:
-            self.picked = PickedApplication(id=value)
+        self._target_step(TargetStep(self.target_flow.application_edited(self.draft, event.value)))
 
     @on(TargetPanel.CandidateEdited, "#target")
     def _candidate_edited(self, event: TargetPanel.CandidateEdited) -> None:
-        self.draft = self.draft.updated(candidate_id=event.value or None)
-        if self.picked_candidate is not None and self.picked_candidate.id != event.value:
-            self.picked_candidate = None  # its names belong to another id
+        self._target_step(TargetStep(self.target_flow.candidate_edited(self.draft, event.value)))
 
     @on(TargetPanel.TargetSwitched, "#target")
     def _target_switched(self, event: TargetPanel.TargetSwitched) -> None:
-        self.draft = self.draft.updated(target=event.kind)
+        self.draft = self.target_flow.target_switched(self.draft, event.kind)
         self.query_one(RemoteFieldsPanel).set_target_kind(event.kind)
 
     def action_switch_target(self) -> None:
@@ -344,13 +394,13 @@ class MainScreen(Screen[None]):
         """The picker of what the form is switched to: applications, or candidates (F2 switches)."""
         from .picker import ApplicationPicker, CandidatePicker, PickerCache
 
-        integration_id = self.draft.integration_id
-        kind = self.draft.target
-        if not integration_id:
-            self.answer = _nothing_yet(f"Enter the integration id first: the picker lists its {kind}s.")
+        why_not = self.target_flow.why_no_pick(self.draft)
+        if why_not is not None:
+            self.answer = why_not
             self.query_one("#integration", Input).focus()
             return
-        if kind == "candidate":
+        integration_id = self.draft.integration_id or ""
+        if self.draft.target == "candidate":
             if self._candidate_cache is None or self._candidate_cache.integration_id != integration_id:
                 self._candidate_cache = PickerCache(integration_id)
             self.app.push_screen(CandidatePicker(self._candidate_cache, self.session.connection.client), self._picked_candidate)
@@ -359,36 +409,19 @@ class MainScreen(Screen[None]):
             self._picker_cache = PickerCache(integration_id)
         self.app.push_screen(ApplicationPicker(self._picker_cache, self.session.connection.client), self._picked)
 
-    def _candidate_names(self, upload: PreparedUpload) -> PickedApplication | None:
-        """The picked candidate, when ``upload`` goes to that candidate through that integration."""
-        chosen = self.picked_candidate
-        if chosen is None or chosen.id != upload.candidate_id or chosen.integration_id != upload.integration_id:
-            return None
-        return chosen
-
     def _picked_candidate(self, picked: PickedApplication | None) -> None:
         if picked is None:
             return
         self.query_one(TargetPanel).set_candidate_id(picked.id)
-        self.draft = self.draft.updated(candidate_id=picked.id)
-        # Names only from a pick (F2's typed id has none), under the integration it was picked in.
-        self.picked_candidate = replace(picked, integration_id=self.draft.integration_id) if picked.candidate else None
+        self._target_step(self.target_flow.candidate_picked(self.draft, picked))  # lists the candidate's files
         self.query_one("#path", Input).focus()
-        self.action_list_attachments()  # the candidate's files (one request, cached)
 
     def _picked(self, picked: PickedApplication | None) -> None:
         if picked is None:
             return
-        panel = self.query_one(TargetPanel)
-        panel.set_application_id(picked.id)
-        if self.draft.target == "candidate":  # switched to the candidate while the picker was open
-            panel.show_target("application")
-            self.query_one(RemoteFieldsPanel).set_target_kind("application")
-            self.answer = (("Switched to the application endpoint: an application was picked (F2 switches back).", "$accent"),)
-        self.draft = self.draft.updated(application_id=picked.id, target="application")
-        self.picked = replace(picked, integration_id=self.draft.integration_id)  # its names belong to this one
+        self.query_one(TargetPanel).set_application_id(picked.id)
+        self._target_step(self.target_flow.application_picked(self.draft, picked))  # lists its files (cached)
         self.query_one("#path", Input).focus()
-        self.action_list_attachments()  # one request, on the pick only (cached)
 
     # ------------------------------------------------------------------ file
 
@@ -488,13 +521,9 @@ class MainScreen(Screen[None]):
 
     @on(FilePanel.AddRequested, "#file-panel")
     def _add_requested(self, event: FilePanel.AddRequested) -> None:
-        from kombo_tui.core.files.naming import suggest_type
-
         path, shown = resolve_path(event.value)
-        suggested = suggest_type(path.name)
-        self._next_key += 1
-        item = BatchFile(self._next_key, path, shown, type=suggested.value if suggested else "OTHER")
-        self.extra_files = (*self.extra_files, item)
+        item = self.send_flow.file_added(path, shown)
+        self._show_send()
         self.inspect_more(item.key, path, shown)
 
     @work(thread=True, group="batch-file", exit_on_error=False)
@@ -505,30 +534,18 @@ class MainScreen(Screen[None]):
             self.app.call_from_thread(self._more_done, key, view)
 
     def _more_done(self, key: int, view: FileView) -> None:
-        self.extra_files = tuple(
-            replace(
-                item,
-                state=view.state,
-                error=view.error,
-                sniffed=view.sniffed,
-                fingerprint=view.fingerprint,
-                size=view.size,
-            )
-            if item.key == key
-            else item
-            for item in self.extra_files
-        )
+        self.send_flow.file_read(key, view)
+        self._show_send()
 
     @on(FilePanel.RemoveRequested, "#file-panel")
     def _remove_requested(self, event: FilePanel.RemoveRequested) -> None:
-        self.extra_files = tuple(item for item in self.extra_files if item.key != event.key)
+        self.send_flow.file_removed(event.key)
+        self._show_send()
 
     @on(FilePanel.TypeChosen, "#file-panel")
     def _type_chosen(self, event: FilePanel.TypeChosen) -> None:
-        self.extra_files = tuple(
-            replace(item, type=event.value, error=None if item.state == "ready" else item.error) if item.key == event.key else item
-            for item in self.extra_files
-        )
+        self.send_flow.type_chosen(event.key, event.value)
+        self._show_send()
 
     # ------------------------------------------------------------------ attachment & remote
 
@@ -554,7 +571,8 @@ class MainScreen(Screen[None]):
         self._recompute()
 
     def _recompute(self) -> None:
-        """Rebuild the preview and its warnings from the draft (cheap: no file reads)."""
+        """Rebuild the preview and its warnings from the draft (cheap: no file reads); point the
+        attachments list at the draft's target and the name of the file about to be sent."""
         shown = services.preview(
             self.draft,
             self.file_view,
@@ -564,60 +582,31 @@ class MainScreen(Screen[None]):
         self.file_warnings = shown.file_warnings
         self.preview_problems = shown.problems
         self.prepared = shown.upload
-        self._sync_attachments()
+        name = shown.upload.name if shown.upload is not None else self.draft.name
+        self.attachments_view = self.target_flow.follow(self.draft, name)
 
     # ------------------------------------------------------------------ what is already there
 
-    def _sync_attachments(self) -> None:
-        """Point the attachments list at the draft's target (a cached listing, else none yet)
-        and at the name of the file about to be sent."""
-        key = self.draft.target_key()
-        name = self.prepared.name if self.prepared is not None else self.draft.name
-        view = self.attachments_view
-        if view.key != key:
-            cached = self._attachments.cached(key) if self._attachments is not None and key is not None else None
-            view = AttachmentsView(key, "ready", found=cached) if cached is not None else AttachmentsView(key)
-        if view != self.attachments_view or view.name != name:
-            self.attachments_view = replace(view, name=name)
-
     def action_list_attachments(self) -> None:
-        key = self.draft.target_key()
-        if key is None:
-            self.attachments_view = AttachmentsView()
-            which = "candidate id" if self.draft.target == "candidate" else "application id (or F3)"
-            self.answer = _nothing_yet(f"Nothing to list yet: enter the integration and the {which} first.")
-            return
-        self.list_attachments(key, refresh=self.attachments_view.key == key and self.attachments_view.state != "idle")
+        self._target_step(self.target_flow.list_requested(self.draft))
 
     @work(exclusive=True, group="attachments", exit_on_error=False)
     async def list_attachments(self, key: TargetKey, refresh: bool = False) -> None:
         """List the target's attachments once (cached per target; a refresh asks again)."""
-        from kombo_tui.core.existing import AttachmentsCache
-
-        if self._attachments is None:
-            self._attachments = AttachmentsCache()
-        self.attachments_view = AttachmentsView(key, "loading", name=self.attachments_view.name)
+        flow = self.target_flow
+        cache = flow.listing(key)
+        self.attachments_view = flow.attachments
         try:
             client = await self.session.connection.client()
         except KomboError as exc:
-            view = AttachmentsView(key, "error", error=present.short_error(exc))
+            flow.list_failed(self.draft, key, exc)
         else:
-            view = await services.list_attachments(self._attachments, client, key, refresh=refresh)
-        if self.draft.target_key() == key:  # the user may have moved on meanwhile
-            self.attachments_view = replace(view, name=self.attachments_view.name)
+            flow.listed(self.draft, key, await services.list_attachments(cache, client, key, refresh=refresh))
+        self.attachments_view = flow.attachments
 
     def _attachments_changed(self, uploads: list[PreparedUpload]) -> None:
         """A send (or Verify) touched these targets: forget their listings; list the shown one again."""
-        if self._attachments is None:
-            return
-        from kombo_tui.core.existing import target_key
-
-        keys = {target_key(u) for u in uploads}
-        for key in keys:
-            self._attachments.forget(key)
-        shown = self.attachments_view
-        if shown.key in keys and shown.state in ("ready", "error"):
-            self.list_attachments(shown.key, refresh=True)
+        self._target_step(TargetStep(self.draft, self.target_flow.attachments_changed(uploads)))
 
     # ------------------------------------------------------------------ send
 
@@ -631,33 +620,18 @@ class MainScreen(Screen[None]):
             if binding.action in _ANSWERED_WHEN_OFF and not self.check_action(binding.action, ()):
                 event.stop()
                 event.prevent_default()
-                self.answer = _nothing_yet(self._why_off(binding.action))
+                self.answer = nothing_yet(self.send_flow.why_off(binding.action))
                 return
 
-    def _why_off(self, action: str) -> str:
-        if action == "verify":
-            if self.sending:
-                return "Verify waits: an upload is in flight (Esc cancels it)."
-            return "Nothing to verify yet: F5 re-reads the application's attachments after a send (F12 lists them now)."
-        if action == "copy_log_url":
-            return "No log URL to copy: Kombo's errors carry one, shown here after a failed send."
-        return "An upload is in flight: wait for its result here, or Esc cancels it."
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "send":
-            return None if self.sending else True
-        if action == "cancel_upload":
-            return self.sending
-        if action == "verify":
-            return bool(self.last_send.uploads) and not self.sending
-        if action == "copy_log_url":
-            return safe_link(self.result.log_url) is not None
-        return True
+        return self.send_flow.check_action(action)
 
-    def watch_sending(self) -> None:
+    def watch_sending(self, sending: bool) -> None:
+        self.send_flow.sending = sending
         self._refresh_bindings_soon()
 
     def watch_result(self, old: ResultView, new: ResultView) -> None:
+        self.send_flow.result = new
         if old.kind != new.kind or old.headline != new.headline:
             self.answer = ()  # a new result: the last key's answer is history
         # Refreshing bindings repaints the key bar: only when a binding's state changes.
@@ -665,6 +639,7 @@ class MainScreen(Screen[None]):
             self._refresh_bindings_soon()
 
     def watch_last_send(self, old: LastSend, new: LastSend) -> None:
+        self.send_flow.last_send = new
         if bool(old.uploads) != bool(new.uploads):
             self._refresh_bindings_soon()  # Verify becomes available
 
@@ -683,92 +658,64 @@ class MainScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_send(self) -> None:
-        if self.sending:
-            return
-        if self.file_view.state == "inspecting" and not self.draft.by_url:
-            self.result = ResultView("invalid", "Not sent: the file is still being read. Try again in a moment.")
-            return
-        check = services.check_send(
-            self.draft, self.file_view, self.extra_files, self._remote_error, services.known_limits(self.integration_view)
+        confirm = self.send_flow.request(
+            self.draft, self.file_view, self.target_flow, remote_error=self._remote_error, problems=self.preview_problems
         )
-        self.extra_files = check.extra_files
-        if check.problems:
-            self.result = present.not_sent_view(check.problems)
-            return
-        self._confirm(check.uploads)
+        self._show_send()
+        if confirm is not None:
+            self._confirm(confirm)
 
     def _previous_sends(self, upload: PreparedUpload) -> list[HistoryEntry]:
         """Earlier sends of the same bytes to the same application (from the audit log)."""
         return services.previous_sends(self.session.history, self.session.connection.history_environment, upload)
 
-    def _confirm(self, uploads: list[PreparedUpload]) -> None:
+    def _confirm(self, confirm: Confirm) -> None:
         from .choice import ChoiceScreen
 
-        previous = [self._previous_sends(u) for u in uploads]
-        spec = present.confirm_spec(
-            uploads,
-            self.integration_view,
-            self.picked,
-            self.preview_problems,
-            previous,
-            unknown_here=self.last_send.unknown_key == upload_key(uploads[0]),
-            picked_candidate=self._candidate_names(uploads[0]),
-        )
+        spec = confirm.spec
 
         def chosen(value: str | None) -> None:
-            if value == "send":  # past the earlier sends Confirm showed, and no others
-                self.upload(uploads, accept=frozenset(e.id for entries in previous for e in entries if e.id is not None))
-            elif value == "verify":
-                unknown_entry = present.first_unknown(previous)
-                if unknown_entry is not None:
-                    target = next(u for u, entries in zip(uploads, previous, strict=True) if unknown_entry in entries)
-                    self.last_send = self.last_send.verifying(target, unknown_entry.id, present.parse_time(unknown_entry.at))
-                elif not self.last_send.uploads:
-                    self.last_send = self.last_send.verifying(uploads[0])
-                self.verify(self.last_send, was_unknown=True)
+            self._run_send(self.send_flow.chosen(confirm, value))
 
         self.app.push_screen(
             ChoiceScreen(spec.title, content(*spec.body), spec.choices, focus=spec.focus, screen_id=spec.screen_id), chosen
         )
 
-    def _on_progress(self, sent: int, total: int) -> None:
-        """Called on the loop for every chunk the transport took: the bar moves at most every
-        ``PROGRESS_INTERVAL`` seconds (and always at the end)."""
-        self._progress = (sent, total)
-        self._progress_bar.update(final=sent >= total)
+    def _run_send(self, effect: StartUpload | StartVerify | None) -> None:
+        """Show the send flow's records, then start the upload or the check it asks for."""
+        self._show_send()
+        if isinstance(effect, StartUpload):
+            self.upload(effect.uploads, accept=effect.accept)
+        elif isinstance(effect, StartVerify):
+            self.verify(effect.sent, was_unknown=effect.was_unknown)
 
     def _show_progress(self) -> None:
-        self.query_one(ResultPanel).set_progress(*self._progress)
+        self.query_one(ResultPanel).set_progress(*self.send_flow.progress)
 
     @work(exclusive=True, group="upload", exit_on_error=False)
     async def upload(self, uploads: list[PreparedUpload], accept: frozenset[int] = frozenset()) -> None:
         """Send once (the engine retries only rate/concurrency limits) and show the outcome(s)."""
-        self.sending = True
+        flow = self.send_flow
+        flow.begin(uploads)
+        self._show_send()
         settle_gc()  # no full collection of the app's long-lived objects mid-upload
-        total = sum(u.content_length for u in uploads)
-        self._progress = (0, total)
-        self._batch_progress = {i: (0, u.content_length) for i, u in enumerate(uploads)}
-        retries: list[str] = []
         # The confirm dialog just closed: let that repaint go out in a frame of its own before
         # the result panel grows (a relayout); together they would stall the loop.
         await self.wait_for_refresh()
-        self.result = present.sending_view(uploads, total)
+        flow.show_sending(uploads)
+        self._show_send()
         self._progress_bar.restart()
-        self.query_one(ResultPanel).set_progress(0, total)
-        self.first_file_result = ()
-        if len(uploads) > 1:
-            self.extra_files = tuple(replace(f, result="sending…", result_kind="sending") for f in self.extra_files)
+        self.query_one(ResultPanel).set_progress(*flow.progress)
 
         def progress(index: int, sent: int, size: int) -> None:
-            self._batch_progress[index] = (sent, size)  # whether each body went out in full (on cancel)
-            if len(uploads) == 1:
-                self._on_progress(sent, size)
-            else:
-                self._on_progress(sum(s for s, _ in self._batch_progress.values()), self._progress[1])
+            # Called on the loop for every chunk the transport took: the bar moves at most
+            # every PROGRESS_INTERVAL seconds (and always at the end).
+            done, total = flow.progressed(index, sent, size)
+            self._progress_bar.update(final=done >= total)
 
         def on_retry(notice: RetryNotice) -> None:
-            retries.append(present.retry_line(notice))
-            self.result = replace(self.result, retries=tuple(retries))
+            flow.retried(notice)
+            self._show_send()
 
         try:
             outcomes = await services.send(
@@ -784,52 +731,22 @@ class MainScreen(Screen[None]):
                 on_retry=on_retry,
             )
         except asyncio.CancelledError:
-            self._cancelled(uploads)
+            flow.cancelled(uploads)
             raise
         except InputError as exc:  # the integration's published limits refuse a file: nothing left
-            self.sending = False
-            self.result = present.not_sent_view(services.limits_problems(exc))
-            self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
+            flow.refused(exc)
             return
         except KomboError as exc:  # e.g. the sandbox could not start
-            self.sending = False
-            self.result = ResultView("error", "✗ Not sent", message=str(exc))
-            self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
+            flow.failed(exc)
             return
         finally:
-            self.sending = False
-        self.last_send = self.last_send.after(outcomes)
-        self._attachments_changed([o.upload for o in outcomes])
-        if len(outcomes) == 1:
-            self.result = present.outcome_view(outcomes[0], self.picked)
-            notes = outcomes[0].notes
-        else:
-            batch = present.batch_view(outcomes, self.extra_files)
-            self.first_file_result = batch.first_result
-            self.extra_files = batch.extra_files
-            self.result = batch.view
-            notes = [n for o in outcomes for n in o.notes]
-        if notes:
-            self.result = replace(self.result, lines=self.result.lines + tuple(f"note: {n}" for n in dict.fromkeys(notes)))
-
-    def _cancelled(self, uploads: list[PreparedUpload]) -> None:
-        complete = [uploads[i] for i, (sent, total) in self._batch_progress.items() if total and sent >= total]
-        # The core logged each of these as "unknown" (the body was out): Verify updates that row.
-        rows = {id(u): self._cancelled_row(u) for u in complete}
-        unknown_key = upload_key(uploads[0]) if uploads[0] in complete else self.last_send.unknown_key
-        self.last_send = LastSend(
-            tuple(uploads), tuple(rows.get(id(u)) for u in uploads), (None,) * len(uploads), unknown_key
-        )
-        self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
-        self.result = present.cancelled_view(uploads, complete, self._progress)
-
-    def _cancelled_row(self, upload: PreparedUpload) -> int | None:
-        """The audit-log row the core wrote for a send cancelled after its body went out."""
-        previous = self._previous_sends(upload)
-        return next((entry.id for entry in previous if entry.outcome == "unknown"), None)  # what the cancel wrote
+            flow.stopped()
+            self._show_send()
+        self._attachments_changed(flow.sent(outcomes, self.picked))
+        self._show_send()
 
     def action_cancel_upload(self) -> None:
-        if self.sending:
+        if self.send_flow.sending:
             self.workers.cancel_group(self, "upload")
 
     @on(ResultPanel.CancelRequested, "#result-panel")
@@ -849,25 +766,22 @@ class MainScreen(Screen[None]):
         self.action_verify()
 
     def action_verify(self) -> None:
-        if self.last_send.uploads and not self.sending:
-            self.verify(self.last_send, was_unknown=self.result.kind == "unknown")
+        self._run_send(self.send_flow.verify_requested())
 
     @work(exclusive=True, group="verify", exit_on_error=False)
     async def verify(self, sent: LastSend, was_unknown: bool = False) -> None:
         """Re-read the application's attachments, say whether each file is there, log it."""
-        before = self.result
-        self.result = replace(before, verification="checking the application's attachments…", verification_found=None)
+        flow = self.send_flow
+        flow.verifying()
+        self._show_send()
         try:
             client = await self.session.connection.client()
         except KomboError as exc:
-            self.result = replace(before, verification=f"could not check: {exc}", verification_found=None)
+            flow.verify_failed(exc)
+            self._show_send()
             return
-        report = await services.verify(client, self.session.history, sent, was_unknown=was_unknown)
-        if self.last_send.unknown_key in report.resolved:
-            self.last_send = replace(self.last_send, unknown_key=None)  # no need to ask before the next send
-        self.result = replace(
-            before, verification=report.summary, verification_found=report.found, lines=before.lines + report.notes
-        )
+        flow.verified(await services.verify(client, self.session.history, sent, was_unknown=was_unknown))
+        self._show_send()
         self._attachments_changed(list(sent.uploads))
 
     # ------------------------------------------------------------------ payload & misc
@@ -880,11 +794,11 @@ class MainScreen(Screen[None]):
         if not self.full_body:
             self.answer = (("Payload: base64 elided again (F6 shows it in full).", "dim"),)
         elif upload is None:
-            self.answer = _nothing_yet("Full body on: the Payload panel shows it once a file is chosen (F6 turns it off).")
+            self.answer = nothing_yet("Full body on: the Payload panel shows it once a file is chosen (F6 turns it off).")
         elif upload.file is None:
-            self.answer = _nothing_yet("Nothing to show in full: a data_url request carries no base64 (F6 turns it off).")
+            self.answer = nothing_yet("Nothing to show in full: a data_url request carries no base64 (F6 turns it off).")
         elif upload.size > FULL_BODY_LIMIT:
-            self.answer = _nothing_yet(
+            self.answer = nothing_yet(
                 f"Full body not shown: the file is {format_bytes(upload.size)} (limit {format_bytes(FULL_BODY_LIMIT)}). "
                 "F7 exports it."
             )
@@ -894,7 +808,7 @@ class MainScreen(Screen[None]):
     def action_export_curl(self) -> None:
         upload = self.prepared
         if upload is None:
-            self.answer = _nothing_yet("Nothing to export yet: choose a file (or a data_url) first.")
+            self.answer = nothing_yet("Nothing to export yet: choose a file (or a data_url) first.")
             return
         self.export(upload)
 
@@ -931,8 +845,8 @@ class MainScreen(Screen[None]):
         the usual confirm and duplicate checks."""
         if entry is None:
             return
-        if self.sending:
-            self.result = replace(self.result, lines=(*self.result.lines, "Replay waits: an upload is in flight."))
+        if self.send_flow.replay_waits():
+            self._show_send()
             return
         plan = services.replay_plan(entry, self.session.connection.environment.label)
         self.query_one("#integration", Input).value = plan.integration_id  # checked as typed
@@ -941,22 +855,20 @@ class MainScreen(Screen[None]):
         self.query_one(RemoteFieldsPanel).set_target_kind(plan.target)
         if plan.target == "candidate":
             panel.set_candidate_id(plan.target_id)
-            self.draft = self.draft.updated(candidate_id=plan.target_id, target="candidate")
         else:
             panel.set_application_id(plan.target_id)
-            self.draft = self.draft.updated(application_id=plan.target_id, target="application")
-            self.picked = plan.picked
+        self._target_step(TargetStep(self.target_flow.replayed(self.draft, plan)))
         self.query_one(AttachmentPanel).restore(plan.name, plan.type)
         self._replay_content_type = plan.content_type
         self.query_one("#content-type", Input).value = plan.content_type or ""
         self.query_one(RemoteFieldsPanel).restore(plan.remote_fields)
-        self.extra_files = ()  # a replay is the one file it was
+        self.send_flow.replayed(plan)  # a replay is the one file it was
         path_field = self.query_one("#path", Input)
         unchanged = path_field.value == one_line(plan.path)
         self.query_one(FilePanel).set_path(plan.path)
         if unchanged:  # no edit event: read the file again all the same (it may have changed)
             self._on_path(plan.path)
-        self.result = ResultView("idle", plan.headline, lines=plan.notes, warnings=plan.warnings)
+        self._show_send()
         self.query_one("#path", Input).focus()
 
     def action_bulk(self) -> None:
