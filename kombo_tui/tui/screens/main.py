@@ -1,12 +1,16 @@
-"""The main screen: owns the draft and every piece of state; panels are bound to it.
+"""The main screen: its keys, and the wiring of its two flows.
 
-This module is wiring: bindings, state, the panels' messages, actions and workers. What a
-user reads about a send is built by :mod:`kombo_tui.tui.present`; files are inspected by
-:mod:`kombo_tui.tui.inspect`; preparing, sending, verifying and exporting are
+The state the panels are bound to, their layout and the file inputs are
+:class:`~kombo_tui.tui.screens.main_form.MainForm`'s, which this screen extends. The transitions
+are plain objects: where the file goes is :class:`~kombo_tui.tui.flows.target.TargetFlow`, how
+it leaves (confirm, upload, cancel, verify, which keys work) is
+:class:`~kombo_tui.tui.flows.send.SendFlow`; the screen forwards events to them, runs the
+workers they ask for and assigns their records to its reactives (which the panels are bound
+to). What a user reads about a send is built by :mod:`kombo_tui.tui.present`; files are
+inspected by :mod:`kombo_tui.tui.inspect`; preparing, sending, verifying and exporting are
 :mod:`kombo_tui.tui.services`. Everything from outside the screen (where to send, the audit
 log, the settings) comes from the :class:`~kombo_tui.tui.session.Session` it is given; the
-app talks to it only through :mod:`kombo_tui.tui.messages`. Workers call the services and
-assign what comes back.
+app talks to it only through :mod:`kombo_tui.tui.messages`.
 
 Long work never runs on the event loop: sniffing and hashing in thread workers, HTTP in async
 workers (exclusive per purpose, failures become state, never a crash).
@@ -15,72 +19,43 @@ workers (exclusive per purpose, failures become state, never a crash).
 from __future__ import annotations
 
 import asyncio
-import os
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.reactive import var
-from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Input, TextArea
-from textual.worker import get_current_worker
+from textual.widgets import Input
 
 from kombo_tui.core.connectors import tool_id_of
 from kombo_tui.core.errors import InputError, KomboError
 from kombo_tui.core.net import safe_link
 from kombo_tui.core.text import one_line
 
-from .. import present, services
-from ..inspect import inspect, path_problem
+from .. import services
+from ..flows.send import StartUpload, StartVerify
+from ..flows.target import CheckIntegration, ListShown, TargetStep, nothing_yet
 from ..messages import EnvironmentChanged, MainScreenReady, SettingsLoaded
-from ..paths import resolve_path
-from ..perf import Throttle, settle_gc
-from ..state import (
-    AttachmentsView,
-    BatchFile,
-    DraftView,
-    FileView,
-    Initial,
-    IntegrationView,
-    LastSend,
-    PickedApplication,
-    ResultView,
-    TargetKind,
-    upload_key,
-)
-from ..text import Line, format_bytes, safe_line
+from ..perf import settle_gc
+from ..state import DraftView, LastSend, PickedApplication, ResultView
 from ..widgets.attachment import AttachmentPanel
 from ..widgets.common import Panel, content
 from ..widgets.file_panel import FilePanel
-from ..widgets.header import AppHeader
-from ..widgets.keybar import KeyBar
-from ..widgets.payload import PayloadPanel
 from ..widgets.remote import RemoteFieldsPanel
 from ..widgets.result import ResultPanel
 from ..widgets.target import TargetPanel
+from .main_form import MainForm
 
 if TYPE_CHECKING:
     from kombo_tui.core.client import RetryNotice
-    from kombo_tui.core.existing import AttachmentsCache, TargetKey
+    from kombo_tui.core.existing import TargetKey
     from kombo_tui.core.history import HistoryEntry
     from kombo_tui.core.payload import PreparedUpload
 
-    from ..session import Session
-    from .picker import PickerCache
+    from ..flows.send import Confirm
 
 BATCH_CONCURRENCY = 3
 """Uploads of one batch in flight at once (the client also honours Kombo's concurrency limit)."""
 CHECK_DELAY = 0.35
 """Seconds of quiet typing before the integration id is checked."""
-NARROW = 110
-"""Below this many columns the panels stack in one scrolling column (each field keeps ≥ 20 cells)."""
-PROGRESS_INTERVAL = 0.05
-"""Seconds between two updates of the upload's progress bar (chunks may come faster)."""
 
 
 _ANSWERED_WHEN_OFF = frozenset({"verify", "copy_log_url", "send"})
@@ -88,12 +63,7 @@ _ANSWERED_WHEN_OFF = frozenset({"verify", "copy_log_url", "send"})
 upload in flight): said in the Result panel, never a silent key."""
 
 
-def _nothing_yet(text: str) -> Line:
-    """An answer saying why a key had nothing to do yet (or what it did instead)."""
-    return ((text, "$warning"),)
-
-
-class MainScreen(Screen[None]):
+class MainScreen(MainForm):
     """Target, file, attachment, remote fields, payload and result — all on one screen."""
 
     # The key bar has room for about ten keys at 120 columns: the keys a first send needs, the
@@ -119,99 +89,7 @@ class MainScreen(Screen[None]):
         Binding("ctrl+t", "toggle_theme", "Light/dark", id="main.theme", tooltip="Switch between light and dark", show=False),
     ]
 
-    draft: var[DraftView] = var(DraftView, init=False)
-    integration_view: var[IntegrationView] = var(IntegrationView, init=False)
-    picked: var[PickedApplication | None] = var(None, init=False)
-    picked_candidate: var[PickedApplication | None] = var(None, init=False)
-    """The candidate chosen in the candidate picker (its ``id`` is the candidate's)."""
-    attachments_view: var[AttachmentsView] = var(AttachmentsView, init=False)
-    """What is already on the target (listed on demand)."""
-    file_view: var[FileView] = var(FileView, init=False)
-    file_warnings: var[tuple[str, ...]] = var(tuple, init=False)
-    prepared: var[PreparedUpload | None] = var(None, init=False, always_update=True)
-    preview_problems: var[tuple[str, ...]] = var(tuple, init=False)
-    full_body: var[bool] = var(False, init=False)
-    target_kind: var[TargetKind] = var("application", init=False)
-    """The endpoint the draft is switched to (the Payload shows its path before an id is given)."""
-    base_url: var[str] = var("", init=False)
-    answer: var[Line] = var(tuple, init=False)
-    """What the last key did, or why it had nothing to do yet (the Result panel's first line)."""
-    result: var[ResultView] = var(ResultView, init=False)
-    sending: var[bool] = var(False, init=False)
-
-    @property
-    def in_flight(self) -> str | None:
-        """What quitting now would cut short (None: nothing)."""
-        return "an upload" if self.sending else None
-    extra_files: var[tuple[BatchFile, ...]] = var(tuple, init=False)
-    """Further files for the same application, sent together with the first."""
-    first_file_result: var[Line] = var(tuple, init=False)
-    last_send: var[LastSend] = var(LastSend, init=False)
-    """What Verify re-checks, and whether a resend must ask first."""
-
-    def __init__(self, session: Session, *, initial: Initial | None = None) -> None:
-        super().__init__(id="main")
-        self.session = session
-        """Where to send, the audit log, the settings and recent integrations."""
-        self._initial = initial or Initial()
-        self._remote_error: str | None = None
-        self._check_timer: Timer | None = None
-        self._file_timer: Timer | None = None
-        self._picker_cache: PickerCache | None = None
-        self._candidate_cache: PickerCache | None = None
-        self._attachments: AttachmentsCache | None = None
-        self._replay_content_type: str | None = None
-        """A replayed send's content type, put back once its file was read (which sets the sniffed one)."""
-        self._batch_progress: dict[int, tuple[int, int]] = {}
-        self._next_key = 0
-        self._progress = (0, 0)
-        self.fields_ready = False
-        """True once every panel's fields are mounted (right after the first frame)."""
-        self._bindings_pending = False
-        self._progress_bar = Throttle(PROGRESS_INTERVAL, self._show_progress, self.set_timer)
-
-    # ------------------------------------------------------------------ layout
-
-    def compose(self) -> ComposeResult:
-        initial = self._initial
-        yield AppHeader(id="header")
-        with Horizontal(id="columns"):
-            with VerticalScroll(id="left"):
-                yield TargetPanel(
-                    self.session.suggestions(), initial.integration, initial.application, sandbox=self._sandbox_ids()
-                ).data_bind(
-                    integration=MainScreen.integration_view,
-                    application=MainScreen.picked,
-                    candidate=MainScreen.picked_candidate,
-                    attachments=MainScreen.attachments_view,
-                )
-                yield FilePanel(initial.file).data_bind(
-                    file=MainScreen.file_view,
-                    warnings=MainScreen.file_warnings,
-                    more=MainScreen.extra_files,
-                    result=MainScreen.first_file_result,
-                )
-                yield AttachmentPanel()
-            with Vertical(id="right"):
-                yield RemoteFieldsPanel(tool_id_of(initial.integration) if initial.integration else "")
-                yield PayloadPanel().data_bind(
-                    upload=MainScreen.prepared,
-                    problems=MainScreen.preview_problems,
-                    full=MainScreen.full_body,
-                    base_url=MainScreen.base_url,
-                    target_kind=MainScreen.target_kind,
-                    more=MainScreen.extra_files,
-                )
-        yield ResultPanel().data_bind(result=MainScreen.result, answer=MainScreen.answer)
-        yield KeyBar()
-
-    def _sandbox_ids(self) -> list[str] | None:
-        """The embedded sandbox's integration ids (None when the app talks to Kombo)."""
-        if not self.session.connection.sandbox:
-            return None
-        from kombo_tui.sandbox.integrations import INTEGRATIONS
-
-        return [i.id for i in INTEGRATIONS]
+    # ------------------------------------------------------------------ start
 
     def on_mount(self) -> None:
         # The first frame shows the header, the panel frames, the result line and the footer;
@@ -233,24 +111,10 @@ class MainScreen(Screen[None]):
             integration_id=initial.integration or None, application_id=initial.application or None, type="OTHER"
         )
         if initial.integration:
-            self._schedule_check(initial.integration)
+            self._target_step(TargetStep(self.draft, (self.target_flow.check_soon(initial.integration),)))
         if initial.file:
             self._on_path(initial.file)
         self.query_one("#integration", Input).focus()
-
-    def on_resize(self, event: events.Resize) -> None:
-        # The result panel keeps 8 rows so that sending does not relayout the screen; a short
-        # terminal needs those rows for the form.
-        self.set_class(event.size.height < 32, "-short")
-        # Two columns leave a field too little room below this width: one column, scrolled.
-        self.set_class(event.size.width < NARROW, "-narrow")
-
-    def refresh_environment(self) -> None:
-        env = self.session.connection.environment
-        header = self.query_one(AppHeader)
-        header.environment = env.label
-        header.key_source = env.key_source
-        self.base_url = self.session.connection.base_url
 
     @on(EnvironmentChanged)
     def _environment_changed(self, message: EnvironmentChanged) -> None:
@@ -271,66 +135,68 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ target
 
+    def _target_step(self, step: TargetStep) -> None:
+        """Show what a target event did, then run the effects it asks for."""
+        if step.switched_to is not None:
+            self.query_one(TargetPanel).show_target(step.switched_to)
+            self.query_one(RemoteFieldsPanel).set_target_kind(step.switched_to)
+        if step.answer is not None:
+            self.answer = step.answer
+        self.draft = step.draft
+        self._show_target()
+        for effect in step.effects:
+            if isinstance(effect, CheckIntegration):
+                self._schedule_check(effect.integration_id)
+            elif isinstance(effect, ListShown):
+                self.action_list_attachments()
+            else:
+                self.list_attachments(effect.key, refresh=effect.refresh)
+
     @on(TargetPanel.IntegrationEdited, "#target")
     def _integration_edited(self, event: TargetPanel.IntegrationEdited) -> None:
-        value = event.value
-        if value == (self.draft.integration_id or ""):
-            return
-        self.draft = self.draft.updated(integration_id=value or None)
-        self.integration_view = IntegrationView(value, checking=bool(value))
-        self._schedule_check(value)
+        self._target_step(self.target_flow.integration_edited(self.draft, event.value))
 
     def _schedule_check(self, value: str) -> None:
         if self._check_timer is not None:
             self._check_timer.stop()
         if value:
             self._check_timer = self.set_timer(CHECK_DELAY, lambda: self.check_integration(value))
-            self.integration_view = IntegrationView(value, checking=True)
         else:
             self.workers.cancel_group(self, "integration")
-            self.integration_view = IntegrationView()
 
     @work(exclusive=True, group="integration", exit_on_error=False)
     async def check_integration(self, integration_id: str) -> None:
         """``GET /integrations/{id}`` then the action's restrictions; state, never a crash."""
-        from kombo_tui.core.hints import hint_for
-
+        flow = self.target_flow
         try:
             client = await self.session.connection.client()
             details = await client.get_integration(integration_id)
         except KomboError as exc:
-            self.integration_view = IntegrationView(integration_id, error=present.short_error(exc), hint=hint_for(exc))
+            self.integration_view = flow.check_failed(integration_id, exc)
             self._recompute()
             return
         self.base_url = self.session.connection.base_url
-        self.integration_view = IntegrationView(integration_id, details=details)
+        self.integration_view = flow.checked(integration_id, details)
         self.query_one(RemoteFieldsPanel).set_tool(details.tool.id or tool_id_of(integration_id))
         self.session.remember(integration_id)
         try:
             restrictions = await client.get_attachment_restrictions(integration_id)
         except KomboError:
             restrictions = None
-        self.integration_view = replace(self.integration_view, restrictions=restrictions, restrictions_known=True)
+        self.integration_view = flow.restrictions_read(restrictions)
         self._recompute()
 
     @on(TargetPanel.ApplicationEdited, "#target")
     def _application_edited(self, event: TargetPanel.ApplicationEdited) -> None:
-        value = event.value
-        self.draft = self.draft.updated(application_id=value or None)
-        if self.picked is not None and self.picked.id != value:
-            self.picked = PickedApplication(id=value) if value else None
-        elif self.picked is None and value:
-            self.picked = PickedApplication(id=value)
+        self._target_step(TargetStep(self.target_flow.application_edited(self.draft, event.value)))
 
     @on(TargetPanel.CandidateEdited, "#target")
     def _candidate_edited(self, event: TargetPanel.CandidateEdited) -> None:
-        self.draft = self.draft.updated(candidate_id=event.value or None)
-        if self.picked_candidate is not None and self.picked_candidate.id != event.value:
-            self.picked_candidate = None  # its names belong to another id
+        self._target_step(TargetStep(self.target_flow.candidate_edited(self.draft, event.value)))
 
     @on(TargetPanel.TargetSwitched, "#target")
     def _target_switched(self, event: TargetPanel.TargetSwitched) -> None:
-        self.draft = self.draft.updated(target=event.kind)
+        self.draft = self.target_flow.target_switched(self.draft, event.kind)
         self.query_one(RemoteFieldsPanel).set_target_kind(event.kind)
 
     def action_switch_target(self) -> None:
@@ -344,13 +210,13 @@ class MainScreen(Screen[None]):
         """The picker of what the form is switched to: applications, or candidates (F2 switches)."""
         from .picker import ApplicationPicker, CandidatePicker, PickerCache
 
-        integration_id = self.draft.integration_id
-        kind = self.draft.target
-        if not integration_id:
-            self.answer = _nothing_yet(f"Enter the integration id first: the picker lists its {kind}s.")
+        why_not = self.target_flow.why_no_pick(self.draft)
+        if why_not is not None:
+            self.answer = why_not
             self.query_one("#integration", Input).focus()
             return
-        if kind == "candidate":
+        integration_id = self.draft.integration_id or ""
+        if self.draft.target == "candidate":
             if self._candidate_cache is None or self._candidate_cache.integration_id != integration_id:
                 self._candidate_cache = PickerCache(integration_id)
             self.app.push_screen(CandidatePicker(self._candidate_cache, self.session.connection.client), self._picked_candidate)
@@ -359,267 +225,44 @@ class MainScreen(Screen[None]):
             self._picker_cache = PickerCache(integration_id)
         self.app.push_screen(ApplicationPicker(self._picker_cache, self.session.connection.client), self._picked)
 
-    def _candidate_names(self, upload: PreparedUpload) -> PickedApplication | None:
-        """The picked candidate, when ``upload`` goes to that candidate through that integration."""
-        chosen = self.picked_candidate
-        if chosen is None or chosen.id != upload.candidate_id or chosen.integration_id != upload.integration_id:
-            return None
-        return chosen
-
     def _picked_candidate(self, picked: PickedApplication | None) -> None:
         if picked is None:
             return
         self.query_one(TargetPanel).set_candidate_id(picked.id)
-        self.draft = self.draft.updated(candidate_id=picked.id)
-        # Names only from a pick (F2's typed id has none), under the integration it was picked in.
-        self.picked_candidate = replace(picked, integration_id=self.draft.integration_id) if picked.candidate else None
+        self._target_step(self.target_flow.candidate_picked(self.draft, picked))  # lists the candidate's files
         self.query_one("#path", Input).focus()
-        self.action_list_attachments()  # the candidate's files (one request, cached)
 
     def _picked(self, picked: PickedApplication | None) -> None:
         if picked is None:
             return
-        panel = self.query_one(TargetPanel)
-        panel.set_application_id(picked.id)
-        if self.draft.target == "candidate":  # switched to the candidate while the picker was open
-            panel.show_target("application")
-            self.query_one(RemoteFieldsPanel).set_target_kind("application")
-            self.answer = (("Switched to the application endpoint: an application was picked (F2 switches back).", "$accent"),)
-        self.draft = self.draft.updated(application_id=picked.id, target="application")
-        self.picked = replace(picked, integration_id=self.draft.integration_id)  # its names belong to this one
+        self.query_one(TargetPanel).set_application_id(picked.id)
+        self._target_step(self.target_flow.application_picked(self.draft, picked))  # lists its files (cached)
         self.query_one("#path", Input).focus()
-        self.action_list_attachments()  # one request, on the pick only (cached)
-
-    # ------------------------------------------------------------------ file
-
-    @on(FilePanel.PathEdited, "#file-panel")
-    def _path_edited(self, event: FilePanel.PathEdited) -> None:
-        self._on_path(event.value)
-
-    def _on_path(self, value: str) -> None:
-        self.workers.cancel_group(self, "file")
-        if self._file_timer is not None:
-            self._file_timer.stop()
-        self.draft = self.draft.updated(file=None)
-        if not value:
-            self.file_view = FileView()
-            return
-        path, shown = resolve_path(value)
-        if path.is_file():
-            self.file_view = FileView("inspecting", path, shown)
-            self.inspect_file(path, shown)
-        else:
-            # Still typing, most likely: say what is wrong only after a pause.
-            self.file_view = FileView()
-            self._file_timer = self.set_timer(0.6, lambda: self._path_problem(path, shown))
-
-    def _path_problem(self, path: Path, shown: str) -> None:
-        self._replay_content_type = None
-        self.file_view = FileView("error", path, shown, error=path_problem(path, shown))
-
-    @work(thread=True, exclusive=True, group="file", exit_on_error=False)
-    def inspect_file(self, path: Path, shown: str) -> None:
-        """Check, sniff and hash the file in a thread; hand the result to the screen."""
-        worker = get_current_worker()
-
-        def progress(size: int, share: float) -> None:
-            self.app.call_from_thread(self._file_progress, path, shown, size, share)
-
-        view = inspect(path, shown, on_progress=progress, cancelled=lambda: worker.is_cancelled)
-        if view is not None and not worker.is_cancelled:
-            self.app.call_from_thread(self._file_inspected, view)
-
-    def _file_progress(self, path: Path, shown: str, size: int, share: float) -> None:
-        if self.file_view.path == path and self.file_view.state == "inspecting":
-            self.file_view = FileView("inspecting", path, shown, size=size, hashed=share)
-
-    def _file_inspected(self, view: FileView) -> None:
-        if self.file_view.path != view.path:
-            return  # another file was chosen meanwhile
-        self.file_view = view
-        if view.state != "ready":
-            self._replay_content_type = None
-            return
-        from kombo_tui.core.files.naming import suggest_type
-
-        assert view.path is not None
-        suggested = suggest_type(view.path.name)
-        # A name that is not UTF-8 (bytes kept as surrogates) cannot go into JSON: U+FFFD, as the core does.
-        self.query_one(AttachmentPanel).file_chosen(
-            os.fsencode(view.path.name).decode("utf-8", "replace"),
-            suggested.value if suggested else None,
-            view.sniffed.mime if view.sniffed else None,
-        )
-        if self._replay_content_type is not None:  # the replayed send's content type, as it was sent
-            self.query_one("#content-type", Input).value, self._replay_content_type = self._replay_content_type, None
-        self.draft = self.draft.updated(file=view.path)
-
-    @on(FilePanel.BrowseRequested, "#file-panel")
-    def _browse_requested(self) -> None:
-        self.action_browse()
-
-    def action_browse(self) -> None:
-        self._browse()
-
-    @work(exclusive=True, group="browse", exit_on_error=False)
-    async def _browse(self) -> None:
-        from textual_fspicker import FileOpen
-
-        start = self.file_view.path.parent if self.file_view.path else Path.cwd()
-        chosen = await self.app.push_screen_wait(FileOpen(start, title="Choose the file to attach"))
-        if chosen is not None:
-            self.query_one(FilePanel).set_path(str(chosen))
-
-    def on_paste(self, event: events.Paste) -> None:
-        """A path dropped while no text field has focus goes to the file input."""
-        if isinstance(self.focused, (Input, TextArea)):
-            return
-        from ..paths import clean_path
-
-        value = clean_path(event.text)
-        if value and Path(os.path.expanduser(value)).exists():
-            event.stop()
-            self.query_one(FilePanel).set_path(value)
-
-    # ------------------------------------------------------------------ more files (a batch)
-
-    def action_add_file(self) -> None:
-        self.query_one("#add-path", Input).focus()
-
-    @on(FilePanel.AddRequested, "#file-panel")
-    def _add_requested(self, event: FilePanel.AddRequested) -> None:
-        from kombo_tui.core.files.naming import suggest_type
-
-        path, shown = resolve_path(event.value)
-        suggested = suggest_type(path.name)
-        self._next_key += 1
-        item = BatchFile(self._next_key, path, shown, type=suggested.value if suggested else "OTHER")
-        self.extra_files = (*self.extra_files, item)
-        self.inspect_more(item.key, path, shown)
-
-    @work(thread=True, group="batch-file", exit_on_error=False)
-    def inspect_more(self, key: int, path: Path, shown: str) -> None:
-        """Check, sniff and hash a further file in a thread (like the first one)."""
-        view = inspect(path, shown)
-        if view is not None:  # always: nothing cancels it
-            self.app.call_from_thread(self._more_done, key, view)
-
-    def _more_done(self, key: int, view: FileView) -> None:
-        self.extra_files = tuple(
-            replace(
-                item,
-                state=view.state,
-                error=view.error,
-                sniffed=view.sniffed,
-                fingerprint=view.fingerprint,
-                size=view.size,
-            )
-            if item.key == key
-            else item
-            for item in self.extra_files
-        )
-
-    @on(FilePanel.RemoveRequested, "#file-panel")
-    def _remove_requested(self, event: FilePanel.RemoveRequested) -> None:
-        self.extra_files = tuple(item for item in self.extra_files if item.key != event.key)
-
-    @on(FilePanel.TypeChosen, "#file-panel")
-    def _type_chosen(self, event: FilePanel.TypeChosen) -> None:
-        self.extra_files = tuple(
-            replace(item, type=event.value, error=None if item.state == "ready" else item.error) if item.key == event.key else item
-            for item in self.extra_files
-        )
-
-    # ------------------------------------------------------------------ attachment & remote
-
-    @on(AttachmentPanel.Edited, "#attachment-panel")
-    def _attachment_edited(self, event: AttachmentPanel.Edited) -> None:
-        if event.field == "source":
-            self.draft = self.draft.updated(source="data_url" if event.value == "data_url" else "data")
-            return
-        self.draft = self.draft.updated(**{event.field: event.value})
-
-    @on(RemoteFieldsPanel.Edited, "#remote-panel")
-    def _remote_edited(self, event: RemoteFieldsPanel.Edited) -> None:
-        self._remote_error = event.error
-        self.draft = self.draft.updated(remote_fields=event.remote_fields)
-
-    # ------------------------------------------------------------------ derived state
-
-    def watch_draft(self) -> None:
-        self.target_kind = self.draft.target
-        self._recompute()
-
-    def watch_file_view(self) -> None:
-        self._recompute()
-
-    def _recompute(self) -> None:
-        """Rebuild the preview and its warnings from the draft (cheap: no file reads)."""
-        shown = services.preview(
-            self.draft,
-            self.file_view,
-            restrictions=self.integration_view.restrictions,
-            remote_error=self._remote_error,
-        )
-        self.file_warnings = shown.file_warnings
-        self.preview_problems = shown.problems
-        self.prepared = shown.upload
-        self._sync_attachments()
 
     # ------------------------------------------------------------------ what is already there
 
-    def _sync_attachments(self) -> None:
-        """Point the attachments list at the draft's target (a cached listing, else none yet)
-        and at the name of the file about to be sent."""
-        key = self.draft.target_key()
-        name = self.prepared.name if self.prepared is not None else self.draft.name
-        view = self.attachments_view
-        if view.key != key:
-            cached = self._attachments.cached(key) if self._attachments is not None and key is not None else None
-            view = AttachmentsView(key, "ready", found=cached) if cached is not None else AttachmentsView(key)
-        if view != self.attachments_view or view.name != name:
-            self.attachments_view = replace(view, name=name)
-
     def action_list_attachments(self) -> None:
-        key = self.draft.target_key()
-        if key is None:
-            self.attachments_view = AttachmentsView()
-            which = "candidate id" if self.draft.target == "candidate" else "application id (or F3)"
-            self.answer = _nothing_yet(f"Nothing to list yet: enter the integration and the {which} first.")
-            return
-        self.list_attachments(key, refresh=self.attachments_view.key == key and self.attachments_view.state != "idle")
+        self._target_step(self.target_flow.list_requested(self.draft))
 
     @work(exclusive=True, group="attachments", exit_on_error=False)
     async def list_attachments(self, key: TargetKey, refresh: bool = False) -> None:
         """List the target's attachments once (cached per target; a refresh asks again)."""
-        from kombo_tui.core.existing import AttachmentsCache
-
-        if self._attachments is None:
-            self._attachments = AttachmentsCache()
-        self.attachments_view = AttachmentsView(key, "loading", name=self.attachments_view.name)
+        flow = self.target_flow
+        cache = flow.listing(key)
+        self.attachments_view = flow.attachments
         try:
             client = await self.session.connection.client()
         except KomboError as exc:
-            view = AttachmentsView(key, "error", error=present.short_error(exc))
+            flow.list_failed(self.draft, key, exc)
         else:
-            view = await services.list_attachments(self._attachments, client, key, refresh=refresh)
-        if self.draft.target_key() == key:  # the user may have moved on meanwhile
-            self.attachments_view = replace(view, name=self.attachments_view.name)
+            flow.listed(self.draft, key, await services.list_attachments(cache, client, key, refresh=refresh))
+        self.attachments_view = flow.attachments
 
     def _attachments_changed(self, uploads: list[PreparedUpload]) -> None:
         """A send (or Verify) touched these targets: forget their listings; list the shown one again."""
-        if self._attachments is None:
-            return
-        from kombo_tui.core.existing import target_key
+        self._target_step(TargetStep(self.draft, self.target_flow.attachments_changed(uploads)))
 
-        keys = {target_key(u) for u in uploads}
-        for key in keys:
-            self._attachments.forget(key)
-        shown = self.attachments_view
-        if shown.key in keys and shown.state in ("ready", "error"):
-            self.list_attachments(shown.key, refresh=True)
-
-    # ------------------------------------------------------------------ send
+    # ------------------------------------------------------------------ which keys work
 
     def on_key(self, event: events.Key) -> None:
         """A key whose action is off right now still answers (its binding does not run then).
@@ -631,33 +274,18 @@ class MainScreen(Screen[None]):
             if binding.action in _ANSWERED_WHEN_OFF and not self.check_action(binding.action, ()):
                 event.stop()
                 event.prevent_default()
-                self.answer = _nothing_yet(self._why_off(binding.action))
+                self.answer = nothing_yet(self.send_flow.why_off(binding.action))
                 return
 
-    def _why_off(self, action: str) -> str:
-        if action == "verify":
-            if self.sending:
-                return "Verify waits: an upload is in flight (Esc cancels it)."
-            return "Nothing to verify yet: F5 re-reads the application's attachments after a send (F12 lists them now)."
-        if action == "copy_log_url":
-            return "No log URL to copy: Kombo's errors carry one, shown here after a failed send."
-        return "An upload is in flight: wait for its result here, or Esc cancels it."
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "send":
-            return None if self.sending else True
-        if action == "cancel_upload":
-            return self.sending
-        if action == "verify":
-            return bool(self.last_send.uploads) and not self.sending
-        if action == "copy_log_url":
-            return safe_link(self.result.log_url) is not None
-        return True
+        return self.send_flow.check_action(action)
 
-    def watch_sending(self) -> None:
+    def watch_sending(self, sending: bool) -> None:
+        self.send_flow.sending = sending
         self._refresh_bindings_soon()
 
     def watch_result(self, old: ResultView, new: ResultView) -> None:
+        self.send_flow.result = new
         if old.kind != new.kind or old.headline != new.headline:
             self.answer = ()  # a new result: the last key's answer is history
         # Refreshing bindings repaints the key bar: only when a binding's state changes.
@@ -665,6 +293,7 @@ class MainScreen(Screen[None]):
             self._refresh_bindings_soon()
 
     def watch_last_send(self, old: LastSend, new: LastSend) -> None:
+        self.send_flow.last_send = new
         if bool(old.uploads) != bool(new.uploads):
             self._refresh_bindings_soon()  # Verify becomes available
 
@@ -682,93 +311,60 @@ class MainScreen(Screen[None]):
         self._bindings_pending = False
         self.refresh_bindings()
 
+    # ------------------------------------------------------------------ send
+
     def action_send(self) -> None:
-        if self.sending:
-            return
-        if self.file_view.state == "inspecting" and not self.draft.by_url:
-            self.result = ResultView("invalid", "Not sent: the file is still being read. Try again in a moment.")
-            return
-        check = services.check_send(
-            self.draft, self.file_view, self.extra_files, self._remote_error, services.known_limits(self.integration_view)
+        confirm = self.send_flow.request(
+            self.draft, self.file_view, self.target_flow, remote_error=self._remote_error, problems=self.preview_problems
         )
-        self.extra_files = check.extra_files
-        if check.problems:
-            self.result = present.not_sent_view(check.problems)
-            return
-        self._confirm(check.uploads)
+        self._show_send()
+        if confirm is not None:
+            self._confirm(confirm)
 
-    def _previous_sends(self, upload: PreparedUpload) -> list[HistoryEntry]:
-        """Earlier sends of the same bytes to the same application (from the audit log)."""
-        return services.previous_sends(self.session.history, self.session.connection.history_environment, upload)
-
-    def _confirm(self, uploads: list[PreparedUpload]) -> None:
+    def _confirm(self, confirm: Confirm) -> None:
         from .choice import ChoiceScreen
 
-        previous = [self._previous_sends(u) for u in uploads]
-        spec = present.confirm_spec(
-            uploads,
-            self.integration_view,
-            self.picked,
-            self.preview_problems,
-            previous,
-            unknown_here=self.last_send.unknown_key == upload_key(uploads[0]),
-            picked_candidate=self._candidate_names(uploads[0]),
-        )
+        spec = confirm.spec
 
         def chosen(value: str | None) -> None:
-            if value == "send":  # past the earlier sends Confirm showed, and no others
-                self.upload(uploads, accept=frozenset(e.id for entries in previous for e in entries if e.id is not None))
-            elif value == "verify":
-                unknown_entry = present.first_unknown(previous)
-                if unknown_entry is not None:
-                    target = next(u for u, entries in zip(uploads, previous, strict=True) if unknown_entry in entries)
-                    self.last_send = self.last_send.verifying(target, unknown_entry.id, present.parse_time(unknown_entry.at))
-                elif not self.last_send.uploads:
-                    self.last_send = self.last_send.verifying(uploads[0])
-                self.verify(self.last_send, was_unknown=True)
+            self._run_send(self.send_flow.chosen(confirm, value))
 
         self.app.push_screen(
             ChoiceScreen(spec.title, content(*spec.body), spec.choices, focus=spec.focus, screen_id=spec.screen_id), chosen
         )
 
-    def _on_progress(self, sent: int, total: int) -> None:
-        """Called on the loop for every chunk the transport took: the bar moves at most every
-        ``PROGRESS_INTERVAL`` seconds (and always at the end)."""
-        self._progress = (sent, total)
-        self._progress_bar.update(final=sent >= total)
-
-    def _show_progress(self) -> None:
-        self.query_one(ResultPanel).set_progress(*self._progress)
+    def _run_send(self, effect: StartUpload | StartVerify | None) -> None:
+        """Show the send flow's records, then start the upload or the check it asks for."""
+        self._show_send()
+        if isinstance(effect, StartUpload):
+            self.upload(effect.uploads, accept=effect.accept)
+        elif isinstance(effect, StartVerify):
+            self.verify(effect.sent, was_unknown=effect.was_unknown)
 
     @work(exclusive=True, group="upload", exit_on_error=False)
     async def upload(self, uploads: list[PreparedUpload], accept: frozenset[int] = frozenset()) -> None:
         """Send once (the engine retries only rate/concurrency limits) and show the outcome(s)."""
-        self.sending = True
+        flow = self.send_flow
+        flow.begin(uploads)
+        self._show_send()
         settle_gc()  # no full collection of the app's long-lived objects mid-upload
-        total = sum(u.content_length for u in uploads)
-        self._progress = (0, total)
-        self._batch_progress = {i: (0, u.content_length) for i, u in enumerate(uploads)}
-        retries: list[str] = []
         # The confirm dialog just closed: let that repaint go out in a frame of its own before
         # the result panel grows (a relayout); together they would stall the loop.
         await self.wait_for_refresh()
-        self.result = present.sending_view(uploads, total)
+        flow.show_sending(uploads)
+        self._show_send()
         self._progress_bar.restart()
-        self.query_one(ResultPanel).set_progress(0, total)
-        self.first_file_result = ()
-        if len(uploads) > 1:
-            self.extra_files = tuple(replace(f, result="sending…", result_kind="sending") for f in self.extra_files)
+        self.query_one(ResultPanel).set_progress(*flow.progress)
 
         def progress(index: int, sent: int, size: int) -> None:
-            self._batch_progress[index] = (sent, size)  # whether each body went out in full (on cancel)
-            if len(uploads) == 1:
-                self._on_progress(sent, size)
-            else:
-                self._on_progress(sum(s for s, _ in self._batch_progress.values()), self._progress[1])
+            # Called on the loop for every chunk the transport took: the bar moves at most
+            # every PROGRESS_INTERVAL seconds (and always at the end).
+            done, total = flow.progressed(index, sent, size)
+            self._progress_bar.update(final=done >= total)
 
         def on_retry(notice: RetryNotice) -> None:
-            retries.append(present.retry_line(notice))
-            self.result = replace(self.result, retries=tuple(retries))
+            flow.retried(notice)
+            self._show_send()
 
         try:
             outcomes = await services.send(
@@ -784,52 +380,22 @@ class MainScreen(Screen[None]):
                 on_retry=on_retry,
             )
         except asyncio.CancelledError:
-            self._cancelled(uploads)
+            flow.cancelled(uploads)
             raise
         except InputError as exc:  # the integration's published limits refuse a file: nothing left
-            self.sending = False
-            self.result = present.not_sent_view(services.limits_problems(exc))
-            self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
+            flow.refused(exc)
             return
         except KomboError as exc:  # e.g. the sandbox could not start
-            self.sending = False
-            self.result = ResultView("error", "✗ Not sent", message=str(exc))
-            self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
+            flow.failed(exc)
             return
         finally:
-            self.sending = False
-        self.last_send = self.last_send.after(outcomes)
-        self._attachments_changed([o.upload for o in outcomes])
-        if len(outcomes) == 1:
-            self.result = present.outcome_view(outcomes[0], self.picked)
-            notes = outcomes[0].notes
-        else:
-            batch = present.batch_view(outcomes, self.extra_files)
-            self.first_file_result = batch.first_result
-            self.extra_files = batch.extra_files
-            self.result = batch.view
-            notes = [n for o in outcomes for n in o.notes]
-        if notes:
-            self.result = replace(self.result, lines=self.result.lines + tuple(f"note: {n}" for n in dict.fromkeys(notes)))
-
-    def _cancelled(self, uploads: list[PreparedUpload]) -> None:
-        complete = [uploads[i] for i, (sent, total) in self._batch_progress.items() if total and sent >= total]
-        # The core logged each of these as "unknown" (the body was out): Verify updates that row.
-        rows = {id(u): self._cancelled_row(u) for u in complete}
-        unknown_key = upload_key(uploads[0]) if uploads[0] in complete else self.last_send.unknown_key
-        self.last_send = LastSend(
-            tuple(uploads), tuple(rows.get(id(u)) for u in uploads), (None,) * len(uploads), unknown_key
-        )
-        self.extra_files = tuple(replace(f, result=None, result_kind="idle") for f in self.extra_files)
-        self.result = present.cancelled_view(uploads, complete, self._progress)
-
-    def _cancelled_row(self, upload: PreparedUpload) -> int | None:
-        """The audit-log row the core wrote for a send cancelled after its body went out."""
-        previous = self._previous_sends(upload)
-        return next((entry.id for entry in previous if entry.outcome == "unknown"), None)  # what the cancel wrote
+            flow.stopped()
+            self._show_send()
+        self._attachments_changed(flow.sent(outcomes, self.picked))
+        self._show_send()
 
     def action_cancel_upload(self) -> None:
-        if self.sending:
+        if self.send_flow.sending:
             self.workers.cancel_group(self, "upload")
 
     @on(ResultPanel.CancelRequested, "#result-panel")
@@ -849,77 +415,25 @@ class MainScreen(Screen[None]):
         self.action_verify()
 
     def action_verify(self) -> None:
-        if self.last_send.uploads and not self.sending:
-            self.verify(self.last_send, was_unknown=self.result.kind == "unknown")
+        self._run_send(self.send_flow.verify_requested())
 
     @work(exclusive=True, group="verify", exit_on_error=False)
     async def verify(self, sent: LastSend, was_unknown: bool = False) -> None:
         """Re-read the application's attachments, say whether each file is there, log it."""
-        before = self.result
-        self.result = replace(before, verification="checking the application's attachments…", verification_found=None)
+        flow = self.send_flow
+        flow.verifying()
+        self._show_send()
         try:
             client = await self.session.connection.client()
         except KomboError as exc:
-            self.result = replace(before, verification=f"could not check: {exc}", verification_found=None)
+            flow.verify_failed(exc)
+            self._show_send()
             return
-        report = await services.verify(client, self.session.history, sent, was_unknown=was_unknown)
-        if self.last_send.unknown_key in report.resolved:
-            self.last_send = replace(self.last_send, unknown_key=None)  # no need to ask before the next send
-        self.result = replace(
-            before, verification=report.summary, verification_found=report.found, lines=before.lines + report.notes
-        )
+        flow.verified(await services.verify(client, self.session.history, sent, was_unknown=was_unknown))
+        self._show_send()
         self._attachments_changed(list(sent.uploads))
 
-    # ------------------------------------------------------------------ payload & misc
-
-    def action_toggle_full(self) -> None:
-        from ..widgets.payload import FULL_BODY_LIMIT
-
-        self.full_body = not self.full_body
-        upload = self.prepared
-        if not self.full_body:
-            self.answer = (("Payload: base64 elided again (F6 shows it in full).", "dim"),)
-        elif upload is None:
-            self.answer = _nothing_yet("Full body on: the Payload panel shows it once a file is chosen (F6 turns it off).")
-        elif upload.file is None:
-            self.answer = _nothing_yet("Nothing to show in full: a data_url request carries no base64 (F6 turns it off).")
-        elif upload.size > FULL_BODY_LIMIT:
-            self.answer = _nothing_yet(
-                f"Full body not shown: the file is {format_bytes(upload.size)} (limit {format_bytes(FULL_BODY_LIMIT)}). "
-                "F7 exports it."
-            )
-        else:
-            self.answer = (("Payload: the whole base64 is shown (F6 elides it again).", "$accent"),)
-
-    def action_export_curl(self) -> None:
-        upload = self.prepared
-        if upload is None:
-            self.answer = _nothing_yet("Nothing to export yet: choose a file (or a data_url) first.")
-            return
-        self.export(upload)
-
-    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def export(self, upload: PreparedUpload) -> None:
-        """Write the body and a curl script to the exports folder; copy the command."""
-        try:
-            command, body, script = services.export_curl(upload, self.base_url)
-        except (KomboError, OSError) as exc:
-            failed: Line = ((f"✗ Export failed: {safe_line(exc)}", "$error"),)
-            self.app.call_from_thread(setattr, self, "answer", failed)
-            return
-        self.app.call_from_thread(self.app.copy_to_clipboard, command)
-        done: Line = (
-            ("✓ curl copied to the clipboard", "$success"),
-            (f" · body → {safe_line(body)} · script → {safe_line(script)} ", ""),
-            ("(runs from any folder with KOMBO_API_KEY set)", "dim"),
-        )
-        self.app.call_from_thread(setattr, self, "answer", done)
-
-    def action_copy_log_url(self) -> None:
-        link = safe_link(self.result.log_url)
-        if link is not None:
-            self.app.copy_to_clipboard(link)
-            self.answer = (("✓ log URL copied to the clipboard", "$success"),)
+    # ------------------------------------------------------------------ history (replay)
 
     def action_history(self) -> None:
         from .history import HistoryScreen
@@ -931,8 +445,8 @@ class MainScreen(Screen[None]):
         the usual confirm and duplicate checks."""
         if entry is None:
             return
-        if self.sending:
-            self.result = replace(self.result, lines=(*self.result.lines, "Replay waits: an upload is in flight."))
+        if self.send_flow.replay_waits():
+            self._show_send()
             return
         plan = services.replay_plan(entry, self.session.connection.environment.label)
         self.query_one("#integration", Input).value = plan.integration_id  # checked as typed
@@ -941,43 +455,18 @@ class MainScreen(Screen[None]):
         self.query_one(RemoteFieldsPanel).set_target_kind(plan.target)
         if plan.target == "candidate":
             panel.set_candidate_id(plan.target_id)
-            self.draft = self.draft.updated(candidate_id=plan.target_id, target="candidate")
         else:
             panel.set_application_id(plan.target_id)
-            self.draft = self.draft.updated(application_id=plan.target_id, target="application")
-            self.picked = plan.picked
+        self._target_step(TargetStep(self.target_flow.replayed(self.draft, plan)))
         self.query_one(AttachmentPanel).restore(plan.name, plan.type)
         self._replay_content_type = plan.content_type
         self.query_one("#content-type", Input).value = plan.content_type or ""
         self.query_one(RemoteFieldsPanel).restore(plan.remote_fields)
-        self.extra_files = ()  # a replay is the one file it was
+        self.send_flow.replayed(plan)  # a replay is the one file it was
         path_field = self.query_one("#path", Input)
         unchanged = path_field.value == one_line(plan.path)
         self.query_one(FilePanel).set_path(plan.path)
         if unchanged:  # no edit event: read the file again all the same (it may have changed)
             self._on_path(plan.path)
-        self.result = ResultView("idle", plan.headline, lines=plan.notes, warnings=plan.warnings)
+        self._show_send()
         self.query_one("#path", Input).focus()
-
-    def action_bulk(self) -> None:
-        from .bulk import BulkScreen
-
-        self.app.push_screen(BulkScreen(self.session, integration=self.draft.integration_id or ""))
-
-    def action_exchanges(self) -> None:
-        """Open the Exchanges screen, on the last send's exchanges when there was one."""
-        from .exchanges import ExchangesScreen
-
-        self.app.push_screen(ExchangesScreen(self.session.connection.exchanges, scopes=self.result.exchange_scopes))
-
-    def action_toggle_theme(self) -> None:
-        self.app.theme = "textual-light" if self.app.current_theme.dark else "textual-dark"
-
-    def action_help(self) -> None:
-        from .help import HelpScreen
-
-        self.app.push_screen(HelpScreen())
-
-    def action_focus_field(self, selector: str) -> None:
-        """Focus the field ``selector`` names (the command palette's "Focus …" commands)."""
-        self.query_one(selector).focus()
