@@ -8,6 +8,18 @@ from pathlib import Path
 import pytest
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The many child processes (the CLI, sandboxes, kernels) load kombo-tui from bytecode, as
+    an install does: a machine that sets PYTHONDONTWRITEBYTECODE would otherwise have each of
+    them compile every module it imports. The bytecode goes to a cache outside the checkout."""
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None and "PYTHONPYCACHEPREFIX" not in os.environ:
+        import hashlib
+        import tempfile
+
+        checkout = hashlib.sha256(str(Path(__file__).resolve().parents[1]).encode()).hexdigest()[:12]
+        os.environ["PYTHONPYCACHEPREFIX"] = str(Path(tempfile.gettempdir()) / f"kombo-tui-pycache-{checkout}")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No KOMBO_* variable leaks in from the developer's shell; config and data go to tmp; no real keychain."""
