@@ -115,7 +115,10 @@ def answer(status: str, body: bytes, ctype: str = "application/json", extra: str
     def behaviour(conn: socket.socket) -> None:
         read_request(conn)
         n = len(body) if length is None else length
-        conn.sendall(f"HTTP/1.1 {status}\r\ncontent-type: {ctype}\r\ncontent-length: {n}\r\n{extra}\r\n".encode() + body)
+        # One answer per connection, said so: a client must not reuse a socket this server closes.
+        conn.sendall(
+            f"HTTP/1.1 {status}\r\ncontent-type: {ctype}\r\ncontent-length: {n}\r\nconnection: close\r\n{extra}\r\n".encode() + body
+        )
 
     return behaviour
 
@@ -295,7 +298,7 @@ def test_429_without_headers_uses_backoff(scripted: Callable[..., Scripted], cv:
     ).encode()
     server = scripted(answer("429 Too Many Requests", limited), answer("200 OK", SUCCESS))
     code, _, err = send(capsys, str(cv), *ARGS)
-    assert code == ExitCode.OK
+    assert code == ExitCode.OK, err
     assert "retrying in 1." in err  # base delay 1 s (+ jitter)
     assert server.connections == 2
 
