@@ -70,15 +70,12 @@ def test_application_counts_match(integration: SandboxIntegration) -> None:
     assert len({a.id for a in ds.applications}) == len(ds.applications)
 
 
-def test_big_integration_has_exactly_20000_and_builds_fast() -> None:
+def test_big_integration_has_exactly_20000() -> None:
+    # How fast it is built is benchmarks/bench_sandbox.py's to measure, not a test's.
     integration = data.INTEGRATIONS_BY_ID["workday:sandbox-big"]
-    started = time.perf_counter()
     ds = data._generate(integration, seed=4242)  # uncached on purpose
-    elapsed = time.perf_counter() - started
     assert len(ds.live_applications) == 20_000
     assert len(ds.applications) == 20_500
-    # Target is < 0.5 s; allow slow CI machines some slack while still catching a regression.
-    assert elapsed < 1.5, f"generating 20,000 applications took {elapsed:.2f}s"
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:

@@ -5,7 +5,6 @@ Every case counts what the in-process sandbox stored (``app.sandbox_state.store`
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Callable
@@ -191,20 +190,15 @@ async def test_2gb_sparse_file_never_freezes_the_ui(files: Path, make_app: Calla
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
-        lags: list[float] = []
-
-        async def probe() -> None:
-            for _ in range(20):
-                started = time.perf_counter()
-                await asyncio.sleep(0.01)
-                lags.append(time.perf_counter() - started - 0.01)
-
-        started = time.perf_counter()
         screen.query_one("#path", Input).value = "huge.pdf"
-        await pilot.pause(0.05)
-        await probe()
-        assert time.perf_counter() - started < 3
-        assert max(lags) < 0.1, lags  # the loop keeps running while the file is hashed in a thread
+        # The loop keeps turning while the file is hashed in a thread: the thread's progress
+        # reaches the screen while the 2 GB file is still being read (on the loop, the whole
+        # file would be read before any of it was shown).
+        for _ in range(500):
+            view = screen.file_view
+            if view.path is not None and view.path.name == "huge.pdf" and view.size:
+                break
+            await pilot.pause(0.01)
         view = screen.file_view
         assert view.state == "inspecting" and view.size == 2 * 1024**3
         assert "2 GB" in text_of(app, "#file-info") and "reading" in text_of(app, "#file-info")
