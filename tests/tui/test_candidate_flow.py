@@ -13,6 +13,7 @@ from textual.widgets import Input, Static
 from kombo_tui.sandbox.data import dataset
 from kombo_tui.tui.app import KomboApp
 from kombo_tui.tui.screens.picker import CandidatePicker
+from kombo_tui.tui.widgets.keybar import KeyBar
 
 from .states import GREENHOUSE, SIZE, settle
 from .test_flow import main_screen, text_of
@@ -79,8 +80,11 @@ async def test_f3_in_candidate_mode_picks_a_candidate_by_name_and_sends_to_them(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, 0.2)
         screen = main_screen(app)
+        assert "Pick application" in screen.query_one(KeyBar).render().plain
         await pilot.press("f2")  # to the candidate
         await settle(pilot)
+        bar = screen.query_one(KeyBar).render().plain
+        assert "Pick candidate" in bar and "Pick application" not in bar  # F3 says what it picks
         await pilot.press("f3")
         await settle(pilot, 0.1)
         picker = app.screen

@@ -297,6 +297,15 @@ class MainScreen(MainForm):
         if bool(old.uploads) != bool(new.uploads):
             self._refresh_bindings_soon()  # Verify becomes available
 
+    def watch_target_kind(self) -> None:
+        self._refresh_bindings_soon()  # F3's words follow the target
+
+    def key_label(self, binding: Binding) -> str:
+        """The key bar's words for ``binding`` now: F3 picks what the draft is switched to."""
+        if binding.action == "pick" and self.target_kind == "candidate":
+            return "Pick candidate"
+        return binding.description
+
     def _refresh_bindings_soon(self) -> None:
         """Refresh the key bar after the next frame, once however often it is asked for.
 

@@ -100,7 +100,8 @@ class KeyBar(Widget, can_focus=False):
         app = self.app
         active = self.screen.active_bindings
         keys, pinned = self._keys()
-        labels = [binding.description for binding, _ in keys]
+        label = getattr(self.screen, "key_label", None)  # a screen may word a key by its state
+        labels = [label(binding) if label is not None else binding.description for binding, _ in keys]
         palette = Text()
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
             _node, binding, enabled, _tooltip = active[app.COMMAND_PALETTE_BINDING]
