@@ -33,7 +33,7 @@ from .errors import (
 )
 from .hints import counted, hint_for
 from .history import History, HistoryEntry
-from .outcome import SendStatus, landed, unsettled
+from .outcome import SendStatus, Settles
 from .payload import PreparedUpload, ProgressCallback, display_path
 from .text import one_line
 
@@ -114,7 +114,7 @@ class Verification:
 
 
 @dataclass
-class SendOutcome:
+class SendOutcome(Settles):
     """The result of one send, whatever happened."""
 
     status: SendStatus
@@ -155,16 +155,6 @@ class SendOutcome:
         from .display import outcome_html
 
         return outcome_html(self)
-
-    @property
-    def landed(self) -> bool:
-        """Sent, or the answer was lost but verification found the file."""
-        return landed(self.outcome)
-
-    @property
-    def unsettled(self) -> bool:
-        """It may or may not have landed, and nothing has verified it since."""
-        return unsettled(self.outcome)
 
     @property
     def outcome(self) -> str:

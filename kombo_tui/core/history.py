@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 from . import clock
 from .config.file import data_dir
 from .errors import DuplicateUploadError, Problem
-from .outcome import LANDED, UNSETTLED, landed, unsettled
+from .outcome import LANDED, UNSETTLED, Settles
 
 if TYPE_CHECKING:
     from .payload import PreparedUpload
@@ -122,7 +122,7 @@ def default_history_path() -> Path:
 
 
 @dataclass
-class HistoryEntry:
+class HistoryEntry(Settles):
     """One upload attempt as recorded."""
 
     environment: str
@@ -155,16 +155,6 @@ class HistoryEntry:
     that could not be keyed."""
     at: str = field(default_factory=lambda: clock.utc_now().isoformat(timespec="seconds"))
     id: int | None = None
-
-    @property
-    def landed(self) -> bool:
-        """The file is known to be on its target (:func:`.outcome.landed`)."""
-        return landed(self.outcome)
-
-    @property
-    def unsettled(self) -> bool:
-        """It may or may not have landed: verify before sending again (:func:`.outcome.unsettled`)."""
-        return unsettled(self.outcome)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -13,9 +13,9 @@ An outcome is a plain string (it is stored in the history and written in JSON as
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["LANDED", "UNSETTLED", "Outcome", "SendStatus", "landed", "unsettled"]
+__all__ = ["LANDED", "UNSETTLED", "Outcome", "Settles", "SendStatus", "landed", "unsettled"]
 
 SendStatus = Literal["sent", "error", "unknown", "file_changed"]
 """How one send call ended (:attr:`~kombo_tui.core.engine.SendOutcome.status`)."""
@@ -39,3 +39,21 @@ def unsettled(outcome: str | None) -> bool:
     """Nobody knows yet whether the file landed (verify before sending again)."""
     return outcome in UNSETTLED
 
+
+class Settles:
+    """The two predicates on whatever has an :data:`Outcome` (a history row, a send's result)."""
+
+    if TYPE_CHECKING:
+
+        @property
+        def outcome(self) -> str: ...
+
+    @property
+    def landed(self) -> bool:
+        """The file is known to be on its target."""
+        return landed(self.outcome)
+
+    @property
+    def unsettled(self) -> bool:
+        """It may or may not have landed: verify before sending again."""
+        return unsettled(self.outcome)

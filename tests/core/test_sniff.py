@@ -15,7 +15,6 @@ import os
 import struct
 import subprocess
 import sys
-import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -469,7 +468,7 @@ def test_importing_sniff_imports_neither_magic_nor_textual() -> None:
 
 
 @pytest.mark.timeout(20)
-def test_sparse_2gb_file_sniffs_instantly_with_a_bounded_read(
+def test_sparse_2gb_file_sniffs_with_a_bounded_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "huge.pdf"
@@ -490,11 +489,9 @@ def test_sparse_2gb_file_sniffs_instantly_with_a_bounded_read(
         return data
 
     monkeypatch.setattr(os, "read", counting_read)
-    started = time.monotonic()
     assert check_file(path).st_size == 2 * 1024**3
     result = sniff_file(path)
-    assert time.monotonic() - started < 2
-    assert sum(read_sizes) <= PREFIX_SIZE
+    assert sum(read_sizes) <= PREFIX_SIZE  # the head only, whatever the size
     assert (result.mime, result.generic) == ("application/octet-stream", True)
     assert result.note == "the name says .pdf but libmagic cannot tell what the content is (application/octet-stream)"
 
