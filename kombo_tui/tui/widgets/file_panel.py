@@ -172,7 +172,7 @@ class FilePanel(Panel, Vertical):
         yield Vertical(id="batch")
         with field_row("More files"):
             yield Input(
-                placeholder="another file for this application — enter adds it (ctrl+n)",
+                placeholder="another file for the same target — enter adds it (ctrl+n)",
                 suggester=PathSuggester(),
                 compact=True,
                 id="add-path",

@@ -20,7 +20,7 @@ from .common import Panel, content
 
 _IDLE = "[dim]Nothing sent yet.[/]"
 _GUIDE = (
-    "[dim]ctrl+s sends once an application and a file are chosen, after you confirm. Progress, "
+    "[dim]ctrl+s sends once the target (an application, or a candidate: F2) and a file are chosen, after you confirm. Progress, "
     "Kombo's warnings, errors with their log link and what to do about them appear here; "
     "if the answer is lost, F5 checks whether the file arrived.[/]"
 )
