@@ -167,7 +167,8 @@ async def test_transport_failure_is_unknown_then_verify_and_resend_asks(
         assert "landed" in (screen.result.verification or "")
         # Resending the same file after an unknown outcome asks first (verified: flag cleared).
         assert screen.prepared is not None
-        screen.last_send = replace(screen.last_send, unknown_key=upload_key(screen.prepared))
+        screen.send_flow.last_send = replace(screen.last_send, unknown_key=upload_key(screen.prepared))
+        screen._show_send()
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen.id == "resend"

@@ -89,7 +89,8 @@ async def test_limits_not_read_yet_are_read_by_the_send_and_refuse_it(
     async with app.run_test(size=SIZE) as pilot:
         screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), _big_cv(files))
         # As while the integration check is still on its way: the screen knows no limits yet.
-        screen.integration_view = IntegrationView(GREENHOUSE, details=screen.integration_view.details)
+        screen.target_flow.integration = IntegrationView(GREENHOUSE, details=screen.integration_view.details)
+        screen._show_target()
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen.id == "confirm"
@@ -106,7 +107,8 @@ async def test_a_file_within_the_limits_still_goes(files: Path, make_app: Callab
     app, transports = _counting_app(make_app)
     async with app.run_test(size=SIZE) as pilot:
         screen = await fill(pilot, GREENHOUSE, first_application(GREENHOUSE), "Jane_Doe_CV.pdf")
-        screen.integration_view = IntegrationView(GREENHOUSE, details=screen.integration_view.details)
+        screen.target_flow.integration = IntegrationView(GREENHOUSE, details=screen.integration_view.details)
+        screen._show_target()
         await pilot.press("ctrl+s")
         await settle(pilot)
         await pilot.press("enter")

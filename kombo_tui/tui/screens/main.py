@@ -281,11 +281,9 @@ class MainScreen(MainForm):
         return self.send_flow.check_action(action)
 
     def watch_sending(self, sending: bool) -> None:
-        self.send_flow.sending = sending
         self._refresh_bindings_soon()
 
     def watch_result(self, old: ResultView, new: ResultView) -> None:
-        self.send_flow.result = new
         if old.kind != new.kind or old.headline != new.headline:
             self.answer = ()  # a new result: the last key's answer is history
         # Refreshing bindings repaints the key bar: only when a binding's state changes.
@@ -293,7 +291,6 @@ class MainScreen(MainForm):
             self._refresh_bindings_soon()
 
     def watch_last_send(self, old: LastSend, new: LastSend) -> None:
-        self.send_flow.last_send = new
         if bool(old.uploads) != bool(new.uploads):
             self._refresh_bindings_soon()  # Verify becomes available
 

@@ -2,8 +2,8 @@
 edit the draft directly (the file, a batch's further files, the attachment and remote fields).
 
 :class:`MainForm` holds every record the panels show (reactives the panels are bound to): the
-draft and the inspected file, and the records the two flows keep (:mod:`kombo_tui.tui.flows`),
-assigned from the flows and handed back to them when set from outside. It also answers the keys
+draft and the inspected file, and copies of the records the two flows keep
+(:mod:`kombo_tui.tui.flows`, the one truth), assigned from them only. It also answers the keys
 that touch neither flow (the payload, export, the other screens). The flows' wiring (checks,
 picks, confirm, upload, verify) is :class:`~kombo_tui.tui.screens.main.MainScreen`'s.
 
@@ -155,27 +155,6 @@ class MainForm(Screen[None]):
         self.extra_files = flow.extra_files
         self.first_file_result = flow.first_file_result
         self.result = flow.result
-
-    # A record assigned to the screen itself (a test setting up a state) goes back to its flow,
-    # which stays the one truth; MainScreen's watchers of sending, result and last_send do too.
-
-    def watch_integration_view(self, view: IntegrationView) -> None:
-        self.target_flow.integration = view
-
-    def watch_picked(self, picked: PickedApplication | None) -> None:
-        self.target_flow.picked = picked
-
-    def watch_picked_candidate(self, picked: PickedApplication | None) -> None:
-        self.target_flow.picked_candidate = picked
-
-    def watch_attachments_view(self, view: AttachmentsView) -> None:
-        self.target_flow.attachments = view
-
-    def watch_extra_files(self, rows: tuple[BatchFile, ...]) -> None:
-        self.send_flow.extra_files = rows
-
-    def watch_first_file_result(self, line: Line) -> None:
-        self.send_flow.first_file_result = line
 
     # ------------------------------------------------------------------ layout
 
