@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     "PreparedUpload": "kombo_tui.core.payload",
     "prepare": "kombo_tui.core.payload",
     "KomboClient": "kombo_tui.core.client",
-    "RetryPolicy": "kombo_tui.core.client",
+    "RetryPolicy": "kombo_tui.core.retry",
     "send_upload": "kombo_tui.core.engine",
     "send_batch": "kombo_tui.core.engine",
     "verify_upload": "kombo_tui.core.engine",
@@ -113,9 +113,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.client import (
         KomboClient as KomboClient,
     )
-    from .core.client import (
-        RetryPolicy as RetryPolicy,
-    )
     from .core.config.settings import (
         load_settings as load_settings,
     )
@@ -166,6 +163,9 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .core.payload import (
         prepare as prepare,
+    )
+    from .core.retry import (
+        RetryPolicy as RetryPolicy,
     )
     from .notebook import (
         serve as serve,

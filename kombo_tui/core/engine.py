@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import clock
-from .client import KomboClient, RetryNotice, UploadResult
+from .client import KomboClient, UploadResult
 from .errors import (
     AlreadyThereError,
     ApiError,
@@ -35,6 +35,7 @@ from .hints import counted, hint_for
 from .history import History, HistoryEntry
 from .outcome import SendStatus, Settles
 from .payload import PreparedUpload, ProgressCallback, display_path
+from .retry import RetryNotice
 from .text import one_line
 
 if TYPE_CHECKING:

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from kombo_tui.core.client import RetryNotice
 from kombo_tui.core.engine import SendOutcome, Verification
 from kombo_tui.core.errors import ApiError, InputError, Notice, TransportError
 from kombo_tui.core.history import HistoryEntry
 from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
 from kombo_tui.core.payload import Draft, PreparedUpload, prepare
+from kombo_tui.core.retry import RetryNotice
 from kombo_tui.tui import present
 from kombo_tui.tui.inspect import inspect, path_problem
 from kombo_tui.tui.state import (

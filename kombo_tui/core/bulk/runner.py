@@ -46,7 +46,8 @@ from .journal import JobRow, JobRows, Journal, job_id_for
 from .plan import plan_digest
 
 if TYPE_CHECKING:
-    from ..client import KomboClient, RetryNotice
+    from ..client import KomboClient
+    from ..retry import RetryNotice
     from ..target import Target
 
 __all__ = ["BulkControl", "BulkProgress", "BulkReport", "run_bulk"]
