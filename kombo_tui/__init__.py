@@ -35,7 +35,7 @@ _EXPORTS: dict[str, str] = {
     "send_upload": "kombo_tui.core.engine",
     "send_batch": "kombo_tui.core.engine",
     "verify_upload": "kombo_tui.core.engine",
-    "SendOutcome": "kombo_tui.core.engine",
+    "SendOutcome": "kombo_tui.core.outcome",
     "sniff_file": "kombo_tui.core.files.sniff",
     "AttachmentType": "kombo_tui.core.models",
     "History": "kombo_tui.core.history",
@@ -120,9 +120,6 @@ if TYPE_CHECKING:  # pragma: no cover
         Draft as Draft,
     )
     from .core.engine import (
-        SendOutcome as SendOutcome,
-    )
-    from .core.engine import (
         send_batch as send_batch,
     )
     from .core.engine import (
@@ -157,6 +154,9 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .core.models import (
         AttachmentType as AttachmentType,
+    )
+    from .core.outcome import (
+        SendOutcome as SendOutcome,
     )
     from .core.payload import (
         PreparedUpload as PreparedUpload,

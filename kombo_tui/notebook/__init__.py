@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kombo_tui.core.config.file import SecretText
-    from kombo_tui.core.engine import SendOutcome
+    from kombo_tui.core.outcome import SendOutcome
     from kombo_tui.core.payload import PreparedUpload
 
 __all__ = ["AppLink", "SendForm", "serve", "shared_sandbox", "widget"]
@@ -108,7 +108,7 @@ class SendForm:
     (a list showing candidate, email, job and id in full), :attr:`path`, :attr:`upload`,
     :attr:`type`, :attr:`content_type`, :attr:`remote_json`, :attr:`force`, :attr:`verify`,
     :attr:`preview`, :attr:`send_button`, :attr:`cancel_button`, :attr:`progress`,
-    :attr:`result`; :attr:`outcome` is the last :class:`~kombo_tui.core.engine.SendOutcome`,
+    :attr:`result`; :attr:`outcome` is the last :class:`~kombo_tui.core.outcome.SendOutcome`,
     :attr:`error` the last refusal (or :class:`~kombo_tui.core.api.SendCancelled`).
 
     Inside a Jupyter kernel the Send button sends in the background: the kernel stays free

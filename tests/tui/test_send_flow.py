@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from kombo_tui.core.engine import SendOutcome
 from kombo_tui.core.errors import ApiError, InputError, KomboError, TransportError
 from kombo_tui.core.history import HistoryEntry
+from kombo_tui.core.outcome import SendOutcome
 from kombo_tui.core.payload import PreparedUpload
 from kombo_tui.core.retry import RetryNotice
 from kombo_tui.tui import present

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..draft import Draft
-from ..engine import SendOutcome, entry_from_outcome, send_upload, verify_upload
+from ..engine import entry_from_outcome, send_upload, verify_upload
 from ..errors import (
     ApiError,
     DuplicateUploadError,
@@ -38,7 +38,7 @@ from ..errors import (
 )
 from ..files.checks import Fingerprint
 from ..history import History, HistoryEntry
-from ..outcome import landed, unsettled
+from ..outcome import SendOutcome, landed, unsettled
 from ..pace import Pace
 from ..payload import PreparedUpload, prepare
 from .check import CheckedRow, FileMemo, IntegrationFacts, PlanCheck, check_plan, fetch_facts
