@@ -20,9 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kombo_tui.core.engine import SendOutcome, entry_from_outcome
+from kombo_tui.core.engine import entry_from_outcome
 from kombo_tui.core.files.checks import Fingerprint
 from kombo_tui.core.history import History, HistoryEntry
+from kombo_tui.core.outcome import SendOutcome
 from kombo_tui.core.payload import prepare_fields
 
 ENVIRONMENT = "https://api.kombo.dev/v1"

@@ -31,11 +31,11 @@ _EXPORTS: dict[str, str] = {
     "PreparedUpload": "kombo_tui.core.payload",
     "prepare": "kombo_tui.core.payload",
     "KomboClient": "kombo_tui.core.client",
-    "RetryPolicy": "kombo_tui.core.client",
+    "RetryPolicy": "kombo_tui.core.retry",
     "send_upload": "kombo_tui.core.engine",
     "send_batch": "kombo_tui.core.engine",
     "verify_upload": "kombo_tui.core.engine",
-    "SendOutcome": "kombo_tui.core.engine",
+    "SendOutcome": "kombo_tui.core.outcome",
     "sniff_file": "kombo_tui.core.files.sniff",
     "AttachmentType": "kombo_tui.core.models",
     "History": "kombo_tui.core.history",
@@ -113,17 +113,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.client import (
         KomboClient as KomboClient,
     )
-    from .core.client import (
-        RetryPolicy as RetryPolicy,
-    )
     from .core.config.settings import (
         load_settings as load_settings,
     )
     from .core.draft import (
         Draft as Draft,
-    )
-    from .core.engine import (
-        SendOutcome as SendOutcome,
     )
     from .core.engine import (
         send_batch as send_batch,
@@ -161,11 +155,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.models import (
         AttachmentType as AttachmentType,
     )
+    from .core.outcome import (
+        SendOutcome as SendOutcome,
+    )
     from .core.payload import (
         PreparedUpload as PreparedUpload,
     )
     from .core.payload import (
         prepare as prepare,
+    )
+    from .core.retry import (
+        RetryPolicy as RetryPolicy,
     )
     from .notebook import (
         serve as serve,

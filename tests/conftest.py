@@ -77,9 +77,9 @@ def _instant_backoff(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
         return
     import asyncio
 
-    from kombo_tui.core import client
+    from kombo_tui.core import retry
 
     async def instant(seconds: float) -> None:
         await asyncio.sleep(0)
 
-    monkeypatch.setattr(client, "backoff_sleep", instant)
+    monkeypatch.setattr(retry, "backoff_sleep", instant)

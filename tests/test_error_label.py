@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kombo_tui.core.engine import SendOutcome, entry_from_outcome
+from kombo_tui.core.engine import entry_from_outcome
 from kombo_tui.core.errors import ApiError, FileChangedError, InputError, Problem, TransportError, error_label
+from kombo_tui.core.outcome import SendOutcome
 from kombo_tui.core.payload import prepare_fields
 from kombo_tui.tui.present import error_fields, short_error
 

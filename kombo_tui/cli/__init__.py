@@ -124,7 +124,7 @@ def _kombo_failure(out: Output, error: KomboError) -> ExitCode:
     else:
         code = ExitCode.BAD_INPUT
     if out.json_mode:
-        from ..core.engine import error_json
+        from ..core.outcome import error_json
 
         status = "unknown" if isinstance(error, TransportError) and error.sent else "error"
         if isinstance(error, FileChangedError):

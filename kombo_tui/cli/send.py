@@ -22,8 +22,8 @@ from .parser import remote_fields_from_args
 
 if TYPE_CHECKING:
     from ..core.client import KomboClient
-    from ..core.engine import SendOutcome
     from ..core.files.checks import Fingerprint
+    from ..core.outcome import SendOutcome
     from ..core.payload import PreparedUpload
     from ..core.target import Target
 

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from . import display as _display  # noqa: F401 - says how IPython shows a core error (render_tracebacks_with)
 from .config.settings import load_settings
 from .draft import Draft
-from .engine import SendOutcome, refuse_over_limits, send_upload, settle_unknown
+from .engine import refuse_over_limits, send_upload, settle_unknown
 from .errors import InputError, KomboError
 from .history import History
+from .outcome import SendOutcome
 from .payload import PreparedUpload, prepare
 from .progress import make_progress
 from .running import JUPYTER_RECIPE, RunningLoopError, refuse_inside_running_loop

@@ -6,7 +6,8 @@ rejected before any work (rate or concurrency limit, HTTP 429). After a timeout,
 connection or a 5xx the outcome is unknown: :class:`TransportError` with ``sent=True`` or an
 :class:`ApiError` with a 5xx status, and the caller verifies with
 :meth:`KomboClient.get_application_attachments` before resending. Reads may retry on
-5xx and network failures.
+5xx and network failures. The policy and its notices are in :mod:`.retry`; the guard every
+answer passes, and how an answer becomes data or an error, in :mod:`.answers`.
 
 Sending an upload needs no pydantic: the wire models (and pydantic with them) are imported by
 the reads that parse them, so the command line's first byte goes out before pydantic loads.
@@ -14,28 +15,24 @@ the reads that parse them, so the command line's first byte goes out before pyda
 
 from __future__ import annotations
 
-import asyncio
-import email.utils
 import functools
-import json
-import random
 import ssl
 import time
-import zlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
 
 import httpx
 
 from .._version import __version__
+from . import retry as _retry
+from .answers import GuardedAnswers, LoopbackPinned, answer_json, parse_error, transport_error
 from .config.file import Secret, SecretText
 from .connectors import ACTION_ID
 from .errors import ApiError, FileChangedError, TransportError
 from .net import REGIONS, check_base_url, encode_path_segment
 from .payload import PreparedUpload, ProgressCallback
-from .text import one_line
+from .retry import RetryNotice, RetryPolicy
 
 if TYPE_CHECKING:
     from pydantic import BaseModel, ValidationError
@@ -52,64 +49,9 @@ if TYPE_CHECKING:
     )
     from .wire.exchanges import ExchangeLog
 
-__all__ = [
-    "KomboClient",
-    "LoopbackPinned",
-    "RetryNotice",
-    "RetryPolicy",
-    "UploadResult",
-    "answer_json",
-    "encode_path_segment",
-]
+__all__ = ["KomboClient", "UploadResult"]
 
 M = TypeVar("M", bound="BaseModel")
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded exponential backoff with jitter; server hints win when present."""
-
-    max_attempts: int = 5
-    """Attempts in all, the first included."""
-    max_total_seconds: float = 90.0
-    """No retry is started if it would end beyond this many seconds from the first attempt."""
-    base_delay: float = 1.0
-    max_delay: float = 30.0
-    jitter: float = 0.2
-    """Up to this share of the delay is added at random."""
-
-    def delay(self, attempt: int, hint: float | None) -> float:
-        """Seconds to wait before attempt ``attempt + 1`` (``attempt`` starts at 1)."""
-        if hint is not None and hint >= 0:
-            base = min(hint, self.max_delay)
-        else:
-            base = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
-        return base + random.uniform(0, base * self.jitter)
-
-
-NO_RETRY = RetryPolicy(max_attempts=1)
-
-
-async def backoff_sleep(seconds: float) -> None:
-    """How a client waits before a retry, unless it was given its own ``sleep`` (looked up at
-    each wait, so a test suite can make the waits instant where they are not the subject)."""
-    await asyncio.sleep(seconds)
-
-
-@dataclass(frozen=True)
-class RetryNotice:
-    """Told to ``on_retry`` before each automatic retry, so the user sees it."""
-
-    attempt: int
-    """The attempt that failed (1-based)."""
-    max_attempts: int
-    delay: float
-    reason: str
-    method: str
-    path: str
-    code: str | None = None
-    """Kombo's error code when Kombo refused (``PLATFORM.RATE_LIMIT_EXCEEDED``, …): what callers
-    decide on, never :attr:`reason`'s wording. None for a transport failure."""
 
 
 @dataclass(frozen=True)
@@ -123,235 +65,6 @@ class UploadResult:
     status_code: int = 200
     data: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
-
-
-def _retry_hint(headers: httpx.Headers, *, window_reset: bool = True) -> float | None:
-    """Seconds to wait as the server says: ``Retry-After``, else ``ratelimit-reset``.
-
-    ``ratelimit-reset`` is about the rate-limit window; it says nothing about when a
-    concurrency slot frees up, so it is ignored for concurrency-limit answers.
-    """
-    names = ("retry-after", "ratelimit-reset") if window_reset else ("retry-after",)
-    for name in names:
-        raw = headers.get(name)
-        if raw is None:
-            continue
-        raw = raw.strip()
-        try:
-            return max(0.0, float(raw))
-        except ValueError:
-            pass
-        try:
-            when = email.utils.parsedate_to_datetime(raw)
-        except (TypeError, ValueError):
-            continue
-        return max(0.0, when.timestamp() - time.time())
-    return None
-
-
-MAX_ANSWER_DEPTH = 200
-"""The deepest JSON answer parsed: Kombo's models nest a few levels (remote data a few more)."""
-
-
-def answer_json(body: bytes) -> Any:
-    """A server's JSON answer, refused (``ValueError``) when nested deeper than :data:`MAX_ANSWER_DEPTH`.
-
-    ``json.loads`` recurses once per level: a hostile answer of 100,000 ``[`` would end in a
-    ``RecursionError`` instead of an error the caller can report.
-    """
-    from .jsonload import json_depth
-
-    if body.count(b"[") + body.count(b"{") > MAX_ANSWER_DEPTH:
-        depth = json_depth(body.decode("utf-8", "replace"))
-        if depth > MAX_ANSWER_DEPTH:
-            raise ValueError(f"the answer nests {depth} levels deep (limit {MAX_ANSWER_DEPTH})")
-    return json.loads(body)
-
-
-def parse_error(response: httpx.Response) -> ApiError:
-    """Turn any non-2xx response into an :class:`ApiError`, whatever its body."""
-    body = response.content
-    try:
-        payload = answer_json(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        payload = None
-    if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
-        err = payload["error"]
-        code = err.get("code")
-        hint = _retry_hint(response.headers, window_reset=code != "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED")
-        title = err.get("title")
-        message = err.get("message")
-        log_url = err.get("log_url")
-        return ApiError(
-            status=response.status_code,
-            code=code if isinstance(code, str) else None,
-            title=title if isinstance(title, str) else None,
-            message=message if isinstance(message, str) else "",
-            log_url=log_url if isinstance(log_url, str) else None,
-            retry_after=hint,
-        )
-    hint = _retry_hint(response.headers)
-    ctype = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
-    if 300 <= response.status_code < 400:
-        message = (f"HTTP {response.status_code}: a redirect to {_redirect_host(response.headers.get('location'))}, "
-                   "not followed (the key and the file go only where you chose)")
-    elif not body:
-        message = f"HTTP {response.status_code} with an empty body"
-    elif payload is None:
-        message = f"HTTP {response.status_code} with a non-JSON body ({ctype}, {len(body):,} bytes)"
-    else:
-        message = f"HTTP {response.status_code} with JSON that is not Kombo's error envelope"
-    return ApiError(
-        status=response.status_code,
-        code=None,
-        title=response.reason_phrase or None,
-        message=message,
-        log_url=None,
-        retry_after=hint,
-    )
-
-
-def _redirect_host(location: str | None) -> str:
-    """The host a redirect points at, as inert text (never followed, so only named)."""
-    try:
-        host = urlsplit(location or "").hostname
-    except ValueError:
-        host = None
-    return one_line(host) if host else "an address it did not say"
-
-
-def _transport_error(exc: httpx.HTTPError, *, sent: bool, what: str) -> TransportError:
-    text = str(exc) or type(exc).__name__
-    lower = text.lower()
-    if isinstance(exc, httpx.ConnectTimeout):
-        return TransportError(f"{what}: timed out connecting ({text})", sent=False, kind="timeout")
-    if isinstance(exc, httpx.ConnectError):
-        if any(s in lower for s in ("name or service", "nodename", "getaddrinfo", "name resolution", "no address")):
-            return TransportError(f"{what}: DNS lookup failed ({text})", sent=False, kind="dns")
-        if any(s in lower for s in ("ssl", "certificate", "tls")):
-            return TransportError(f"{what}: TLS handshake failed ({text})", sent=False, kind="tls")
-        return TransportError(f"{what}: could not connect ({text})", sent=False, kind="connect")
-    if isinstance(exc, httpx.PoolTimeout):
-        return TransportError(f"{what}: no free connection ({text})", sent=False, kind="timeout")
-    if isinstance(exc, httpx.TimeoutException):
-        return TransportError(f"{what}: timed out ({type(exc).__name__})", sent=sent, kind="timeout")
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return TransportError(f"{what}: the connection broke ({text})", sent=sent, kind="protocol")
-    return TransportError(f"{what}: {text}", sent=sent, kind="network")
-
-
-class LoopbackPinned(httpx.AsyncBaseTransport):
-    """Connect to 127.0.0.1 for ``localhost`` and ``*.localhost`` names, never asking DNS.
-
-    Such names count as loopback (plain http is allowed to them), so they must really reach
-    loopback: a resolver (or a hostile DNS server) could map ``demo.localhost`` anywhere, and
-    the key would travel there in clear. Each request keeps its ``Host`` header (and TLS
-    server name), only the address it connects to is pinned.
-    """
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        host = request.url.host
-        if host == "localhost" or host.endswith(".localhost"):
-            request.extensions = {**request.extensions, "sni_hostname": host}
-            request.url = request.url.copy_with(host="127.0.0.1")
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-MAX_ANSWER_BYTES = 16 * 1024 * 1024
-"""The most bytes of one answer read (after decompression): Kombo's answers are a few kB, a page
-of applications well under a MB; anything larger is a broken or hostile server."""
-
-_SECRET_MASK = "••••".encode()
-
-
-class GuardedAnswers(httpx.AsyncBaseTransport):
-    """Every answer, before anything else sees it: bounded, decompressed here, the key scrubbed.
-
-    The one boundary where a server's bytes enter the core. An answer is read whole, within
-    :data:`MAX_ANSWER_BYTES` (a gzip bomb is cut off as it inflates, never inflated in full) and
-    within the request's read timeout *in all* (a server that drips one byte at a time cannot
-    hold a send for ever); then the API key, wherever the server echoed it (a header, a warning,
-    an error message, a ``log_url``, a redirect), is replaced by a mask, so no output, record or
-    export made from an answer can carry it. Past a limit the answer is a read error: the caller
-    reports the outcome as unknown (the request did go out).
-    """
-
-    def __init__(self, inner: httpx.AsyncBaseTransport, secret: str, *, max_bytes: int = MAX_ANSWER_BYTES) -> None:
-        self._inner = inner
-        # A very short "key" (tests, typos) would mangle ordinary text and protects nothing.
-        self._secret = secret.encode() if len(secret) >= 8 else None
-        self._max = max_bytes
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await self._inner.handle_async_request(request)
-        timeout = request.extensions.get("timeout", {}).get("read")
-        try:
-            if timeout is None:
-                content = await self._read(response, request)
-            else:
-                content = await asyncio.wait_for(self._read(response, request), timeout)
-        except asyncio.TimeoutError:
-            raise httpx.ReadTimeout(
-                f"HTTP {response.status_code} headers came, then the answer took longer than {timeout:g} s to "
-                "arrive in full", request=request
-            ) from None
-        except httpx.RequestError as exc:  # say that the headers came: the server did answer, in part
-            raise type(exc)(f"HTTP {response.status_code} headers came, then: {exc}", request=request) from None
-        finally:
-            await response.aclose()
-        headers = [
-            (name, value)
-            for name, value in (response.headers.raw if isinstance(response.headers, httpx.Headers) else response.headers)
-            if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
-        ]
-        if self._secret is not None:
-            headers = [(name, value.replace(self._secret, _SECRET_MASK)) for name, value in headers]
-            content = content.replace(self._secret, _SECRET_MASK)
-        return httpx.Response(
-            response.status_code, headers=headers, content=content, extensions=response.extensions, request=request
-        )
-
-    async def _read(self, response: httpx.Response, request: httpx.Request) -> bytes:
-        try:
-            content = response.content  # read (and decoded) already: an in-process app, a mock
-        except httpx.ResponseNotRead:
-            pass
-        else:
-            if len(content) > self._max:
-                raise httpx.ReadError(f"the answer is larger than {self._max // (1024 * 1024)} MB", request=request)
-            return content
-        encoding = response.headers.get("content-encoding", "identity").strip().lower()
-        if encoding in ("gzip", "x-gzip", "deflate"):
-            wbits = 16 + zlib.MAX_WBITS if "gzip" in encoding else zlib.MAX_WBITS
-            decoder: Any = zlib.decompressobj(wbits)
-        elif encoding in ("", "identity"):
-            decoder = None
-        else:
-            raise httpx.DecodingError(f"the answer is encoded as {encoding!r}, which is not read", request=request)
-        parts: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_raw():
-            if decoder is not None:
-                try:
-                    chunk = decoder.decompress(chunk, self._max - size + 1)
-                except zlib.error as exc:
-                    raise httpx.DecodingError(f"the answer's {encoding} data is broken ({exc})", request=request) from None
-            size += len(chunk)
-            if size > self._max or (decoder is not None and decoder.unconsumed_tail):
-                raise httpx.ReadError(
-                    f"the answer is larger than {self._max // (1024 * 1024)} MB (not read further)", request=request
-                )
-            parts.append(chunk)
-        return b"".join(parts)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
 
 
 class KomboClient:
@@ -507,7 +220,7 @@ class KomboClient:
             try:
                 response = await self.http.get(path, params=clean, headers=headers)
             except httpx.HTTPError as exc:
-                failure = self._scrub(_transport_error(exc, sent=True, what=f"GET {path}"))
+                failure = self._scrub(transport_error(exc, sent=True, what=f"GET {path}"))
                 if failure.kind in _SETUP_FAILURES:
                     raise failure from None
                 error: Exception = failure
@@ -526,7 +239,7 @@ class KomboClient:
                 raise error
             code = error.code if isinstance(error, ApiError) else None
             self._notify(RetryNotice(attempt, self.retry.max_attempts, delay, reason, "GET", path, code))
-            await (self._sleep or backoff_sleep)(delay)
+            await (self._sleep or _retry.backoff_sleep)(delay)
 
     def _may_retry(self, attempt: int, started: float, delay: float) -> bool:
         if attempt >= self.retry.max_attempts:
@@ -790,7 +503,7 @@ class KomboClient:
             except httpx.HTTPError as exc:
                 if changed:
                     raise changed[0] from None
-                raise self._scrub(_transport_error(exc, sent=done[0], what=what)) from None
+                raise self._scrub(transport_error(exc, sent=done[0], what=what)) from None
             except Exception:
                 if changed:
                     raise changed[0] from None
@@ -824,7 +537,7 @@ class KomboClient:
             self._notify(notice)
             if on_retry is not None:
                 on_retry(notice)
-            await (self._sleep or backoff_sleep)(delay)
+            await (self._sleep or _retry.backoff_sleep)(delay)
 
 
 # A wrong host, a refused port or a bad certificate is not fixed by waiting: reads fail at once

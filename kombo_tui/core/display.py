@@ -21,10 +21,10 @@ from .text import clip, one_line
 if TYPE_CHECKING:
     from .bulk.journal import JobRow
     from .bulk.runner import BulkReport
-    from .engine import SendOutcome, Verification
     from .errors import KomboError
     from .history import HistoryEntry
     from .models import Application
+    from .outcome import SendOutcome, Verification
     from .payload import PreparedUpload
 
 __all__ = [

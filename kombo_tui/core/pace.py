@@ -13,7 +13,7 @@ use (the limit minus the remaining slots minus our own requests at that moment),
 concurrency 429 and grows back by one per success, and stops starting uploads until a rate
 limit's reset. An answer with ``Concurrency-Remaining`` but no limit allows that many more
 than the answering upload. Retrying the 429 itself is the client's
-:class:`~.client.RetryPolicy`'s job.
+:class:`~.retry.RetryPolicy`'s job.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from .errors import RATE_LIMIT
 
 if TYPE_CHECKING:
-    from .client import RetryNotice
+    from .retry import RetryNotice
 
 __all__ = ["Pace"]
 

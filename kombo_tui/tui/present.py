@@ -28,12 +28,12 @@ from .state import AttachmentsView, BatchFile, IntegrationView, PickedApplicatio
 from .text import Line, Piece, format_bytes, local_time, safe_line
 
 if TYPE_CHECKING:
-    from kombo_tui.core.client import RetryNotice
-    from kombo_tui.core.engine import SendOutcome, Verification
     from kombo_tui.core.errors import Notice
     from kombo_tui.core.history import HistoryEntry
     from kombo_tui.core.models import AttachmentRestrictions
+    from kombo_tui.core.outcome import SendOutcome, Verification
     from kombo_tui.core.payload import PreparedUpload
+    from kombo_tui.core.retry import RetryNotice
 
 __all__ = [
     "ATTACHMENT_PANEL_NOTICES",

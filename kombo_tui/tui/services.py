@@ -32,12 +32,13 @@ from .state import (
 from .text import local_time, safe_line
 
 if TYPE_CHECKING:
-    from kombo_tui.core.client import KomboClient, RetryNotice
-    from kombo_tui.core.engine import SendOutcome
+    from kombo_tui.core.client import KomboClient
     from kombo_tui.core.existing import AttachmentsCache, TargetKey
     from kombo_tui.core.history import History, HistoryEntry
     from kombo_tui.core.models import AttachmentRestrictions
+    from kombo_tui.core.outcome import SendOutcome
     from kombo_tui.core.payload import PreparedUpload
+    from kombo_tui.core.retry import RetryNotice
 
 __all__ = [
     "APP_FIELDS",

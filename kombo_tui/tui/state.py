@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from kombo_tui.core.draft import Draft
 
 if TYPE_CHECKING:
-    from kombo_tui.core.engine import SendOutcome
     from kombo_tui.core.existing import ExistingAttachments, TargetKey
     from kombo_tui.core.files.checks import Fingerprint
     from kombo_tui.core.files.sniff import Sniffed
     from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
+    from kombo_tui.core.outcome import SendOutcome
     from kombo_tui.core.payload import PreparedUpload
 
 

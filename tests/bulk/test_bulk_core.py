@@ -8,8 +8,8 @@ from pathlib import Path
 
 import kombo_tui as kt
 from kombo_tui.core.bulk import BulkControl, BulkProgress, Journal
-from kombo_tui.core.client import RetryNotice
 from kombo_tui.core.pace import Pace
+from kombo_tui.core.retry import RetryNotice
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY, dataset
 from kombo_tui.sandbox.server import SandboxServer
 

@@ -9,11 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kombo_tui.core.client import KomboClient, RetryPolicy, parse_error
+from kombo_tui.core.answers import parse_error
+from kombo_tui.core.client import KomboClient
 from kombo_tui.core.errors import ApiError, TransportError
 from kombo_tui.core.models import ATS_ERROR_CODES
 from kombo_tui.core.net import encode_path_segment
 from kombo_tui.core.payload import Draft, prepare
+from kombo_tui.core.retry import RetryPolicy
 
 KEY = "sk_test_client_key_123"
 

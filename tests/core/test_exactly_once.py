@@ -19,10 +19,11 @@ import httpx
 import pytest
 
 import kombo_tui as kt
-from kombo_tui.core.engine import SendOutcome, entry_from_outcome
+from kombo_tui.core.engine import entry_from_outcome
 from kombo_tui.core.errors import DuplicateUploadError, HistoryUnavailableError
 from kombo_tui.core.history import History, HistoryEntry
 from kombo_tui.core.identity import canonical_environment, upload_identity
+from kombo_tui.core.outcome import SendOutcome
 from kombo_tui.core.payload import prepare_fields
 from kombo_tui.sandbox.config import SandboxConfig
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY, dataset

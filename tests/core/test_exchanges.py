@@ -10,10 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kombo_tui.core.client import KomboClient, RetryPolicy
+from kombo_tui.core.client import KomboClient
 from kombo_tui.core.engine import send_upload
 from kombo_tui.core.errors import ApiError, TransportError
 from kombo_tui.core.payload import Draft, prepare
+from kombo_tui.core.retry import RetryPolicy
 from kombo_tui.core.wire.exchanges import MASK, UPLOAD_EXTENSION, Body, Exchange, ExchangeLog, redact_header
 from kombo_tui.sandbox.app import DroppedConnection, SandboxConfig
 from kombo_tui.sandbox.server import SandboxServer

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kombo_tui.core.engine import SendOutcome, Verification, entry_from_outcome
+from kombo_tui.core.engine import entry_from_outcome
 from kombo_tui.core.history import History
-from kombo_tui.core.outcome import Outcome, landed, unsettled
+from kombo_tui.core.outcome import Outcome, SendOutcome, Verification, landed, unsettled
 from tests.core.test_history import _entry, _pdf_upload
 
 EVERY = typing.get_args(Outcome)

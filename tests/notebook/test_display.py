@@ -9,10 +9,10 @@ import pytest
 
 import kombo_tui as kt
 from kombo_tui.core.client import UploadResult
-from kombo_tui.core.engine import SendOutcome, Verification
 from kombo_tui.core.errors import ApiError, Notice, Problem
 from kombo_tui.core.history import History, HistoryEntry, HistoryList
 from kombo_tui.core.models import Application, ApplicationList
+from kombo_tui.core.outcome import SendOutcome, Verification
 
 HOSTILE = '<script>alert("x")</script>\x1b[2J'
 

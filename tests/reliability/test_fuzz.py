@@ -16,7 +16,7 @@ import jsonschema
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kombo_tui.core.client import parse_error
+from kombo_tui.core.answers import parse_error
 from kombo_tui.core.models import ErrorEnvelope, SuccessEnvelope
 from kombo_tui.sandbox.app import create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY

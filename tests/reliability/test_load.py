@@ -7,9 +7,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kombo_tui.core.client import KomboClient, RetryPolicy
+from kombo_tui.core.client import KomboClient
 from kombo_tui.core.engine import send_batch
 from kombo_tui.core.payload import Draft, prepare
+from kombo_tui.core.retry import RetryPolicy
 from kombo_tui.sandbox.app import SandboxConfig, create_app
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY
 

@@ -1,4 +1,4 @@
-"""Every answer is bounded and scrubbed before anything sees it (``client.GuardedAnswers``).
+"""Every answer is bounded and scrubbed before anything sees it (``answers.GuardedAnswers``).
 
 A server that echoes the key anywhere, answers with 50 MB, a gzip bomb or one byte every so
 often: the key never reaches an outcome, an error, the exchange log, the history or a HAR; a
@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from kombo_tui.core.client import MAX_ANSWER_BYTES, KomboClient
+from kombo_tui.core.answers import MAX_ANSWER_BYTES
+from kombo_tui.core.client import KomboClient
 from kombo_tui.core.engine import send_upload
 from kombo_tui.core.errors import ApiError, TransportError
 from kombo_tui.core.history import History

@@ -254,8 +254,9 @@ def test_the_library_sends_nothing_when_the_history_cannot_record_the_intent(tmp
 
 
 def test_a_value_the_history_cannot_store_does_not_lose_the_outcome(tmp_path: Path) -> None:
-    from kombo_tui.core.engine import SendOutcome, _record
+    from kombo_tui.core.engine import _record
     from kombo_tui.core.history import History, HistoryWriteWarning
+    from kombo_tui.core.outcome import SendOutcome
     from kombo_tui.core.payload import Draft, prepare
 
     cv = tmp_path / "cv.pdf"

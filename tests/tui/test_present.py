@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from kombo_tui.core.client import RetryNotice
-from kombo_tui.core.engine import SendOutcome, Verification
 from kombo_tui.core.errors import ApiError, InputError, Notice, TransportError
 from kombo_tui.core.history import HistoryEntry
 from kombo_tui.core.models import AttachmentRestrictions, IntegrationDetails
+from kombo_tui.core.outcome import SendOutcome, Verification
 from kombo_tui.core.payload import Draft, PreparedUpload, prepare
+from kombo_tui.core.retry import RetryNotice
 from kombo_tui.tui import present
 from kombo_tui.tui.inspect import inspect, path_problem
 from kombo_tui.tui.state import (
@@ -277,8 +277,8 @@ def test_inspect_stops_when_cancelled(tmp_path: Path) -> None:
 
 
 def test_an_upload_the_history_refused_reads_not_sent_never_kombo_refused(tmp_path: Path) -> None:
-    from kombo_tui.core.engine import SendOutcome
     from kombo_tui.core.errors import DuplicateUploadError, Problem
+    from kombo_tui.core.outcome import SendOutcome
     from kombo_tui.core.payload import prepare_fields
     from kombo_tui.tui.present import outcome_view
 

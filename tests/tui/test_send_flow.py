@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from kombo_tui.core.client import RetryNotice
-from kombo_tui.core.engine import SendOutcome
 from kombo_tui.core.errors import ApiError, InputError, KomboError, TransportError
 from kombo_tui.core.history import HistoryEntry
+from kombo_tui.core.outcome import SendOutcome
 from kombo_tui.core.payload import PreparedUpload
+from kombo_tui.core.retry import RetryNotice
 from kombo_tui.tui import present
 from kombo_tui.tui.flows.send import Confirm, SendFlow, StartUpload, StartVerify
 from kombo_tui.tui.flows.target import TargetFlow

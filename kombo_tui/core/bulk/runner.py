@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..draft import Draft
-from ..engine import SendOutcome, entry_from_outcome, send_upload, verify_upload
+from ..engine import entry_from_outcome, send_upload, verify_upload
 from ..errors import (
     ApiError,
     DuplicateUploadError,
@@ -38,7 +38,7 @@ from ..errors import (
 )
 from ..files.checks import Fingerprint
 from ..history import History, HistoryEntry
-from ..outcome import landed, unsettled
+from ..outcome import SendOutcome, landed, unsettled
 from ..pace import Pace
 from ..payload import PreparedUpload, prepare
 from .check import CheckedRow, FileMemo, IntegrationFacts, PlanCheck, check_plan, fetch_facts
@@ -46,7 +46,8 @@ from .journal import JobRow, JobRows, Journal, job_id_for
 from .plan import plan_digest
 
 if TYPE_CHECKING:
-    from ..client import KomboClient, RetryNotice
+    from ..client import KomboClient
+    from ..retry import RetryNotice
     from ..target import Target
 
 __all__ = ["BulkControl", "BulkProgress", "BulkReport", "run_bulk"]

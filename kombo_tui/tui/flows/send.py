@@ -26,11 +26,11 @@ from ..text import Line
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from kombo_tui.core.client import RetryNotice
-    from kombo_tui.core.engine import SendOutcome
     from kombo_tui.core.errors import InputError, KomboError
     from kombo_tui.core.history import HistoryEntry
+    from kombo_tui.core.outcome import SendOutcome
     from kombo_tui.core.payload import PreparedUpload
+    from kombo_tui.core.retry import RetryNotice
 
     from ..present import ChoiceSpec
     from ..services import ReplayPlan, VerifyReport

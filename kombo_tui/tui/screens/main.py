@@ -45,10 +45,10 @@ from ..widgets.target import TargetPanel
 from .main_form import MainForm
 
 if TYPE_CHECKING:
-    from kombo_tui.core.client import RetryNotice
     from kombo_tui.core.existing import TargetKey
     from kombo_tui.core.history import HistoryEntry
     from kombo_tui.core.payload import PreparedUpload
+    from kombo_tui.core.retry import RetryNotice
 
     from ..flows.send import Confirm
 
