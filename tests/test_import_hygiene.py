@@ -60,6 +60,12 @@ def test_a_send_loads_neither_pydantic_nor_textual_before_its_body_is_on_the_wir
         "        self.send_header('content-length', str(len(body)))\n"
         "        self.end_headers()\n"
         "        self.wfile.write(body)\n"
+        "    def do_GET(self):\n"  # the limits read before a send: none published (else real retry waits)
+        "        body = b'{\"status\":\"success\",\"data\":{},\"warnings\":[]}'\n"
+        "        self.send_response(200)\n"
+        "        self.send_header('content-length', str(len(body)))\n"
+        "        self.end_headers()\n"
+        "        self.wfile.write(body)\n"
         "    def log_message(self, *args):\n"
         "        pass\n"
         "server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)\n"
