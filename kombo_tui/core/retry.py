@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import httpx
 
-__all__ = ["NO_RETRY", "RetryNotice", "RetryPolicy", "backoff_sleep", "retry_hint"]
+__all__ = ["RetryNotice", "RetryPolicy", "backoff_sleep", "retry_hint"]
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,6 @@ class RetryPolicy:
         else:
             base = min(self.base_delay * 2 ** (attempt - 1), self.max_delay)
         return base + random.uniform(0, base * self.jitter)
-
-
-NO_RETRY = RetryPolicy(max_attempts=1)
 
 
 async def backoff_sleep(seconds: float) -> None:
