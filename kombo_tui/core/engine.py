@@ -11,6 +11,7 @@ predicates in :mod:`.outcome`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import uuid
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -42,12 +43,14 @@ if TYPE_CHECKING:
     from .wire.exchanges import ExchangeLog
 
 __all__ = [
+    "claim_send",
     "entry_from_outcome",
     "send_batch",
     "over_limits",
     "refuse_over_limits",
     "send_upload",
     "verify_upload",
+    "withdraw_claim",
 ]
 
 
@@ -171,6 +174,8 @@ async def send_upload(
     job: str | None = None,
     force: bool = False,
     accept: Collection[int] = (),
+    claimed: HistoryEntry | None = None,
+    answered: Callable[[SendOutcome], None] | None = None,
 ) -> SendOutcome:
     """Send once (with automatic retries of rate/concurrency limits only).
 
@@ -186,17 +191,20 @@ async def send_upload(
     Args:
         force: send even when the history holds an earlier send of this upload.
         accept: ids of earlier records the user saw and chose to send past.
+        claimed: the intent :func:`claim_send` already recorded for this upload (it is not
+            claimed again; its outcome is written over it).
+        answered: called with the outcome as soon as it is known, before verification and
+            before the history is written (a governor frees its slot there: Kombo has).
 
     Raises:
         DuplicateUploadError: the history holds a send of this upload that may have landed
             or is in flight (not in ``accept``); nothing was sent.
         HistoryUnavailableError: the history cannot record the intent; nothing was sent.
     """
-    # The history's writes run off the event loop: a commit (or a wait for another writer) must
-    # not hold up the uploads in flight, or an app's screen.
-    claim = None
-    if history is not None:
-        claim = await asyncio.to_thread(_claim, history, upload, environment, candidate, job, force=force, accept=accept)
+    claim = claimed
+    if history is not None and claim is None:
+        claim = await claim_send(history, upload, environment=environment, candidate=candidate, job=job,
+                                 force=force, accept=accept)
     with _send_scope(getattr(client, "exchanges", None)) as scope:
         outcome = await _send_upload(
             client,
@@ -210,8 +218,56 @@ async def send_upload(
             job=job,
             scope=scope,
             claim=claim,
+            answered=answered,
         )
     return outcome
+
+
+async def claim_send(
+    history: History,
+    upload: PreparedUpload,
+    *,
+    environment: str,
+    candidate: str | None = None,
+    job: str | None = None,
+    force: bool = False,
+    accept: Collection[int] = (),
+) -> HistoryEntry:
+    """Record an upload's intent now, ahead of its send (see :meth:`History.claim`).
+
+    For a caller that waits for its turn after deciding to send (a bulk row waiting for a
+    slot): the claim is written while it waits. Pass the entry to :func:`send_upload`
+    (``claimed=``), or to :func:`withdraw_claim` if the send never starts.
+
+    Raises:
+        DuplicateUploadError: the history holds a send of this upload that may have landed
+            or is in flight (not in ``accept``); nothing was written.
+        HistoryUnavailableError: the history cannot record the intent; nothing may be sent.
+    """
+    # Off the event loop: a commit (or a wait for another writer) must not hold up the
+    # uploads in flight, or an app's screen.
+    claiming = asyncio.ensure_future(
+        asyncio.to_thread(_claim, history, upload, environment, candidate, job, force=force, accept=accept)
+    )
+    try:
+        return await asyncio.shield(claiming)
+    except asyncio.CancelledError:
+        # Cancelled while its thread writes the claim: once written, it is taken back (nothing
+        # was sent), so no record is left saying the upload is in flight.
+        with contextlib.suppress(Exception):
+            withdraw_claim(history, await claiming)
+        raise
+
+
+def withdraw_claim(history: History, claim: HistoryEntry) -> None:
+    """A claimed send that never began: its record is taken back, as if never claimed.
+
+    Best effort: a record the history cannot remove stays "in flight", and the next send of
+    that upload verifies the target before it goes (the safe way round).
+    """
+    if claim.id is not None:
+        with contextlib.suppress(sqlite3.Error, OSError):
+            history.withdraw(claim.id)
 
 
 @contextmanager
@@ -244,6 +300,7 @@ async def _send_upload(
     job: str | None,
     scope: str | None,
     claim: HistoryEntry | None,
+    answered: Callable[[SendOutcome], None] | None,
 ) -> SendOutcome:
     retries: list[RetryNotice] = []
 
@@ -292,6 +349,8 @@ async def _send_upload(
         outcome = SendOutcome("unknown" if exc.status >= 500 else "error", upload, error=exc)
     outcome.retries = retries
     outcome.started_at = started_at
+    if answered is not None:
+        answered(outcome)
     if verify and outcome.status in ("sent", "unknown"):
         outcome.verification = await verify_upload(client, upload, before=before, since=started_at)
     _collect(client, outcome, scope)

@@ -388,6 +388,12 @@ class History:
         write_har(found, path)
         return len(found)
 
+    def withdraw(self, entry_id: int) -> bool:
+        """Take back a claim (:meth:`claim`) whose upload never began: its row goes, if it
+        still says ``sending``. Returns whether it went."""
+        with self._connect() as conn:
+            return conn.execute("DELETE FROM uploads WHERE id = ? AND outcome = 'sending'", (entry_id,)).rowcount > 0
+
     def set_verified(self, entry_id: int, verified: str, outcome: str | None = None) -> None:
         """Record what Verify found (and, optionally, the outcome it resolves to)."""
         with self._connect() as conn:

@@ -6,8 +6,11 @@ import asyncio
 import stat
 from pathlib import Path
 
+import pytest
+
 import kombo_tui as kt
 from kombo_tui.core.bulk import BulkControl, BulkProgress, Journal
+from kombo_tui.core.history import History
 from kombo_tui.core.pace import Pace
 from kombo_tui.core.retry import RetryNotice
 from kombo_tui.sandbox.data import DEFAULT_INTEGRATION_ID, SANDBOX_API_KEY, dataset
@@ -69,6 +72,10 @@ def test_stop_ends_with_130_and_a_rerun_finishes_the_rest_once(tmp_path: Path) -
         assert first.exit_code == 130 and first.interrupted
         assert first.counts.get("pending", 0) > 0
         assert seen[0].total == 12 and seen[-1].done == len(seen)
+        # The row that was waiting for its slot had been claimed in the history; the claim was
+        # taken back, so nothing is left "in flight" for the rerun to verify.
+        log = History().entries()
+        assert [e.outcome for e in log] == ["sent"] * first.counts["sent"]
         second = kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID)
         assert second.exit_code == 0 and second.resumed and second.counts == {"sent": 12}
         names = [s.file_name for s in server.sandbox.store.all()]
@@ -174,3 +181,45 @@ def test_a_run_blocked_by_invalid_rows_leaves_the_next_run_the_first(tmp_path: P
         assert not first.resumed  # nothing of the job had run before
         again = kt.bulk(plan, base_url=server.base_url, skip_invalid=True, **where)
         assert again.resumed and again.sent_this_run == 0
+
+
+
+def test_abandoning_leaves_no_record_in_flight_for_a_row_that_never_began(tmp_path: Path) -> None:
+    from kombo_tui.core.bulk import run_bulk, runner
+    from kombo_tui.core.target import Target
+    from kombo_tui.sandbox.config import SandboxConfig
+
+    plan = _plan(tmp_path, 8)
+    control = BulkControl()
+
+    class WatchedPace(Pace):
+        waiting: asyncio.Event | None = None
+
+        async def acquire(self) -> int:
+            if self.running >= self.window:  # a claimed row now waits for the one slot
+                assert WatchedPace.waiting is not None
+                WatchedPace.waiting.set()
+            return await super().acquire()
+
+    async def go(base_url: str) -> bool:
+        WatchedPace.waiting = asyncio.Event()
+        target = Target.resolve(base_url=base_url, api_key=SANDBOX_API_KEY, integration_id=DEFAULT_INTEGRATION_ID)
+        running = asyncio.create_task(run_bulk(plan, target, history=History(), concurrency=1, control=control))
+        await WatchedPace.waiting.wait()
+        control.abandon()  # the row in flight is cancelled, and the claimed one waiting for its slot
+        return (await running).interrupted
+
+    with pytest.MonkeyPatch.context() as patch, SandboxServer(SandboxConfig(latency=0.2)) as server:
+        patch.setattr(runner, "Pace", WatchedPace)
+        assert asyncio.run(go(server.base_url))
+        log = History().entries()
+        # The row in flight may have landed (unknown, verified on resume); the claim of the one
+        # that never began was taken back.
+        [entry] = log
+        assert entry.file_name == "cv-0.txt" and entry.outcome in ("unknown", "error")  # after or before its body ended
+        patch.undo()
+        second = kt.bulk(plan, api_key=SANDBOX_API_KEY, base_url=server.base_url, integration_id=DEFAULT_INTEGRATION_ID,
+                         recheck_after=0)
+        assert second.exit_code == 0
+        names = [s.file_name for s in server.sandbox.store.all()]
+        assert sorted(names) == [f"cv-{i}.txt" for i in range(8)]

@@ -194,3 +194,98 @@ def test_a_run_records_every_row_through_one_history_connection(tmp_path: Path, 
         assert server.sandbox.store.upload_count() == 6
     assert len(opened) == 1 and history._held is None
     assert sorted(e.file_name for e in history.entries()) == [f"cv-{i}.txt" for i in range(6)]
+
+
+def _six_rows(tmp_path: Path) -> Path:
+    (tmp_path / "cv.txt").write_text("a plain CV\n")
+    apps = [a.id for a in dataset(DEFAULT_INTEGRATION_ID).applications if a.deleted is None][:6]
+    plan = tmp_path / "plan.csv"
+    plan.write_text("application_id,file,type,name\n" + "".join(f"{a},cv.txt,CV,cv-{i}.txt\n" for i, a in enumerate(apps)))
+    return plan
+
+
+def test_a_slot_is_free_at_kombos_answer_and_the_next_row_is_claimed_while_it_waits(tmp_path: Path) -> None:
+    """One slot: the next row is claimed in the history while the row before it is in flight,
+    and it starts while that row's outcome is still being written."""
+    import threading
+
+    from kombo_tui.core.bulk import run_bulk
+    from kombo_tui.core.bulk.journal import JobRow
+    from kombo_tui.core.client import KomboClient
+    from kombo_tui.core.target import Target
+
+    events: list[str] = []
+    second_started = threading.Event()
+    overlapped: list[bool] = []
+
+    class SlowHistory(History):
+        def claim(self, entry, **kwargs):  # type: ignore[no-untyped-def]
+            events.append(f"claim {entry.file_name}")
+            return super().claim(entry, **kwargs)
+
+        def record(self, entry, **kwargs):  # type: ignore[no-untyped-def]
+            if entry.file_name == "cv-0.txt" and entry.outcome == "sent":
+                # Held until the next row has started (or, if it cannot start before this
+                # record, until the deadline says so).
+                overlapped.append(second_started.wait(10))
+            return super().record(entry, **kwargs)
+
+    def sending(row: JobRow) -> None:
+        events.append(f"send {row.spec['name']}")
+        if row.spec["name"] == "cv-1.txt":
+            second_started.set()
+
+    real_add = KomboClient.add_attachment
+
+    async def add(self, upload, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return await real_add(self, upload, **kwargs)
+        finally:
+            events.append(f"answer {upload.name}")
+
+    async def go(base_url: str) -> int:
+        target = Target.resolve(base_url=base_url, api_key=SANDBOX_API_KEY, integration_id=DEFAULT_INTEGRATION_ID)
+        report = await run_bulk(_six_rows(tmp_path), target, history=SlowHistory(tmp_path / "h.sqlite3"),
+                                journal_path=tmp_path / "bulk.sqlite3", concurrency=1, on_sending=sending)
+        return report.exit_code
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(KomboClient, "add_attachment", add)
+        with SandboxServer() as server:
+            assert asyncio.run(go(server.base_url)) == 0
+            assert server.sandbox.store.upload_count() == 6
+    assert overlapped == [True]
+    assert events.index("claim cv-1.txt") < events.index("answer cv-0.txt") < events.index("send cv-1.txt")
+    assert events.count("claim cv-1.txt") == 1
+
+
+def test_the_integrations_request_moves_on_while_the_rows_are_checked(tmp_path: Path) -> None:
+    """A request takes several turns of the loop; while one is out, every row gives it one."""
+    (tmp_path / "cv.txt").write_text("a plain CV\n")
+    plan = tmp_path / "plan.csv"
+    plan.write_text("application_id,file,type,name\n" + "".join(f"APP{i},cv.txt,CV,cv-{i}.txt\n" for i in range(200)))
+    checked_when_done: list[int] = []
+    checked = [0]
+    real_check = check_module._check_row
+
+    def counting(*args):  # type: ignore[no-untyped-def]
+        checked[0] += 1
+        return real_check(*args)
+
+    async def facts(integration_id: str) -> IntegrationFacts:
+        for _ in range(6):  # connect, write the request, read the answer...
+            await asyncio.sleep(0)
+        checked_when_done.append(checked[0])
+        return IntegrationFacts(integration_id)
+
+    async def go() -> int:
+        rows = 0
+        async for _ in check_plan(plan, facts=facts, history=None, environment="sandbox", default_integration="gh:x"):
+            rows += 1
+        return rows
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(check_module, "_check_row", counting)
+        assert asyncio.run(go()) == 200
+    # Six turns took about six rows, not six times fifty.
+    assert checked_when_done and checked_when_done[0] <= 12

@@ -221,3 +221,78 @@ async def test_batch_paces_each_integration_by_its_own_limit(tmp_path: Path) -> 
         first, *later = seen[integration]
         assert first <= 2 and max(later[2:]) == 1, seen  # after the first answers: Kombo's limit of 1
     assert max(together[4:]) == 2, together  # ... each: the two integrations still run side by side
+
+
+def _stored(request: httpx.Request) -> httpx.Response:
+    request.read()
+    return httpx.Response(200, json={"status": "success", "data": {"id": "att1"}, "warnings": []})
+
+
+async def test_a_claim_made_ahead_is_the_sends_one_record_and_a_withdrawn_one_lets_it_go_later(
+    upload, tmp_path: Path  # type: ignore[no-untyped-def]
+) -> None:
+    from kombo_tui.core.engine import claim_send, withdraw_claim
+    from kombo_tui.core.errors import DuplicateUploadError
+
+    history = History(tmp_path / "h.sqlite3")
+    # Claimed while waiting for a turn: recorded as in flight before any byte, refusing a second claim.
+    claim = await claim_send(history, upload, environment="EU", candidate="Jane Doe")
+    [entry] = history.entries()
+    assert entry.id == claim.id and entry.outcome == "sending"
+    with pytest.raises(DuplicateUploadError):
+        await claim_send(history, upload, environment="EU")
+    # Its turn never came: the claim is taken back, as if never made, and the upload may go later.
+    withdraw_claim(history, claim)
+    assert history.entries() == []
+    assert not history.withdraw(claim.id or 0)  # once
+    again = await claim_send(history, upload, environment="EU")
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(_stored))
+    async with client:
+        outcome = await send_upload(client, upload, history=history, environment="EU", claimed=again)
+    assert outcome.status == "sent" and outcome.history_id == again.id
+    # The send wrote its outcome over its claim, and claimed nothing more; a sent record stays.
+    assert [(e.id, e.outcome) for e in history.entries()] == [(again.id, "sent")]
+    assert not history.withdraw(again.id or 0) and len(history.entries()) == 1
+
+
+async def test_answered_is_told_before_the_history_is_written(upload, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from kombo_tui.core.outcome import SendOutcome
+
+    history = History(tmp_path / "h.sqlite3")
+    told: list[tuple[str, str]] = []
+
+    def answered(outcome: SendOutcome) -> None:
+        # Kombo has answered; the record still says "in flight" (a governor frees its slot here).
+        [entry] = history.entries()
+        told.append((outcome.status, entry.outcome))
+
+    client = KomboClient("sk_engine_test_1", base_url="http://x/v1", transport=httpx.MockTransport(_stored))
+    async with client:
+        outcome = await send_upload(client, upload, history=history, environment="EU", answered=answered)
+    assert told == [("sent", "sending")]
+    assert outcome.status == "sent" and history.entries()[0].outcome == "sent"
+
+
+async def test_a_claim_cancelled_while_it_is_written_is_taken_back(upload, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import threading
+
+    from kombo_tui.core.engine import claim_send
+
+    entered, go_on = threading.Event(), threading.Event()
+
+    class SlowHistory(History):
+        def claim(self, entry, **kwargs):  # type: ignore[no-untyped-def]
+            entered.set()
+            go_on.wait(10)
+            return super().claim(entry, **kwargs)
+
+    history = SlowHistory(tmp_path / "h.sqlite3")
+    task = asyncio.create_task(claim_send(history, upload, environment="EU"))
+    assert await asyncio.to_thread(entered.wait, 10)
+    task.cancel()  # e.g. a bulk run abandoned while this row waited for its turn
+    go_on.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # Written by its thread after the cancel, then taken back: nothing says it is in flight.
+    assert history.entries() == []

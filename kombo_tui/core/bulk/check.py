@@ -265,6 +265,8 @@ async def check_plan(
     seen: dict[bytes, int] = {}
     waiting: list[CheckedRow] = []
     fetching: dict[str, asyncio.Future[IntegrationFacts]] = {}
+    asking: set[asyncio.Future[IntegrationFacts]] = set()
+    """The integrations' facts still on their way."""
     gate = asyncio.Semaphore(FACTS_AT_ONCE)
 
     async def fetch(integration_id: str) -> IntegrationFacts:
@@ -279,14 +281,16 @@ async def check_plan(
             checked = _check_row(row, memo, seen)
             waiting.append(checked)
             iid = checked.upload.integration_id if checked.upload is not None else None
-            asked = False
             if facts is not None and iid is not None and iid not in fetching:
                 # Asked now, awaited when the chunk is settled: the rows after this one are
                 # checked while Kombo answers.
                 fetching[iid] = asyncio.ensure_future(fetch(iid))
-                asked = True
-            if asked or row.number % YIELD_EVERY == 0:
-                # Let the loop turn: requests go out, answers come in, a UI stays live.
+                asking.add(fetching[iid])
+                fetching[iid].add_done_callback(asking.discard)
+            if asking or row.number % YIELD_EVERY == 0:
+                # Let the loop turn: requests go out, answers come in, a UI stays live. While
+                # Kombo is asked about an integration, after every row: its request and its
+                # answer take several turns, each of which would otherwise wait for 50 rows.
                 await asyncio.sleep(0)
             if len(waiting) >= HISTORY_CHUNK:
                 async for done in _settled(waiting, fetching, history, environment, total):

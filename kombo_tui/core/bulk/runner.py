@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..draft import Draft
-from ..engine import entry_from_outcome, send_upload, verify_upload
+from ..engine import claim_send, entry_from_outcome, send_upload, verify_upload, withdraw_claim
 from ..errors import (
     ApiError,
     DuplicateUploadError,
@@ -477,20 +477,26 @@ class _Run:
             if not started.done():  # (the dispatcher may be gone)
                 started.set_result(going)
 
+        early: HistoryEntry | KomboError | None = None
         try:
+            # The intent is recorded while the row waits for its slot, so the history's commit
+            # is not between a freed slot and the next upload's first byte.
+            early = await self._claim_early(row, prepared)
             ours = await pace.acquire()
         except BaseException:
             tell(False)  # cancelled while waiting: nothing was sent
+            self._withdraw(early)
             raise
         if self.control.stopping:
             pace.release()
             tell(False)
+            self._withdraw(early)
             return
         tell(True)
         self.in_flight += 1
         slot = _Slot(pace)
         try:
-            final = await self._handle(row, prepared, slot, ours)
+            final = await self._handle(row, prepared, slot, ours, early)
         except asyncio.CancelledError:
             final = "cancelled"
         except (JournalError, HistoryUnavailableError) as exc:
@@ -539,7 +545,28 @@ class _Run:
             known_sniffed=self.files.sniffed(file) if file is not None else None,
         )
 
-    async def _handle(self, row: JobRow, prepared: PreparedUpload | InputError, slot: _Slot, ours: int) -> str:
+    async def _claim_early(
+        self, row: JobRow, prepared: PreparedUpload | InputError
+    ) -> HistoryEntry | KomboError | None:
+        """The row's claim in the history, made before its slot (or why it was refused, raised
+        where the send would begin). None: no history, a row that cannot be sent, or one to
+        verify first (it is claimed after the look, if it is sent at all)."""
+        if self.history is None or isinstance(prepared, InputError) or unsettled(row.status):
+            return None
+        try:
+            return await claim_send(self.history, prepared, environment=self.environment)
+        except (DuplicateUploadError, HistoryUnavailableError) as exc:
+            return exc
+
+    def _withdraw(self, early: HistoryEntry | KomboError | None) -> None:
+        """A claim whose row will not be sent this run is taken back (nothing left)."""
+        if isinstance(early, HistoryEntry) and self.history is not None:
+            withdraw_claim(self.history, early)
+
+    async def _handle(
+        self, row: JobRow, prepared: PreparedUpload | InputError, slot: _Slot, ours: int,
+        early: HistoryEntry | KomboError | None = None,
+    ) -> str:
         """Work on one row; returns its final status, or ``retry`` / ``pending``."""
         journal, job, pace = self.journal, self.job_id, slot.pace
         if isinstance(prepared, InputError):
@@ -560,6 +587,16 @@ class _Run:
         def limited(notice: RetryNotice) -> None:
             pace.limited_by_kombo(notice)
 
+        def answered(outcome: SendOutcome) -> None:
+            if outcome.status == "sent":
+                assert outcome.result is not None
+                pace.answered(outcome.result.headers, ours)
+            if outcome.status != "unknown":
+                # Answered: the slot is free at Kombo, so the next row starts while this one
+                # is recorded. (An unknown outcome keeps it: the verification reads
+                # attachments, an action that counts against the same limit.)
+                slot.release()
+
         row.sending_at = journal.mark_sending(job, row.number)
         self.report.began_sending += 1
         if self.on_sending is not None:
@@ -568,8 +605,10 @@ class _Run:
         try:
             # With a history, the engine records the intent before the first byte, in the one
             # transaction that refuses a send of the same upload by another run, process or door.
-            outcome = await send_upload(self.client, upload, progress=track, on_retry=limited,
-                                        history=self.history, environment=self.environment)
+            if isinstance(early, KomboError):
+                raise early
+            outcome = await send_upload(self.client, upload, progress=track, on_retry=limited, answered=answered,
+                                        history=self.history, environment=self.environment, claimed=early)
         except DuplicateUploadError as exc:
             journal.finish(job, row.number, "unknown", message=f"{exc}; a rerun verifies it before sending")
             return "unknown"
@@ -584,14 +623,6 @@ class _Run:
             if not body_done[0]:
                 journal.finish(job, row.number, "pending", message="cancelled before the body was complete")
             raise
-        if outcome.status == "sent":
-            assert outcome.result is not None
-            pace.answered(outcome.result.headers, ours)
-        if outcome.status != "unknown":
-            # Answered: the slot is free at Kombo, so the next row may start while this one
-            # is recorded. (An unknown outcome keeps it: the verification reads attachments,
-            # an action that counts against the same limit.)
-            slot.release()
         warnings = outcome.warnings
         if outcome.status == "sent":
             journal.finish(job, row.number, "sent", warnings=warnings)
