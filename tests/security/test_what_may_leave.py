@@ -48,6 +48,10 @@ def test_places_that_hold_keys_are_refused_in_every_door(home: Path, tmp_path: P
     code = main(["send", str(folder / "innocent.pdf"), "--sandbox", "--integration", DEFAULT_INTEGRATION_ID,
                  "--application", "APP1", "--name", "Resume.pdf", "--dry-run"])
     assert code == ExitCode.BAD_INPUT and "inside ~/.ssh" in capsys.readouterr().err
+    # A folder whose name merely starts like one of those places is not inside it.
+    (home / ".sshfiles").mkdir()
+    (home / ".sshfiles" / "cv.pdf").write_bytes(PDF)
+    assert prepare_fields(integration_id="g:1", application_id="APP1", file=home / ".sshfiles" / "cv.pdf").name == "cv.pdf"
 
 
 def test_plan_rows_outside_its_folder_are_listed_and_refused_unless_allowed(

@@ -27,7 +27,6 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from ..errors import FileChangedError, InputError
 
@@ -125,11 +124,13 @@ _OPEN_FLAGS = (
 
 
 @lru_cache(maxsize=8)
-def _credential_places(home: str, config: str) -> tuple[tuple[Path, str], ...]:
-    """The key folders under ``home`` and kombo-tui's ``config`` folder, resolved (once per
-    pair: a plan of many rows does not resolve them again for each)."""
-    resolved = Path(home).resolve()
-    return (*((resolved / d, f"~/{d}") for d in _CREDENTIAL_DIRS), (Path(config).resolve(), "kombo-tui's config directory"))
+def _credential_places(home: str, config: str) -> tuple[tuple[str, str], ...]:
+    """The key folders under ``home`` and kombo-tui's ``config`` folder, resolved, each ending
+    in a separator (once per pair: a plan of many rows does not resolve them again for each)."""
+    resolved = os.path.realpath(home)
+    places = [(os.path.join(resolved, d), f"~/{d}") for d in _CREDENTIAL_DIRS]
+    places.append((os.path.realpath(config), "kombo-tui's config directory"))
+    return tuple((place.rstrip(os.sep) + os.sep, why) for place, why in places)
 
 
 def credential_place(path: str | os.PathLike[str]) -> str | None:
@@ -142,18 +143,19 @@ def credential_place(path: str | os.PathLike[str]) -> str | None:
     from ..config.file import config_path
 
     try:
-        real = Path(path).resolve()
-        places = _credential_places(str(Path.home()), str(config_path().parent))
-    except (OSError, RuntimeError):  # a symlink loop: check_file names the problem
+        # Strings, not Paths: a plan's check asks this for every row.
+        real = os.path.realpath(path)
+        places = _credential_places(os.path.expanduser("~"), os.fspath(config_path().parent))
+    except (OSError, ValueError):
         return None
     for place, why in places:
-        if real.is_relative_to(place):
+        if real.startswith(place) or real == place[:-1]:
             return f"inside {why}"
-    name = real.name.lower()
+    name = os.path.basename(real).lower()
     if name == ".env" or name.startswith(".env."):
         return "a .env file"
     if name.endswith(_CREDENTIAL_SUFFIXES):
-        return f"a {real.suffix.lower()} file (keys and certificates)"
+        return f"a {os.path.splitext(name)[1]} file (keys and certificates)"
     return None
 
 
