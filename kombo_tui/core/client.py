@@ -11,15 +11,20 @@ answer passes, and how an answer becomes data or an error, in :mod:`.answers`.
 
 Sending an upload needs no pydantic: the wire models (and pydantic with them) are imported by
 the reads that parse them, so the command line's first byte goes out before pydantic loads.
+The pre-flight reads (the integration, its limits) load them in a worker thread while Kombo
+answers.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from importlib import import_module
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -246,10 +251,6 @@ class KomboClient:
             return False
         return time.monotonic() - started + delay <= self.retry.max_total_seconds
 
-    async def _get_model(self, model: type[M], path: str, **kwargs: Any) -> M:
-        data = await self._get(path, **kwargs)
-        return _validate(model, data, path)
-
     async def _get_page(self, model: type[M], path: str, **kwargs: Any) -> Page[M]:
         from pydantic import ValidationError
 
@@ -272,10 +273,12 @@ class KomboClient:
 
     async def get_integration(self, integration_id: str | None = None) -> IntegrationDetails:
         """``GET /integrations/{id}``: tool, status, setup status, write actions."""
-        from .models import IntegrationDetails
-
         iid = integration_id or self.integration_id or ""
-        return await self._get_model(IntegrationDetails, f"integrations/{encode_path_segment(iid)}")
+        path = f"integrations/{encode_path_segment(iid)}"
+        models = _models_meanwhile()
+        data = await self._get(path)
+        details: IntegrationDetails = _validate((await models).IntegrationDetails, data, path)
+        return details
 
     async def get_tools(self, category: str = "ats") -> list[Tool]:
         """``GET /tools/{category}``: tools enabled in this environment, with coverage."""
@@ -375,13 +378,10 @@ class KomboClient:
 
         None when Kombo does not know them.
         """
+        models = _models_meanwhile()
         data = await self._get(f"ats/actions/{ACTION_ID}", headers=self._integration_header(integration_id))
         raw = data.get("attachment_restrictions") if isinstance(data, dict) else None
-        if raw is None:
-            return None
-        from .models import AttachmentRestrictions  # only when there is something to validate
-
-        return _validate(AttachmentRestrictions, raw, "attachment_restrictions")
+        return None if raw is None else _validate((await models).AttachmentRestrictions, raw, "attachment_restrictions")
 
     async def get_application_attachments(
         self, application_id: str, *, integration_id: str | None = None
@@ -587,6 +587,31 @@ def _mismatch(where: str, exc: ValidationError) -> ApiError:
         title="Unexpected answer",
         message=f"{where}: the answer does not match the API ({loc}: {first['msg']})",
     )
+
+
+_wire_models: ModuleType | None = None
+""":mod:`.models`, once a read loaded it (see :func:`_models_meanwhile`)."""
+
+
+def _models_meanwhile() -> asyncio.Future[ModuleType]:
+    """The wire models, for a read about to send its request.
+
+    Loaded (with pydantic, some 70 ms) in a worker thread on first use, so the first read's
+    request leaves at once and the models load while Kombo answers, instead of before the
+    request; a command's pre-flight (the integration and its limits) waits for one of the two.
+    """
+    loop = asyncio.get_running_loop()
+    if _wire_models is not None:
+        loaded = loop.create_future()
+        loaded.set_result(_wire_models)
+        return loaded
+    return asyncio.ensure_future(asyncio.to_thread(_load_models))
+
+
+def _load_models() -> ModuleType:
+    global _wire_models
+    _wire_models = import_module(".models", __package__)
+    return _wire_models
 
 
 def _validate(model: type[M], data: Any, where: str) -> M:

@@ -314,3 +314,30 @@ async def test_mis_shaped_answer_is_a_clear_error() -> None:
     async with client:
         with pytest.raises(ApiError, match=r"does not match the API \(data.results.0.id"):
             await client.list_applications()
+
+
+async def test_the_first_read_sends_its_request_while_the_models_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wire models (pydantic) load in a worker thread once the read's request is on its way."""
+    import threading
+
+    from kombo_tui.core import client as client_module
+
+    requested = threading.Event()
+    loads: list[bool] = []
+    real_load = client_module._load_models
+
+    def load():  # type: ignore[no-untyped-def]
+        loads.append(requested.wait(10))  # the request reached Kombo first (or this waited in vain)
+        return real_load()
+
+    def kombo(request: httpx.Request) -> httpx.Response:
+        requested.set()
+        data = {"id": "gh:1", "tool": {"id": "greenhouse", "label": "Greenhouse"}, "status": "ACTIVE"}
+        return httpx.Response(200, json={"status": "success", "data": data})
+
+    monkeypatch.setattr(client_module, "_wire_models", None)
+    monkeypatch.setattr(client_module, "_load_models", load)
+    async with KomboClient("sk_client_test_1", base_url="http://x/v1", transport=httpx.MockTransport(kombo)) as client:
+        details = await client.get_integration("gh:1")
+    assert details.status == "ACTIVE" and details.tool.label == "Greenhouse"
+    assert loads == [True]
