@@ -498,3 +498,20 @@ def test_verify_finding_an_unknown_send_landed_exits_0_without_sending(
         doc = json.loads(out)
         assert doc["ok"] is True and doc["status"] == "already_there" and doc["application_id"] == app
         assert server.sandbox.store.upload_count() == 1  # nothing sent twice
+
+
+def test_the_script_returns_mains_code_and_leaves_the_last_collection_little_to_walk() -> None:
+    """``kombo-tui`` and ``python -m kombo_tui`` run :func:`run`: main's exit code, with what the
+    process made frozen out of the interpreter's final garbage collection (a faster exit)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, sys\n"
+        "from kombo_tui.cli import run\n"
+        "sys.argv = ['kombo-tui', 'sniff', '/nonexistent/cv.pdf']\n"
+        "code = run()\n"
+        "print(code, gc.get_freeze_count() > 1000)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == [str(int(ExitCode.BAD_INPUT)), "True"], done.stderr
