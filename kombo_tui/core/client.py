@@ -11,8 +11,7 @@ answer passes, and how an answer becomes data or an error, in :mod:`.answers`.
 
 Sending an upload needs no pydantic: the wire models (and pydantic with them) are imported by
 the reads that parse them, so the command line's first byte goes out before pydantic loads.
-The pre-flight reads (the integration, its limits) load them in a worker thread while Kombo
-answers.
+Reading an integration loads them in a worker thread while Kombo answers.
 """
 
 from __future__ import annotations
@@ -378,10 +377,13 @@ class KomboClient:
 
         None when Kombo does not know them.
         """
-        models = _models_meanwhile()
         data = await self._get(f"ats/actions/{ACTION_ID}", headers=self._integration_header(integration_id))
         raw = data.get("attachment_restrictions") if isinstance(data, dict) else None
-        return None if raw is None else _validate((await models).AttachmentRestrictions, raw, "attachment_restrictions")
+        if raw is None:
+            return None  # a send that reads only this loads no pydantic before its body is out
+        # Already loading when the integration was read alongside (a bulk check).
+        models = await _models_meanwhile()
+        return _validate(models.AttachmentRestrictions, raw, "attachment_restrictions")
 
     async def get_application_attachments(
         self, application_id: str, *, integration_id: str | None = None
@@ -598,7 +600,7 @@ def _models_meanwhile() -> asyncio.Future[ModuleType]:
 
     Loaded (with pydantic, some 70 ms) in a worker thread on first use, so the first read's
     request leaves at once and the models load while Kombo answers, instead of before the
-    request; a command's pre-flight (the integration and its limits) waits for one of the two.
+    request (a bulk check's pre-flight waits for the round trip, not for both).
     """
     loop = asyncio.get_running_loop()
     if _wire_models is not None:
