@@ -383,7 +383,8 @@ class KomboClient:
             return None  # a send that reads only this loads no pydantic before its body is out
         # Already loading when the integration was read alongside (a bulk check).
         models = await _models_meanwhile()
-        return _validate(models.AttachmentRestrictions, raw, "attachment_restrictions")
+        restrictions: AttachmentRestrictions = _validate(models.AttachmentRestrictions, raw, "attachment_restrictions")
+        return restrictions
 
     async def get_application_attachments(
         self, application_id: str, *, integration_id: str | None = None
