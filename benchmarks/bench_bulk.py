@@ -99,7 +99,7 @@ def main() -> None:
             rate = args.rows / wall
             print(f"bulk {args.rows} rows x 100 KB, latency {LATENCY} s, concurrency limit {LIMIT} (exit {code}; "
                   f"load average {load:.2f} on {os.cpu_count()} cores before it)")
-            print(f"  wall {wall:.1f} s (ideal {args.rows / ideal:.1f} s) = {rate:.1f} uploads/s = {rate / ideal:.0%} of {ideal:.0f}/s")
+            print(f"  wall {wall:.2f} s (ideal {args.rows / ideal:.1f} s) = {rate:.1f} uploads/s = {rate / ideal:.1%} of {ideal:.0f}/s")
             print(f"  client CPU {cpu:.1f} s ({cpu / wall:.0%} of one core), peak RSS {rss:.0f} MiB")
             ours = wall
 
@@ -111,7 +111,7 @@ def main() -> None:
             code, wall, cpu, rss = _run(command, env)
             rate = args.rows / wall
             print(f"official kombo SDK 1.4.0 in a pool of {LIMIT} threads, the same rows (exit {code}; load average {load:.2f})")
-            print(f"  wall {wall:.1f} s = {rate:.1f} uploads/s = {rate / ideal:.0%} of {ideal:.0f}/s; "
+            print(f"  wall {wall:.2f} s = {rate:.1f} uploads/s = {rate / ideal:.1%} of {ideal:.0f}/s; "
                   f"CPU {cpu:.1f} s, peak RSS {rss:.0f} MiB")
             print(f"  kombo-tui bulk / SDK pool wall: {ours / wall:.2f} (below 1: kombo-tui is ahead)")
 
