@@ -599,7 +599,7 @@ _wire_models: ModuleType | None = None
 def _models_meanwhile() -> asyncio.Future[ModuleType]:
     """The wire models, for a read about to send its request.
 
-    Loaded (with pydantic, some 70 ms) in a worker thread on first use, so the first read's
+    Loaded (with pydantic, about 0.1 s) in a worker thread on first use, so the first read's
     request leaves at once and the models load while Kombo answers, instead of before the
     request (a bulk check's pre-flight waits for the round trip, not for both).
     """
