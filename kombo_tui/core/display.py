@@ -20,7 +20,7 @@ from .text import clip, one_line
 
 if TYPE_CHECKING:
     from .bulk.journal import JobRow
-    from .bulk.runner import BulkReport
+    from .bulk.report import BulkReport
     from .errors import KomboError
     from .history import HistoryEntry
     from .models import Application

@@ -3,9 +3,11 @@
 - :mod:`.plan`: reading a plan (CSV or JSON Lines), streamed;
 - :mod:`.check`: the whole-plan check before the first byte;
 - :mod:`.journal`: where every row stands (SQLite beside the history), for resuming;
-- :mod:`.pace`: per-integration concurrency that follows Kombo's headers and 429s;
-- :mod:`.runner`: :func:`run_bulk`, which ties them together;
-- :mod:`.report`: the per-row report (CSV or JSON).
+- :mod:`.runner`: :func:`run_bulk`, which ties them together (paced per integration by
+  :class:`~kombo_tui.core.pace.Pace`, the governor batch sends use too);
+- :mod:`.report`: what a run says about itself (:class:`BulkReport`, :class:`BulkProgress`),
+  :class:`BulkControl` to stop it, and the per-row report file (CSV or JSON);
+- :mod:`.folder`: a plan made from a folder of files.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from __future__ import annotations
 from .check import CheckedRow, IntegrationFacts, PlanCheck, check_plan
 from .journal import JobRow, Journal, default_journal_path
 from .plan import PlanRow, read_plan
-from .report import write_report
-from .runner import BulkControl, BulkProgress, BulkReport, run_bulk
+from .report import BulkControl, BulkProgress, BulkReport, write_report
+from .runner import run_bulk
 
 __all__ = [
     "BulkControl",
